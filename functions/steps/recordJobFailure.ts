@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { codesForErrorName } from '../../core/errors';
+import { VM_STATES } from '../../core/vm-states';
+import { defineStep } from './define-step';
+
+/** What a Catch put at `$.failure.<State>`: the error name and its cause (a Lambda's JSON, or text). */
+const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
+const Input = z.object({
+  jobId: z.string(),
+  vmId: z.string(),
+  vmState: z.enum(VM_STATES),
+  failure: z.record(z.string(), Caught),
+  state: z.string(),
+});
+
+/** The message inside a Lambda error's Cause (`{"errorType","errorMessage"}`), or the Cause itself. */
+function messageOf(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause is the message (SendTaskFailure, States.Timeout)
+  }
+  return cause;
+}
+
+export function describeFailure(failedStep: string, caught: z.infer<typeof Caught>) {
+  const message = messageOf(caught.Cause);
+  if (caught.Error === 'States.Timeout')
+    return { errorcode: 530, errortext: `${failedStep} timed out: the host's agent did not report in time${message ? ` (${message})` : ''}` };
+  const { errorCode } = codesForErrorName(caught.Error);
+  return { errorcode: errorCode, errortext: message ?? `${failedStep} failed with ${caught.Error}` };
+}
+
+/**
+ * End a failed job: the VM in the named state the workflow chose (Error for a deploy), the job
+ * failed with the first failing step and CloudStack's `{errorcode, errortext}`, in one transaction.
+ */
+export const handler = defineStep(
+  Input,
+  async ({ jobId, vmId, vmState, failure, state }, { store, now }) => {
+    const [failedStep, caught] = Object.entries(failure)[0] ?? ['unknown', { Error: 'States.Runtime' }];
+    const error = describeFailure(failedStep, caught);
+    const vm = await store.vms.get(vmId, true);
+    const at = now();
+    const settlement =
+      vm && vm.activeJobId === jobId
+        ? { vm, set: { state: vmState, lastUpdated: at.toISOString() }, remove: ['activeJobId' as const] }
+        : undefined;
+    const completed = await store.jobs.complete(
+      jobId,
+      { status: 2, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, step: state },
+      settlement,
+      store.vms,
+      at,
+    );
+    return { completed, error };
+  },
+  { recordsOwnStep: true },
+);

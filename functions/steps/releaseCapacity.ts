@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { defineStep } from './define-step';
+
+const Input = z.object({ vmId: z.string() });
+
+/** Inverse of reserveCapacity: give back what the VM holds on its host (nothing held: no-op). */
+export const handler = defineStep(Input, async ({ vmId }, { store }) => {
+  const vm = await store.vms.get(vmId, true);
+  if (!vm) return { outcome: 'nothing' as const };
+  return { outcome: await store.placement.release(vm, store.vms) };
+});

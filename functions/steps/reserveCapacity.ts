@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { InternalError } from '../../core/errors';
+import { defineStep } from './define-step';
+
+const Input = z.object({ vmId: z.string(), hostId: z.string() });
+
+/** Reserve the VM's CPU and memory on the chosen host, with its placement, in one transaction. */
+export const handler = defineStep(Input, async ({ vmId, hostId }, { store }) => {
+  const [vm, host] = await Promise.all([store.vms.get(vmId, true), store.hosts.get(hostId, true)]);
+  if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
+  if (!host) throw new InternalError(`Host ${hostId} does not exist`);
+  const outcome = await store.placement.reserve(vm, host, store.vms);
+  return { hostId, outcome };
+});

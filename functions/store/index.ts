@@ -1,0 +1,39 @@
+import { documentClient, tableName } from './client';
+import { CredentialsRepository } from './credentials';
+import { HostAgentRepository } from './host-agent';
+import { HostsRepository } from './hosts';
+import { InventoryRepository } from './inventory';
+import { JobsRepository } from './jobs';
+import { PlacementRepository } from './placement';
+import { TasksRepository } from './tasks';
+import { VmsRepository } from './vms';
+
+/**
+ * Everything the handlers read and write, one repository per concern, all on the one table.
+ * Handlers get a Store; only functions/store/ knows keys, indexes and conditions.
+ */
+export interface Store {
+  credentials: CredentialsRepository; // API keys -> callers
+  inventory: InventoryRepository; // domains, accounts, users, zones, pods, clusters, offerings, templates, networks
+  hosts: HostsRepository; // host items as the API and the allocator see them
+  hostAgent: HostAgentRepository; // registration tokens, host secrets, heartbeats
+  vms: VmsRepository;
+  jobs: JobsRepository;
+  placement: PlacementRepository; // capacity reservation and release
+  tasks: TasksRepository; // agent tasks: create, lease, complete
+}
+
+export function createStore(): Store {
+  const db = documentClient();
+  const table = tableName();
+  return {
+    credentials: new CredentialsRepository(db, table),
+    inventory: new InventoryRepository(db, table),
+    hosts: new HostsRepository(db, table),
+    hostAgent: new HostAgentRepository(db, table),
+    vms: new VmsRepository(db, table),
+    jobs: new JobsRepository(db, table),
+    placement: new PlacementRepository(db, table),
+    tasks: new TasksRepository(db, table),
+  };
+}

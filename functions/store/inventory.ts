@@ -1,0 +1,63 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import { sequenceKey } from './keys';
+import { Repository } from './repository';
+
+/**
+ * The slowly changing inventory: tenancy (domains, accounts, users), infrastructure (zones, pods,
+ * clusters) and catalogue (offerings, templates, networks). Creates are idempotent by id, which
+ * keeps the bootstrap safe to run on every start.
+ */
+export class InventoryRepository extends Repository {
+  getDomain = (id: string) => this.getEntity<Domain>('DOMAIN', id);
+  listDomains = () => this.listKind<Domain>('DOMAIN');
+  putDomain = (d: Domain) => this.putEntity('DOMAIN', d, { order: d.path });
+
+  getAccount = (id: string) => this.getEntity<Account>('ACCOUNT', id);
+  listAccounts = () => this.listKind<Account>('ACCOUNT');
+  putAccount = (a: Account) => this.putEntity('ACCOUNT', a, { order: a.name, scope: { name: 'DOMAIN', id: a.domainId } });
+
+  getUser = (id: string) => this.getEntity<User>('USER', id);
+  listUsers = () => this.listKind<User>('USER');
+  putUser = (u: User) => this.putEntity('USER', u, { order: u.username, scope: { name: 'ACCOUNT', id: u.accountId } });
+
+  getZone = (id: string) => this.getEntity<Zone>('ZONE', id);
+  listZones = () => this.listKind<Zone>('ZONE');
+  putZone = (z: Zone) => this.putEntity('ZONE', z, { order: z.name });
+
+  getPod = (id: string) => this.getEntity<Pod>('POD', id);
+  listPods = () => this.listKind<Pod>('POD');
+  putPod = (p: Pod) => this.putEntity('POD', p, { order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
+
+  getCluster = (id: string) => this.getEntity<Cluster>('CLUSTER', id);
+  listClusters = () => this.listKind<Cluster>('CLUSTER');
+  putCluster = (c: Cluster) => this.putEntity('CLUSTER', c, { order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
+
+  getServiceOffering = (id: string) => this.getEntity<ServiceOffering>('OFFERING', id);
+  listServiceOfferings = () => this.listKind<ServiceOffering>('OFFERING');
+  putServiceOffering = (o: ServiceOffering) => this.putEntity('OFFERING', o, { order: o.name });
+
+  getTemplate = (id: string) => this.getEntity<Template>('TEMPLATE', id);
+  listTemplates = () => this.listKind<Template>('TEMPLATE');
+  putTemplate = (t: Template) => this.putEntity('TEMPLATE', t, { order: t.name });
+
+  getNetwork = (id: string) => this.getEntity<Network>('NETWORK', id);
+  listNetworks = () => this.listKind<Network>('NETWORK');
+  putNetwork = (n: Network) => this.putEntity('NETWORK', n, { order: n.name, scope: { name: 'ZONE', id: n.zoneId } });
+  listNetworksInZone = (zoneId: string) => this.listScope<Network>('NETWORK', 'ZONE', zoneId);
+
+  /** A gap-free counter (CloudStack's numeric ids appear in internal names: i-<user>-<vm>-VM). */
+  async nextSequence(name: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: sequenceKey(name),
+        UpdateExpression: 'ADD #v :one',
+        ExpressionAttributeNames: { '#v': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.value);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Account, Domain, Host, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import type { Store } from '../store';
+
+/**
+ * Names that responses show beside ids (zonename, templatename, ...), read once per request: a list
+ * of 500 VMs in one zone reads the zone once.
+ */
+export interface Lookups {
+  zone(id: string): Promise<Zone | undefined>;
+  offering(id: string): Promise<ServiceOffering | undefined>;
+  template(id: string): Promise<Template | undefined>;
+  host(id: string): Promise<Host | undefined>;
+  account(id: string): Promise<Account | undefined>;
+  domain(id: string): Promise<Domain | undefined>;
+  user(id: string): Promise<User | undefined>;
+}
+
+function memo<T>(load: (id: string) => Promise<T | undefined>) {
+  const seen = new Map<string, Promise<T | undefined>>();
+  return (id: string) => {
+    let p = seen.get(id);
+    if (!p) seen.set(id, (p = load(id)));
+    return p;
+  };
+}
+
+export function createLookups(store: Store): Lookups {
+  return {
+    zone: memo((id) => store.inventory.getZone(id)),
+    offering: memo((id) => store.inventory.getServiceOffering(id)),
+    template: memo((id) => store.inventory.getTemplate(id)),
+    host: memo((id) => store.hosts.get(id)),
+    account: memo((id) => store.inventory.getAccount(id)),
+    domain: memo((id) => store.inventory.getDomain(id)),
+    user: memo((id) => store.inventory.getUser(id)),
+  };
+}

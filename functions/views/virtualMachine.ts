@@ -1,0 +1,77 @@
+import type { Vm } from '../../core/entities';
+import { csDate, type View } from './format';
+import type { Lookups } from './lookups';
+
+/**
+ * The VM object (CloudStack's UserVmResponse) that listVirtualMachines and job results share.
+ * Types are exact (Go clients unmarshal strictly); `nic` is always an array and `state` one libcloud
+ * knows.
+ */
+export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: View): Promise<Record<string, unknown>> {
+  const [zone, offering, template, account, domain, user, host] = await Promise.all([
+    lookups.zone(vm.zoneId),
+    lookups.offering(vm.serviceOfferingId),
+    lookups.template(vm.templateId),
+    lookups.account(vm.accountId),
+    lookups.domain(vm.domainId),
+    lookups.user(vm.userId),
+    vm.hostId ? lookups.host(vm.hostId) : Promise.resolve(undefined),
+  ]);
+  const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping';
+  return {
+    id: vm.id,
+    name: vm.name,
+    displayname: vm.displayName,
+    account: account?.name,
+    userid: vm.userId,
+    username: user?.username,
+    domainid: vm.domainId,
+    domain: domain?.name,
+    domainpath: domain?.path,
+    created: csDate(vm.created),
+    lastupdated: csDate(vm.lastUpdated),
+    state: vm.state === 'Allocated' ? 'Stopped' : vm.state, // created, never started: CloudStack reports Stopped
+    haenable: vm.haEnable,
+    group: vm.group,
+    zoneid: vm.zoneId,
+    zonename: zone?.name,
+    ...(view === 'full' && running && host ? { hostid: host.id, hostname: host.name } : {}),
+    ...(view === 'full' ? { instancename: vm.instanceName } : {}),
+    templateid: vm.templateId,
+    templatename: template?.name,
+    templatedisplaytext: template?.displayText,
+    passwordenabled: template?.passwordEnabled ?? false,
+    serviceofferingid: vm.serviceOfferingId,
+    serviceofferingname: offering?.name,
+    cpunumber: vm.cpuNumber,
+    cpuspeed: vm.cpuSpeed,
+    memory: vm.memory,
+    cpuused: '0%',
+    guestosid: template?.osTypeId,
+    ostypeid: template?.osTypeId,
+    osdisplayname: template?.osTypeName,
+    rootdeviceid: 0,
+    rootdevicetype: 'ROOT',
+    hypervisor: template?.hypervisor,
+    isdynamicallyscalable: template?.isDynamicallyScalable ?? false,
+    displayvm: true,
+    details: {},
+    nic: vm.nics.map((n, i) => ({
+      id: n.id,
+      networkid: n.networkId,
+      networkname: n.networkName,
+      netmask: n.netmask,
+      gateway: n.gateway,
+      ipaddress: n.ipAddress,
+      isdefault: n.isDefault,
+      macaddress: n.macAddress,
+      traffictype: 'Guest',
+      type: n.type,
+      deviceid: String(i),
+    })),
+    securitygroup: [],
+    affinitygroup: [],
+    tags: [],
+    ...(vm.activeJobId ? { jobid: vm.activeJobId, jobstatus: 0 } : {}),
+  };
+}
