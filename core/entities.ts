@@ -28,6 +28,7 @@ export interface Account {
 
 export interface User {
   id: string;
+  numericId: number; // CloudStack's internal id, shown in VM internal names
   username: string;
   accountId: string;
   domainId: string;

@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
-import { sequenceKey } from './keys';
+import { entityKey, sequenceKey } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -20,6 +20,18 @@ export class InventoryRepository extends Repository {
   getUser = (id: string) => this.getEntity<User>('USER', id);
   listUsers = () => this.listKind<User>('USER');
   putUser = (u: User) => this.putEntity('USER', u, { order: u.username, scope: { name: 'ACCOUNT', id: u.accountId } });
+
+  async setUserApiKey(userId: string, apiKey: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: entityKey('USER', userId),
+        UpdateExpression: 'SET apiKey = :k',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':k': apiKey },
+      }),
+    );
+  }
 
   getZone = (id: string) => this.getEntity<Zone>('ZONE', id);
   listZones = () => this.listKind<Zone>('ZONE');

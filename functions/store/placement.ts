@@ -74,7 +74,8 @@ export class PlacementRepository extends Repository {
                 ConditionExpression: 'cpuUsed >= :cpu AND memoryUsed >= :mem',
                 ExpressionAttributeValues: { ':cpu': cpuRequestOf(vm), ':mem': vm.memory },
               },
-              vms.updateOperation(vm, { lastHostId: vm.hostId }, ['hostId']),
+            },
+            vms.updateOperation(vm, { lastHostId: vm.hostId }, ['hostId']),
             ],
           }),
       );

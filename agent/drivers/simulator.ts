@@ -1,0 +1,197 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
+import type { PowerState } from '../../core/entities';
+import { DriverError, type HypervisorDriver } from './driver';
+
+/**
+ * An in-memory hypervisor host for tests, demos and benchmarks: configurable capacity, latency per
+ * operation, and faults injected from its configuration (never from task payloads). It records
+ * every power-state transition with a timestamp, so a test can prove no VM ran on two hosts at once.
+ */
+
+export type SimulatorOperation = 'hostFacts' | 'domains' | 'start' | 'stop' | 'reboot' | 'undefine';
+
+/** Fail an operation: the first `failTimes` calls (every call when absent). */
+export interface FaultSpec {
+  failTimes?: number;
+  error?: string; // error name; a core/errors.ts class name maps to its CloudStack code
+  message?: string;
+  retryable?: boolean;
+}
+
+/** A fault decided per call: return the error to raise, or undefined to let the call run. */
+export type FaultFunction = (operation: SimulatorOperation, target: string | undefined) => Error | undefined;
+
+export interface SimulatorConfig {
+  hostname: string;
+  cpuNumber?: number;
+  cpuSpeed?: number; // MHz
+  memoryTotal?: number; // MiB
+  ipAddress?: string;
+  agentVersion?: string;
+  /** Milliseconds each operation takes: one value for all, or per operation. */
+  latencyMs?: number | Partial<Record<SimulatorOperation, number>>;
+  faults?: Partial<Record<SimulatorOperation, FaultSpec>> | FaultFunction;
+  /** How long a guest takes to shut down cleanly; a graceful stop with a shorter timeout fails. */
+  gracefulShutdownMs?: number;
+  clock?: () => number;
+  /** Called for every transition, e.g. to collect those of many hosts in one list. */
+  onTransition?: (transition: PowerTransition) => void;
+}
+
+export type SimulatedPowerState = PowerState | 'Undefined';
+
+export interface PowerTransition {
+  seq: number; // orders transitions of every simulator in this process, even within one millisecond
+  at: number; // epoch ms
+  hostname: string;
+  instanceName: string;
+  from: SimulatedPowerState;
+  to: SimulatedPowerState;
+}
+
+interface Domain {
+  spec: VmSpec;
+  state: PowerState;
+  boots: number;
+}
+
+let sequence = 0;
+
+export const SIMULATOR_VERSION = 'simulator-1';
+
+export class SimulatorDriver implements HypervisorDriver {
+  private readonly domainsByName = new Map<string, Domain>();
+  private readonly log: PowerTransition[] = [];
+  private readonly calls = new Map<SimulatorOperation, number>();
+  private readonly clock: () => number;
+
+  constructor(private readonly config: SimulatorConfig) {
+    this.clock = config.clock ?? Date.now;
+  }
+
+  async hostFacts(): Promise<HostFacts> {
+    await this.enter('hostFacts', undefined);
+    return {
+      hostname: this.config.hostname,
+      hypervisor: 'Simulator',
+      cpuNumber: this.config.cpuNumber ?? 16,
+      cpuSpeed: this.config.cpuSpeed ?? 2000,
+      memoryTotal: this.config.memoryTotal ?? 32768,
+      ipAddress: this.config.ipAddress ?? '127.0.0.1',
+      agentVersion: this.config.agentVersion ?? SIMULATOR_VERSION,
+    };
+  }
+
+  async domains(): Promise<DomainPowerState[]> {
+    await this.enter('domains', undefined);
+    return [...this.domainsByName.entries()].map(([name, d]) => ({ name, state: d.state }));
+  }
+
+  async start(spec: VmSpec, signal?: AbortSignal): Promise<void> {
+    await this.enter('start', spec.instanceName, signal);
+    const existing = this.domainsByName.get(spec.instanceName);
+    if (existing?.state === 'PowerOn') return;
+    const domain = existing ?? { spec, state: 'PowerOff' as PowerState, boots: 0 };
+    domain.spec = spec; // a restart picks up a changed offering, as a redefined domain would
+    this.domainsByName.set(spec.instanceName, domain);
+    domain.boots += 1;
+    this.transition(spec.instanceName, existing ? existing.state : 'Undefined', 'PowerOn');
+    domain.state = 'PowerOn';
+  }
+
+  async stop(name: string, o: { force: boolean; timeoutMs: number }, signal?: AbortSignal): Promise<void> {
+    await this.enter('stop', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain || domain.state === 'PowerOff') return;
+    const shutdownMs = this.config.gracefulShutdownMs ?? 0;
+    if (!o.force && shutdownMs > o.timeoutMs) {
+      throw new DriverError('ResourceUnavailableError', `Domain ${name} did not shut down within ${o.timeoutMs} ms`, true);
+    }
+    this.transition(name, domain.state, 'PowerOff');
+    domain.state = 'PowerOff';
+  }
+
+  async reboot(name: string, signal?: AbortSignal): Promise<void> {
+    await this.enter('reboot', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.config.hostname}`, false);
+    if (domain.state !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running`, false);
+    domain.boots += 1; // a reboot keeps the domain on: no power transition
+  }
+
+  async undefine(name: string, _o: { removeDisks: boolean }, signal?: AbortSignal): Promise<void> {
+    await this.enter('undefine', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain) return;
+    if (domain.state === 'PowerOn') this.transition(name, 'PowerOn', 'PowerOff');
+    this.transition(name, 'PowerOff', 'Undefined');
+    this.domainsByName.delete(name);
+  }
+
+  /** Every power-state transition of this host, oldest first. */
+  transitions(): PowerTransition[] {
+    return [...this.log];
+  }
+
+  /** A domain as the simulator holds it (for assertions), or undefined. */
+  domain(name: string): { spec: VmSpec; state: PowerState; boots: number } | undefined {
+    const d = this.domainsByName.get(name);
+    return d ? { ...d } : undefined;
+  }
+
+  /** Define domains as already running or off, e.g. VMs found on a host at registration. */
+  seed(specs: { spec: VmSpec; state: PowerState }[]): void {
+    for (const { spec, state } of specs) {
+      this.domainsByName.set(spec.instanceName, { spec, state, boots: 0 });
+      this.transition(spec.instanceName, 'Undefined', state);
+    }
+  }
+
+  private async enter(operation: SimulatorOperation, target: string | undefined, signal?: AbortSignal): Promise<void> {
+    const latency = typeof this.config.latencyMs === 'number' ? this.config.latencyMs : (this.config.latencyMs?.[operation] ?? 0);
+    signal?.throwIfAborted();
+    if (latency > 0) await sleep(latency, undefined, { signal });
+    const fault = this.faultFor(operation, target);
+    if (fault) throw fault;
+  }
+
+  private faultFor(operation: SimulatorOperation, target: string | undefined): Error | undefined {
+    const faults = this.config.faults;
+    if (!faults) return undefined;
+    if (typeof faults === 'function') return faults(operation, target);
+    const spec = faults[operation];
+    if (!spec) return undefined;
+    const n = (this.calls.get(operation) ?? 0) + 1;
+    this.calls.set(operation, n);
+    if (spec.failTimes !== undefined && n > spec.failTimes) return undefined;
+    return new DriverError(
+      spec.error ?? 'ResourceUnavailableError',
+      spec.message ?? `Injected fault: ${operation}${target ? ` ${target}` : ''} failed on ${this.config.hostname}`,
+      spec.retryable ?? true,
+    );
+  }
+
+  private transition(instanceName: string, from: SimulatedPowerState, to: SimulatedPowerState): void {
+    const t: PowerTransition = { seq: ++sequence, at: this.clock(), hostname: this.config.hostname, instanceName, from, to };
+    this.log.push(t);
+    this.config.onTransition?.(t);
+  }
+}
+
+/**
+ * Moments when one instance was PowerOn on more than one host, from the transitions of many
+ * simulators. Empty means no VM ever ran twice.
+ */
+export function findDoubleRuns(transitions: PowerTransition[]): { instanceName: string; hostnames: string[]; at: number }[] {
+  const runningOn = new Map<string, Set<string>>();
+  const found: { instanceName: string; hostnames: string[]; at: number }[] = [];
+  for (const t of [...transitions].sort((a, b) => a.seq - b.seq)) {
+    const hosts = runningOn.get(t.instanceName) ?? new Set<string>();
+    runningOn.set(t.instanceName, hosts);
+    if (t.to === 'PowerOn') hosts.add(t.hostname);
+    else hosts.delete(t.hostname);
+    if (hosts.size > 1) found.push({ instanceName: t.instanceName, hostnames: [...hosts].sort(), at: t.at });
+  }
+  return found;
+}

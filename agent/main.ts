@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Agent, stderrLogger } from './agent';
+import type { HypervisorDriver } from './drivers/driver';
+import { SimulatorDriver } from './drivers/simulator';
+
+/**
+ * The standalone agent:
+ *   npm run agent -- --endpoint http://127.0.0.1:8080 --token <token> [--driver simulator|libvirt]
+ *     [--state-file path] [--sim-cpus 16 --sim-cpu-speed 2000 --sim-memory 32768] [--sim-hostname name]
+ * Stops cleanly on SIGINT/SIGTERM.
+ */
+const USAGE =
+  'usage: npm run agent -- --endpoint <url> [--token <token>] [--driver simulator|libvirt] [--state-file <path>] ' +
+  '[--sim-cpus <n>] [--sim-cpu-speed <MHz>] [--sim-memory <MiB>] [--sim-hostname <name>] [--heartbeat-ms <ms>]';
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function driverFrom(values: Record<string, string | boolean | undefined>): HypervisorDriver {
+  const kind = (values.driver as string | undefined) ?? 'simulator';
+  if (kind === 'libvirt') throw new Error('The libvirt driver is not available yet; use --driver simulator');
+  if (kind !== 'simulator') throw new Error(`Unknown driver "${kind}"; use simulator or libvirt`);
+  return new SimulatorDriver({
+    hostname: (values['sim-hostname'] as string | undefined) ?? hostname(),
+    cpuNumber: positiveInt('sim-cpus', values['sim-cpus'] as string | undefined, 16),
+    cpuSpeed: positiveInt('sim-cpu-speed', values['sim-cpu-speed'] as string | undefined, 2000),
+    memoryTotal: positiveInt('sim-memory', values['sim-memory'] as string | undefined, 32768),
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      endpoint: { type: 'string' },
+      token: { type: 'string' },
+      driver: { type: 'string' },
+      'state-file': { type: 'string' },
+      'sim-cpus': { type: 'string' },
+      'sim-cpu-speed': { type: 'string' },
+      'sim-memory': { type: 'string' },
+      'sim-hostname': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.endpoint) throw new Error(`--endpoint is required\n${USAGE}`);
+
+  const agent = new Agent({
+    endpoint: values.endpoint,
+    token: values.token,
+    driver: driverFrom(values),
+    credentialsFile: values['state-file'],
+    heartbeatIntervalMs: positiveInt('heartbeat-ms', values['heartbeat-ms'], 10_000),
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    stderrLogger.info('stopping', { signal });
+    agent.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        stderrLogger.error('stop failed', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  await agent.start();
+}
+
+main().catch((err: Error) => {
+  stderrLogger.error(err.message);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
+import type { HypervisorDriver } from '../drivers/driver';
+import { rebootVm } from './rebootVm';
+import { startVm } from './startVm';
+import { stopVm } from './stopVm';
+import { undefineVm } from './undefineVm';
+
+/** Run one agent command with the driver: one command, one file, one driver call. */
+export function runCommand(driver: HypervisorDriver, command: AgentCommand, signal?: AbortSignal): Promise<TaskResult> {
+  switch (command.command) {
+    case 'StartVm':
+      return startVm(driver, command.payload, signal);
+    case 'StopVm':
+      return stopVm(driver, command.payload, signal);
+    case 'RebootVm':
+      return rebootVm(driver, command.payload, signal);
+    case 'UndefineVm':
+      return undefineVm(driver, command.payload, signal);
+  }
+}

@@ -1,0 +1,271 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/store/table';
+import { acknowledgeWildcardResource } from './nag';
+import { loadWorkflows } from './workflows';
+
+export interface StratusStackProps extends StackProps {
+  /** Keep the table on stack deletion and refuse DeleteTable (default true; turn off for throwaway stacks). */
+  deletionProtection?: boolean;
+  /** Repository root holding functions/, workflows/ and package-lock.json (default: this file's parent). */
+  projectRoot?: string;
+}
+
+const LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+// Lambda's Node runtime loads `.mjs` as ESM; the banner lets bundled CommonJS dependencies still `require`.
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+// Stage defaults: well under the account's 10,000 req/s and 5,000 burst shared by every API in the
+// region (perf-anchors 1.3), so one noisy client cannot starve the other APIs of the account.
+const THROTTLE = { rateLimit: 1000, burstLimit: 2000 };
+
+const L1_REASON =
+  'nodejs22.x is pinned on purpose: the project runs and tests on Node 22 (npm node@22), so the deployed runtime matches what was tested.';
+const INDEX_REASON =
+  'The table grant covers its GSIs (gsi1, gsi2) as <table>/index/*; the store queries both, and index ARNs cannot be listed without the wildcard.';
+
+// What functions/store issues (Get/Put/Update/Delete/Query, TransactWrite = the item actions plus
+// ConditionCheckItem, and the batch forms). Unlike grantReadWriteData: no Scan (never on a request
+// path), no DescribeTable and no stream reads.
+const TABLE_DATA_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+interface FunctionSpec {
+  entry: string;
+  service: string;
+  memorySize: number;
+  timeout: Duration;
+  environment?: Record<string, string>;
+}
+
+/**
+ * The AWS deployment: the single table, the api and agent-gateway functions, one function per workflow
+ * step, one Standard state machine per workflows/*.asl.json, and the HTTP API in front. Each role gets
+ * only what its code calls (see the grants below).
+ */
+export class StratusStack extends Stack {
+  readonly table: TableV2;
+  readonly api: HttpApi;
+  readonly stateMachines: Record<string, StateMachine> = {};
+  readonly stepFunctions: Record<string, NodejsFunction> = {};
+  private readonly projectRoot: string;
+
+  constructor(scope: Construct, id: string, props: StratusStackProps = {}) {
+    super(scope, id, props);
+    this.projectRoot = props.projectRoot ?? path.resolve(__dirname, '..');
+    const deletionProtection = props.deletionProtection ?? true;
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      globalSecondaryIndexes: TABLE_INDEXES.map((ix) => ({
+        indexName: ix.indexName,
+        partitionKey: { name: ix.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: ix.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      })),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection,
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    // One function per step, shared by every workflow that names it.
+    const workflows = loadWorkflows(path.join(this.projectRoot, 'workflows'));
+    for (const wf of workflows) {
+      for (const [placeholder, step] of wf.steps) {
+        if (this.stepFunctions[step]) continue;
+        const fn = this.nodeFunction(placeholder, {
+          entry: `functions/steps/${step}.ts`,
+          service: `stratus-step-${step}`,
+          memorySize: 512,
+          timeout: Duration.seconds(30),
+        });
+        this.table.grant(fn, ...TABLE_DATA_ACTIONS);
+        this.stepFunctions[step] = fn;
+      }
+    }
+
+    const machineNames: Record<string, string> = {};
+    for (const wf of workflows) {
+      machineNames[wf.name] = `${this.stackName}-${wf.name}`;
+      const logGroup = new LogGroup(this, `${wf.name}-logs`, {
+        // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's CloudWatch Logs
+        // resource policy (5,120 characters) by one entry per state machine.
+        logGroupName: `/aws/vendedlogs/states/${machineNames[wf.name]}`,
+        retention: LOG_RETENTION,
+        // A fixed name: a retained group would block re-creating the stack.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const sm = new StateMachine(this, wf.name, {
+        stateMachineName: machineNames[wf.name],
+        stateMachineType: StateMachineType.STANDARD,
+        // fromString inlines the ASL; fromFile would upload it as an S3 asset (needs the bootstrap bucket).
+        definitionBody: DefinitionBody.fromString(wf.text),
+        definitionSubstitutions: Object.fromEntries(
+          [...wf.steps].map(([placeholder, step]) => [placeholder, this.stepFunctions[step].functionArn]),
+        ),
+        logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+        tracingEnabled: true,
+      });
+      // The ASL calls the unqualified ARNs only; grantInvoke would add `<arn>:*` (versions, aliases) too.
+      sm.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [...new Set(wf.steps.values())].map((step) => this.stepFunctions[step].functionArn),
+        }),
+      );
+      Validations.of(sm).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the logs:*LogDelivery/DescribeLogGroups/ResourcePolicy and xray:PutTrace*/GetSampling* actions CDK adds for logging and tracing are on *; they have no resource-level permissions.',
+      });
+      Validations.of(sm).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason:
+          'Standard workflows keep every event in the execution history (90 days) and jobs record their steps in DynamoDB; CloudWatch gets errors only so that log ingestion stays off the per-operation cost.',
+      });
+      this.stateMachines[wf.name] = sm;
+    }
+
+    const api = this.nodeFunction('Api', {
+      entry: 'functions/api/handler.ts',
+      service: 'stratus-api',
+      memorySize: 1024,
+      // The HTTP API gives an integration at most 30 s, not raisable (perf-anchors 1.3).
+      timeout: Duration.seconds(29),
+      environment: {
+        // CDK resolves the ARN tokens inside the JSON text.
+        WORKFLOW_ARNS: JSON.stringify(
+          Object.fromEntries(Object.entries(this.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn])),
+        ),
+      },
+    });
+    this.table.grant(api, ...TABLE_DATA_ACTIONS);
+    for (const [name, sm] of Object.entries(this.stateMachines)) {
+      sm.grantStartExecution(api);
+      // Built from the name we gave the machine, so the finding below names it plainly.
+      const executions = this.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machineNames[name]}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      Grant.addToPrincipal({ grantee: api, actions: ['states:DescribeExecution'], resourceArns: [executions] });
+      acknowledgeWildcardResource(
+        api.role!,
+        executions,
+        `DescribeExecution is authorised per execution ARN; the api reads the executions of ${machineNames[name]} only, whose names (job ids) it chose.`,
+      );
+    }
+
+    const gateway = this.nodeFunction('AgentGateway', {
+      entry: 'functions/agent-gateway/handler.ts',
+      service: 'stratus-agent-gateway',
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+    });
+    this.table.grant(gateway, ...TABLE_DATA_ACTIONS);
+    for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(gateway);
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: LOG_RETENTION });
+    this.api = new HttpApi(this, 'HttpApi', { apiName: this.stackName, createDefaultStage: false });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // HTTP API context variables only ($context.resourcePath and friends are REST-only).
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const apiIntegration = new HttpLambdaIntegration('ApiIntegration', api);
+    this.api.addRoutes({ path: '/client/api', methods: [HttpMethod.GET, HttpMethod.POST], integration: apiIntegration });
+    this.api.addRoutes({
+      path: '/agent/{proxy+}',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('AgentGatewayIntegration', gateway),
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Both routes authenticate in the handler: CloudStack clients sign each request with apiKey + HMAC signature (verified by api), agents sign with their host secret (core/agent-signing.ts, verified by agent-gateway). No API Gateway authorizer can check either scheme.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: `${stage.url}client/api`, description: 'CloudStack API endpoint' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+
+  /** A bundled Node 22 / arm64 function with its own log group and a role that may write only there. */
+  private nodeFunction(id: string, spec: FunctionSpec): NodejsFunction {
+    const entry = path.join(this.projectRoot, spec.entry);
+    if (!existsSync(entry)) throw new Error(`${id}: entry ${spec.entry} does not exist`);
+    const logGroup = new LogGroup(this, `${id}Logs`, { retention: LOG_RETENTION });
+    // An own role instead of AWSLambdaBasicExecutionRole, whose logs actions are on every log group.
+    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, id, {
+      entry,
+      handler: 'handler',
+      projectRoot: this.projectRoot,
+      depsLockFilePath: path.join(this.projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        TABLE_NAME: this.table.tableName,
+        POWERTOOLS_SERVICE_NAME: spec.service,
+        ...spec.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        banner: ESM_REQUIRE_BANNER,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // The runtime's AWS SDK v3 is used (CDK's default for nodejs18.x and later).
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: L1_REASON });
+    acknowledgeWildcardResource(role, `${this.table.tableArn}/index/*`, INDEX_REASON);
+    return fn;
+  }
+}

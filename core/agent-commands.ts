@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type VmSpec } from './agent-protocol';
+import type { Template, Vm } from './entities';
+
+/**
+ * How a workflow's request for agent work becomes the command a host's agent runs: pure, so the
+ * mapping from the inventory to the wire is testable without AWS.
+ */
+
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm'] as const satisfies readonly AgentCommandName[];
+
+/** Options a workflow may pass for the commands that take them. */
+export interface AgentCommandOptions {
+  forced?: boolean; // StopVm: power off instead of an ACPI shutdown
+  stopTimeoutMs?: number; // StopVm: how long a graceful shutdown may take before it fails
+  removeDisks?: boolean; // UndefineVm: expunge removes the VM's disks with it
+}
+
+/** Graceful shutdown bound when the workflow names none. */
+export const DEFAULT_STOP_TIMEOUT_MS = 60_000;
+
+/** Everything a host needs to run the VM, taken from its item and its template. */
+export function vmSpecOf(vm: Vm, template: Template): VmSpec {
+  return {
+    vmId: vm.id,
+    instanceName: vm.instanceName,
+    displayName: vm.displayName,
+    cpuNumber: vm.cpuNumber,
+    cpuSpeed: vm.cpuSpeed,
+    memory: vm.memory,
+    template: { id: template.id, url: template.url, format: template.format },
+    nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
+  };
+}
+
+/**
+ * The agent command for a VM. StartVm needs the VM's template; the result is validated against the
+ * wire schema so a malformed command fails here, in the workflow, not on the host.
+ */
+export function buildAgentCommand(
+  command: AgentCommandName,
+  vm: Vm,
+  template: Template | undefined,
+  options: AgentCommandOptions = {},
+): AgentCommand {
+  switch (command) {
+    case 'StartVm':
+      if (!template) throw new Error(`StartVm for VM ${vm.id} needs its template ${vm.templateId}`);
+      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template) } });
+    case 'StopVm':
+      return AgentCommandSchema.parse({
+        command,
+        payload: { instanceName: vm.instanceName, force: options.forced ?? false, timeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS },
+      });
+    case 'RebootVm':
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName } });
+    case 'UndefineVm':
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, removeDisks: options.removeDisks ?? true } });
+  }
+}
+
+/**
+ * The task id of the task that answers one task token. Deterministic, so a retried dispatch of the
+ * same Task state creates the same task once.
+ */
+export function taskIdFor(taskToken: string): string {
+  return createHash('sha256').update(taskToken).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,188 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import {
+  AGENT_PATHS,
+  AgentCommandSchema,
+  HeartbeatRequestSchema,
+  PollRequestSchema,
+  RegisterRequestSchema,
+  ResultRequestSchema,
+  type LeasedTask,
+} from '../../core/agent-protocol';
+import { RegistrationTokenError, UnknownHostError, type HostAgentRepository } from '../store/host-agent';
+import { StaleLeaseError, type StoredAgentTask, type TasksRepository } from '../store/tasks';
+import { authenticate, rawBody } from './auth';
+import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
+
+/**
+ * The agent gateway: register, heartbeat, long-poll for tasks, report results. Built from its
+ * collaborators so tests and the local runtime pass their own; handler.ts wires the real ones.
+ */
+export interface AgentGatewayDeps {
+  hostAgent: Pick<HostAgentRepository, 'register' | 'secretFor' | 'heartbeat'>;
+  tasks: Pick<TasksRepository, 'lease' | 'get' | 'complete' | 'remove'>;
+  sfn: Pick<SFNClient, 'send'>;
+  now?: () => number;
+  /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 250). */
+  pollIntervalMs?: number;
+  /** How long a lease lasts before the task is handed out again (env AGENT_LEASE_MS, default 60 s). */
+  leaseMs?: number;
+}
+
+/** SendTask* answers meaning the workflow no longer waits for this token: the task is moot. */
+const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+type Result = Exclude<APIGatewayProxyResultV2, string>;
+type Route = (event: APIGatewayProxyEventV2, deps: Required<AgentGatewayDeps>) => Promise<Result>;
+
+const logger = new Logger({ serviceName: 'agent-gateway' });
+
+function json(statusCode: number, body: unknown): Result {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(rawBody(event) || '{}');
+  } catch {
+    throw new BadRequestError('Request body is not valid JSON');
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new BadRequestError(`Invalid request: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const register: Route = async (event, { hostAgent, now }) => {
+  const { token, facts } = parseBody(event, RegisterRequestSchema);
+  try {
+    return json(200, await hostAgent.register(token, facts, new Date(now())));
+  } catch (err) {
+    if (err instanceof RegistrationTokenError || err instanceof UnknownHostError) throw new UnauthorizedError(err.message);
+    throw err;
+  }
+};
+
+const heartbeat: Route = async (event, { hostAgent, now }) => {
+  const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
+  const { facts, domains } = parseBody(event, HeartbeatRequestSchema);
+  try {
+    await hostAgent.heartbeat(hostId, facts, domains, new Date(now()));
+  } catch (err) {
+    if (err instanceof UnknownHostError) throw new UnauthorizedError('Missing or invalid agent signature');
+    throw err;
+  }
+  return json(200, { received: true });
+};
+
+function toLeasedTask(task: StoredAgentTask): LeasedTask {
+  const command = AgentCommandSchema.parse({ command: task.command, payload: task.payload });
+  return { taskId: task.id, leaseId: task.leaseId ?? '', leaseUntil: task.leaseUntil ?? 0, ...command };
+}
+
+/** A long poll inside one request: lease, and if nothing is there, look again until waitMs passes. */
+const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, leaseMs }) => {
+  const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
+  const { maxTasks, waitMs } = parseBody(event, PollRequestSchema);
+  // The wait is real time (it sleeps), whatever clock leases are judged by.
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const leased = await tasks.lease(hostId, maxTasks, leaseMs, now());
+    if (leased.length > 0) return json(200, { tasks: leased.map(toLeasedTask) });
+    const left = until - performance.now();
+    if (left <= 0) return json(200, { tasks: [] });
+    await sleep(Math.min(pollIntervalMs, left));
+  }
+};
+
+/** Answer the workflow's token once, then drop the task. Repeats and moot results are 200 accepted:false. */
+const result: Route = async (event, { hostAgent, tasks, sfn, now }) => {
+  const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
+  const { taskId, leaseId, result: outcome } = parseBody(event, ResultRequestSchema);
+  const task = await tasks.get(hostId, taskId);
+  if (!task) return json(200, { accepted: false, reason: 'The task is already completed or expired' });
+  if (task.leaseId !== leaseId) throw new ConflictError(`Lease ${leaseId} of task ${taskId} is no longer valid: the task was leased again`);
+
+  try {
+    if (outcome.ok) {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(outcome.data) }));
+    } else {
+      await sfn.send(
+        new SendTaskFailureCommand({ taskToken: task.taskToken, error: outcome.error.name.slice(0, 256), cause: outcome.error.message.slice(0, 32768) }),
+      );
+    }
+  } catch (err) {
+    const name = (err as Error).name;
+    if (!GONE_TOKEN_ERRORS.has(name)) throw err;
+    await tasks.remove(hostId, taskId);
+    return json(200, { accepted: false, reason: `The workflow no longer waits for this task (${name})` });
+  }
+
+  try {
+    await tasks.complete(hostId, taskId, leaseId);
+  } catch (err) {
+    // Re-leased between our check and the delete: the token is answered, so the task is done anyway.
+    if (!(err instanceof StaleLeaseError)) throw err;
+    await tasks.remove(hostId, taskId);
+  }
+  return json(200, { accepted: true });
+};
+
+const ROUTES: Record<string, Route> = {
+  [AGENT_PATHS.register]: register,
+  [AGENT_PATHS.heartbeat]: heartbeat,
+  [AGENT_PATHS.poll]: poll,
+  [AGENT_PATHS.result]: result,
+};
+
+/** The route's path without a named stage's prefix (`/prod/agent/poll` on stage `prod`). */
+function routePath(event: APIGatewayProxyEventV2): string {
+  const stage = event.requestContext?.stage;
+  const path = event.rawPath ?? '';
+  if (stage && stage !== '$default' && path.startsWith(`/${stage}/`)) return path.slice(stage.length + 1);
+  return path;
+}
+
+/** Known errors become their status with a clear message; anything else is a bare 500, logged. */
+export function agentGatewayErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return {
+    onError: (request) => {
+      const err = request.error;
+      if (err instanceof AgentGatewayError) {
+        request.response = json(err.statusCode, { message: err.message });
+        return;
+      }
+      logger.error('agent gateway request failed', { path: request.event?.rawPath, error: err as Error });
+      request.response = json(500, { message: 'Internal error' });
+    },
+  };
+}
+
+export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayDeps)) {
+  let resolved: Required<AgentGatewayDeps> | undefined;
+  const resolve = (): Required<AgentGatewayDeps> => {
+    if (!resolved) {
+      const d = typeof deps === 'function' ? deps() : deps;
+      resolved = {
+        now: Date.now,
+        pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 250),
+        leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),
+        ...d,
+      };
+    }
+    return resolved;
+  };
+
+  const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+    const handle = ROUTES[routePath(event)];
+    if (!handle) throw new NotFoundError(`No agent route ${event.rawPath}`);
+    if (event.requestContext.http.method !== 'POST') throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed here; use POST`);
+    return handle(event, resolve());
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route).use(agentGatewayErrors());
+}

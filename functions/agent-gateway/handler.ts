@@ -1,0 +1,12 @@
+import { createStore } from '../store';
+import { sfnClient } from '../workflows-client';
+import { createAgentGateway } from './app';
+
+/**
+ * Lambda entry point behind the HTTP API routes POST /agent/{register,heartbeat,poll,result}.
+ * Collaborators are made on the first request, not at import.
+ */
+export const handler = createAgentGateway(() => {
+  const store = createStore();
+  return { hostAgent: store.hostAgent, tasks: store.tasks, sfn: sfnClient() };
+});

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { cs } from '../params';
+import { defineCommand } from '../define-command';
+import { listParams } from '../paging';
+import { listOf } from '../listing';
+import { toZoneResponse } from '../../views/infrastructure';
+
+export default defineCommand({
+  name: 'listZones',
+  description: 'Lists zones',
+  access: ['rootAdmin', 'domainAdmin', 'user'],
+  async: false,
+  responseKey: 'zone',
+  params: z.object({
+    id: cs.uuid().optional().meta({ description: 'the ID of the zone' }),
+    name: cs.string().optional().meta({ description: 'the name of the zone' }),
+    available: cs.boolean().optional().meta({ description: 'true if you want to retrieve all available Zones. False if you only want to return the Zones from which you have at least one VM.' }),
+    ...listParams,
+  }),
+  async handle({ params, store }) {
+    return listOf('zone', await store.inventory.listZones(), params, (z) => [z.name], toZoneResponse);
+  },
+});

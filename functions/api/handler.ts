@@ -1,0 +1,104 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Caller } from '../../core/entities';
+import { AuthError, InternalError } from '../../core/errors';
+import { createStore, type Store } from '../store';
+import type { Command } from './define-command';
+import { cloudstackErrors } from './errors';
+import { createJobStarter, type JobStarter } from './jobs';
+import { unpackParams } from './params';
+import { commandName, findParam, parseRequest, type RawParam } from './request';
+import { findCommand as registryFind } from './registry';
+import { toResponse } from './response';
+import { checkSignature } from './signing';
+
+/**
+ * The `api` Lambda behind `/client/api`: parse the GET query and/or form body, verify the
+ * signature (verifySignature), validate the command's parameters and run it (route), and turn any
+ * error into CloudStack's error body (cloudstackErrors, outermost). Responses are JSON whatever
+ * `response=` says: XML is out of scope, and every client we serve sends `response=json`.
+ */
+
+/** What the middlewares learn about a request, kept on the Lambda context for the next ones. */
+export interface ApiRequestState {
+  params: RawParam[];
+  command?: Command; // undefined: unknown command -> `errorresponse`
+  caller?: Caller; // set once the signature is verified
+}
+
+export type ApiLambdaContext = Context & { stratus?: ApiRequestState };
+
+export interface ApiDeps {
+  store: () => Store;
+  jobs: (store: Store) => JobStarter;
+  now: () => Date;
+  findCommand?: (name: string) => Command | undefined;
+}
+
+type ApiMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiLambdaContext>;
+
+const logger = new Logger({ serviceName: 'stratus-api' });
+
+/**
+ * ApiServer.verifyRequest: the command must exist, `apiKey` must name an enabled key, the
+ * signature must match and a v3 request must not have expired; then the caller's role must be
+ * allowed the command. Every failure is a 401.
+ */
+export function verifySignature(deps: ApiDeps): ApiMiddleware {
+  const find = deps.findCommand ?? registryFind;
+  return {
+    async before(request) {
+      const params = parseRequest(request.event);
+      const state: ApiRequestState = { params };
+      request.context.stratus = state;
+      const name = commandName(params);
+      state.command = name ? find(name) : undefined;
+
+      const apiKey = findParam(params, 'apiKey');
+      if (!apiKey || !findParam(params, 'signature') || !state.command) throw new AuthError();
+      const credentials = await deps.store().credentials.lookup(apiKey);
+      if (!credentials || !credentials.enabled) throw new AuthError();
+      const check = checkSignature(params, credentials.secretKey, deps.now());
+      if (!check.ok) {
+        logger.info('signature refused', { command: name, reason: check.reason, names: params.map(([k]) => k).sort() });
+        throw new AuthError();
+      }
+      if (!state.command.access.includes(credentials.caller.role)) {
+        throw new AuthError(`The given command '${name}' either does not exist, is not available for user.`);
+      }
+      state.caller = credentials.caller;
+      logger.debug('signature verified', { command: name, variant: check.variant });
+    },
+  };
+}
+
+/** Validate the parameters and run the verified command. */
+export function route(deps: ApiDeps) {
+  return async (_event: APIGatewayProxyEventV2, context: ApiLambdaContext): Promise<APIGatewayProxyStructuredResultV2> => {
+    const state = context.stratus;
+    if (!state?.command || !state.caller) throw new InternalError('API request reached the router without a verified caller');
+    const { command, caller } = state;
+    const raw = unpackParams(state.params);
+    const params = command.parse(raw, caller.role);
+    const store = deps.store();
+    const result = await command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name });
+    return toResponse(command.envelope, result);
+  };
+}
+
+export function createApiHandler(deps: ApiDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, ApiLambdaContext>(route(deps))
+    .use(cloudstackErrors())
+    .use(verifySignature(deps));
+}
+
+// One store and one job starter per Lambda process, created on first use (nothing at import time).
+let store: Store | undefined;
+let jobs: JobStarter | undefined;
+
+export const handler = createApiHandler({
+  store: () => (store ??= createStore()),
+  jobs: (s) => (jobs ??= createJobStarter(s)),
+  now: () => new Date(),
+});

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
+import { stableId } from '../../core/ids';
+import type { Store } from '../store';
+
+/**
+ * The inventory a fresh installation starts with: the ROOT domain, the admin account and user with
+ * an API key pair, one zone with a pod and a cluster, service offerings, a template and a shared
+ * guest network. Every id is derived from a name, so running it again (every `npm start`) changes
+ * nothing that exists and never makes a second of anything.
+ */
+export interface SeedOptions {
+  hypervisor: 'Simulator' | 'KVM';
+  now?: Date;
+}
+
+export interface SeedResult {
+  admin: { apiKey: string; secretKey: string; caller: Caller };
+  zone: Zone;
+  pod: Pod;
+  cluster: Cluster;
+}
+
+const apiKeyText = () => randomBytes(64).toString('base64url').slice(0, 86);
+
+export const OFFERINGS: Array<Pick<ServiceOffering, 'name' | 'displayText' | 'cpuNumber' | 'cpuSpeed' | 'memory'>> = [
+  { name: 'Small Instance', displayText: 'Small Instance, 1 vCPU at 500 MHz, 512 MiB', cpuNumber: 1, cpuSpeed: 500, memory: 512 },
+  { name: 'Medium Instance', displayText: 'Medium Instance, 1 vCPU at 1 GHz, 1 GiB', cpuNumber: 1, cpuSpeed: 1000, memory: 1024 },
+  { name: 'Large Instance', displayText: 'Large Instance, 4 vCPU at 2 GHz, 8 GiB', cpuNumber: 4, cpuSpeed: 2000, memory: 8192 },
+];
+
+export async function seedInventory(store: Store, opts: SeedOptions): Promise<SeedResult> {
+  const created = (opts.now ?? new Date()).toISOString();
+  const inv = store.inventory;
+
+  const domainId = stableId('domain', 'ROOT');
+  await inv.putDomain({ id: domainId, name: 'ROOT', path: 'ROOT', created });
+  const accountId = stableId('account', 'admin');
+  await inv.putAccount({ id: accountId, name: 'admin', domainId, role: 'rootAdmin', state: 'enabled', created });
+  const userId = stableId('user', 'admin');
+  await inv.putUser({ id: userId, numericId: 2, username: 'admin', accountId, domainId, state: 'enabled', created });
+  const caller: Caller = { userId, username: 'admin', accountId, accountName: 'admin', domainId, role: 'rootAdmin' };
+  const keys = await adminKeys(store, userId, caller);
+
+  const zone: Zone = { id: stableId('zone', 'zone1'), name: 'zone1', networkType: 'Advanced', allocationState: 'Enabled', created };
+  await inv.putZone(zone);
+  const pod: Pod = { id: stableId('pod', 'pod1'), name: 'pod1', zoneId: zone.id, gateway: '192.168.56.1', netmask: '255.255.255.0', allocationState: 'Enabled', created };
+  await inv.putPod(pod);
+  const cluster: Cluster = { id: stableId('cluster', 'cluster1'), name: 'cluster1', zoneId: zone.id, podId: pod.id, hypervisor: opts.hypervisor, allocationState: 'Enabled', created };
+  await inv.putCluster(cluster);
+
+  for (const o of OFFERINGS) {
+    await inv.putServiceOffering({ ...o, id: stableId('offering', o.name), offerHa: false, storageType: 'shared', dynamicScalingEnabled: true, created });
+  }
+  const template: Template = {
+    id: stableId('template', 'debian-12'),
+    name: 'Debian 12 (64-bit)',
+    displayText: 'Debian GNU/Linux 12 (64-bit), cloud image',
+    format: 'QCOW2',
+    hypervisor: opts.hypervisor,
+    osTypeId: stableId('ostype', 'debian-12'),
+    osTypeName: 'Debian GNU/Linux 12 (64-bit)',
+    url: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
+    size: 2147483648,
+    isPublic: true,
+    isFeatured: true,
+    passwordEnabled: false,
+    isDynamicallyScalable: true,
+    accountId,
+    domainId,
+    created,
+  };
+  await inv.putTemplate(template);
+  const network: Network = {
+    id: stableId('network', 'guestnet1'),
+    name: 'guestnet1',
+    displayText: 'Shared guest network of zone1',
+    zoneId: zone.id,
+    type: 'Shared',
+    cidr: '10.1.1.0/24',
+    gateway: '10.1.1.1',
+    netmask: '255.255.255.0',
+    domainId,
+    created,
+  };
+  await inv.putNetwork(network);
+  return { admin: { ...keys, caller }, zone, pod, cluster };
+}
+
+/** The admin's key pair: made once, then read back on every later start. */
+async function adminKeys(store: Store, userId: string, caller: Caller): Promise<{ apiKey: string; secretKey: string }> {
+  const user = await store.inventory.getUser(userId);
+  if (user?.apiKey) {
+    const known = await store.credentials.lookup(user.apiKey);
+    if (known) return { apiKey: user.apiKey, secretKey: known.secretKey };
+  }
+  const apiKey = apiKeyText();
+  const secretKey = apiKeyText();
+  await store.credentials.put(apiKey, secretKey, caller);
+  await store.inventory.setUserApiKey(userId, apiKey);
+  return { apiKey, secretKey };
+}
+
+/**
+ * A host the way addHost creates one: known to the inventory but not Up until its agent registers
+ * with the one-time token returned here.
+ */
+export async function addHostRecord(
+  store: Store,
+  where: { zone: Zone; pod: Pod; cluster: Cluster },
+  host: { name: string; id?: string },
+  now = new Date(),
+): Promise<{ hostId: string; token: string }> {
+  const id = host.id ?? stableId('host', where.cluster.id, host.name);
+  const record: Host = {
+    id,
+    name: host.name,
+    zoneId: where.zone.id,
+    podId: where.pod.id,
+    clusterId: where.cluster.id,
+    hypervisor: where.cluster.hypervisor,
+    state: 'Connecting',
+    resourceState: 'Enabled',
+    ipAddress: '',
+    cpuNumber: 0,
+    cpuSpeed: 0,
+    memoryTotal: 0,
+    cpuUsed: 0,
+    memoryUsed: 0,
+    cpuOverprovisioning: 1,
+    memoryOverprovisioning: 1,
+    hostTags: [],
+    created: now.toISOString(),
+    version: 1,
+  };
+  await store.hosts.create(record);
+  const token = await store.hostAgent.createRegistrationToken(id, 3600);
+  return { hostId: id, token };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { AGENT_COMMAND_NAMES, buildAgentCommand, taskIdFor } from '../../core/agent-commands';
+import { InternalError, ResourceUnavailableError } from '../../core/errors';
+import { defineStep } from './define-step';
+
+/**
+ * The callback half of every agent Task state (`lambda:invoke.waitForTaskToken`): turn the VM into
+ * the agent command and queue it for the VM's host with the task token. The workflow then waits;
+ * the agent gateway answers the token when the agent reports. The task id derives from the token,
+ * so a retried invocation queues nothing twice.
+ */
+const Input = z.object({
+  taskToken: z.string().min(1),
+  jobId: z.string().optional(),
+  vmId: z.string().min(1),
+  hostId: z.string().min(1),
+  command: z.enum(AGENT_COMMAND_NAMES),
+  timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600),
+  forced: z.boolean().optional(),
+  stopTimeoutMs: z.number().int().positive().optional(),
+  removeDisks: z.boolean().optional(),
+});
+
+export const handler = defineStep(Input, async (input, { store, now }) => {
+  const vm = await store.vms.get(input.vmId);
+  if (!vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
+  const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
+  if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm.templateId} of VM ${vm.id} no longer exists`);
+
+  const agentCommand = buildAgentCommand(input.command, vm, template, input);
+  const taskId = taskIdFor(input.taskToken);
+  await store.tasks.create({
+    id: taskId,
+    hostId: input.hostId,
+    jobId: input.jobId,
+    command: agentCommand.command,
+    payload: agentCommand.payload,
+    taskToken: input.taskToken,
+    deadline: now().getTime() + input.timeoutSeconds * 1000,
+  });
+  return { taskId };
+});

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AgentTask } from '../../core/entities';
+import { strip, taskKey, taskPartition } from './keys';
+
+/** An agent task as stored: the entity plus its deadline (epoch ms), past which nobody runs it. */
+export type StoredAgentTask = AgentTask & { deadline: number };
+
+/** What dispatchAgentTask hands over; status, attempts and creation time are filled in here. */
+export type NewAgentTask = Pick<AgentTask, 'id' | 'hostId' | 'jobId' | 'command' | 'payload' | 'taskToken'> & { deadline: number };
+
+/** A result reported under a lease that is no longer the task's (it expired and was handed out again). */
+export class StaleLeaseError extends Error {
+  constructor(taskId: string, leaseId: string) {
+    super(`Lease ${leaseId} of task ${taskId} is no longer valid: the task was leased again`);
+    this.name = 'StaleLeaseError';
+  }
+}
+
+const isNew = 'attribute_not_exists(pk)';
+// Every lease increments attempts, so "attempts unchanged" means nobody leased it since we read it.
+const notLeasedSinceRead = 'attribute_exists(pk) AND attempts = :attempts';
+const heldByLease = 'leaseId = :leaseId';
+
+/**
+ * Agent tasks live in their host's partition (`TASK#<hostId>`), so a poll is one consistent Query.
+ * A lease is a conditional update: two pollers never get the same lease, and an expired lease makes
+ * the task available again. DynamoDB's TTL removes tasks after their deadline; reads skip them too,
+ * since TTL is lazy and DynamoDB Local never applies it.
+ */
+export class TasksRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Create the task queued; creating the same task id again is a no-op (false). */
+  async create(task: NewAgentTask, now = new Date()): Promise<boolean> {
+    const item: StoredAgentTask = {
+      id: task.id,
+      hostId: task.hostId,
+      ...(task.jobId ? { jobId: task.jobId } : {}),
+      command: task.command,
+      payload: task.payload,
+      taskToken: task.taskToken,
+      status: 'queued',
+      attempts: 0,
+      created: now.toISOString(),
+      deadline: task.deadline,
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...taskKey(task.hostId, task.id), ...item, expiresAt: Math.ceil(task.deadline / 1000) },
+          ConditionExpression: isNew,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  async get(hostId: string, taskId: string): Promise<StoredAgentTask | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: taskKey(hostId, taskId), ConsistentRead: true }));
+    return out.Item ? strip<StoredAgentTask>(out.Item) : undefined;
+  }
+
+  /**
+   * Lease up to `max` tasks of the host: queued ones and those whose lease expired. Tasks past their
+   * deadline are deleted, never handed out (their workflow has already timed out).
+   */
+  async lease(hostId: string, max: number, leaseMs: number, now = Date.now()): Promise<StoredAgentTask[]> {
+    const leased: StoredAgentTask[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': taskPartition(hostId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        if (leased.length >= max) return leased;
+        const task = strip<StoredAgentTask>(raw);
+        if (task.deadline <= now) {
+          await this.remove(hostId, task.id);
+          continue;
+        }
+        const available = task.status === 'queued' || (task.leaseUntil ?? 0) <= now;
+        if (!available) continue;
+        const got = await this.tryLease(task, leaseMs, now);
+        if (got) leased.push(got);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return leased;
+  }
+
+  /**
+   * Delete the task its lease holder finished. True when deleted now, false when it was already
+   * gone (a repeated report); a different current lease is a StaleLeaseError.
+   */
+  async complete(hostId: string, taskId: string, leaseId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: taskKey(hostId, taskId),
+          ConditionExpression: heldByLease,
+          ExpressionAttributeValues: { ':leaseId': leaseId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const current = await this.get(hostId, taskId);
+      if (!current) return false;
+      throw new StaleLeaseError(taskId, leaseId);
+    }
+  }
+
+  /** Delete the task whatever its lease (its workflow no longer waits for it). */
+  async remove(hostId: string, taskId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: taskKey(hostId, taskId) }));
+  }
+
+  private async tryLease(task: StoredAgentTask, leaseMs: number, now: number): Promise<StoredAgentTask | undefined> {
+    const leaseId = randomUUID();
+    const leaseUntil = Math.min(now + leaseMs, task.deadline);
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(task.hostId, task.id),
+          ConditionExpression: notLeasedSinceRead,
+          UpdateExpression: 'SET #status = :leased, leaseId = :leaseId, leaseUntil = :leaseUntil, attempts = attempts + :one',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':leased': 'leased', ':leaseId': leaseId, ':leaseUntil': leaseUntil, ':one': 1, ':attempts': task.attempts },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<StoredAgentTask>(out.Attributes ?? {});
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined; // another poller won it
+      throw err;
+    }
+  }
+}

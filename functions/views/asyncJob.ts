@@ -1,0 +1,40 @@
+import type { AsyncJob } from '../../core/entities';
+import { csDate, type View } from './format';
+
+/**
+ * queryAsyncJobResult / listAsyncJobs: CloudStack's fields, plus `steps`, `failedstep` and
+ * `failurereason` (Stratus' own; clients ignore keys they do not know). A pending job has no
+ * `jobresult`; a restricted view hides the admin-only fields of a VM result.
+ */
+export function toAsyncJobResponse(job: AsyncJob, names: { account?: string; domainPath?: string }, view: View): Record<string, unknown> {
+  return {
+    jobid: job.id,
+    accountid: job.accountId,
+    account: names.account,
+    domainid: job.domainId,
+    domainpath: names.domainPath,
+    userid: job.userId,
+    cmd: job.cmd,
+    jobstatus: job.status,
+    jobprocstatus: 0,
+    jobresultcode: job.resultCode,
+    ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job.result) } : {}),
+    jobinstancetype: job.instanceType,
+    jobinstanceid: job.instanceId,
+    created: csDate(job.created),
+    completed: csDate(job.completed),
+    steps: job.steps.map((s) => ({ name: s.name, at: csDate(s.at) })),
+    ...(job.failedStep ? { failedstep: job.failedStep, failurereason: job.failureReason } : {}),
+  };
+}
+
+const ADMIN_ONLY_VM_FIELDS = ['instancename', 'hostid', 'hostname'];
+
+function restricted(result: NonNullable<AsyncJob['result']>): Record<string, unknown> {
+  const body = result as Record<string, unknown>;
+  const vm = body.virtualmachine as Record<string, unknown> | undefined;
+  if (!vm) return body;
+  const shown = { ...vm };
+  for (const k of ADMIN_ONLY_VM_FIELDS) delete shown[k];
+  return { ...body, virtualmachine: shown };
+}

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { startLocalStack } from './stack';
+
+/**
+ * `npm start`: the control plane on this machine with its embedded defaults and demo hosts.
+ *   --port 8080  --data-dir .stratus  --in-memory  --sim-hosts 2
+ */
+const HELP = `Usage: npm start -- [--port 8080] [--data-dir .stratus] [--in-memory] [--sim-hosts 2]`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8080' },
+      'data-dir': { type: 'string', default: '.stratus' },
+      'in-memory': { type: 'boolean', default: false },
+      'sim-hosts': { type: 'string', default: '2' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = Number(values.port);
+  const simHosts = Number(values['sim-hosts']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+  if (!Number.isInteger(simHosts) || simHosts < 0 || simHosts > 1000) throw new Error(`--sim-hosts must be 0 to 1000, not ${values['sim-hosts']}`);
+
+  const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
+  console.log(`Stratus is running.
+  CloudStack API: ${stack.apiUrl}
+  Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)
+  API key:        ${stack.credentials.apiKey}
+  Hosts:          ${stack.hosts.map((h) => h.name).join(', ') || 'none'}
+Press Ctrl-C to stop.`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  console.error(`stratus: ${err.message}`);
+  process.exit(1);
+});

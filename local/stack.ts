@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { placeholdersIn, stepNameFor } from '../core/workflow-substitutions';
+import { Agent, type AgentLogger } from '../agent/agent';
+import { SimulatorDriver, type SimulatorConfig } from '../agent/drivers/simulator';
+import { startDynamoDbLocal, ensureTable, type DynamoDbLocal } from './dynamodb';
+import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions/server';
+import { toApiGatewayEvent, sendResult } from './apigw-adapter';
+import { freePort } from './ports';
+import { projectRoot } from './paths';
+// The same handler modules Lambda runs; they read their configuration from the environment on
+// first use, which startLocalStack sets before any request.
+import { handler as apiHandler } from '../functions/api/handler';
+import { handler as agentGatewayHandler } from '../functions/agent-gateway/handler';
+import { stepHandlers } from '../functions/steps';
+import { createStore } from '../functions/store';
+import { addHostRecord, seedInventory, type SeedResult } from '../functions/bootstrap/seed';
+
+/**
+ * The whole control plane on one machine, no AWS account and no Docker: DynamoDB Local, the local
+ * Step Functions endpoint running workflows/*.asl.json, the HTTP front serving the same Lambda
+ * handlers as API Gateway would, the bootstrap inventory, and simulated hypervisor hosts running
+ * the real agent. `npm start` (local/main.ts), the end-to-end tests and the benchmark all use it.
+ */
+export interface LocalStackOptions {
+  port?: number; // 0: a free port
+  dataDir?: string; // default .stratus
+  inMemory?: boolean;
+  simHosts?: number;
+  simHost?: Partial<Omit<SimulatorConfig, 'hostname'>>;
+  /** Agent timings; tests shorten them. */
+  agent?: { heartbeatIntervalMs?: number; pollWaitMs?: number; maxConcurrentTasks?: number };
+  agentPollIntervalMs?: number;
+  logger?: AgentLogger;
+  quiet?: boolean;
+}
+
+export interface LocalStack {
+  endpoint: string; // http://127.0.0.1:<port>
+  apiUrl: string; // <endpoint>/client/api
+  credentials: { apiKey: string; secretKey: string };
+  dataDir: string;
+  dynamoDbEndpoint: string;
+  stepFunctionsEndpoint: string;
+  hosts: Array<{ name: string; hostId: string; driver: SimulatorDriver; agent: Agent }>;
+  seed: SeedResult;
+  /** Add a simulated host the way addHost + an agent would. */
+  addSimHost(name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<LocalStack['hosts'][number]>;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+const TABLE = 'stratus';
+const WORKFLOWS_DIR = join(projectRoot(), 'workflows');
+const localFunctionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stratus-${name}`;
+
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** Every `${XxxFn}` of every workflow, as the local ARN of the step handler it names. */
+function stepFunctionArns(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of readdirSync(WORKFLOWS_DIR).filter((f) => f.endsWith('.asl.json'))) {
+    for (const placeholder of placeholdersIn(readFileSync(join(WORKFLOWS_DIR, file), 'utf8'))) {
+      const step = stepNameFor(placeholder);
+      if (!step || !stepHandlers[step]) throw new Error(`Workflow ${file} has placeholder \${${placeholder}}, which names no step in functions/steps/index.ts`);
+      out[placeholder] = localFunctionArn(step);
+    }
+  }
+  return out;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const addr = server.address();
+      resolveListen(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = resolve(opts.dataDir ?? '.stratus');
+  mkdirSync(dataDir, { recursive: true });
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const ddb: DynamoDbLocal = await startDynamoDbLocal({ dataDir, inMemory: opts.inMemory });
+    stoppers.push(ddb.stop);
+    await ensureTable(ddb.endpoint, TABLE);
+
+    // The handlers read their configuration from the environment, as they do on Lambda.
+    Object.assign(process.env, {
+      TABLE_NAME: TABLE,
+      DYNAMODB_ENDPOINT: ddb.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AGENT_POLL_INTERVAL_MS: String(opts.agentPollIntervalMs ?? 100),
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (opts.quiet ? 'ERROR' : 'WARN'),
+    });
+
+    const sfn: LocalStepFunctions = await startLocalStepFunctions({
+      region: REGION,
+      accountId: ACCOUNT,
+      workflowsDir: WORKFLOWS_DIR,
+      substitutions: stepFunctionArns(),
+      invoke: async (arn, payload) => {
+        const handler = arn.startsWith(localFunctionArn('')) ? stepHandlers[arn.slice(localFunctionArn('').length)] : undefined;
+        if (!handler) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
+        return handler(payload);
+      },
+    });
+    stoppers.push(sfn.close);
+    const workflowArns = Object.fromEntries(
+      readdirSync(WORKFLOWS_DIR)
+        .filter((f) => f.endsWith('.asl.json'))
+        .map((f) => f.replace(/\.asl\.json$/, ''))
+        .map((name) => [name, sfn.stateMachineArn(name)]),
+    );
+    Object.assign(process.env, { SFN_ENDPOINT: sfn.endpoint, WORKFLOW_ARNS: JSON.stringify(workflowArns) });
+
+    const http = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const path = (req.url ?? '/').split('?')[0];
+        const route: HttpHandler | undefined = path === '/client/api' || path === '/client/api/' ? apiHandler : path.startsWith('/agent/') ? agentGatewayHandler : undefined;
+        if (!route) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the CloudStack API is at /client/api\n');
+          return;
+        }
+        route(toApiGatewayEvent(req, Buffer.concat(chunks)), lambdaContext(path))
+          .then((result) => sendResult(res, result))
+          .catch((err: Error) => {
+            res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: err.message }));
+          });
+      });
+    });
+    const port = await listen(http, opts.port ?? 8080);
+    stoppers.push(
+      () =>
+        new Promise<void>((r) => {
+          http.closeAllConnections();
+          http.close(() => r());
+        }),
+    );
+    const endpoint = `http://127.0.0.1:${port}`;
+
+    const store = createStore();
+    const seed = await seedInventory(store, { hypervisor: 'Simulator' });
+
+    const hosts: LocalStack['hosts'] = [];
+    const addSimHost: LocalStack['addSimHost'] = async (name, config) => {
+      const { hostId, token } = await addHostRecord(store, seed, { name });
+      const driver = new SimulatorDriver({ hostname: name, cpuNumber: 16, cpuSpeed: 2000, memoryTotal: 32768, ...opts.simHost, ...config });
+      const agent = new Agent({
+        endpoint,
+        driver,
+        token,
+        heartbeatIntervalMs: opts.agent?.heartbeatIntervalMs ?? 10_000,
+        pollWaitMs: opts.agent?.pollWaitMs ?? 10_000,
+        maxConcurrentTasks: opts.agent?.maxConcurrentTasks ?? 16,
+        logger: opts.logger,
+      });
+      await agent.start();
+      const entry = { name, hostId, driver, agent };
+      hosts.push(entry);
+      stoppers.push(() => agent.stop());
+      return entry;
+    };
+    for (let i = 1; i <= (opts.simHosts ?? 2); i++) await addSimHost(`simhost-${i}`);
+
+    const credentials = { apiKey: seed.admin.apiKey, secretKey: seed.admin.secretKey };
+    writeFileSync(
+      join(dataDir, 'credentials.env'),
+      `# Written by npm start: source it, then e.g. \`cloudstack listZones\`\nexport CLOUDSTACK_ENDPOINT=${endpoint}/client/api\nexport CLOUDSTACK_KEY=${credentials.apiKey}\nexport CLOUDSTACK_SECRET=${credentials.secretKey}\n`,
+      { mode: 0o600 },
+    );
+
+    return {
+      endpoint,
+      apiUrl: `${endpoint}/client/api`,
+      credentials,
+      dataDir,
+      dynamoDbEndpoint: ddb.endpoint,
+      stepFunctionsEndpoint: sfn.endpoint,
+      hosts,
+      seed,
+      addSimHost,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export { freePort };
+
+/** The little of a Lambda context the handlers read (Powertools logs the request id). */
+function lambdaContext(path: string): Context {
+  const name = path.startsWith('/agent/') ? 'stratus-agent-gateway' : 'stratus-api';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: localFunctionArn(name.replace('stratus-', '')),
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

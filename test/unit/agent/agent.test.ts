@@ -1,0 +1,90 @@
+import type { LeasedTask } from '../../../core/agent-protocol';
+import { Agent } from '../../../agent/agent';
+import { SimulatorDriver } from '../../../agent/drivers/simulator';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+const task: LeasedTask = { taskId: 't1', leaseId: 'l1', leaseUntil: 0, command: 'RebootVm', payload: { instanceName: 'i-1' } };
+
+/** An in-memory gateway: hands out `tasks` once, answers results with the statuses given in turn. */
+function fakeGateway(resultStatuses: number[]) {
+  const results: unknown[] = [];
+  let handedOut = false;
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const path = new URL(String(input)).pathname;
+    const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    if (path === '/agent/register') return reply(200, { hostId: 'h1', secret: 's' });
+    if (path === '/agent/heartbeat') return reply(200, { received: true });
+    if (path === '/agent/poll') {
+      if (!handedOut) {
+        handedOut = true;
+        return reply(200, { tasks: [task] });
+      }
+      await new Promise<void>((resolve) => init?.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    }
+    results.push(JSON.parse(String(init?.body)));
+    const status = resultStatuses.shift() ?? 200;
+    return reply(status, status === 200 ? { accepted: true } : { message: `status ${status}` });
+  }) as typeof fetch;
+  return { fetchFn, results };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('Agent', () => {
+  it('retries a report the gateway failed to take, under the same lease, until it is taken', async () => {
+    // Prepare
+    const gateway = fakeGateway([503, 500, 200]);
+    const driver = new SimulatorDriver({ hostname: 'sim' });
+    await driver.start({ vmId: 'v', instanceName: 'i-1', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [] });
+    const agent = new Agent({ endpoint: 'http://gateway.test', token: 'x'.repeat(32), driver, fetch: gateway.fetchFn, reportBackoffMs: 1, logger: silent });
+
+    // Act
+    await agent.start();
+    await until(() => gateway.results.length === 3);
+    await agent.stop();
+
+    // Assess
+    expect(gateway.results).toEqual(Array(3).fill({ taskId: 't1', leaseId: 'l1', result: { ok: true, data: { instanceName: 'i-1', powerState: 'PowerOn' } } }));
+  });
+
+  it('does not retry a report the gateway refused (a stale lease)', async () => {
+    // Prepare
+    const gateway = fakeGateway([409]);
+    const agent = new Agent({ endpoint: 'http://gateway.test', credentials: { hostId: 'h1', secret: 's' }, driver: new SimulatorDriver({ hostname: 'sim' }), fetch: gateway.fetchFn, reportBackoffMs: 1, logger: silent });
+
+    // Act
+    await agent.start();
+    await until(() => gateway.results.length === 1);
+    await agent.stop();
+
+    // Assess
+    expect(gateway.results).toHaveLength(1);
+    expect(gateway.results[0]).toMatchObject({ result: { ok: false, error: { name: 'ResourceUnavailableError' } } });
+  });
+
+  it('drops a report after its last attempt', async () => {
+    // Prepare
+    const gateway = fakeGateway([500, 500, 500, 500, 500]);
+    const agent = new Agent({ endpoint: 'http://gateway.test', credentials: { hostId: 'h1', secret: 's' }, driver: new SimulatorDriver({ hostname: 'sim' }), fetch: gateway.fetchFn, reportAttempts: 3, reportBackoffMs: 1, logger: silent });
+
+    // Act
+    await agent.start();
+    await until(() => gateway.results.length === 3);
+    await agent.stop();
+
+    // Assess
+    expect(gateway.results).toHaveLength(3);
+  });
+
+  it('refuses to start with neither saved credentials nor a token', async () => {
+    // Prepare
+    const agent = new Agent({ endpoint: 'http://gateway.test', driver: new SimulatorDriver({ hostname: 'sim' }), fetch: fakeGateway([]).fetchFn, logger: silent });
+
+    // Act / Assess
+    await expect(agent.start()).rejects.toThrow('no saved credentials and no registration token');
+  });
+});

@@ -1,0 +1,82 @@
+import type { AgentCommand, VmSpec } from '../../../../core/agent-protocol';
+import { DriverError, type HypervisorDriver } from '../../../../agent/drivers/driver';
+import { SimulatorDriver } from '../../../../agent/drivers/simulator';
+import { runCommand } from '../../../../agent/tasks';
+import { toTaskError } from '../../../../agent/tasks/result';
+
+const spec: VmSpec = {
+  vmId: 'vm-1',
+  instanceName: 'i-2-1-VM',
+  displayName: 'web',
+  cpuNumber: 2,
+  cpuSpeed: 1000,
+  memory: 1024,
+  template: { id: 't', url: 'http://images.example/t.qcow2', format: 'QCOW2' },
+  nics: [{ macAddress: '02:00:00:00:00:01', networkName: 'guest', ipAddress: '10.0.0.5' }],
+};
+
+/** Records which driver call a command made, with its arguments. */
+function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
+  const calls: unknown[][] = [];
+  return {
+    calls,
+    hostFacts: async () => ({ hostname: 'h', hypervisor: 'Simulator', cpuNumber: 1, cpuSpeed: 1, memoryTotal: 1, ipAddress: '127.0.0.1', agentVersion: 'x' }),
+    domains: async () => [],
+    start: async (s) => void calls.push(['start', s.instanceName]),
+    stop: async (name, o) => void calls.push(['stop', name, o]),
+    reboot: async (name) => void calls.push(['reboot', name]),
+    undefine: async (name, o) => void calls.push(['undefine', name, o]),
+  };
+}
+
+describe('agent tasks', () => {
+  it.each<[AgentCommand, unknown[], Record<string, unknown>]>([
+    [{ command: 'StartVm', payload: { spec } }, ['start', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOn' }],
+    [{ command: 'StopVm', payload: { instanceName: 'i-2-1-VM', force: true, timeoutMs: 5000 } }, ['stop', 'i-2-1-VM', { force: true, timeoutMs: 5000 }], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
+    [{ command: 'RebootVm', payload: { instanceName: 'i-2-1-VM' } }, ['reboot', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOn' }],
+    [{ command: 'UndefineVm', payload: { instanceName: 'i-2-1-VM', removeDisks: false } }, ['undefine', 'i-2-1-VM', { removeDisks: false }], { instanceName: 'i-2-1-VM', undefined: true }],
+  ])('maps %j to one driver call and a successful result', async (command, call, data) => {
+    // Prepare
+    const driver = recordingDriver();
+
+    // Act
+    const result = await runCommand(driver, command);
+
+    // Assess
+    expect(driver.calls).toEqual([call]);
+    expect(result).toEqual({ ok: true, data });
+  });
+
+  it('turns a driver error into a failed result with its name, message and retryability', async () => {
+    // Prepare
+    const driver = new SimulatorDriver({ hostname: 'sim', faults: { start: { error: 'InsufficientCapacityError', message: 'full', retryable: false } } });
+
+    // Act
+    const result = await runCommand(driver, { command: 'StartVm', payload: { spec } });
+
+    // Assess
+    expect(result).toEqual({ ok: false, error: { name: 'InsufficientCapacityError', message: 'full', retryable: false } });
+  });
+
+  it('succeeds on a repeated StartVm, as a re-leased task needs', async () => {
+    // Prepare
+    const driver = new SimulatorDriver({ hostname: 'sim' });
+    await runCommand(driver, { command: 'StartVm', payload: { spec } });
+
+    // Act
+    const again = await runCommand(driver, { command: 'StartVm', payload: { spec } });
+
+    // Assess
+    expect(again.ok).toBe(true);
+  });
+
+  it.each([
+    [new DriverError('ResourceUnavailableError', 'gone', false), { name: 'ResourceUnavailableError', message: 'gone', retryable: false }],
+    [new Error('boom'), { name: 'AgentError', message: 'boom', retryable: true }],
+    [new TypeError('bad'), { name: 'TypeError', message: 'bad', retryable: true }],
+    ['text', { name: 'AgentError', message: 'text', retryable: true }],
+  ])('maps the thrown %p to a task error', (thrown, expected) => {
+    // Act / Assess
+    expect(toTaskError(thrown)).toEqual(expected);
+  });
+});
