@@ -226,6 +226,7 @@ export interface AgentTask {
   id: string;
   hostId: string;
   jobId?: string;
+  jobStep?: string; // the workflow state waiting on it, recorded in the job's steps on success
   command: string; // core/agent-protocol.ts AgentCommand
   payload: Record<string, unknown>;
   taskToken: string;

@@ -126,6 +126,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     );
     Object.assign(process.env, { SFN_ENDPOINT: sfn.endpoint, WORKFLOW_ARNS: JSON.stringify(workflowArns) });
 
+    // Requests still running when we stop (an agent's long poll) finish before DynamoDB Local goes.
+    const inFlight = new Set<Promise<unknown>>();
     const http = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -136,20 +138,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the CloudStack API is at /client/api\n');
           return;
         }
-        route(toApiGatewayEvent(req, Buffer.concat(chunks)), lambdaContext(path))
+        const handled = route(toApiGatewayEvent(req, Buffer.concat(chunks)), lambdaContext(path))
           .then((result) => sendResult(res, result))
           .catch((err: Error) => {
-            res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: err.message }));
-          });
+            if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: err.message }));
+          })
+          .finally(() => inFlight.delete(handled));
+        inFlight.add(handled);
       });
     });
     const port = await listen(http, opts.port ?? 8080);
     stoppers.push(
       () =>
         new Promise<void>((r) => {
-          http.closeAllConnections();
           http.close(() => r());
-        }),
+          http.closeAllConnections();
+        }).then(() => Promise.allSettled([...inFlight]).then(() => undefined)),
     );
     const endpoint = `http://127.0.0.1:${port}`;
 
@@ -165,7 +169,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         driver,
         token,
         heartbeatIntervalMs: opts.agent?.heartbeatIntervalMs ?? 10_000,
-        pollWaitMs: opts.agent?.pollWaitMs ?? 10_000,
+        pollWaitMs: opts.agent?.pollWaitMs ?? 5_000,
         maxConcurrentTasks: opts.agent?.maxConcurrentTasks ?? 16,
         logger: opts.logger,
       });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { JobsRepository } from '../store/jobs';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -26,6 +27,8 @@ export interface AgentGatewayDeps {
   hostAgent: Pick<HostAgentRepository, 'register' | 'secretFor' | 'heartbeat'>;
   tasks: Pick<TasksRepository, 'lease' | 'get' | 'complete' | 'remove'>;
   sfn: Pick<SFNClient, 'send'>;
+  /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
+  jobs: Pick<JobsRepository, 'recordStep'>;
   now?: () => number;
   /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 250). */
   pollIntervalMs?: number;
@@ -100,7 +103,7 @@ const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, lease
 };
 
 /** Answer the workflow's token once, then drop the task. Repeats and moot results are 200 accepted:false. */
-const result: Route = async (event, { hostAgent, tasks, sfn, now }) => {
+const result: Route = async (event, { hostAgent, tasks, sfn, jobs, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
   const { taskId, leaseId, result: outcome } = parseBody(event, ResultRequestSchema);
   const task = await tasks.get(hostId, taskId);
@@ -110,6 +113,7 @@ const result: Route = async (event, { hostAgent, tasks, sfn, now }) => {
   try {
     if (outcome.ok) {
       await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(outcome.data) }));
+      if (task.jobId && task.jobStep) await jobs.recordStep(task.jobId, task.jobStep, new Date(now()));
     } else {
       await sfn.send(
         new SendTaskFailureCommand({ taskToken: task.taskToken, error: outcome.error.name.slice(0, 256), cause: outcome.error.message.slice(0, 32768) }),
@@ -163,19 +167,13 @@ export function agentGatewayErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIG
 }
 
 export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayDeps)) {
-  let resolved: Required<AgentGatewayDeps> | undefined;
-  const resolve = (): Required<AgentGatewayDeps> => {
-    if (!resolved) {
-      const d = typeof deps === 'function' ? deps() : deps;
-      resolved = {
-        now: Date.now,
-        pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 250),
-        leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),
-        ...d,
-      };
-    }
-    return resolved;
-  };
+  // A factory is asked on every request: it hands back the process's (memoized) collaborators.
+  const resolve = (): Required<AgentGatewayDeps> => ({
+    now: Date.now,
+    pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 250),
+    leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),
+    ...(typeof deps === 'function' ? deps() : deps),
+  });
 
   const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     const handle = ROUTES[routePath(event)];

@@ -93,12 +93,11 @@ export function createApiHandler(deps: ApiDeps) {
     .use(verifySignature(deps));
 }
 
-// One store and one job starter per Lambda process, created on first use (nothing at import time).
-let store: Store | undefined;
-let jobs: JobStarter | undefined;
+// One store and one job starter per process and configuration, made on first use (nothing at import time).
+const jobStarters = new WeakMap<Store, JobStarter>();
 
 export const handler = createApiHandler({
-  store: () => (store ??= createStore()),
-  jobs: (s) => (jobs ??= createJobStarter(s)),
+  store: () => createStore(),
+  jobs: (s) => jobStarters.get(s) ?? jobStarters.set(s, createJobStarter(s)).get(s)!,
   now: () => new Date(),
 });

@@ -10,8 +10,11 @@ import listAsyncJobs from './commands/listAsyncJobs';
 import listCapabilities from './commands/listCapabilities';
 import listClusters from './commands/listClusters';
 import listHosts from './commands/listHosts';
+import listIpForwardingRules from './commands/listIpForwardingRules';
 import listNetworks from './commands/listNetworks';
 import listPods from './commands/listPods';
+import listPortForwardingRules from './commands/listPortForwardingRules';
+import listPublicIpAddresses from './commands/listPublicIpAddresses';
 import listServiceOfferings from './commands/listServiceOfferings';
 import listTemplates from './commands/listTemplates';
 import listVirtualMachines from './commands/listVirtualMachines';
@@ -25,8 +28,11 @@ const all: readonly Command[] = [
   listCapabilities,
   listClusters,
   listHosts,
+  listIpForwardingRules,
   listNetworks,
   listPods,
+  listPortForwardingRules,
+  listPublicIpAddresses,
   listServiceOfferings,
   listTemplates,
   listVirtualMachines,

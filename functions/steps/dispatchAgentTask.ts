@@ -12,6 +12,7 @@ import { defineStep } from './define-step';
 const Input = z.object({
   taskToken: z.string().min(1),
   jobId: z.string().optional(),
+  state: z.string().optional(),
   vmId: z.string().min(1),
   hostId: z.string().min(1),
   command: z.enum(AGENT_COMMAND_NAMES),
@@ -21,7 +22,9 @@ const Input = z.object({
   removeDisks: z.boolean().optional(),
 });
 
-export const handler = defineStep(Input, async (input, { store, now }) => {
+export const handler = defineStep(
+  Input,
+  async (input, { store, now }) => {
   const vm = await store.vms.get(input.vmId);
   if (!vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
   const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
@@ -33,10 +36,12 @@ export const handler = defineStep(Input, async (input, { store, now }) => {
     id: taskId,
     hostId: input.hostId,
     jobId: input.jobId,
+    jobStep: input.state,
     command: agentCommand.command,
     payload: agentCommand.payload,
     taskToken: input.taskToken,
     deadline: now().getTime() + input.timeoutSeconds * 1000,
   });
   return { taskId };
-});
+  // The state is done when the agent reports, not when its task is queued: the gateway records it.
+}, { recordsOwnStep: true });

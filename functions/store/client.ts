@@ -2,14 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
- * One DocumentClient per process, configured from the environment: TABLE_NAME, and
- * DYNAMODB_ENDPOINT when not talking to AWS (DynamoDB Local).
+ * One DocumentClient per process and configuration, from the environment: TABLE_NAME, and
+ * DYNAMODB_ENDPOINT when not talking to AWS (DynamoDB Local). On Lambda the configuration never
+ * changes; a test process that starts a second local stack gets a client for the new endpoint.
  */
 let client: DynamoDBDocumentClient | undefined;
+let clientEndpoint: string | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
-  if (!client) {
-    const endpoint = process.env.DYNAMODB_ENDPOINT;
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!client || clientEndpoint !== endpoint) {
+    clientEndpoint = endpoint;
     const base = new DynamoDBClient({
       ...(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       maxAttempts: 5,

@@ -23,10 +23,14 @@ export interface Store {
   tasks: TasksRepository; // agent tasks: create, lease, complete
 }
 
+let current: { db: unknown; table: string; store: Store } | undefined;
+
+/** The process's store for the configured table and endpoint (its repositories keep small caches). */
 export function createStore(): Store {
   const db = documentClient();
   const table = tableName();
-  return {
+  if (current?.db === db && current.table === table) return current.store;
+  const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory: new InventoryRepository(db, table),
     hosts: new HostsRepository(db, table),
@@ -36,4 +40,6 @@ export function createStore(): Store {
     placement: new PlacementRepository(db, table),
     tasks: new TasksRepository(db, table),
   };
+  current = { db, table, store };
+  return store;
 }

@@ -7,7 +7,7 @@ import { strip, taskKey, taskPartition } from './keys';
 export type StoredAgentTask = AgentTask & { deadline: number };
 
 /** What dispatchAgentTask hands over; status, attempts and creation time are filled in here. */
-export type NewAgentTask = Pick<AgentTask, 'id' | 'hostId' | 'jobId' | 'command' | 'payload' | 'taskToken'> & { deadline: number };
+export type NewAgentTask = Pick<AgentTask, 'id' | 'hostId' | 'jobId' | 'jobStep' | 'command' | 'payload' | 'taskToken'> & { deadline: number };
 
 /** A result reported under a lease that is no longer the task's (it expired and was handed out again). */
 export class StaleLeaseError extends Error {
@@ -40,6 +40,7 @@ export class TasksRepository {
       id: task.id,
       hostId: task.hostId,
       ...(task.jobId ? { jobId: task.jobId } : {}),
+      ...(task.jobStep ? { jobStep: task.jobStep } : {}),
       command: task.command,
       payload: task.payload,
       taskToken: task.taskToken,

@@ -10,6 +10,7 @@ import { createAgentGateway } from '../../../functions/agent-gateway/app';
 import { HostAgentRepository } from '../../../functions/store/host-agent';
 import { entityKey } from '../../../functions/store/keys';
 import { TasksRepository } from '../../../functions/store/tasks';
+import { JobsRepository } from '../../../functions/store/jobs';
 import { createTable, localDocumentClient, startDynamoDbLocal } from '../helpers/dynamodb-local';
 import { eventually, putHost, serveHandler, silentLogger, startFakeSfn } from './fixtures';
 
@@ -75,7 +76,7 @@ describe('an agent with the simulator driver, through the gateway', () => {
     hostAgent = new HostAgentRepository(db, TABLE);
     tasks = new TasksRepository(db, TABLE);
     sfn = await startFakeSfn();
-    front = await serveHandler(createAgentGateway({ hostAgent, tasks, sfn: sfn.client, pollIntervalMs: 20 }));
+    front = await serveHandler(createAgentGateway({ hostAgent, jobs: new JobsRepository(db, TABLE), tasks, sfn: sfn.client, pollIntervalMs: 20 }));
   });
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { createAgentGateway } from '../../../functions/agent-gateway/app';
 import { HostAgentRepository, RegistrationTokenError } from '../../../functions/store/host-agent';
 import { entityKey, registrationTokenKey } from '../../../functions/store/keys';
 import { TasksRepository } from '../../../functions/store/tasks';
+import { JobsRepository } from '../../../functions/store/jobs';
 import { createTable, localDocumentClient, startDynamoDbLocal } from '../helpers/dynamodb-local';
 import { putHost, serveHandler, startFakeSfn } from './fixtures';
 
@@ -33,7 +34,7 @@ describe('agent registration and heartbeat', () => {
     db = localDocumentClient(dynamo.endpoint);
     hostAgent = new HostAgentRepository(db, TABLE);
     sfn = await startFakeSfn();
-    const gateway = createAgentGateway({ hostAgent, tasks: new TasksRepository(db, TABLE), sfn: sfn.client, pollIntervalMs: 10 });
+    const gateway = createAgentGateway({ hostAgent, jobs: new JobsRepository(db, TABLE), tasks: new TasksRepository(db, TABLE), sfn: sfn.client, pollIntervalMs: 10 });
     front = await serveHandler(gateway);
   });
 

@@ -4,6 +4,7 @@ import { GatewayClient } from '../../../agent/client';
 import { createAgentGateway } from '../../../functions/agent-gateway/app';
 import { HostAgentRepository } from '../../../functions/store/host-agent';
 import { TasksRepository } from '../../../functions/store/tasks';
+import { JobsRepository } from '../../../functions/store/jobs';
 import { createTable, localDocumentClient, startDynamoDbLocal } from '../helpers/dynamodb-local';
 import { putHost, serveHandler, startFakeSfn } from './fixtures';
 
@@ -28,7 +29,7 @@ describe('agent gateway results', () => {
     sfn = await startFakeSfn();
     // The gateway's clock is the test's, but signatures are dated by the real clock: keep them close.
     clock = Date.now();
-    front = await serveHandler(createAgentGateway({ hostAgent, tasks, sfn: sfn.client, now: () => clock, leaseMs: 30_000, pollIntervalMs: 10 }));
+    front = await serveHandler(createAgentGateway({ hostAgent, jobs: new JobsRepository(db, TABLE), tasks, sfn: sfn.client, now: () => clock, leaseMs: 30_000, pollIntervalMs: 10 }));
     await putHost(db, TABLE, 'h-r');
     client = new GatewayClient({ endpoint: front.endpoint });
     client.credentials = await client.register(await hostAgent.createRegistrationToken('h-r', 3600), facts);

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudStackClient } from '../../local/cloudstack-client';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+
+/** The whole local stack on free ports, in memory, with quick agent timings, and a signed admin client. */
+export async function startTestStack(opts: LocalStackOptions = {}): Promise<{ stack: LocalStack; admin: CloudStackClient; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-e2e-'));
+  const stack = await startLocalStack({
+    port: 0,
+    inMemory: true,
+    dataDir,
+    simHosts: 2,
+    quiet: true,
+    agent: { heartbeatIntervalMs: 1000, pollWaitMs: 2000 },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    ...opts,
+  });
+  const admin = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
+  return {
+    stack,
+    admin,
+    stop: async () => {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The ids of the seeded catalogue, read through the API as a client would. */
+export async function catalogue(admin: CloudStackClient) {
+  const zones = (await admin.ok('listZones')).zone as Array<{ id: string }>;
+  const offerings = (await admin.ok('listServiceOfferings')).serviceoffering as Array<{ id: string; name: string; cpunumber: number; cpuspeed: number; memory: number }>;
+  const templates = (await admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ id: string }>;
+  return { zoneid: zones[0].id, offerings, templateid: templates[0].id };
+}
