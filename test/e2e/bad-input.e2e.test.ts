@@ -1,0 +1,112 @@
+import { CloudStackClient } from '../../local/cloudstack-client';
+import { catalogue, startTestStack } from './stack';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Bad requests get the error a real CloudStack server gives (code, envelope, exact text), and none
+ * leaves a half-written VM or job behind.
+ */
+describe('bad input through signed HTTP', () => {
+  let env: Awaited<ReturnType<typeof startTestStack>>;
+  let cat: Awaited<ReturnType<typeof catalogue>>;
+  let vmsBefore: number;
+  let jobsBefore: number;
+
+  const count = async (command: string, key: string) => (((await env.admin.ok(command, { listall: true }))[key] as unknown[]) ?? []).length;
+
+  beforeAll(async () => {
+    env = await startTestStack({ simHosts: 1 });
+    cat = await catalogue(env.admin);
+    vmsBefore = await count('listVirtualMachines', 'virtualmachine');
+    jobsBefore = await count('listAsyncJobs', 'asyncjobs');
+  });
+  afterAll(async () => {
+    // Nothing any of the bad requests did left a VM or a job behind.
+    expect(await count('listVirtualMachines', 'virtualmachine')).toBe(vmsBefore);
+    expect(await count('listAsyncJobs', 'asyncjobs')).toBe(jobsBefore);
+    await env.stop();
+  });
+
+  const deployParams = () => ({ serviceofferingid: cat.offerings[0].id, templateid: cat.templateid, zoneid: cat.zoneid });
+  const AUTH_TEXT = 'unable to verify user credentials and/or request signature';
+
+  it.each([
+    ['an unsigned request', { unsigned: true }],
+    ['a request signed with the wrong secret', { secretKey: 'not-the-secret' }],
+    ['an expired request', { expires: new Date(Date.now() - 60_000) }],
+  ])('refuses %s with 401', async (_, override) => {
+    const reply = await env.admin.call('listZones', {}, override);
+    expect(reply.status).toBe(401);
+    expect(reply.body).toEqual({ listzonesresponse: { uuidList: [], errorcode: 401, errortext: AUTH_TEXT } });
+  });
+
+  it('refuses an unknown API key with 401', async () => {
+    const stranger = new CloudStackClient(env.stack.apiUrl, 'no-such-key', 'whatever');
+    const reply = await stranger.call('listZones');
+    expect(reply.status).toBe(401);
+    expect(reply.data).toMatchObject({ errorcode: 401, errortext: AUTH_TEXT });
+  });
+
+  it('refuses an unknown command with 401 in errorresponse', async () => {
+    const reply = await env.admin.call('launchRocket');
+    expect(reply.status).toBe(401);
+    expect(Object.keys(reply.body)).toEqual(['errorresponse']);
+  });
+
+  it('names a missing required parameter with the exact 431 text', async () => {
+    const { zoneid: _, ...withoutZone } = deployParams();
+    const reply = await env.admin.call('deployVirtualMachine', withoutZone);
+    expect(reply.status).toBe(431);
+    expect(reply.body).toEqual({
+      deployvirtualmachineresponse: { uuidList: [], errorcode: 431, cserrorcode: 9999, errortext: 'Unable to execute API command deployvirtualmachine due to missing parameter zoneid' },
+    });
+  });
+
+  it.each([
+    ['an unknown offering id', 'serviceofferingid', '0b2c4a3e-93c7-4c36-9b5e-1f0a5f8f2c11'],
+    ['a template id that is not a UUID', 'templateid', 'not-a-uuid'],
+    ['an upper-case UUID', 'zoneid', '0B2C4A3E-93C7-4C36-9B5E-1F0A5F8F2C11'],
+  ])('answers %s with the exact 431 "Invalid parameter" text', async (_, param, value) => {
+    const reply = await env.admin.call('deployVirtualMachine', { ...deployParams(), [param]: value });
+    expect(reply.status).toBe(431);
+    expect(reply.data.errortext).toBe(
+      `Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter ${param} value=${value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`,
+    );
+  });
+
+  it('answers an unknown job id the way Go clients recognise', async () => {
+    const reply = await env.admin.call('queryAsyncJobResult', { jobid: '5d3f3a8e-1b1c-4c5e-9a44-0d8c1e2f3a4b' });
+    expect(reply.status).toBe(431);
+    expect(reply.data.errortext).toContain('Invalid parameter jobid value=5d3f3a8e-1b1c-4c5e-9a44-0d8c1e2f3a4b due to incorrect long value format');
+  });
+
+  it('refuses a host name that breaks RFC 1123', async () => {
+    const reply = await env.admin.call('deployVirtualMachine', { ...deployParams(), name: '-bad_name-' });
+    expect(reply.status).toBe(431);
+    expect(reply.data).toMatchObject({ errorcode: 431, cserrorcode: 4350, errortext: expect.stringContaining('Instance name can not be longer than 63 characters') });
+  });
+
+  it('refuses a malformed map parameter with 430', async () => {
+    const reply = await env.admin.call('deployVirtualMachine', { ...deployParams(), 'details[x].cpuNumber': '2' });
+    expect(reply.status).toBe(430);
+    expect(reply.data.errortext).toBe('Unable to decode parameter details[x].cpuNumber; if specifying an object array, please use parameter[index].field=XXX, e.g. userGroupList[0].group=httpGroup');
+  });
+
+  it.each([
+    [{ pagesize: 10 }, '"page" parameter is required when "pagesize" is specified'],
+    [{ page: 1 }, '"pagesize" parameter is required when "page" is specified'],
+    [{ page: 1, pagesize: 501 }, "Page size can't exceed max allowed page size value: 500"],
+    [{ page: 'one', pagesize: 10 }, 'Unable to execute API command listvirtualmachines due to invalid value one for parameter page'],
+  ])('refuses bad paging %j with 431', async (paging, text) => {
+    const reply = await env.admin.call('listVirtualMachines', paging as Record<string, string | number>);
+    expect(reply.status).toBe(431);
+    expect(reply.data.errortext).toBe(text);
+  });
+
+  it('accepts a POST form with an empty query string, as the Go SDK sends', async () => {
+    const reply = await env.admin.call('listZones', {}, { method: 'POST' });
+    expect(reply.status).toBe(200);
+    expect((reply.data.zone as Obj[])[0].id).toBe(cat.zoneid);
+  });
+});

@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { placeholdersIn, stepNameFor } from '../../../core/workflow-substitutions';
+import { stepHandlers } from '../../../functions/steps';
+import { loadWorkflowDefinitions } from '../../../local/stepfunctions/server';
+
+type State = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const dir = join(__dirname, '../../../workflows');
+const files = readdirSync(dir).filter((f) => f.endsWith('.asl.json'));
+const fakeArns = (text: string) => Object.fromEntries(placeholdersIn(text).map((p) => [p, `arn:aws:lambda:us-east-1:000000000000:function:${p}`]));
+
+/** Inverse and settling steps: they end a failure path, so they retry instead of catching. */
+const SETTLING = new Set(['releaseCapacity', 'recordJobFailure']);
+
+describe.each(files)('workflow %s', (file) => {
+  const text = readFileSync(join(dir, file), 'utf8');
+  const definition = JSON.parse(text) as { States: Record<string, State>; QueryLanguage?: string };
+  const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+  const stepOf = (s: State) => stepNameFor(((s.Resource as string).startsWith('${') ? s.Resource : s.Parameters?.FunctionName).replace(/[${}]/g, ''))!;
+
+  it('loads in the local engine: valid ASL, JSONPath only, no Assign', () => {
+    expect(definition.QueryLanguage).toBeUndefined();
+    expect(text).not.toMatch(/"Assign"\s*:|"QueryLanguage"\s*:\s*"JSONata"|\{%/);
+    expect(() => loadWorkflowDefinitions(dir, fakeArns(text))).not.toThrow();
+  });
+
+  it('names only step handlers that exist', () => {
+    for (const placeholder of placeholdersIn(text)) expect(stepHandlers).toHaveProperty(stepNameFor(placeholder)!);
+  });
+
+  it.each(tasks.map(([name, s]) => [name, s]))('Task %s tells its step the job and its own state name', (_, state) => {
+    const params = (state.Parameters?.Payload ?? state.Parameters) as State;
+    expect(params['jobId.$']).toBe('$.jobId');
+    expect(params['state.$']).toBe('$$.State.Name');
+  });
+
+  it.each(tasks.filter(([, s]) => !SETTLING.has(stepOf(s))).map(([name, s]) => [name, s]))('forward Task %s catches every error into a failure path', (_, state) => {
+    const catchAll = (state.Catch as State[] | undefined)?.find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(catchAll).toBeDefined();
+    expect(catchAll!.ResultPath).toMatch(/^\$\.failure\./);
+  });
+
+  it('bounds every agent wait with TimeoutSeconds', () => {
+    for (const [, s] of tasks.filter(([, s]) => String(s.Resource).endsWith('.waitForTaskToken'))) expect(s.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('ends every failure path by recording the job failure', () => {
+    const failing = Object.values(definition.States).filter((s) => s.Type === 'Fail');
+    for (const f of failing) {
+      const into = Object.entries(definition.States).filter(([, s]) => s.Next && definition.States[s.Next] === f);
+      expect(into.map(([, s]) => stepOf(s))).toEqual(['recordJobFailure']);
+    }
+  });
+});
+
+describe('functions/steps/index.ts', () => {
+  it('lists every step file once', () => {
+    const stepDir = join(__dirname, '../../../functions/steps');
+    const stepFiles = readdirSync(stepDir)
+      .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'define-step.ts')
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(Object.keys(stepHandlers).sort()).toEqual(stepFiles);
+  });
+});
