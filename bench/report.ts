@@ -1,0 +1,45 @@
+import type { Summary } from './stats';
+
+/** The parts of a bench result that the summary table shows. */
+export interface SummaryInput {
+  date: string;
+  commit: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage1m: { atStart: number; beforeStop: number } };
+  parameters: { vms: number; simHosts: number; clients: number; pollIntervalMs: number; listRequests: number; listPageSize: number; offering: string; loadRuns: number };
+  results: {
+    deploy: { vms: number; wallSeconds: number; vmsPerSecond: number; acceptMs: Summary; submitToRunningMs: Summary };
+    listVirtualMachinesPageMs: Summary;
+    dynamoDbGetItemMs: Summary;
+    stepFunctions: { executions: number; perDeploy: Summary; usdPer1000Transitions: number; usdPer1000Deploys: number };
+    bundles: { emptyModuleLoadMs: number; bundles: Array<{ name: string; minifiedBytes: number; loadMs: number }> };
+  };
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** A markdown summary: one table of the run's measures, one of the Lambda bundles. */
+export function renderSummary(r: SummaryInput): string {
+  const { deploy, listVirtualMachinesPageMs: list, dynamoDbGetItemMs: get, stepFunctions: sfn, bundles } = r.results;
+  const p = r.parameters;
+  const lines = [
+    `Local stack, one run of \`npm run bench\` on ${r.date.slice(0, 10)} (commit ${r.commit}): ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; 1-minute load average ${r.machine.loadAverage1m.atStart} at start, ${r.machine.loadAverage1m.beforeStop} before the stack stopped. DynamoDB Local, the local Step Functions endpoint, the handlers, ${p.simHosts} simulated agents and the clients all share these CPUs; simulated hypervisor operations take 0 ms.`,
+    '',
+    '| Measure | Result |',
+    '|---|---|',
+    `| Deploy throughput (${deploy.vms} × ${p.offering}, ${p.simHosts} simulated hosts, ${p.clients} concurrent clients) | **${deploy.vmsPerSecond.toFixed(2)} VMs/s** to Running (${deploy.wallSeconds.toFixed(1)} s wall, first submit to last Running) |`,
+    `| deployVirtualMachine accepted (jobid returned), p50 / p99 | ${ms(deploy.acceptMs.p50)} / ${ms(deploy.acceptMs.p99)} |`,
+    `| Submit to Running seen by polling every ${p.pollIntervalMs} ms, p50 / p99 | ${ms(deploy.submitToRunningMs.p50)} / ${ms(deploy.submitToRunningMs.p99)} |`,
+    `| Signed \`listVirtualMachines\` page (pagesize ${p.listPageSize} of ${deploy.vms}), p50 / p99 / mean, n=${list.n} | ${ms(list.p50)} / ${ms(list.p99)} / ${ms(list.mean)} |`,
+    `| Floor: raw DynamoDB Local GetItem, p50 / p99, n=${get.n} | ${ms(get.p50)} / ${ms(get.p99)} |`,
+    `| Step Functions state transitions per deploy, min / mean / max (${sfn.executions} executions) | ${sfn.perDeploy.min} / ${sfn.perDeploy.mean.toFixed(2)} / ${sfn.perDeploy.max} |`,
+    `| Transition cost per 1,000 deploys at $${sfn.usdPer1000Transitions} per 1,000 transitions | $${sfn.usdPer1000Deploys.toFixed(3)} |`,
+    '',
+    `| Lambda bundle (esbuild, minified ESM, @aws-sdk external) | Size | Load in a fresh Node process (median of ${p.loadRuns}) |`,
+    '|---|---|---|',
+    ...bundles.bundles.map((b) => `| ${b.name} | ${kib(b.minifiedBytes)} | ${ms(b.loadMs)} |`),
+    `| (empty module, for reference) | 0 KiB | ${ms(bundles.emptyModuleLoadMs)} |`,
+    '',
+  ];
+  return lines.join('\n');
+}
