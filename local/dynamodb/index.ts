@@ -44,6 +44,10 @@ export async function startDynamoDbLocal(opts: { dataDir?: string; inMemory?: bo
     ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // If this process dies without stopping it, the engine must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));

@@ -1,5 +1,5 @@
 import { CloudStackClient } from '../../local/cloudstack-client';
-import { catalogue, startTestStack } from './stack';
+import { catalogue, startTestStack } from '../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

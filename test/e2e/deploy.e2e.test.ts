@@ -1,4 +1,4 @@
-import { catalogue, startTestStack } from './stack';
+import { catalogue, startTestStack } from '../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -4,8 +4,22 @@ import { join } from 'node:path';
 import { CloudStackClient } from '../../local/cloudstack-client';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
+/** The agents' routine messages would drown the test report; their warnings and errors still show. */
+const agentLogger = {
+  info: () => undefined,
+  warn: (message: string, data?: Record<string, unknown>) => console.warn(message, data ?? ''),
+  error: (message: string, data?: Record<string, unknown>) => console.error(message, data ?? ''),
+};
+
+export interface TestStack {
+  stack: LocalStack;
+  admin: CloudStackClient;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
 /** The whole local stack on free ports, in memory, with quick agent timings, and a signed admin client. */
-export async function startTestStack(opts: LocalStackOptions = {}): Promise<{ stack: LocalStack; admin: CloudStackClient; stop(): Promise<void> }> {
+export async function startTestStack(opts: LocalStackOptions = {}): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-e2e-'));
   const stack = await startLocalStack({
     port: 0,
@@ -14,13 +28,14 @@ export async function startTestStack(opts: LocalStackOptions = {}): Promise<{ st
     simHosts: 2,
     quiet: true,
     agent: { heartbeatIntervalMs: 1000, pollWaitMs: 2000 },
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    logger: agentLogger,
     ...opts,
   });
   const admin = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
   return {
     stack,
     admin,
+    dataDir,
     stop: async () => {
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { CloudStackClient } from '../../../local/cloudstack-client';
+import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
+
+/**
+ * The `cloudstack` CLI from Debian's `cs` package (Exoscale's client) against the local stack,
+ * configured only by CLOUDSTACK_ENDPOINT/KEY/SECRET as a user would after `source credentials.env`.
+ * The tests run in order: the first one needs a stack with no VM yet.
+ */
+type Obj = Record<string, unknown>;
+type Vm = { id: string; name: string; state: string; hostid?: string; memory: number; nic: Array<{ ipaddress: string }> };
+type Host = { id: string; name: string; memoryallocated: number };
+
+describe('the cs CLI (cloudstack) against Stratus', () => {
+  let env: CompatStack;
+  let proxy: RecordingProxy;
+  let ids: { zone: string; small: string; template: string };
+  const cs = (...args: string[]) => cloudstack(proxy.apiUrl, env.stack.credentials, args);
+  const deployArgs = () => [`serviceofferingid=${ids.small}`, `templateid=${ids.template}`, `zoneid=${ids.zone}`];
+
+  beforeAll(async () => {
+    requireTool(CLOUDSTACK_CLI, 'cs python3-cs');
+    env = await startCompatStack();
+    proxy = await startRecordingProxy(env.stack.endpoint);
+    const api = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    const offerings = (await api.ok('listServiceOfferings', { name: 'Small Instance' })).serviceoffering as Obj[];
+    const templates = (await api.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[];
+    ids = { zone: env.stack.seed.zone.id, small: String(offerings[0].id), template: String(templates[0].id) };
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await env?.stop();
+  }, 60_000);
+
+  beforeEach(() => proxy.clear());
+
+  it('prints nothing and exits 0 for listVirtualMachines before any deploy', async () => {
+    // Act
+    const r = await cs('listVirtualMachines');
+    // Assess
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it.each([
+    [['listZones'], 'zone'],
+    [['listServiceOfferings'], 'serviceoffering'],
+    [['listTemplates', 'templatefilter=executable'], 'template'],
+  ])('lists with %j: exit 0, a count and the items', async (args, key) => {
+    // Act
+    const r = await cs(...args);
+    // Assess
+    expect(r.code).toBe(0);
+    const out = jsonOf<Obj>(r);
+    const items = out[key] as Obj[];
+    expect(out.count).toBeGreaterThanOrEqual(1);
+    expect(items).toHaveLength(out.count as number);
+    for (const item of items) expect(item).toEqual(expect.objectContaining({ id: expect.any(String), name: expect.any(String) }));
+  });
+
+  it('deploys vm1, waits for the job and prints the Running VM, which then shows on a host whose allocated memory went up', async () => {
+    // Prepare
+    const hostsBefore = jsonOf<{ host: Host[] }>(await cs('listHosts')).host;
+    proxy.clear();
+    // Act
+    const r = await cs('deployVirtualMachine', ...deployArgs(), 'name=vm1');
+    // Assess
+    expect(r.code).toBe(0);
+    const out = jsonOf<{ virtualmachine: Vm }>(r);
+    expect(Object.keys(out)).toEqual(['virtualmachine']);
+    expect(out.virtualmachine).toMatchObject({ name: 'vm1', state: 'Running', memory: 512 });
+    // One submit, then polling until the job ended.
+    const [submit, ...polls] = proxy.commands();
+    expect(submit).toBe('deployVirtualMachine');
+    expect(polls.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(polls)).toEqual(new Set(['queryAsyncJobResult']));
+
+    const listed = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine;
+    expect(listed).toEqual([expect.objectContaining({ id: out.virtualmachine.id, state: 'Running', hostid: expect.any(String) })]);
+    const hostsAfter = jsonOf<{ host: Host[] }>(await cs('listHosts')).host;
+    const before = hostsBefore.find((h) => h.id === listed[0].hostid);
+    const after = hostsAfter.find((h) => h.id === listed[0].hostid);
+    expect(after!.memoryallocated - before!.memoryallocated).toBe(512 * 1024 * 1024);
+  });
+
+  it('with --async prints only {id, jobid}, and queryAsyncJobResult then gives the job', async () => {
+    // Act
+    const submitted = await cs('--async', 'deployVirtualMachine', ...deployArgs(), 'name=vm2');
+    // Assess
+    expect(submitted.code).toBe(0);
+    const { id, jobid } = jsonOf<{ id: string; jobid: string }>(submitted);
+    expect(Object.keys(jsonOf(submitted)).sort()).toEqual(['id', 'jobid']);
+    expect(proxy.commands()).toEqual(['deployVirtualMachine']);
+
+    const queried = await cs('queryAsyncJobResult', `jobid=${jobid}`);
+    expect(queried.code).toBe(0);
+    const job = jsonOf<Obj>(queried);
+    expect(job).toMatchObject({ jobid, jobinstanceid: id, jobstatus: expect.any(Number), jobresultcode: expect.any(Number) });
+  });
+
+  it('lists zones over a form POST with --post', async () => {
+    // Act
+    const r = await cs('--post', 'listZones');
+    // Assess
+    expect(r.code).toBe(0);
+    expect(jsonOf<{ zone: Obj[] }>(r).zone).toEqual([expect.objectContaining({ id: ids.zone, name: 'zone1' })]);
+    expect(proxy.requests).toEqual([expect.objectContaining({ method: 'POST', query: '', command: 'listZones', contentType: expect.stringMatching(/^application\/x-www-form-urlencoded/) })]);
+  });
+
+  it('accepts the signature of a keyword with a space, *, ~ and / (and finds nothing)', async () => {
+    // Act
+    const r = await cs('listVirtualMachines', 'keyword=a b*c~d/e');
+    // Assess
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(proxy.requests[0].params.keyword).toBe('a b*c~d/e');
+  });
+
+  it('deploys with a map parameter details[0].cpuNumber=2', async () => {
+    // Act
+    const r = await cs('deployVirtualMachine', ...deployArgs(), 'name=vm3', 'details[0].cpuNumber=2');
+    // Assess
+    expect(r.code).toBe(0);
+    expect(jsonOf<{ virtualmachine: Vm }>(r).virtualmachine).toMatchObject({ name: 'vm3', state: 'Running' });
+    expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params['details[0].cpuNumber']).toBe('2');
+  });
+
+  it('exits 1 with errorcode 401 when the secret is wrong', async () => {
+    // Act
+    const r = await cloudstack(proxy.apiUrl, { ...env.stack.credentials, secretKey: 'not-the-secret' }, ['listZones']);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(jsonOf<Obj>(r)).toEqual({ listzonesresponse: expect.objectContaining({ errorcode: 401 }) });
+    expect(r.stderr).toContain('HTTP 401');
+  });
+
+  it('exits 1 with 431 "missing parameter zoneid" for a deploy without zoneid', async () => {
+    // Act
+    const r = await cs('deployVirtualMachine', `serviceofferingid=${ids.small}`, `templateid=${ids.template}`);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(jsonOf<Obj>(r)).toEqual({
+      deployvirtualmachineresponse: expect.objectContaining({ errorcode: 431, errortext: expect.stringContaining('missing parameter zoneid') }),
+    });
+  });
+
+  it('exits 1 with 431 "Invalid parameter jobid value=" for an unknown job', async () => {
+    // Prepare
+    const jobid = randomUUID();
+    // Act
+    const r = await cs('queryAsyncJobResult', `jobid=${jobid}`);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(jsonOf<Obj>(r)).toEqual({
+      queryasyncjobresultresponse: expect.objectContaining({ errorcode: 431, errortext: expect.stringContaining(`Invalid parameter jobid value=${jobid}`) }),
+    });
+  });
+});

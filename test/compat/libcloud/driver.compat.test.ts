@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { jsonOf, PYTHON, requireTool, run, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
+
+/**
+ * Apache Libcloud's CloudStack driver (Debian's python3-libcloud, run by the distribution's
+ * Python) against the local stack: driver_steps.py runs one driver call per invocation and prints
+ * JSON. The tests run in order: list_nodes expects the node the create test made.
+ */
+const SCRIPT = join(__dirname, 'driver_steps.py');
+
+type Node = { id: string; name: string; state: string; private_ips: string[]; public_ips: string[] };
+
+describe('the libcloud CloudStack driver against Stratus', () => {
+  let env: CompatStack;
+  let proxy: RecordingProxy;
+  let created: Node | undefined;
+
+  const step = async <T>(...args: string[]): Promise<T> => {
+    const r = await run(PYTHON, [SCRIPT, ...args], {
+      STRATUS_API_URL: proxy.apiUrl,
+      STRATUS_API_KEY: env.stack.credentials.apiKey,
+      STRATUS_SECRET_KEY: env.stack.credentials.secretKey,
+    });
+    if (r.code !== 0) throw new Error(`driver_steps.py ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
+    return jsonOf<T>(r);
+  };
+
+  beforeAll(async () => {
+    requireTool(PYTHON, 'python3');
+    const probe = await run(PYTHON, ['-c', 'import libcloud.compute.drivers.cloudstack'], {});
+    if (probe.code !== 0) throw new Error(`libcloud is missing: install the Debian package python3-libcloud (CI's .ci/run does)\n${probe.stderr}`);
+    env = await startCompatStack();
+    proxy = await startRecordingProxy(env.stack.endpoint);
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await env?.stop();
+  }, 60_000);
+
+  beforeEach(() => proxy.clear());
+
+  it('lists the one seeded zone as the only location', async () => {
+    // Act
+    const locations = await step<Array<{ id: string; name: string }>>('list_locations');
+    // Assess
+    expect(locations).toEqual([expect.objectContaining({ id: env.stack.seed.zone.id, name: env.stack.seed.zone.name })]);
+  });
+
+  it('lists the service offerings as sizes with ram and extra.cpu', async () => {
+    // Act
+    const sizes = await step<Array<{ name: string; ram: number; extra: { cpu: number } }>>('list_sizes');
+    // Assess
+    expect(sizes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Small Instance', ram: 512, extra: { cpu: 1 } })]));
+    for (const s of sizes) expect(s).toEqual(expect.objectContaining({ ram: expect.any(Number), extra: { cpu: expect.any(Number) } }));
+  });
+
+  it('lists the executable templates as images whose extra has hypervisor, format, os and displaytext', async () => {
+    // Act
+    const images = await step<Array<{ extra: Record<string, unknown> }>>('list_images');
+    // Assess
+    expect(images.length).toBeGreaterThanOrEqual(1);
+    for (const image of images) {
+      expect(image.extra).toEqual(expect.objectContaining({ hypervisor: expect.any(String), format: expect.any(String), os: expect.any(String), displaytext: expect.any(String) }));
+    }
+    expect(proxy.requests.find((q) => q.command === 'listTemplates')?.params.templatefilter).toBe('executable');
+  });
+
+  it('creates a started node lc1 that is RUNNING with a private IP from its first NIC', async () => {
+    // Act
+    created = await step<Node>('create_node', 'lc1', 'start');
+    // Assess
+    expect(created).toMatchObject({ name: 'lc1', state: 'running', public_ips: [] });
+    expect(created.private_ips).toHaveLength(1);
+    expect(created.private_ips[0]).toMatch(/^10\.1\.1\.\d+$/);
+    const deploy = proxy.requests.find((q) => q.command === 'deployVirtualMachine');
+    expect(deploy?.params).toMatchObject({ name: 'lc1', startvm: 'True' });
+    expect(proxy.commands()).toContain('queryAsyncJobResult');
+  });
+
+  it('lists lc1 among the nodes, asking for VMs, public IPs and both kinds of forwarding rules', async () => {
+    // Act
+    const nodes = await step<Node[]>('list_nodes');
+    // Assess
+    expect(nodes).toContainEqual(expect.objectContaining({ id: created?.id, name: 'lc1', state: 'running', private_ips: created?.private_ips }));
+    expect(proxy.commands()).toEqual(['listVirtualMachines', 'listPublicIpAddresses', 'listPortForwardingRules', 'listIpForwardingRules']);
+  });
+
+  it('creates a STOPPED node when ex_start_vm is not given (libcloud sends startvm=False)', async () => {
+    // Act
+    const node = await step<Node>('create_node', 'lc2', 'nostart');
+    // Assess
+    expect(node).toMatchObject({ name: 'lc2', state: 'stopped' });
+    expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params.startvm).toBe('False');
+  });
+
+  it('raises InvalidCredsError for a wrong secret', async () => {
+    // Act
+    const outcome = await step<{ raised: string | null }>('wrong_secret');
+    // Assess
+    expect(outcome.raised).toBe('InvalidCredsError');
+  });
+});

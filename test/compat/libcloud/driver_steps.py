@@ -1,0 +1,73 @@
+"""Drive Stratus with Apache Libcloud's CloudStack driver, one step per run, and print the result as JSON.
+
+Run with the distribution's Python (/usr/bin/python3, Debian's python3-libcloud):
+    STRATUS_API_URL=http://127.0.0.1:PORT/client/api STRATUS_API_KEY=... STRATUS_SECRET_KEY=... \
+        /usr/bin/python3 driver_steps.py <step> [args]
+Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart], list_nodes, wrong_secret.
+The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
+"""
+import json
+import os
+import sys
+
+from libcloud.common.types import InvalidCredsError
+from libcloud.compute.providers import get_driver
+from libcloud.compute.types import Provider
+
+
+def driver(secret=None):
+    cls = get_driver(Provider.CLOUDSTACK)
+    # secure=False: libcloud assumes TLS even for an http:// URL otherwise.
+    return cls(os.environ['STRATUS_API_KEY'], secret or os.environ['STRATUS_SECRET_KEY'],
+               url=os.environ['STRATUS_API_URL'], secure=False)
+
+
+def node_json(node):
+    return {
+        'id': node.id,
+        'name': node.name,
+        'state': str(node.state),
+        'private_ips': list(node.private_ips),
+        'public_ips': list(node.public_ips),
+        'extra': {k: v for k, v in node.extra.items() if isinstance(v, (str, int, float, bool, type(None)))},
+    }
+
+
+def list_locations(_args):
+    return [{'id': loc.id, 'name': loc.name, 'country': loc.country} for loc in driver().list_locations()]
+
+
+def list_sizes(_args):
+    return [{'id': s.id, 'name': s.name, 'ram': s.ram, 'extra': s.extra} for s in driver().list_sizes()]
+
+
+def list_images(_args):
+    return [{'id': i.id, 'name': i.name, 'extra': i.extra} for i in driver().list_images()]
+
+
+def create_node(args):
+    name, mode = args[0], args[1]
+    d = driver()
+    size = next(s for s in d.list_sizes() if s.name == 'Small Instance')
+    image = d.list_images()[0]
+    location = d.list_locations()[0]
+    kwargs = {'ex_start_vm': True} if mode == 'start' else {}
+    return node_json(d.create_node(name=name, size=size, image=image, location=location, **kwargs))
+
+
+def list_nodes(_args):
+    return [node_json(n) for n in driver().list_nodes()]
+
+
+def wrong_secret(_args):
+    try:
+        driver(secret='not-the-secret').list_locations()
+    except InvalidCredsError as e:
+        return {'raised': type(e).__name__, 'message': str(e)}
+    return {'raised': None}
+
+
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret)}
+
+if __name__ == '__main__':
+    print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))
