@@ -44,6 +44,7 @@ export interface Caller {
   accountId: string;
   accountName: string;
   domainId: string;
+  domainPath: string;
   role: Role;
 }
 
@@ -204,8 +205,10 @@ export interface AsyncJob {
   cmd: string; // API command name
   workflow: string; // workflows/<name>.asl.json
   accountId: string;
+  accountName: string; // copied from the caller: a job's poll reads one item
   userId: string;
   domainId: string;
+  domainPath: string;
   instanceType?: 'VirtualMachine';
   instanceId?: string;
   status: JobStatus;

@@ -39,7 +39,7 @@ export async function seedInventory(store: Store, opts: SeedOptions): Promise<Se
   await inv.putAccount({ id: accountId, name: 'admin', domainId, role: 'rootAdmin', state: 'enabled', created });
   const userId = stableId('user', 'admin');
   await inv.putUser({ id: userId, numericId: 2, username: 'admin', accountId, domainId, state: 'enabled', created });
-  const caller: Caller = { userId, username: 'admin', accountId, accountName: 'admin', domainId, role: 'rootAdmin' };
+  const caller: Caller = { userId, username: 'admin', accountId, accountName: 'admin', domainId, domainPath: 'ROOT', role: 'rootAdmin' };
   const keys = await adminKeys(store, userId, caller);
 
   const zone: Zone = { id: stableId('zone', 'zone1'), name: 'zone1', networkType: 'Advanced', allocationState: 'Enabled', created };

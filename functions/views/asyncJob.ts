@@ -6,13 +6,13 @@ import { csDate, type View } from './format';
  * `failurereason` (Stratus' own; clients ignore keys they do not know). A pending job has no
  * `jobresult`; a restricted view hides the admin-only fields of a VM result.
  */
-export function toAsyncJobResponse(job: AsyncJob, names: { account?: string; domainPath?: string }, view: View): Record<string, unknown> {
+export function toAsyncJobResponse(job: AsyncJob, view: View): Record<string, unknown> {
   return {
     jobid: job.id,
     accountid: job.accountId,
-    account: names.account,
+    account: job.accountName,
     domainid: job.domainId,
-    domainpath: names.domainPath,
+    domainpath: job.domainPath,
     userid: job.userId,
     cmd: job.cmd,
     jobstatus: job.status,

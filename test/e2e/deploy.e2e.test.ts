@@ -31,7 +31,7 @@ describe('deployVirtualMachine end to end', () => {
     const job = await env.admin.waitForJob(jobid);
 
     // Assess: the job, the VM as listed, and the host's accounting
-    expect(job).toMatchObject({ jobstatus: 1, jobresultcode: 0, jobresulttype: 'object', jobinstanceid: id });
+    expect(job).toMatchObject({ jobstatus: 1, jobresultcode: 0, jobresulttype: 'object', jobinstanceid: id, account: 'admin', domainpath: 'ROOT' });
     const vm = (job.jobresult as Obj).virtualmachine as Obj;
     expect(vm).toMatchObject({ id, name: 'web-01', state: 'Running', cpunumber: 1, cpuspeed: 500, memory: 512 });
     expect((job.steps as Obj[]).map((s) => s.name)).toEqual(['ChooseHost', 'ReserveCapacity', 'StartOnHost', 'RecordJobSuccess']);

@@ -3,7 +3,6 @@ import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { listOf } from '../listing';
-import { createLookups } from '../../views/lookups';
 import { toAsyncJobResponse } from '../../views/asyncJob';
 
 export default defineCommand({
@@ -21,10 +20,6 @@ export default defineCommand({
     const root = caller.role === 'rootAdmin';
     const all = root && params.listall === true ? await store.jobs.listAll() : await store.jobs.listByAccount(caller.accountId);
     const jobs = all.filter((j) => !params.resourceid || j.instanceId === params.resourceid).reverse(); // newest first
-    const names = createLookups(store);
-    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], async (j) => {
-      const [account, domain] = await Promise.all([names.account(j.accountId), names.domain(j.domainId)]);
-      return toAsyncJobResponse(j, { account: account?.name, domainPath: domain?.path }, root ? 'full' : 'restricted');
-    });
+    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, root ? 'full' : 'restricted'));
   },
 });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { EntityNotFoundError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { createLookups } from '../../views/lookups';
 import { toAsyncJobResponse } from '../../views/asyncJob';
 
 export default defineCommand({
@@ -17,8 +16,6 @@ export default defineCommand({
     const job = await store.jobs.get(params.jobid);
     // Another account's job is as unknown as a missing one: the answer never reveals it exists.
     if (!job || (caller.role !== 'rootAdmin' && job.accountId !== caller.accountId)) throw new EntityNotFoundError(command, 'jobid', params.jobid);
-    const names = createLookups(store);
-    const [account, domain] = await Promise.all([names.account(job.accountId), names.domain(job.domainId)]);
-    return { kind: 'raw', body: toAsyncJobResponse(job, { account: account?.name, domainPath: domain?.path }, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
+    return { kind: 'raw', body: toAsyncJobResponse(job, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
   },
 });

@@ -33,6 +33,7 @@ export const rootCaller: Caller = {
   username: 'admin',
   accountId: '22222222-2222-4222-8222-222222222222',
   accountName: 'admin',
+  domainPath: 'ROOT',
   domainId: '33333333-3333-4333-8333-333333333333',
   role: 'rootAdmin',
 };
