@@ -54,6 +54,11 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The domain a task acts on. */
+function domainOf(task: LeasedTask): string {
+  return task.command === 'StartVm' ? task.payload.spec.instanceName : task.payload.instanceName;
+}
+
 interface Running {
   leaseId: string; // the newest lease: a task re-leased while it still runs here reports under it
   done: Promise<void>;
@@ -67,6 +72,7 @@ export class Agent {
   private readonly client: GatewayClient;
   private readonly log: AgentLogger;
   private readonly running = new Map<string, Running>();
+  private readonly byDomain = new Map<string, Promise<void>>(); // the last task accepted per domain
   private controller?: AbortController;
   private loops: Promise<void>[] = [];
 
@@ -176,13 +182,23 @@ export class Agent {
       return;
     }
     const entry: Running = { leaseId: task.leaseId, done: Promise.resolve() };
+    // Tasks on one domain run one after another, in the order they were leased: a clean-up that
+    // undoes a start never overtakes the start it undoes.
+    const domain = domainOf(task);
+    const before = this.byDomain.get(domain) ?? Promise.resolve();
     entry.done = (async () => {
+      await before;
+      if (signal.aborted) return;
       const result = await runCommand(this.options.driver, task, signal);
       if (signal.aborted) return;
       await this.report(task.taskId, entry, result, signal);
     })()
       .catch((err) => this.log.error('task failed unexpectedly', { taskId: task.taskId, error: (err as Error).message }))
-      .finally(() => this.running.delete(task.taskId));
+      .finally(() => {
+        this.running.delete(task.taskId);
+        if (this.byDomain.get(domain) === entry.done) this.byDomain.delete(domain);
+      });
+    this.byDomain.set(domain, entry.done);
     this.running.set(task.taskId, entry);
   }
 

@@ -184,7 +184,8 @@ export class StratusStack extends Stack {
       entry: 'functions/agent-gateway/handler.ts',
       service: 'stratus-agent-gateway',
       memorySize: 512,
-      timeout: Duration.seconds(10),
+      // A long poll waits up to 20 s; the handler stops 3 s before this limit (the HTTP API's is 30 s).
+      timeout: Duration.seconds(29),
     });
     this.table.grant(gateway, ...TABLE_DATA_ACTIONS);
     for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(gateway);

@@ -217,7 +217,8 @@ export interface AsyncJob {
   result?: Record<string, unknown> | ErrorShape;
   steps: JobStep[];
   failedStep?: string;
-  failureReason?: string;
+  failureReason?: string; // root admin only
+  publicErrorText?: string; // the failure as other callers see it (no hosts, no internals)
   created: string;
   completed?: string;
   version: number;

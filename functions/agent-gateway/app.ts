@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { JobsRepository } from '../store/jobs';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
   AGENT_PATHS,
@@ -30,7 +30,7 @@ export interface AgentGatewayDeps {
   /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
   jobs: Pick<JobsRepository, 'recordStep'>;
   now?: () => number;
-  /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 250). */
+  /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 1000: each look is a Query). */
   pollIntervalMs?: number;
   /** How long a lease lasts before the task is handed out again (env AGENT_LEASE_MS, default 60 s). */
   leaseMs?: number;
@@ -38,9 +38,11 @@ export interface AgentGatewayDeps {
 
 /** SendTask* answers meaning the workflow no longer waits for this token: the task is moot. */
 const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+/** How long before the function's time limit a long poll stops waiting. */
+const POLL_RESERVE_MS = 3000;
 
 type Result = Exclude<APIGatewayProxyResultV2, string>;
-type Route = (event: APIGatewayProxyEventV2, deps: Required<AgentGatewayDeps>) => Promise<Result>;
+type Route = (event: APIGatewayProxyEventV2, deps: Required<AgentGatewayDeps>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
 
 const logger = new Logger({ serviceName: 'agent-gateway' });
 
@@ -88,11 +90,13 @@ function toLeasedTask(task: StoredAgentTask): LeasedTask {
 }
 
 /** A long poll inside one request: lease, and if nothing is there, look again until waitMs passes. */
-const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, leaseMs }) => {
+const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, leaseMs }, context) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
   const { maxTasks, waitMs } = parseBody(event, PollRequestSchema);
-  // The wait is real time (it sleeps), whatever clock leases are judged by.
-  const until = performance.now() + waitMs;
+  // The wait is real time (it sleeps), whatever clock leases are judged by; it ends well before the
+  // function's own time limit, so a task leased at the last moment is still delivered.
+  const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
+  const until = performance.now() + Math.max(0, Math.min(waitMs, remaining - POLL_RESERVE_MS));
   for (;;) {
     const leased = await tasks.lease(hostId, maxTasks, leaseMs, now());
     if (leased.length > 0) return json(200, { tasks: leased.map(toLeasedTask) });
@@ -112,8 +116,9 @@ const result: Route = async (event, { hostAgent, tasks, sfn, jobs, now }) => {
 
   try {
     if (outcome.ok) {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(outcome.data) }));
+      // Recorded first: once the token is answered the workflow moves on and records its next step.
       if (task.jobId && task.jobStep) await jobs.recordStep(task.jobId, task.jobStep, new Date(now()));
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(outcome.data) }));
     } else {
       await sfn.send(
         new SendTaskFailureCommand({ taskToken: task.taskToken, error: outcome.error.name.slice(0, 256), cause: outcome.error.message.slice(0, 32768) }),
@@ -170,16 +175,16 @@ export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayD
   // A factory is asked on every request: it hands back the process's (memoized) collaborators.
   const resolve = (): Required<AgentGatewayDeps> => ({
     now: Date.now,
-    pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 250),
+    pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 1000),
     leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),
     ...(typeof deps === 'function' ? deps() : deps),
   });
 
-  const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+  const route = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyResultV2> => {
     const handle = ROUTES[routePath(event)];
     if (!handle) throw new NotFoundError(`No agent route ${event.rawPath}`);
     if (event.requestContext.http.method !== 'POST') throw new MethodNotAllowedError(`${event.requestContext.http.method} is not allowed here; use POST`);
-    return handle(event, resolve());
+    return handle(event, resolve(), context);
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(route).use(agentGatewayErrors());

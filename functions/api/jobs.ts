@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AsyncJob, Caller, Vm } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import type { Store } from '../store';
@@ -51,15 +51,12 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       };
       const placed: Vm = { ...vm, activeJobId: job.id };
       await store.jobs.createWithNewVm(job, placed, store.vms);
+      const stateMachineArn = workflowArn(workflow);
       try {
-        await sfnClient().send(
-          new StartExecutionCommand({
-            stateMachineArn: workflowArn(workflow),
-            name: job.id,
-            input: JSON.stringify({ ...input, jobId: job.id, vmId: vm.id }),
-          }),
-        );
+        await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify({ ...input, jobId: job.id, vmId: vm.id }) }));
       } catch (err) {
+        // The start may have reached Step Functions even though its answer did not reach us.
+        if (await executionExists(stateMachineArn, job.id)) return { jobid: job.id, id: vm.id };
         const errortext = `Could not start workflow ${workflow}: ${(err as Error).message}`;
         await store.jobs.complete(
           job.id,
@@ -72,4 +69,15 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       return { jobid: job.id, id: vm.id };
     },
   };
+}
+
+/** Whether the execution named `name` of a state machine exists (`...:execution:<machine>:<name>`). */
+async function executionExists(stateMachineArn: string, name: string): Promise<boolean> {
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -22,10 +22,12 @@ const Input = z.object({
   removeDisks: z.boolean().optional(),
 });
 
+const DEADLINE_MARGIN_SECONDS = 5;
+
 export const handler = defineStep(
   Input,
   async (input, { store, now }) => {
-  const vm = await store.vms.get(input.vmId);
+  const vm = await store.vms.get(input.vmId, true);
   if (!vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
   const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
   if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm.templateId} of VM ${vm.id} no longer exists`);
@@ -40,7 +42,9 @@ export const handler = defineStep(
     command: agentCommand.command,
     payload: agentCommand.payload,
     taskToken: input.taskToken,
-    deadline: now().getTime() + input.timeoutSeconds * 1000,
+    // A little before the state's own TimeoutSeconds (counted from state entry, before this ran):
+    // a task nobody leased by then is never handed out after the workflow gave up on it.
+    deadline: now().getTime() + Math.max(1, input.timeoutSeconds - DEADLINE_MARGIN_SECONDS) * 1000,
   });
   return { taskId };
   // The state is done when the agent reports, not when its task is queued: the gateway records it.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codesForErrorName } from '../../core/errors';
+import { codesForErrorName, USER_ERROR_MESSAGE } from '../../core/errors';
 import { VM_STATES } from '../../core/vm-states';
 import { defineStep } from './define-step';
 
@@ -34,6 +34,16 @@ export function describeFailure(failedStep: string, caught: z.infer<typeof Caugh
 }
 
 /**
+ * The failure as callers other than the root admin see it: no host names or free capacity (533 keeps
+ * CloudStack's first sentence), and no internal error text.
+ */
+export function publicText(error: { errorcode: number; errortext: string }): string {
+  if (error.errorcode === 533) return error.errortext.split(':')[0];
+  if (error.errorcode === 530) return USER_ERROR_MESSAGE;
+  return error.errortext;
+}
+
+/**
  * End a failed job: the VM in the named state the workflow chose (Error for a deploy), the job
  * failed with the first failing step and CloudStack's `{errorcode, errortext}`, in one transaction.
  */
@@ -50,7 +60,7 @@ export const handler = defineStep(
         : undefined;
     const completed = await store.jobs.complete(
       jobId,
-      { status: 2, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, step: state },
+      { status: 2, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, publicErrorText: publicText(error), step: state },
       settlement,
       store.vms,
       at,

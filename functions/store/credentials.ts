@@ -22,7 +22,8 @@ const Item = z.object({
   accountId: z.string(),
   accountName: z.string(),
   domainId: z.string(),
-  domainPath: z.string(),
+  // Keys stored before callers carried their domain path were all in ROOT, the only domain then.
+  domainPath: z.string().default('ROOT'),
   role: z.enum(['rootAdmin', 'domainAdmin', 'user']),
   secretKey: z.string(),
   enabled: z.boolean(),

@@ -58,7 +58,7 @@ export class JobsRepository extends Repository {
    */
   async complete(
     jobId: string,
-    outcome: { status: Exclude<JobStatus, 0>; result: Record<string, unknown> | ErrorShape; failedStep?: string; failureReason?: string; step?: string },
+    outcome: { status: Exclude<JobStatus, 0>; result: Record<string, unknown> | ErrorShape; failedStep?: string; failureReason?: string; publicErrorText?: string; step?: string },
     settlement: VmSettlement | undefined,
     vms: VmsRepository,
     now = new Date(),
@@ -79,6 +79,11 @@ export class JobsRepository extends Repository {
       names['#failedStep'] = 'failedStep';
       values[':failedStep'] = outcome.failedStep;
       sets.push('#failedStep = :failedStep');
+    }
+    if (outcome.publicErrorText) {
+      names['#publicErrorText'] = 'publicErrorText';
+      values[':publicErrorText'] = outcome.publicErrorText;
+      sets.push('#publicErrorText = :publicErrorText');
     }
     if (outcome.failureReason) {
       names['#failureReason'] = 'failureReason';

@@ -1,4 +1,5 @@
 import type { AsyncJob } from '../../core/entities';
+import { USER_ERROR_MESSAGE } from '../../core/errors';
 import { csDate, type View } from './format';
 
 /**
@@ -18,20 +19,22 @@ export function toAsyncJobResponse(job: AsyncJob, view: View): Record<string, un
     jobstatus: job.status,
     jobprocstatus: 0,
     jobresultcode: job.resultCode,
-    ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job.result) } : {}),
+    ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job) } : {}),
     jobinstancetype: job.instanceType,
     jobinstanceid: job.instanceId,
     created: csDate(job.created),
     completed: csDate(job.completed),
     steps: job.steps.map((s) => ({ name: s.name, at: csDate(s.at) })),
-    ...(job.failedStep ? { failedstep: job.failedStep, failurereason: job.failureReason } : {}),
+    ...(job.failedStep ? { failedstep: job.failedStep, ...(view === 'full' ? { failurereason: job.failureReason } : {}) } : {}),
   };
 }
 
 const ADMIN_ONLY_VM_FIELDS = ['instancename', 'hostid', 'hostname'];
 
-function restricted(result: NonNullable<AsyncJob['result']>): Record<string, unknown> {
-  const body = result as Record<string, unknown>;
+/** A job's result as a caller other than the root admin sees it. */
+function restricted(job: AsyncJob): Record<string, unknown> {
+  const body = job.result as Record<string, unknown>;
+  if (job.status === 2) return { errorcode: body.errorcode, errortext: job.publicErrorText ?? USER_ERROR_MESSAGE };
   const vm = body.virtualmachine as Record<string, unknown> | undefined;
   if (!vm) return body;
   const shown = { ...vm };

@@ -25,8 +25,9 @@ export default defineCommand({
   }),
   async handle({ params, store, caller }) {
     const root = caller.role === 'rootAdmin';
-    // Destroyed and expunged VMs are the root admin's to see; domain scoping is issue 3's.
-    const candidates = root && params.listall !== false ? await store.vms.listAll() : await store.vms.listByAccount(caller.accountId);
+    // Destroyed VMs are the root admin's to see; domain scoping is issue 3's.
+    // Without listall=true even the root admin lists its own account's VMs, as ListVMsCmd does.
+    const candidates = root && params.listall === true ? await store.vms.listAll() : await store.vms.listByAccount(caller.accountId);
     const vms = candidates.filter(
       (v) =>
         v.state !== 'Expunged' &&

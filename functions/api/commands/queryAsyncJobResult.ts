@@ -13,7 +13,7 @@ export default defineCommand({
     jobid: cs.uuid().meta({ description: 'the ID of the asynchronous job' }),
   }),
   async handle({ params, store, caller, command }) {
-    const job = await store.jobs.get(params.jobid);
+    const job = await store.jobs.get(params.jobid, true); // a poll right after the submit must find it
     // Another account's job is as unknown as a missing one: the answer never reveals it exists.
     if (!job || (caller.role !== 'rootAdmin' && job.accountId !== caller.accountId)) throw new EntityNotFoundError(command, 'jobid', params.jobid);
     return { kind: 'raw', body: toAsyncJobResponse(job, caller.role === 'rootAdmin' ? 'full' : 'restricted') };

@@ -7,7 +7,7 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 const task: LeasedTask = { taskId: 't1', leaseId: 'l1', leaseUntil: 0, command: 'RebootVm', payload: { instanceName: 'i-1' } };
 
 /** An in-memory gateway: hands out `tasks` once, answers results with the statuses given in turn. */
-function fakeGateway(resultStatuses: number[]) {
+function fakeGateway(resultStatuses: number[], tasks: LeasedTask[] = [task]) {
   const results: unknown[] = [];
   let handedOut = false;
   const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -18,7 +18,7 @@ function fakeGateway(resultStatuses: number[]) {
     if (path === '/agent/poll') {
       if (!handedOut) {
         handedOut = true;
-        return reply(200, { tasks: [task] });
+        return reply(200, { tasks });
       }
       await new Promise<void>((resolve) => init?.signal?.addEventListener('abort', () => resolve(), { once: true }));
       throw Object.assign(new Error('aborted'), { name: 'AbortError' });
@@ -35,6 +35,26 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe('Agent', () => {
+  it('runs tasks on one domain in lease order: a clean-up never overtakes the start it undoes', async () => {
+    // Prepare: a slow start and the undefine that undoes it, leased together.
+    const spec = { vmId: 'v', instanceName: 'i-2-9-VM', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [] };
+    const start: LeasedTask = { taskId: 'start', leaseId: 'l1', leaseUntil: 0, command: 'StartVm', payload: { spec } };
+    const undo: LeasedTask = { taskId: 'undo', leaseId: 'l2', leaseUntil: 0, command: 'UndefineVm', payload: { instanceName: 'i-2-9-VM', removeDisks: false } };
+    const gateway = fakeGateway([], [start, undo]);
+    const driver = new SimulatorDriver({ hostname: 'sim', latencyMs: { start: 50, undefine: 0 } });
+    const agent = new Agent({ endpoint: 'http://gateway.test', credentials: { hostId: 'h1', secret: 's' }, driver, fetch: gateway.fetchFn, logger: silent });
+
+    // Act
+    await agent.start();
+    await until(() => gateway.results.length === 2);
+    await agent.stop();
+
+    // Assess: the start finished first, and the domain is gone at the end.
+    expect(gateway.results.map((r) => (r as { taskId: string }).taskId)).toEqual(['start', 'undo']);
+    expect(driver.transitions().map((t) => t.to)).toEqual(['PowerOn', 'PowerOff', 'Undefined']);
+    expect(await driver.domains()).toEqual([]);
+  });
+
   it('retries a report the gateway failed to take, under the same lease, until it is taken', async () => {
     // Prepare
     const gateway = fakeGateway([503, 500, 200]);

@@ -41,8 +41,11 @@ describe.each(files)('workflow %s', (file) => {
     expect(catchAll!.ResultPath).toMatch(/^\$\.failure\./);
   });
 
-  it('bounds every agent wait with TimeoutSeconds', () => {
-    for (const [, s] of tasks.filter(([, s]) => String(s.Resource).endsWith('.waitForTaskToken'))) expect(s.TimeoutSeconds).toBeGreaterThan(0);
+  it('bounds every agent wait with TimeoutSeconds, and tells the task the same limit', () => {
+    for (const [, s] of tasks.filter(([, s]) => String(s.Resource).endsWith('.waitForTaskToken'))) {
+      expect(s.TimeoutSeconds).toBeGreaterThan(0);
+      expect(s.Parameters.Payload.timeoutSeconds).toBe(s.TimeoutSeconds);
+    }
   });
 
   it('ends every failure path by recording the job failure', () => {
