@@ -1,4 +1,3 @@
-import { CloudStackClient } from '../../../local/cloudstack-client';
 import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, type CompatStack } from '../helpers';
 
 /**
@@ -15,7 +14,7 @@ describe('the cs CLI (cloudstack) when no host can take the VM', () => {
   beforeAll(async () => {
     requireTool(CLOUDSTACK_CLI, 'cs python3-cs');
     env = await startCompatStack({ simHost: { cpuNumber: 2, cpuSpeed: 1000, memoryTotal: 2048 } });
-    const api = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    const api = env.admin;
     const offerings = (await api.ok('listServiceOfferings', { name: 'Large Instance' })).serviceoffering as Obj[];
     const templates = (await api.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[];
     ids = { zone: env.stack.seed.zone.id, large: String(offerings[0].id), template: String(templates[0].id) };

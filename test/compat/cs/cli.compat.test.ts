@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { CloudStackClient } from '../../../local/cloudstack-client';
 import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
 
 /**
@@ -22,7 +21,7 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     requireTool(CLOUDSTACK_CLI, 'cs python3-cs');
     env = await startCompatStack();
     proxy = await startRecordingProxy(env.stack.endpoint);
-    const api = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    const api = env.admin;
     const offerings = (await api.ok('listServiceOfferings', { name: 'Small Instance' })).serviceoffering as Obj[];
     const templates = (await api.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[];
     ids = { zone: env.stack.seed.zone.id, small: String(offerings[0].id), template: String(templates[0].id) };
