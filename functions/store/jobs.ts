@@ -75,20 +75,11 @@ export class JobsRepository extends Repository {
       ':step': outcome.step ? [{ name: outcome.step, at: now.toISOString() }] : [],
     };
     const sets = ['#status = :status', '#result = :result', '#code = :code', '#completed = :completed', '#version = #version + :one', '#steps = list_append(if_not_exists(#steps, :none), :step)'];
-    if (outcome.failedStep) {
-      names['#failedStep'] = 'failedStep';
-      values[':failedStep'] = outcome.failedStep;
-      sets.push('#failedStep = :failedStep');
-    }
-    if (outcome.publicErrorText) {
-      names['#publicErrorText'] = 'publicErrorText';
-      values[':publicErrorText'] = outcome.publicErrorText;
-      sets.push('#publicErrorText = :publicErrorText');
-    }
-    if (outcome.failureReason) {
-      names['#failureReason'] = 'failureReason';
-      values[':failureReason'] = outcome.failureReason;
-      sets.push('#failureReason = :failureReason');
+    for (const field of ['failedStep', 'failureReason', 'publicErrorText'] as const) {
+      if (!outcome[field]) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = outcome[field];
+      sets.push(`#${field} = :${field}`);
     }
     const jobUpdate = {
       Update: {

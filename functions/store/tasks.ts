@@ -86,19 +86,18 @@ export class TasksRepository {
           ExclusiveStartKey: start,
         }),
       );
-      for (const raw of out.Items ?? []) {
-        if (leased.length >= max) return leased;
-        const task = strip<StoredAgentTask>(raw);
-        if (task.deadline <= now) {
-          await this.remove(hostId, task.id);
-          continue;
-        }
-        const available = task.status === 'queued' || (task.leaseUntil ?? 0) <= now;
-        if (!available) continue;
-        const got = await this.tryLease(task, leaseMs, now);
-        if (got) leased.push(got);
-      }
-      start = out.LastEvaluatedKey;
+      const tasks = (out.Items ?? []).map((raw) => strip<StoredAgentTask>(raw));
+      const expired = tasks.filter((t) => t.deadline <= now);
+      const available = tasks
+        .filter((t) => t.deadline > now && (t.status === 'queued' || (t.leaseUntil ?? 0) <= now))
+        .slice(0, max - leased.length);
+      // The writes of one page go out together, not one round trip after another.
+      const [, got] = await Promise.all([
+        Promise.all(expired.map((t) => this.remove(hostId, t.id))),
+        Promise.all(available.map((t) => this.tryLease(t, leaseMs, now))),
+      ]);
+      for (const task of got) if (task) leased.push(task);
+      start = leased.length < max ? out.LastEvaluatedKey : undefined;
     } while (start);
     return leased;
   }

@@ -1,4 +1,4 @@
-import type { Account, Domain, Host, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import type { Account, Cluster, Domain, Host, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
 import type { Store } from '../store';
 
 /**
@@ -7,6 +7,8 @@ import type { Store } from '../store';
  */
 export interface Lookups {
   zone(id: string): Promise<Zone | undefined>;
+  pod(id: string): Promise<Pod | undefined>;
+  cluster(id: string): Promise<Cluster | undefined>;
   offering(id: string): Promise<ServiceOffering | undefined>;
   template(id: string): Promise<Template | undefined>;
   host(id: string): Promise<Host | undefined>;
@@ -27,6 +29,8 @@ function memo<T>(load: (id: string) => Promise<T | undefined>) {
 export function createLookups(store: Store): Lookups {
   return {
     zone: memo((id) => store.inventory.getZone(id)),
+    pod: memo((id) => store.inventory.getPod(id)),
+    cluster: memo((id) => store.inventory.getCluster(id)),
     offering: memo((id) => store.inventory.getServiceOffering(id)),
     template: memo((id) => store.inventory.getTemplate(id)),
     host: memo((id) => store.hosts.get(id)),

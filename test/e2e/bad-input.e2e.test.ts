@@ -75,6 +75,21 @@ describe('bad input through signed HTTP', () => {
     );
   });
 
+  it('answers an unknown network the same way, before any VM is written', async () => {
+    const reply = await env.admin.call('deployVirtualMachine', { ...deployParams(), networkids: '7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0' });
+    expect(reply.status).toBe(431);
+    expect(reply.data.errortext).toContain('Invalid parameter networkids value=7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0 due to incorrect long value format');
+  });
+
+  it.each([
+    [{}, 'Unable to execute API command listtemplates due to missing parameter templatefilter'],
+    [{ templatefilter: 'everything' }, 'Unable to execute API command listtemplates due to invalid value everything for parameter templatefilter'],
+  ])('checks listTemplates %j with 431', async (params, text) => {
+    const reply = await env.admin.call('listTemplates', params as Record<string, string>);
+    expect(reply.status).toBe(431);
+    expect(reply.data.errortext).toBe(text);
+  });
+
   it('answers an unknown job id the way Go clients recognise', async () => {
     const reply = await env.admin.call('queryAsyncJobResult', { jobid: '5d3f3a8e-1b1c-4c5e-9a44-0d8c1e2f3a4b' });
     expect(reply.status).toBe(431);

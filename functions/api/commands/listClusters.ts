@@ -21,10 +21,9 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const names = createLookups(store);
-    const pods = new Map((await store.inventory.listPods()).map((p) => [p.id, p]));
     const clusters = (await store.inventory.listClusters()).filter(
       (c) => (!params.zoneid || c.zoneId === params.zoneid) && (!params.podid || c.podId === params.podid),
     );
-    return listOf('cluster', clusters, params, (c) => [c.name], async (c) => toClusterResponse(c, await names.zone(c.zoneId), pods.get(c.podId)));
+    return listOf('cluster', clusters, params, (c) => [c.name], async (c) => toClusterResponse(c, await names.zone(c.zoneId), await names.pod(c.podId)));
   },
 });

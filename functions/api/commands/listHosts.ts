@@ -3,6 +3,7 @@ import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { listOf } from '../listing';
+import { createLookups } from '../../views/lookups';
 import { toHostResponse } from '../../views/infrastructure';
 
 export default defineCommand({
@@ -23,14 +24,8 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store }) {
-    const [hosts, zones, pods, clusters] = await Promise.all([
-      params.zoneid ? store.hosts.listInZone(params.zoneid) : store.hosts.listAll(),
-      store.inventory.listZones(),
-      store.inventory.listPods(),
-      store.inventory.listClusters(),
-    ]);
-    const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
-    const [z, p, c] = [byId(zones), byId(pods), byId(clusters)];
+    const hosts = params.zoneid ? await store.hosts.listInZone(params.zoneid) : await store.hosts.listAll();
+    const names = createLookups(store);
     const matching = hosts.filter(
       (h) =>
         (!params.podid || h.podId === params.podid) &&
@@ -39,6 +34,9 @@ export default defineCommand({
         (!params.resourcestate || h.resourceState.toLowerCase() === params.resourcestate.toLowerCase()) &&
         (!params.type || params.type.toLowerCase() === 'routing'),
     );
-    return listOf('host', matching, params, (h) => [h.name], (h) => toHostResponse(h, { zone: z.get(h.zoneId), pod: p.get(h.podId), cluster: c.get(h.clusterId) }));
+    return listOf('host', matching, params, (h) => [h.name], async (h) => {
+      const [zone, pod, cluster] = await Promise.all([names.zone(h.zoneId), names.pod(h.podId), names.cluster(h.clusterId)]);
+      return toHostResponse(h, { zone, pod, cluster });
+    });
   },
 });
