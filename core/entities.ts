@@ -100,6 +100,8 @@ export interface Host {
   cpuOverprovisioning: number;
   memoryOverprovisioning: number;
   hostTags: string[];
+  /** OS category this host prefers (updateHost osCategoryId): guests of that category go here first. */
+  osCategoryPreference?: string;
   lastHeartbeat?: string;
   agentVersion?: string;
   powerStates?: Record<string, PowerState>; // instance name -> power state
@@ -175,9 +177,11 @@ export interface Vm {
   accountId: string;
   userId: string;
   domainId: string;
+  domainPath: string; // copied from the owner's domain: access checks read one item
   zoneId: string;
   serviceOfferingId: string;
   templateId: string;
+  osTypeId: string; // from the template, changed by updateVirtualMachine
   cpuNumber: number;
   cpuSpeed: number;
   memory: number;
@@ -187,7 +191,11 @@ export interface Vm {
   nics: Nic[];
   haEnable: boolean;
   group?: string;
+  /** user-settable details (`details[0].key=value`), changed only while Stopped */
+  details: Record<string, string>;
+  affinityGroupIds: string[];
   activeJobId?: string; // one mutating operation at a time
+  destroyed?: string; // when it entered Destroyed: the scheduled expunge counts expunge.delay from here
   created: string;
   lastUpdated: string;
   version: number;
@@ -238,5 +246,42 @@ export interface AgentTask {
   leaseId?: string;
   leaseUntil?: number; // epoch ms
   attempts: number;
+  created: string;
+}
+
+export type AffinityGroupType = 'host anti-affinity' | 'host affinity';
+
+/** CloudStack's affinity group: per account; its members avoid (or share) hosts. */
+export interface AffinityGroup {
+  id: string;
+  name: string;
+  description?: string;
+  type: AffinityGroupType;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  created: string;
+}
+
+export type EventLevel = 'INFO' | 'WARN' | 'ERROR';
+export type EventState = 'Scheduled' | 'Started' | 'Completed' | 'Created';
+
+/** An entry of listEvents (CloudStack's event table): what happened to whom, by whom. */
+export interface CloudEvent {
+  id: string;
+  type: string; // VM.CREATE, VM.START, ...
+  level: EventLevel;
+  state: EventState;
+  description: string;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  userId?: string;
+  username?: string;
+  resourceType?: string; // VirtualMachine, Host, ...
+  resourceId?: string;
+  jobId?: string;
   created: string;
 }

@@ -1,10 +1,12 @@
 import { documentClient, tableName } from './client';
 import { CredentialsRepository } from './credentials';
+import { EventsRepository } from './events';
 import { HostAgentRepository } from './host-agent';
 import { HostsRepository } from './hosts';
 import { InventoryRepository } from './inventory';
 import { JobsRepository } from './jobs';
 import { PlacementRepository } from './placement';
+import { SettingsRepository } from './settings';
 import { TasksRepository } from './tasks';
 import { VmsRepository } from './vms';
 
@@ -21,6 +23,8 @@ export interface Store {
   jobs: JobsRepository;
   placement: PlacementRepository; // capacity reservation and release
   tasks: TasksRepository; // agent tasks: create, lease, complete
+  settings: SettingsRepository; // global settings and zone overrides
+  events: EventsRepository; // listEvents
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -39,6 +43,8 @@ export function createStore(): Store {
     jobs: new JobsRepository(db, table),
     placement: new PlacementRepository(db, table),
     tasks: new TasksRepository(db, table),
+    settings: new SettingsRepository(db, table),
+    events: new EventsRepository(db, table),
   };
   current = { db, table, store };
   return store;

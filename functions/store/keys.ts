@@ -14,7 +14,9 @@ export type Kind =
   | 'TEMPLATE'
   | 'NETWORK'
   | 'VM'
-  | 'JOB';
+  | 'JOB'
+  | 'EVENT'
+  | 'AFFINITYGROUP';
 
 export interface ItemKey {
   pk: string;
@@ -37,6 +39,10 @@ export const apiKeyKey = (apiKey: string): ItemKey => ({ pk: `APIKEY#${apiKey}`,
 export const registrationTokenKey = (token: string): ItemKey => ({ pk: `REGTOKEN#${token}`, sk: 'REGTOKEN' });
 export const hostSecretKey = (hostId: string): ItemKey => ({ pk: `HOST#${hostId}`, sk: 'SECRET' });
 export const sequenceKey = (name: string): ItemKey => ({ pk: `SEQ#${name}`, sk: 'SEQ' });
+
+/** A setting's value: `CONFIG#<name>` / `GLOBAL`, or `ZONE#<zoneId>` for a zone's override. */
+export const settingKey = (name: string, zoneId?: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: zoneId ? `ZONE#${zoneId}` : 'GLOBAL' });
+export const settingPartition = (name: string) => `CONFIG#${name}`;
 
 export const taskPartition = (hostId: string) => `TASK#${hostId}`;
 export const taskKey = (hostId: string, taskId: string): ItemKey => ({ pk: taskPartition(hostId), sk: `TASK#${taskId}` });
