@@ -5,7 +5,7 @@
  * reads an override, else the global value, else the default here.
  */
 export type SettingType = 'Boolean' | 'Integer' | 'Float' | 'String';
-export type SettingScope = 'global' | 'zone';
+export type SettingScope = 'global' | 'zone' | 'cluster';
 
 export interface SettingDef {
   name: string;

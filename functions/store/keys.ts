@@ -40,8 +40,11 @@ export const registrationTokenKey = (token: string): ItemKey => ({ pk: `REGTOKEN
 export const hostSecretKey = (hostId: string): ItemKey => ({ pk: `HOST#${hostId}`, sk: 'SECRET' });
 export const sequenceKey = (name: string): ItemKey => ({ pk: `SEQ#${name}`, sk: 'SEQ' });
 
-/** A setting's value: `CONFIG#<name>` / `GLOBAL`, or `ZONE#<zoneId>` for a zone's override. */
-export const settingKey = (name: string, zoneId?: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: zoneId ? `ZONE#${zoneId}` : 'GLOBAL' });
+/** A setting's value: `CONFIG#<name>` / `GLOBAL`, or `ZONE#<id>` / `CLUSTER#<id>` for an override. */
+export const settingKey = (name: string, at: { zoneId?: string; clusterId?: string }): ItemKey => ({
+  pk: `CONFIG#${name}`,
+  sk: at.clusterId ? `CLUSTER#${at.clusterId}` : at.zoneId ? `ZONE#${at.zoneId}` : 'GLOBAL',
+});
 export const settingPartition = (name: string) => `CONFIG#${name}`;
 
 export const taskPartition = (hostId: string) => `TASK#${hostId}`;

@@ -14,6 +14,13 @@ export const SETTINGS_CACHE_MS = 5_000;
 interface Values {
   global?: string;
   zones: Record<string, string>;
+  clusters: Record<string, string>;
+}
+
+/** Where a setting is read: the most specific override present wins (cluster, then zone, then global). */
+export interface SettingScopeIds {
+  zoneId?: string;
+  clusterId?: string;
 }
 
 export class SettingsRepository {
@@ -32,30 +39,32 @@ export class SettingsRepository {
     const out = await this.db.send(
       new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': settingPartition(name) } }),
     );
-    const values: Values = { zones: {} };
+    const values: Values = { zones: {}, clusters: {} };
     for (const item of out.Items ?? []) {
       const sk = String(item.sk);
       if (sk === 'GLOBAL') values.global = String(item.value);
       else if (sk.startsWith('ZONE#')) values.zones[sk.slice('ZONE#'.length)] = String(item.value);
+      else if (sk.startsWith('CLUSTER#')) values.clusters[sk.slice('CLUSTER#'.length)] = String(item.value);
     }
     this.cache.set(name, { values, until: this.clock() + SETTINGS_CACHE_MS });
     return values;
   }
 
-  /** The effective text of a setting, for a zone when given. */
-  async get(name: string, zoneId?: string): Promise<string> {
+  /** The effective text of a setting where `at` says (cluster, zone), else its global value or default. */
+  async get(name: string, at: SettingScopeIds = {}): Promise<string> {
     const def = settingDef(name);
     if (!def) throw new InternalError(`Unknown setting ${name}`);
     const v = await this.values(name);
-    return (zoneId !== undefined ? v.zones[zoneId] : undefined) ?? v.global ?? def.defaultValue;
+    return (at.clusterId !== undefined ? v.clusters[at.clusterId] : undefined) ?? (at.zoneId !== undefined ? v.zones[at.zoneId] : undefined) ?? v.global ?? def.defaultValue;
   }
 
-  getBoolean = async (name: string, zoneId?: string) => settingBoolean(await this.get(name, zoneId));
-  getNumber = async (name: string, zoneId?: string) => settingNumber(await this.get(name, zoneId));
+  getBoolean = async (name: string, at?: SettingScopeIds) => settingBoolean(await this.get(name, at));
+  getNumber = async (name: string, at?: SettingScopeIds) => settingNumber(await this.get(name, at));
 
-  /** Set the global value, or a zone's override when `zoneId` is given. The caller validates. */
-  async put(name: string, value: string, zoneId?: string): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...settingKey(name, zoneId), name, value, ...(zoneId ? { zoneId } : {}) } }));
+  /** Set the global value, or the override of one zone or cluster. The caller validates. */
+  async put(name: string, value: string, at: { zoneId: string } | { clusterId: string } | Record<string, never> = {}): Promise<void> {
+    const key = settingKey(name, at);
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, name, value, ...at } }));
     this.cache.delete(name);
   }
 }

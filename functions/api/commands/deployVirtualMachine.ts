@@ -40,7 +40,11 @@ export default defineCommand({
     const networks = await guestNetworks(params.networkids, zone.id, caller.accountId, caller.role === 'rootAdmin', store, command);
 
     const id = randomUUID();
-    const vmSeq = await store.inventory.nextSequence('vm');
+    const [vmSeq, suffix, displayNameInName] = await Promise.all([
+      store.inventory.nextSequence('vm'),
+      store.settings.get('instance.name'),
+      store.settings.getBoolean('vm.instancename.flag'),
+    ]);
     const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, store)));
     const at = now.toISOString();
     const name = params.name ?? defaultHostName(id);
@@ -48,7 +52,8 @@ export default defineCommand({
       id,
       name,
       displayName: params.displayname ?? name,
-      instanceName: internalName(user?.numericId ?? 2, vmSeq),
+      // R-NAME.4: the display name replaces instance.name only when the flag is on and one was given.
+      instanceName: internalName(user?.numericId ?? 2, vmSeq, displayNameInName && params.displayname ? params.displayname : suffix),
       accountId: caller.accountId,
       userId: caller.userId,
       domainId: caller.domainId,
