@@ -2,17 +2,20 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, stderrLogger } from './agent';
 import type { HypervisorDriver } from './drivers/driver';
+import { LibvirtDriver } from './drivers/libvirt';
 import { SimulatorDriver } from './drivers/simulator';
 
 /**
  * The standalone agent:
  *   npm run agent -- --endpoint http://127.0.0.1:8080 --token <token> [--driver simulator|libvirt]
  *     [--state-file path] [--sim-cpus 16 --sim-cpu-speed 2000 --sim-memory 32768] [--sim-hostname name]
+ *     [--libvirt-uri qemu:///system] [--storage-pool default] [--bridge br0]
  * Stops cleanly on SIGINT/SIGTERM.
  */
 const USAGE =
   'usage: npm run agent -- --endpoint <url> [--token <token>] [--driver simulator|libvirt] [--state-file <path>] ' +
-  '[--sim-cpus <n>] [--sim-cpu-speed <MHz>] [--sim-memory <MiB>] [--sim-hostname <name>] [--heartbeat-ms <ms>]';
+  '[--sim-cpus <n>] [--sim-cpu-speed <MHz>] [--sim-memory <MiB>] [--sim-hostname <name>] [--heartbeat-ms <ms>] ' +
+  '[--libvirt-uri <uri>] [--storage-pool <pool>] [--bridge <host bridge>]';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -23,7 +26,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 function driverFrom(values: Record<string, string | boolean | undefined>): HypervisorDriver {
   const kind = (values.driver as string | undefined) ?? 'simulator';
-  if (kind === 'libvirt') throw new Error('The libvirt driver is not available yet; use --driver simulator');
+  if (kind === 'libvirt') {
+    const bridge = values.bridge as string | undefined;
+    return new LibvirtDriver({
+      uri: (values['libvirt-uri'] as string | undefined) ?? 'qemu:///system',
+      storagePool: (values['storage-pool'] as string | undefined) ?? 'default',
+      // Without --bridge, NICs join libvirt's `default` (NAT) network.
+      nicSource: bridge ? { type: 'bridge', name: bridge } : { type: 'network', name: 'default' },
+    });
+  }
   if (kind !== 'simulator') throw new Error(`Unknown driver "${kind}"; use simulator or libvirt`);
   return new SimulatorDriver({
     hostname: (values['sim-hostname'] as string | undefined) ?? hostname(),
@@ -45,6 +56,9 @@ async function main(): Promise<void> {
       'sim-memory': { type: 'string' },
       'sim-hostname': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'libvirt-uri': { type: 'string' },
+      'storage-pool': { type: 'string' },
+      bridge: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,10 +69,11 @@ async function main(): Promise<void> {
   }
   if (!values.endpoint) throw new Error(`--endpoint is required\n${USAGE}`);
 
+  const driver = driverFrom(values);
   const agent = new Agent({
     endpoint: values.endpoint,
     token: values.token,
-    driver: driverFrom(values),
+    driver,
     credentialsFile: values['state-file'],
     heartbeatIntervalMs: positiveInt('heartbeat-ms', values['heartbeat-ms'], 10_000),
   });
@@ -68,13 +83,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stderrLogger.info('stopping', { signal });
-    agent.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        stderrLogger.error('stop failed', { error: err.message });
-        process.exit(1);
-      },
-    );
+    agent
+      .stop()
+      .then(() => (driver instanceof LibvirtDriver ? driver.close() : undefined))
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          stderrLogger.error('stop failed', { error: err.message });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

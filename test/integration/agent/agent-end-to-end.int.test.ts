@@ -1,10 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildAgentCommand, taskIdFor } from '../../../core/agent-commands';
+import { buildAgentCommand, taskIdFor, type AgentCommandOptions } from '../../../core/agent-commands';
+import type { AgentCommandName } from '../../../core/agent-protocol';
 import type { Template, Vm } from '../../../core/entities';
 import { Agent } from '../../../agent/agent';
+import type { HypervisorDriver } from '../../../agent/drivers/driver';
+import { LibvirtDriver } from '../../../agent/drivers/libvirt';
 import { SimulatorDriver } from '../../../agent/drivers/simulator';
 import { createAgentGateway } from '../../../functions/agent-gateway/app';
 import { HostAgentRepository } from '../../../functions/store/host-agent';
@@ -64,7 +67,7 @@ function vm(id: string, hostId: string): Vm {
   };
 }
 
-describe('an agent with the simulator driver, through the gateway', () => {
+describe('an agent with the simulator or libvirt driver, through the gateway', () => {
   let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
   let sfn: Awaited<ReturnType<typeof startFakeSfn>>;
   let front: Awaited<ReturnType<typeof serveHandler>>;
@@ -72,6 +75,7 @@ describe('an agent with the simulator driver, through the gateway', () => {
   let hostAgent: HostAgentRepository;
   let tasks: TasksRepository;
   const agents: Agent[] = [];
+  const libvirtDrivers: LibvirtDriver[] = [];
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal();
@@ -85,13 +89,14 @@ describe('an agent with the simulator driver, through the gateway', () => {
 
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));
+    await Promise.all(libvirtDrivers.map((d) => d.close()));
     await front?.stop();
     await sfn?.stop();
     db?.destroy();
     await dynamo?.stop();
   });
 
-  async function startAgent(hostId: string, driver: SimulatorDriver, extra: Partial<ConstructorParameters<typeof Agent>[0]> = {}) {
+  async function startAgent(hostId: string, driver: HypervisorDriver, extra: Partial<ConstructorParameters<typeof Agent>[0]> = {}) {
     const agent = new Agent({
       endpoint: front.endpoint,
       driver,
@@ -131,6 +136,49 @@ describe('an agent with the simulator driver, through the gateway', () => {
       return item?.powerStates?.['i-2-vm-1-VM'] === 'PowerOn' ? item : undefined;
     });
     expect(host).toMatchObject({ state: 'Up', cpuNumber: 24, memoryTotal: 65536, hypervisor: 'Simulator' });
+  });
+
+  async function dispatch(hostId: string, vmId: string, taskToken: string, name: AgentCommandName, options: AgentCommandOptions = {}) {
+    const command = buildAgentCommand(name, vm(vmId, hostId), template, options);
+    await tasks.create({ id: taskIdFor(taskToken), hostId, jobId: `job-${vmId}`, command: command.command, payload: command.payload, taskToken, deadline: Date.now() + 300_000 });
+  }
+
+  it('runs start, stop and undefine tasks on a KVM host with the libvirt driver (libvirt test:/// driver)', async () => {
+    // Prepare
+    await putHost(db, TABLE, 'h-kvm', { hypervisor: 'KVM' });
+    const driver = new LibvirtDriver({ uri: `test://${resolve(__dirname, '../../fixtures/libvirt/node.xml')}`, shutdownPollMs: 10 });
+    libvirtDrivers.push(driver);
+    await startAgent('h-kvm', driver);
+    const hostItem = () => db.send(new GetCommand({ TableName: TABLE, Key: entityKey('HOST', 'h-kvm'), ConsistentRead: true })).then((r) => r.Item);
+
+    // Act: start
+    await dispatch('h-kvm', 'vm-kvm', 'token-kvm-start', 'StartVm');
+
+    // Assess
+    const started = await eventually(() => sfn.calls.find((c) => c.input.taskToken === 'token-kvm-start'));
+    expect(started).toEqual({ operation: 'SendTaskSuccess', input: { taskToken: 'token-kvm-start', output: JSON.stringify({ instanceName: 'i-2-vm-kvm-VM', powerState: 'PowerOn' }) } });
+    expect(await driver.domains()).toEqual([{ name: 'i-2-vm-kvm-VM', state: 'PowerOn' }]);
+    expect(await driver.dumpXml('i-2-vm-kvm-VM')).toContain('<title>Web vm-kvm</title>');
+    const host = await eventually(async () => {
+      const item = await hostItem();
+      return item?.powerStates?.['i-2-vm-kvm-VM'] === 'PowerOn' ? item : undefined;
+    });
+    expect(host).toMatchObject({ state: 'Up', hypervisor: 'KVM', cpuNumber: 16, cpuSpeed: 2600, memoryTotal: 32768, agentVersion: 'stratus-libvirt-1' });
+
+    // Act: graceful stop, then undefine with the disk
+    await dispatch('h-kvm', 'vm-kvm', 'token-kvm-stop', 'StopVm', { stopTimeoutMs: 5_000 });
+    await eventually(() => sfn.calls.find((c) => c.input.taskToken === 'token-kvm-stop'));
+    await eventually(async () => (await hostItem())?.powerStates?.['i-2-vm-kvm-VM'] === 'PowerOff' || undefined);
+    await dispatch('h-kvm', 'vm-kvm', 'token-kvm-undefine', 'UndefineVm', { removeDisks: true });
+    const undefinedCall = await eventually(() => sfn.calls.find((c) => c.input.taskToken === 'token-kvm-undefine'));
+
+    // Assess
+    expect(sfn.calls.find((c) => c.input.taskToken === 'token-kvm-stop')?.operation).toBe('SendTaskSuccess');
+    expect(undefinedCall.operation).toBe('SendTaskSuccess');
+    expect(await driver.domains()).toEqual([]);
+    expect(await driver.hasVolume('i-2-vm-kvm-VM-root')).toBe(false);
+    await eventually(async () => (await hostItem())?.powerStates?.['i-2-vm-kvm-VM'] === undefined || undefined);
+    expect(driver.connection?.starts).toBe(1);
   });
 
   it('reports a driver failure injected by configuration as SendTaskFailure with its error name', async () => {

@@ -1,0 +1,145 @@
+import type { VmSpec } from '../../core/agent-protocol';
+import { stableId, UUID_PATTERN } from '../../core/ids';
+import { DriverError } from './driver';
+
+/**
+ * Libvirt domain XML for a VM spec. Every value goes through escapeXml, names are validated first
+ * (they also become virsh arguments and volume names), and the display name is only ever text in
+ * <title>, <description> and the Stratus metadata, never markup: a display name such as
+ * `</name><devices>` cannot change the domain.
+ */
+
+/** Where a VM's NICs attach on the host: a libvirt network (`default` is libvirt's NAT) or a bridge. */
+export interface NicSource {
+  type: 'network' | 'bridge';
+  name: string;
+}
+
+export interface DomainXmlOptions {
+  uuid: string;
+  pool: string;
+  volume: string; // the root disk volume in `pool`
+  diskFormat: 'qcow2' | 'raw';
+  nicSource: NicSource;
+  domainType?: string; // default `kvm`
+}
+
+export const STRATUS_METADATA_NS = 'urn:stratus:libvirt:vm:1';
+
+/** Domain, pool, volume and network names: what libvirt, virsh's shell and a file name all accept as is. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function invalid(message: string): DriverError {
+  return new DriverError('InvalidParameterError', message, false);
+}
+
+/** A name used as a domain, pool, volume or network name; throws InvalidParameterError otherwise. */
+export function validName(kind: string, name: string): string {
+  if (!SAFE_NAME.test(name)) {
+    throw invalid(`Invalid ${kind} ${JSON.stringify(name)}: use 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+  }
+  return name;
+}
+
+/** A unicast MAC address in libvirt's lower-case form; throws InvalidParameterError otherwise. */
+export function validMac(mac: string): string {
+  const lower = mac.toLowerCase();
+  if (!MAC.test(lower)) throw invalid(`Invalid MAC address ${JSON.stringify(mac)}`);
+  if (parseInt(lower.slice(0, 2), 16) & 1) throw invalid(`MAC address ${mac} is multicast; a NIC needs a unicast address`);
+  return lower;
+}
+
+/** The domain's UUID: the VM id when it is one (as CloudStack does), else one derived from it. */
+export function domainUuid(vmId: string): string {
+  const lower = vmId.toLowerCase();
+  return UUID_PATTERN.test(lower) ? lower : stableId('libvirt-domain', vmId);
+}
+
+/** Characters XML 1.0 cannot carry at all, even escaped; they become U+FFFD. */
+const NOT_XML = /[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** Text or attribute content: markup characters escaped, characters XML cannot hold replaced. */
+export function escapeXml(value: string | number): string {
+  return String(value)
+    .replace(NOT_XML, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\r/g, '&#13;'); // a raw CR would be read back as a newline
+}
+
+/**
+ * CPU shares weigh the VM's CPU time as CloudStack does (cores x MHz), capped at 10000: the most
+ * cgroup v2's cpu.weight (which libvirt writes the shares to) accepts.
+ */
+export function cpuShares(spec: Pick<VmSpec, 'cpuNumber' | 'cpuSpeed'>): number {
+  return Math.max(2, Math.min(10_000, spec.cpuNumber * spec.cpuSpeed));
+}
+
+export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
+  const name = validName('instance name', spec.instanceName);
+  const pool = validName('storage pool', o.pool);
+  const volume = validName('volume name', o.volume);
+  const nicType = o.nicSource.type; // also an attribute name below, so only these two
+  if (nicType !== 'network' && nicType !== 'bridge') throw invalid(`Invalid NIC source type ${JSON.stringify(nicType)}`);
+  const source = validName(nicType, o.nicSource.name);
+  if (o.diskFormat !== 'qcow2' && o.diskFormat !== 'raw') throw invalid(`Invalid disk format ${JSON.stringify(o.diskFormat)}`);
+  if (!UUID_PATTERN.test(o.uuid)) throw invalid(`Invalid domain UUID ${JSON.stringify(o.uuid)}`);
+  const macs = spec.nics.map((n) => validMac(n.macAddress));
+  const duplicate = macs.find((m, i) => macs.indexOf(m) !== i);
+  if (duplicate) throw invalid(`MAC address ${duplicate} is given to more than one NIC`);
+  const x = escapeXml;
+  const memory = x(spec.memory);
+  // libvirt refuses a title with a line break; <description> and the metadata keep the raw text.
+  const title = spec.displayName.replace(/[\r\n]+/g, ' ');
+  const interfaces = macs.map(
+    (mac) =>
+      `    <interface type='${nicType}'>\n` +
+      `      <mac address='${x(mac)}'/>\n` +
+      `      <source ${nicType}='${x(source)}'/>\n` +
+      `      <model type='virtio'/>\n` +
+      `    </interface>\n`,
+  );
+  const nicMetadata = spec.nics.map(
+    (nic, i) => `      <stratus:nic mac='${x(macs[i])}' network='${x(nic.networkName)}' ip='${x(nic.ipAddress)}'/>\n`,
+  );
+  return (
+    `<domain type='${x(o.domainType ?? 'kvm')}'>\n` +
+    `  <name>${x(name)}</name>\n` +
+    `  <uuid>${x(o.uuid)}</uuid>\n` +
+    `  <title>${x(title)}</title>\n` +
+    `  <description>${x(spec.displayName)}</description>\n` +
+    `  <metadata>\n` +
+    `    <stratus:vm xmlns:stratus='${x(STRATUS_METADATA_NS)}'>\n` +
+    `      <stratus:id>${x(spec.vmId)}</stratus:id>\n` +
+    `      <stratus:display-name>${x(spec.displayName)}</stratus:display-name>\n` +
+    `      <stratus:template id='${x(spec.template.id)}' format='${x(spec.template.format)}' url='${x(spec.template.url)}'/>\n` +
+    nicMetadata.join('') +
+    `    </stratus:vm>\n` +
+    `  </metadata>\n` +
+    `  <memory unit='MiB'>${memory}</memory>\n` +
+    `  <currentMemory unit='MiB'>${memory}</currentMemory>\n` +
+    `  <vcpu placement='static'>${x(spec.cpuNumber)}</vcpu>\n` +
+    `  <cputune>\n    <shares>${x(cpuShares(spec))}</shares>\n  </cputune>\n` +
+    `  <cpu mode='host-model'/>\n` + // the host's CPU features, not QEMU's lowest-common model
+    `  <os>\n    <type>hvm</type>\n    <boot dev='hd'/>\n  </os>\n` +
+    `  <features>\n    <acpi/>\n    <apic/>\n  </features>\n` +
+    `  <clock offset='utc'/>\n` +
+    `  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n` +
+    `  <devices>\n` +
+    `    <disk type='volume' device='disk'>\n` +
+    `      <driver name='qemu' type='${x(o.diskFormat)}'/>\n` +
+    `      <source pool='${x(pool)}' volume='${x(volume)}'/>\n` +
+    `      <target dev='vda' bus='virtio'/>\n` +
+    `    </disk>\n` +
+    interfaces.join('') +
+    `    <serial type='pty'/>\n` +
+    `    <console type='pty'/>\n` +
+    `    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>\n` +
+    `  </devices>\n` +
+    `</domain>\n`
+  );
+}
