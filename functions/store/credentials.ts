@@ -66,10 +66,48 @@ export class CredentialsRepository {
     return value;
   }
 
-  /** Store (or replace) a key pair for a caller; used by the bootstrap and key registration. */
+  /** Store (or replace) a key pair for a caller; used by the bootstrap. */
   async put(apiKey: string, secretKey: string, caller: Caller, enabled = true): Promise<void> {
-    const item = { ...apiKeyKey(apiKey), ...caller, secretKey, enabled };
-    await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: this.item(apiKey, secretKey, caller, enabled) }));
     this.cache.set(apiKey, { value: { caller: { ...caller }, secretKey, enabled }, until: this.clock() + CREDENTIALS_CACHE_MS });
+  }
+
+  /** The Put of a new key item, for a transaction (registerUserKeys). */
+  putOperation(apiKey: string, secretKey: string, caller: Caller, enabled: boolean) {
+    return { Put: { TableName: this.table, Item: this.item(apiKey, secretKey, caller, enabled), ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  /** The Update that enables or disables a key, for a transaction (an account's state change). */
+  setEnabledOperation(apiKey: string, enabled: boolean) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: apiKeyKey(apiKey),
+        UpdateExpression: 'SET enabled = :enabled',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':enabled': enabled },
+      },
+    };
+  }
+
+  /** The Delete of a key, for a transaction (a replaced key stops working). */
+  deleteOperation(apiKey: string) {
+    return { Delete: { TableName: this.table, Key: apiKeyKey(apiKey) } };
+  }
+
+  /**
+   * Drop cached keys after this process changed them, so its next request reads the table. Other
+   * processes (other Lambda instances) keep theirs for up to CREDENTIALS_CACHE_MS (docs/decisions.md).
+   */
+  forget(apiKey: string): void {
+    this.cache.delete(apiKey);
+  }
+
+  forgetAccount(accountId: string): void {
+    for (const [key, hit] of this.cache) if (hit.value.caller.accountId === accountId) this.cache.delete(key);
+  }
+
+  private item(apiKey: string, secretKey: string, caller: Caller, enabled: boolean) {
+    return { ...apiKeyKey(apiKey), ...caller, secretKey, enabled };
   }
 }

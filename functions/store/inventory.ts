@@ -2,6 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
 import { entityKey, sequenceKey } from './keys';
 import { Repository } from './repository';
+import { TenancyRepository } from './tenancy';
 
 /**
  * The slowly changing inventory: tenancy (domains, accounts, users), infrastructure (zones, pods,
@@ -9,17 +10,20 @@ import { Repository } from './repository';
  * keeps the bootstrap safe to run on every start.
  */
 export class InventoryRepository extends Repository {
+  // Tenants are created through the tenancy repository, which claims their unique names.
+  private readonly tenancy = new TenancyRepository(this.db, this.table);
+
   getDomain = (id: string) => this.getEntity<Domain>('DOMAIN', id);
   listDomains = () => this.listKind<Domain>('DOMAIN');
-  putDomain = (d: Domain) => this.putEntity('DOMAIN', d, { order: d.path });
+  putDomain = (d: Domain) => this.tenancy.putDomain(d);
 
   getAccount = (id: string) => this.getEntity<Account>('ACCOUNT', id);
   listAccounts = () => this.listKind<Account>('ACCOUNT');
-  putAccount = (a: Account) => this.putEntity('ACCOUNT', a, { order: a.name, scope: { name: 'DOMAIN', id: a.domainId } });
+  putAccount = (a: Account) => this.tenancy.putAccount(a);
 
   getUser = (id: string) => this.getEntity<User>('USER', id);
   listUsers = () => this.listKind<User>('USER');
-  putUser = (u: User) => this.putEntity('USER', u, { order: u.username, scope: { name: 'ACCOUNT', id: u.accountId } });
+  putUser = (u: User) => this.tenancy.putUser(u);
 
   async setUserApiKey(userId: string, apiKey: string): Promise<void> {
     await this.db.send(

@@ -3,6 +3,7 @@ import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { listOf } from '../listing';
+import { listInScope, resolveScope, scopeParams } from '../scope';
 import { toAsyncJobResponse } from '../../views/asyncJob';
 
 export default defineCommand({
@@ -13,13 +14,14 @@ export default defineCommand({
   responseKey: 'asyncjobs',
   params: z.object({
     resourceid: cs.uuid().optional().meta({ description: 'the ID of the resource the job acts on (a VM)', since: '4.20' }),
-    listall: cs.boolean().optional().meta({ description: 'If set to false, list only resources belonging to the command\'s caller' }),
+    ...scopeParams,
     ...listParams,
   }),
-  async handle({ params, store, caller }) {
-    const root = caller.role === 'rootAdmin';
-    const all = root && params.listall === true ? await store.jobs.listAll() : await store.jobs.listByAccount(caller.accountId);
+  async handle(ctx) {
+    const { params, store, caller } = ctx;
+    const scope = await resolveScope(ctx, params);
+    const all = await listInScope(store, scope, { all: () => store.jobs.listAll(), byAccount: (id) => store.jobs.listByAccount(id) });
     const jobs = all.filter((j) => !params.resourceid || j.instanceId === params.resourceid).reverse(); // newest first
-    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, root ? 'full' : 'restricted'));
+    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, caller.role === 'rootAdmin' ? 'full' : 'restricted'));
   },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canAccess } from '../../../core/access';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
@@ -21,10 +22,10 @@ export default defineCommand({
   async handle({ params, store, caller }) {
     const names = createLookups(store);
     const all = params.zoneid ? await store.inventory.listNetworksInZone(params.zoneid) : await store.inventory.listNetworks();
+    // A shared network is everyone's; an account's network is seen as its owner's other resources are.
+    const owned = await Promise.all(all.map(async (n) => !n.accountId || canAccess(caller, { accountId: n.accountId, domainPath: (await names.domain(n.domainId))?.path ?? '' })));
     const visible = all.filter(
-      (n) =>
-        (caller.role === 'rootAdmin' || !n.accountId || n.accountId === caller.accountId) &&
-        (!params.type || params.type.toLowerCase() === 'all' || n.type.toLowerCase() === params.type.toLowerCase()),
+      (n, i) => owned[i] && (!params.type || params.type.toLowerCase() === 'all' || n.type.toLowerCase() === params.type.toLowerCase()),
     );
     return listOf('network', visible, params, (n) => [n.name, n.displayText], async (n) => toNetworkResponse(n, await names.zone(n.zoneId)));
   },

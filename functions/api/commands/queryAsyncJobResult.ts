@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canAccess } from '../../../core/access';
 import { EntityNotFoundError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
@@ -14,8 +15,9 @@ export default defineCommand({
   }),
   async handle({ params, store, caller, command }) {
     const job = await store.jobs.get(params.jobid, true); // a poll right after the submit must find it
-    // Another account's job is as unknown as a missing one: the answer never reveals it exists.
-    if (!job || (caller.role !== 'rootAdmin' && job.accountId !== caller.accountId)) throw new EntityNotFoundError(command, 'jobid', params.jobid);
+    // AsyncJobManagerImpl.queryJob: a user its own account's jobs, a domain admin its subtree's; any
+    // other job is as unknown as a missing one, so the answer never reveals it exists.
+    if (!job || !canAccess(caller, job)) throw new EntityNotFoundError(command, 'jobid', params.jobid);
     return { kind: 'raw', body: toAsyncJobResponse(job, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
   },
 });
