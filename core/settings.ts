@@ -1,49 +1,159 @@
 /**
  * The global settings Stratus knows, with CloudStack's names, defaults and scopes. A value is
- * stored as text, as CloudStack's configuration table does; a zone-scoped setting may be
- * overridden per zone (updateConfiguration zoneid=...). The store (functions/store/settings.ts)
- * reads an override, else the global value, else the default here.
+ * stored as text, as CloudStack's configuration table does; a zone- or cluster-scoped setting may
+ * be overridden per zone or cluster (updateConfiguration zoneid=/clusterid=). The store
+ * (functions/store/settings.ts) reads an override, else the global value, else the default here.
+ * Entries are grouped by area; the CloudStack class that defines each group is named above it.
  */
-export type SettingType = 'Boolean' | 'Integer' | 'Float' | 'String';
+export type SettingType = 'Boolean' | 'Integer' | 'Long' | 'Float' | 'String';
 export type SettingScope = 'global' | 'zone' | 'cluster';
 
 export interface SettingDef {
   name: string;
   category: string;
-  type: SettingType;
+  type: SettingType; // the Java type of CloudStack's ConfigKey
   defaultValue: string;
   description: string;
   scopes: readonly SettingScope[]; // where it may be set; 'global' always
+  /** a String setting shown as a list or a choice (ConfigKey.Kind); `options` are a Select's choices */
+  kind?: 'CSV' | 'Select';
+  options?: string;
+  /** the setting this one only matters under (listConfigurations `parent`) */
+  parent?: string;
+  /** extra checks after the type's: CloudStack's range rules, as an error text or undefined */
+  check?: (value: string) => string | undefined;
 }
 
 export const SETTINGS: readonly SettingDef[] = [
-  { name: 'vm.instancename.flag', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: "Append the guest VM's display name (if set) to its internal instance name", scopes: ['global'] },
-  { name: 'instance.name', category: 'Hidden', type: 'String', defaultValue: 'VM', description: 'Name of the deployment instance, the suffix of internal VM names', scopes: ['global'] },
-  { name: 'expunge.delay', category: 'Advanced', type: 'Integer', defaultValue: '86400', description: 'Determines how long (in seconds) to wait before actually expunging destroyed VM', scopes: ['global'] },
-  { name: 'expunge.interval', category: 'Advanced', type: 'Integer', defaultValue: '86400', description: 'The interval (in seconds) to wait before running the expunge thread', scopes: ['global'] },
-  { name: 'allow.user.view.destroyed.vm', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Determines whether users can view their destroyed or expunging VMs', scopes: ['global'] },
-  { name: 'user.vm.blacklisted.details', category: 'Advanced', type: 'String', defaultValue: 'rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag', description: 'Determines whether users can view certain VM settings. When set to empty, default value used is: rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag.', scopes: ['global'] },
-  { name: 'vm.allocation.algorithm', category: 'Advanced', type: 'String', defaultValue: 'random', description: "'random', 'firstfit', 'userdispersing', 'userconcentratedpod_random', 'userconcentratedpod_firstfit', 'firstfitleastconsumed': order in which hosts within a cluster will be considered for VM/volume allocation", scopes: ['global'] },
-  { name: 'vm.job.timeout', category: 'Advanced', type: 'Integer', defaultValue: '600', description: 'Time (in seconds) a VM job may stay unfinished before the reconciler settles it', scopes: ['global'] },
+  // Naming and what users see (Config.java, QueryService)
+  { name: 'instance.name', category: 'Advanced', type: 'String', defaultValue: 'VM', description: 'Name of the deployment instance.', scopes: ['global'], check: instanceName },
+  { name: 'vm.instancename.flag', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: "If true, will append guest VM's display Name (if set) to its internal instance name", scopes: ['global'] },
+  { name: 'allow.user.view.destroyed.vm', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Determines whether users can view their destroyed or expunging vm ', scopes: ['global'] },
+  { name: 'allow.user.expunge.recover.vm', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Determines whether users can expunge or recover their vm', scopes: ['global'] },
+  { name: 'user.vm.blacklisted.details', category: 'Advanced', type: 'String', defaultValue: 'rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag', description: 'Determines whether users can view certain VM settings. When set to empty, default value used is: rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag.', scopes: ['global'], kind: 'CSV' },
+
+  // Placement and capacity (DeploymentClusterPlanner, CapacityManager; the guest limit is Stratus')
+  { name: 'vm.allocation.algorithm', category: 'Advanced', type: 'String', defaultValue: 'random', description: "Order in which hosts within a cluster will be considered for VM/volume allocation. The value can be 'random', 'firstfit', 'userdispersing', 'userconcentratedpod_random', 'userconcentratedpod_firstfit', or 'firstfitleastconsumed'.", scopes: ['global'], kind: 'Select', options: 'random,firstfit,userdispersing,userconcentratedpod_random,userconcentratedpod_firstfit,firstfitleastconsumed', check: (v) => oneOf(v, 'random,firstfit,userdispersing,userconcentratedpod_random,userconcentratedpod_firstfit,firstfitleastconsumed') },
+  { name: 'cpu.overprovisioning.factor', category: 'Advanced', type: 'Float', defaultValue: '1.0', description: 'Used for CPU overprovisioning calculation; available CPU will be (actualCpuCapacity * cpu.overprovisioning.factor)', scopes: ['global', 'cluster'], check: (v) => aboveZero('cpu.overprovisioning.factor', v) },
+  { name: 'mem.overprovisioning.factor', category: 'Advanced', type: 'Float', defaultValue: '1.0', description: 'Used for memory overprovisioning calculation', scopes: ['global', 'cluster'], check: (v) => aboveZero('mem.overprovisioning.factor', v) },
+  { name: 'vm.max.guests.per.host', category: 'Advanced', type: 'Integer', defaultValue: '50', description: "Maximum number of guest VMs a host may run; hosts at the limit are not considered for allocation (CloudStack's hypervisor capability max_guests_limit, 50 for KVM)", scopes: ['global', 'zone', 'cluster'], check: (v) => positive('vm.max.guests.per.host', v) },
+
+  // Scaling (UserVmManager, Config.java)
+  { name: 'enable.dynamic.scale.vm', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Enables/Disables dynamically scaling a vm', scopes: ['global', 'zone'] },
+  { name: 'scale.retry', category: 'Advanced', type: 'Integer', defaultValue: '2', description: 'Number of times to retry scaling up the vm', scopes: ['global'] },
+
+  // Destroy and expunge (Config.java)
+  { name: 'expunge.delay', category: 'Advanced', type: 'Integer', defaultValue: '86400', description: 'Determines how long (in seconds) to wait before actually expunging destroyed vm. The default value = the default value of expunge.interval', scopes: ['global'] },
+  { name: 'expunge.interval', category: 'Advanced', type: 'Integer', defaultValue: '86400', description: 'The interval (in seconds) to wait before running the expunge thread.', scopes: ['global'], check: (v) => positive('expunge.interval', v) },
+  { name: 'expunge.workers', category: 'Advanced', type: 'Integer', defaultValue: '1', description: 'Number of workers performing expunge ', scopes: ['global'] },
+
+  // Stopping, jobs, agents and HA (VirtualMachineManager, AgentManager; the graceful stop is Stratus')
   { name: 'vm.stop.graceful.timeout', category: 'Advanced', type: 'Integer', defaultValue: '60', description: 'Time (in seconds) a graceful (ACPI) stop may take before the VM is powered off', scopes: ['global', 'zone'] },
+  { name: 'vm.job.timeout', category: 'Advanced', type: 'Long', defaultValue: '600000', description: 'Time in milliseconds to wait before attempting to cancel a job', scopes: ['global'] },
+  { name: 'vm.reconcile.interval', category: 'Advanced', type: 'Integer', defaultValue: '60', description: "Interval (in seconds) of the reconciler, which settles jobs whose workflow is gone and the VMs they held, from what the hosts' agents report", scopes: ['global'] },
+  { name: 'ping.interval', category: 'Advanced', type: 'Integer', defaultValue: '60', description: 'Ping interval in seconds', scopes: ['global'], check: (v) => positive('ping.interval', v) },
+  { name: 'ping.timeout', category: 'Advanced', type: 'Float', defaultValue: '2.5', description: 'Multiplier to ping.interval before announcing an agent has timed out', scopes: ['global'] },
+
+  // VM snapshots (VMSnapshotManager; the seeds spell the first vmsnapshots.max)
+  { name: 'vmsnapshot.max', category: 'Advanced', type: 'Integer', defaultValue: '10', description: 'Maximum vm snapshots for a vm', scopes: ['global'] },
+  { name: 'vmsnapshot.create.wait', category: 'Advanced', type: 'Integer', defaultValue: '1800', description: 'In second, timeout for create vm snapshot', scopes: ['global'] },
+
+  // Unmanage (UnmanagedVMsManager)
+  { name: 'unmanage.vm.preserve.nics', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'If set to true, do not remove VM nics (and its MAC addresses) when unmanaging a VM, leaving them allocated but not reserved. If set to false, nics are removed and MAC addresses can be reassigned', scopes: ['global', 'zone'] },
+
+  // Backup and recovery (BackupManager)
+  { name: 'backup.framework.enabled', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Is backup and recovery framework enabled.', scopes: ['global', 'zone'] },
+  { name: 'backup.framework.provider.plugin', category: 'Advanced', type: 'String', defaultValue: 'dummy', description: 'The backup and recovery provider plugin.', scopes: ['global', 'zone'], parent: 'backup.framework.enabled' },
+  { name: 'backup.framework.sync.interval', category: 'Advanced', type: 'Long', defaultValue: '300', description: 'The backup and recovery background sync task polling interval in seconds.', scopes: ['global'], parent: 'backup.framework.enabled' },
 ];
 
 const byName = new Map(SETTINGS.map((s) => [s.name, s]));
 
 export const settingDef = (name: string): SettingDef | undefined => byName.get(name);
 
-/** Whether `text` is a valid value for the setting; an error text (CloudStack's) when not. */
-export function checkSettingValue(def: SettingDef, text: string): string | undefined {
+/**
+ * The value an update stores, as ConfigurationManagerImpl normalises it: trimmed; empty or "null"
+ * means no value (an empty text for a String setting or a zone/cluster override); Booleans are
+ * lower-cased before they are checked.
+ */
+export function normalizeSettingValue(def: SettingDef, raw: string, scoped: boolean): string | null {
+  const value = raw.trim();
+  if (value === '' || value === 'null') return scoped || def.type === 'String' ? '' : null;
+  return def.type === 'Boolean' ? value.toLowerCase() : value;
+}
+
+const JAVA_TYPE: Record<SettingType, string> = {
+  Boolean: 'class java.lang.Boolean',
+  Integer: 'class java.lang.Integer',
+  Long: 'class java.lang.Long',
+  Float: 'class java.lang.Float',
+  String: 'class java.lang.String',
+};
+
+/** Whether `value` is a valid value for the setting: undefined, or CloudStack's error text. */
+export function checkSettingValue(def: SettingDef, value: string | null): string | undefined {
+  if (!parsesAs(def.type, value)) return `Value [${value}] is not a valid [${JAVA_TYPE[def.type]}].`;
+  return value === null ? undefined : def.check?.(value);
+}
+
+/** ConfigurationValueValidator.validateValueType: what Integer.parseInt, Long.parseLong, Float.parseFloat accept. */
+function parsesAs(type: SettingType, value: string | null): boolean {
+  if (type === 'String') return true;
+  if (value === null) return false;
+  switch (type) {
+    case 'Boolean':
+      return value === 'true' || value === 'false';
+    case 'Integer':
+      return /^[+-]?\d+$/.test(value) && BigInt(value) >= -(2n ** 31n) && BigInt(value) < 2n ** 31n;
+    case 'Long':
+      return /^[+-]?\d+$/.test(value) && BigInt(value) >= -(2n ** 63n) && BigInt(value) < 2n ** 63n;
+    case 'Float': {
+      // Java's float grammar less hex floats; NaN is refused too, as no factor or timeout can be NaN.
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(value)) return false;
+      return Math.abs(Number(value.replace(/[fFdD]$/, ''))) <= 3.4028235e38; // beyond: Infinity as a float
+    }
+  }
+}
+
+// Range rules of ConfigurationManagerImpl.validateValueRange, with its texts.
+function positive(name: string, value: string): string | undefined {
+  return Number(value) > 0 ? undefined : `Please enter a positive value for the configuration parameter: [${name}].`;
+}
+
+function aboveZero(name: string, value: string): string | undefined {
+  return Number(value.replace(/[fFdD]$/, '')) > 0 ? undefined : `Value for configuration [${name}] should be greater than 0.`;
+}
+
+/** NetUtils.verifyInstanceName: the suffix must not break `i-<user>-<vm>-<suffix>` apart. */
+function instanceName(value: string): string | undefined {
+  return /[-+ ]/.test(value) ? 'The provided value is not a valid instance name (instance names cannot contain hyphens, spaces or plus signs).' : undefined;
+}
+
+function oneOf(value: string, options: string): string | undefined {
+  return options.split(',').some((o) => o.trim().toLowerCase() === value.toLowerCase())
+    ? undefined
+    : `The provided value is not a valid value for this configuration (Options are: [${options}]).`;
+}
+
+/** listConfigurations `type`: Configuration.ValueType, or the kind of a String setting. */
+export function settingWireType(def: SettingDef): string {
   switch (def.type) {
     case 'Boolean':
-      return /^(true|false)$/i.test(text) ? undefined : `Please enter either 'true' or 'false'.`;
+      return 'Boolean';
     case 'Integer':
-      return /^-?\d+$/.test(text) ? undefined : `There was error in trying to parse value: ${text}. Please enter a valid integer value for parameter ${def.name}`;
+    case 'Long':
+      return 'Number';
     case 'Float':
-      return text.trim() !== '' && Number.isFinite(Number(text)) ? undefined : `There was error in trying to parse value: ${text}. Please enter a valid float value for parameter ${def.name}`;
+      return 'Decimal';
     case 'String':
-      return undefined;
+      return def.kind ?? 'String';
   }
+}
+
+/** ConfigurationVO.getDisplayText: the name with dots as spaces, first letter upper-cased. */
+export function settingDisplayText(def: SettingDef): string {
+  const text = def.name.replace(/\./g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Typed reads of a setting's text. */

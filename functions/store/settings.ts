@@ -1,10 +1,11 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TransactItem } from './events';
 import { settingBoolean, settingDef, settingNumber } from '../../core/settings';
 import { InternalError } from '../../core/errors';
 import { settingKey, settingPartition } from './keys';
 
 /**
- * Setting values: the zone's override, else the global value, else the catalogue's default
+ * Setting values: the cluster's or zone's override, else the global value, else the catalogue's default
  * (core/settings.ts). One Query reads a setting's global value and every zone override together;
  * results are cached for a few seconds per process and dropped on this process's own writes, so a
  * change made through this process applies at once and elsewhere within SETTINGS_CACHE_MS.
@@ -61,10 +62,14 @@ export class SettingsRepository {
   getBoolean = async (name: string, at?: SettingScopeIds) => settingBoolean(await this.get(name, at));
   getNumber = async (name: string, at?: SettingScopeIds) => settingNumber(await this.get(name, at));
 
-  /** Set the global value, or the override of one zone or cluster. The caller validates. */
-  async put(name: string, value: string, at: { zoneId: string } | { clusterId: string } | Record<string, never> = {}): Promise<void> {
-    const key = settingKey(name, at);
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...key, name, value, ...at } }));
+  /**
+   * Set the global value, or the override of one zone or cluster; with `also` (the event recording
+   * the change) in the same transaction. The caller validates. Last writer wins, as in CloudStack.
+   */
+  async put(name: string, value: string, at: { zoneId: string } | { clusterId: string } | Record<string, never> = {}, also: readonly TransactItem[] = []): Promise<void> {
+    const item = { ...settingKey(name, at), name, value, ...at };
+    if (also.length === 0) await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    else await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.table, Item: item } }, ...also] }));
     this.cache.delete(name);
   }
 }
