@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
 import { stableId } from '../../core/ids';
+import { newHostRecord, REGISTRATION_TOKEN_TTL_SECONDS } from '../../core/infrastructure';
 import type { Store } from '../store';
 
 /**
@@ -102,38 +103,20 @@ async function adminKeys(store: Store, userId: string, caller: Caller): Promise<
 }
 
 /**
- * A host the way addHost creates one: known to the inventory but not Up until its agent registers
- * with the one-time token returned here.
+ * A host the way addHost creates one (core/infrastructure.ts newHostRecord, through the same
+ * repository call): known to the inventory but not Up until its agent registers with the one-time
+ * token returned here. Adding a host whose id exists again only issues a new token, so `npm start`
+ * can re-add its simulated hosts on every start.
  */
 export async function addHostRecord(
   store: Store,
   where: { zone: Zone; pod: Pod; cluster: Cluster },
-  host: { name: string; id?: string },
+  host: { name: string; id?: string; hostTags?: string[]; resourceState?: Host['resourceState'] },
   now = new Date(),
-): Promise<{ hostId: string; token: string }> {
+): Promise<{ hostId: string; token: string; host: Host }> {
   const id = host.id ?? stableId('host', where.cluster.id, host.name);
-  const record: Host = {
-    id,
-    name: host.name,
-    zoneId: where.zone.id,
-    podId: where.pod.id,
-    clusterId: where.cluster.id,
-    hypervisor: where.cluster.hypervisor,
-    state: 'Connecting',
-    resourceState: 'Enabled',
-    ipAddress: '',
-    cpuNumber: 0,
-    cpuSpeed: 0,
-    memoryTotal: 0,
-    cpuUsed: 0,
-    memoryUsed: 0,
-    cpuOverprovisioning: 1,
-    memoryOverprovisioning: 1,
-    hostTags: [],
-    created: now.toISOString(),
-    version: 1,
-  };
-  await store.hosts.create(record);
-  const token = await store.hostAgent.createRegistrationToken(id, 3600);
-  return { hostId: id, token };
+  const record = newHostRecord(where, { ...host, id }, now);
+  await store.infrastructure.createHost(record);
+  const token = await store.hostAgent.createRegistrationToken(id, REGISTRATION_TOKEN_TTL_SECONDS, now);
+  return { hostId: id, token, host: record };
 }

@@ -1,14 +1,20 @@
 import type { Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
-import { capacityOf } from '../../core/allocator';
+import { capacityOf, type Factors } from '../../core/allocator';
+import { CAPACITY_NAMES, type CapacityRow } from '../../core/capacity';
+import { osCategoryById, type OsCategory, type OsType } from '../../core/os-catalogue';
 import { csDate } from './format';
 
 /** Response objects of the catalogue and infrastructure, with the field names and types CloudStack sends. */
 
-export const toZoneResponse = (z: Zone) => ({
+/** `full`: the root admin's view (DNS servers, guest CIDR), as createZone and updateZone answer. */
+export const toZoneResponse = (z: Zone, opts?: { full?: boolean }) => ({
   id: z.id,
   name: z.name,
   networktype: z.networkType,
   allocationstate: z.allocationState,
+  ...(opts?.full === true
+    ? { dns1: z.dns1, dns2: z.dns2, internaldns1: z.internalDns1, internaldns2: z.internalDns2, guestcidraddress: z.guestCidrAddress }
+    : {}),
   securitygroupsenabled: false,
   localstorageenabled: false,
   dhcpprovider: 'VirtualRouter',
@@ -24,6 +30,8 @@ export const toPodResponse = (p: Pod, zone?: Zone) => ({
   zonename: zone?.name,
   gateway: p.gateway,
   netmask: p.netmask,
+  // Lists since CloudStack 4.11 (a pod may have several ranges); Stratus pods have one.
+  ...(p.startIp ? { startip: [p.startIp], endip: [p.endIp ?? p.startIp] } : {}),
   allocationstate: p.allocationState,
   hasannotations: false,
 });
@@ -44,8 +52,9 @@ export const toClusterResponse = (c: Cluster, zone?: Zone, pod?: Pod) => ({
 
 const percent = (used: number, total: number) => `${total > 0 ? ((used / total) * 100).toFixed(2) : '0.00'}%`;
 
-export const toHostResponse = (h: Host, names: { zone?: Zone; pod?: Pod; cluster?: Cluster }) => {
-  const cap = capacityOf(h);
+/** `factors`: the host's cluster overprovisioning factors, as placement enforces them (1 when not given). */
+export const toHostResponse = (h: Host, names: { zone?: Zone; pod?: Pod; cluster?: Cluster }, factors: Factors = { cpu: 1, memory: 1 }) => {
+  const cap = capacityOf(h, factors);
   const cpuTotal = h.cpuNumber * h.cpuSpeed;
   return {
     id: h.id,
@@ -76,11 +85,43 @@ export const toHostResponse = (h: Host, names: { zone?: Zone; pod?: Pod; cluster
     memoryallocatedpercentage: percent(h.memoryUsed, h.memoryTotal),
     memorywithoverprovisioning: String(cap.memory * 1024 * 1024),
     hosttags: h.hostTags.join(','),
+    ...osCategoryFields(h.osCategoryPreference),
+    ...(h.annotation ? { annotation: h.annotation, lastannotated: csDate(h.lastAnnotated) } : {}),
     lastpinged: csDate(h.lastHeartbeat),
     created: csDate(h.created),
-    hasannotations: false,
+    hasannotations: !!h.annotation,
   };
 };
+
+function osCategoryFields(id: string | undefined) {
+  const category = id ? osCategoryById(id) : undefined;
+  return category ? { oscategoryid: category.id, oscategoryname: category.name } : {};
+}
+
+/** A capacity row (core/capacity.ts) with the names of its zone, pod and cluster. */
+export const toCapacityResponse = (c: CapacityRow, names: { zone?: Zone; pod?: Pod; cluster?: Cluster }) => ({
+  type: c.type,
+  name: CAPACITY_NAMES[c.type],
+  zoneid: c.zoneId,
+  zonename: names.zone?.name,
+  ...(c.podId ? { podid: c.podId, podname: names.pod?.name } : {}),
+  ...(c.clusterId ? { clusterid: c.clusterId, clustername: names.cluster?.name } : {}),
+  capacityused: c.used,
+  capacitytotal: c.total,
+  percentused: c.percentUsed,
+});
+
+export const toOsCategoryResponse = (c: OsCategory) => ({ id: c.id, name: c.name });
+
+export const toOsTypeResponse = (t: OsType) => ({
+  id: t.id,
+  name: t.description,
+  description: t.description,
+  oscategoryid: t.categoryId,
+  oscategoryname: osCategoryById(t.categoryId)?.name,
+  isuserdefined: false,
+  fordisplay: true,
+});
 
 export const toServiceOfferingResponse = (o: ServiceOffering) => ({
   id: o.id,

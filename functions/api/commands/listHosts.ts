@@ -4,6 +4,7 @@ import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { listOf } from '../listing';
 import { createLookups } from '../../views/lookups';
+import { factorsByHost } from '../../store/placement';
 import { toHostResponse } from '../../views/infrastructure';
 
 export default defineCommand({
@@ -34,9 +35,10 @@ export default defineCommand({
         (!params.resourcestate || h.resourceState.toLowerCase() === params.resourcestate.toLowerCase()) &&
         (!params.type || params.type.toLowerCase() === 'routing'),
     );
+    const factorsOf = await factorsByHost(store.settings, matching);
     return listOf('host', matching, params, (h) => [h.name], async (h) => {
       const [zone, pod, cluster] = await Promise.all([names.zone(h.zoneId), names.pod(h.podId), names.cluster(h.clusterId)]);
-      return toHostResponse(h, { zone, pod, cluster });
+      return toHostResponse(h, { zone, pod, cluster }, factorsOf(h));
     });
   },
 });

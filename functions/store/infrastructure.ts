@@ -1,0 +1,217 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Cluster, Host, HostResourceState, Pod, Zone } from '../../core/entities';
+import { ConcurrentOperationError } from '../../core/errors';
+import { entityKey, hostSecretKey, kindIndex, nameClaimKey, scopeIndex, strip, type ItemKey, type Kind } from './keys';
+import { Repository, type Listing } from './repository';
+
+/** Another zone, pod, cluster or host of the scope already has the name (case-insensitive, as MySQL compares). */
+export class NameTakenError extends Error {
+  constructor(kind: Kind, name: string) {
+    super(`A ${kind.toLowerCase()} named ${name} already exists`);
+    this.name = 'NameTakenError';
+  }
+}
+
+/** The entity named in an update or delete no longer exists. */
+export class EntityGoneError extends Error {
+  constructor(kind: Kind, id: string) {
+    super(`${kind} ${id} no longer exists`);
+    this.name = 'EntityGoneError';
+  }
+}
+
+/** What updateHost may change: the administrator's fields only, never the capacity placement owns. */
+export interface HostAdminChanges {
+  hostTags?: string[];
+  resourceState?: HostResourceState;
+  /** a category id, or null to clear the preference */
+  osCategoryPreference?: string | null;
+  annotation?: string;
+  lastAnnotated?: string;
+}
+
+export type HostDeletion = 'deleted' | 'notInMaintenance' | 'inUse';
+
+type Reasons = Array<{ Code?: string }> | undefined;
+const failed = (err: unknown, i: number) => ((err as { CancellationReasons?: Reasons }).CancellationReasons ?? [])[i]?.Code === 'ConditionalCheckFailed';
+const cancelled = (err: unknown) => (err as Error).name === 'TransactionCanceledException';
+
+/** Where each kind is listed and which scope its names are unique in. */
+const zoneListing = (z: Zone): Listing => ({ order: z.name });
+const podListing = (p: Pod): Listing => ({ order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
+const clusterListing = (c: Cluster): Listing => ({ order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
+const hostListing = (h: Host): Listing => ({ order: h.name, scope: { name: 'ZONE', id: h.zoneId } });
+const GLOBAL = 'GLOBAL';
+
+/**
+ * The administrator's writes to the infrastructure (createZone ... deleteHost). Names are unique per
+ * scope through a claim item written in the same transaction as the entity. Host updates never
+ * write cpuUsed/memoryUsed (placement.ts changes them in its own transactions) and are conditioned
+ * on the host's `version`, which only these updates bump: a heartbeat or a reservation between the
+ * read and the write cannot be lost, and two administrators cannot overwrite each other.
+ */
+export class InfrastructureRepository extends Repository {
+  createZone = (z: Zone) => this.createNamed('ZONE', z, zoneListing(z), GLOBAL).then(() => undefined);
+  createPod = (p: Pod) => this.createNamed('POD', p, podListing(p), p.zoneId).then(() => undefined);
+  createCluster = (c: Cluster) => this.createNamed('CLUSTER', c, clusterListing(c), c.podId).then(() => undefined);
+  /** 'exists' when a host with this id is already there (the bootstrap adding its simulated hosts again). */
+  createHost = (h: Host) => this.createNamed('HOST', h, hostListing(h), h.zoneId);
+
+  updateZone = (z: Zone, set: { name?: string; allocationState?: Zone['allocationState'] }) =>
+    this.updateNamed('ZONE', z, set, GLOBAL, (next) => zoneListing(next as Zone));
+  updatePod = (p: Pod, set: { name?: string; allocationState?: Pod['allocationState'] }) =>
+    this.updateNamed('POD', p, set, p.zoneId, (next) => podListing(next as Pod));
+  updateCluster = (c: Cluster, set: { name?: string; allocationState?: Cluster['allocationState'] }) =>
+    this.updateNamed('CLUSTER', c, set, c.podId, (next) => clusterListing(next as Cluster));
+
+  /** Apply the administrator's changes to `host` as read; ConcurrentOperationError when it changed since. */
+  async updateHost(host: Host, changes: HostAdminChanges): Promise<Host> {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': host.version, ':next': host.version + 1 };
+    const sets = ['#version = :next'];
+    const removes: string[] = [];
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      if (value === null) removes.push(`#${field}`);
+      else {
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: entityKey('HOST', host.id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<Host>(out.Attributes ?? {});
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!(await this.exists(entityKey('HOST', host.id)))) throw new EntityGoneError('HOST', host.id);
+      throw new ConcurrentOperationError(`Host ${host.name} was changed by another request while it was being updated; try again`);
+    }
+  }
+
+  /**
+   * Delete the host, its agent secret and its name in one transaction, only while no VM holds
+   * capacity on it and, unless forced, while it is in Maintenance (CloudStack's canDeleteHost). The
+   * conditions are checked by DynamoDB, so a reservation racing the deletion either lands first
+   * (and the deletion is refused) or fails on the missing host (and the workflow chooses again).
+   */
+  async deleteHost(host: Host, { forced }: { forced: boolean }): Promise<HostDeletion> {
+    const condition = ['cpuUsed = :zero', 'memoryUsed = :zero', ...(forced ? [] : ['resourceState = :maintenance'])].join(' AND ');
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: entityKey('HOST', host.id),
+                ConditionExpression: condition,
+                ExpressionAttributeValues: { ':zero': 0, ...(forced ? {} : { ':maintenance': 'Maintenance' }) },
+              },
+            },
+            { Delete: { TableName: this.table, Key: hostSecretKey(host.id) } },
+            this.releaseClaim('HOST', host.zoneId, host.name, host.id),
+          ],
+        }),
+      );
+      return 'deleted';
+    } catch (err) {
+      if (!cancelled(err) || !failed(err, 0)) throw err;
+      const now = await this.getEntity<Host>('HOST', host.id, true);
+      if (!now) throw new EntityGoneError('HOST', host.id);
+      if (now.cpuUsed > 0 || now.memoryUsed > 0) return 'inUse';
+      return 'notInMaintenance';
+    }
+  }
+
+  private async createNamed<T extends { id: string; name: string }>(kind: Kind, entity: T, listing: Listing, scopeId: string): Promise<'created' | 'exists'> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: this.entityItem(kind, entity, listing), ConditionExpression: 'attribute_not_exists(pk)' } },
+            this.claim(kind, scopeId, entity.name, entity.id),
+          ],
+        }),
+      );
+      return 'created';
+    } catch (err) {
+      if (cancelled(err) && failed(err, 0)) return 'exists';
+      if (cancelled(err) && failed(err, 1)) throw new NameTakenError(kind, entity.name);
+      throw err;
+    }
+  }
+
+  /** Change the allocation state and/or the name; a new name takes its claim and gives up the old one. */
+  private async updateNamed<T extends { id: string; name: string; allocationState: string }>(
+    kind: Kind,
+    entity: T,
+    set: { name?: string; allocationState?: string },
+    scopeId: string,
+    listingOf: (next: T) => Listing,
+  ): Promise<T> {
+    const next = { ...entity, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) } as T;
+    const renamed = next.name !== entity.name;
+    const listing = listingOf(next);
+    const index = renamed ? { ...kindIndex(kind, listing.order, next.id), ...(listing.scope ? scopeIndex(kind, listing.scope.name, listing.scope.id, listing.order, next.id) : {}) } : {};
+    const fields: Record<string, unknown> = { name: next.name, allocationState: next.allocationState, ...index };
+    const update = {
+      Update: {
+        TableName: this.table,
+        Key: entityKey(kind, entity.id),
+        UpdateExpression: `SET ${Object.keys(fields).map((f) => `#${f} = :${f}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(Object.keys(fields).map((f) => [`#${f}`, f])),
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(fields).map(([f, v]) => [`:${f}`, v])),
+      },
+    };
+    // A change of case only keeps the claim: names compare case-insensitively.
+    const moveClaim = renamed && next.name.toLowerCase() !== entity.name.toLowerCase();
+    const items = moveClaim ? [update, this.claim(kind, scopeId, next.name, next.id), this.releaseClaim(kind, scopeId, entity.name, entity.id)] : [update];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if (cancelled(err) && failed(err, 0)) throw new EntityGoneError(kind, entity.id);
+      if (cancelled(err) && failed(err, 1)) throw new NameTakenError(kind, next.name);
+      throw err;
+    }
+    return next;
+  }
+
+  private claim(kind: Kind, scopeId: string, name: string, id: string) {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...nameClaimKey(kind, scopeId, name), kind, id, name },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Give up a name this entity holds; a claim of another entity (or none: items made before claims) is left alone. */
+  private releaseClaim(kind: Kind, scopeId: string, name: string, id: string) {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: nameClaimKey(kind, scopeId, name),
+        ConditionExpression: 'attribute_not_exists(pk) OR id = :owner',
+        ExpressionAttributeValues: { ':owner': id },
+      },
+    };
+  }
+
+  private async exists(key: ItemKey): Promise<boolean> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true, ProjectionExpression: 'pk' }));
+    return !!out.Item;
+  }
+}
