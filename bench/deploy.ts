@@ -15,6 +15,10 @@ export interface DeployParams {
   serviceOfferingId: string;
   templateId: string;
   zoneId: string;
+  /** VM names are `<namePrefix>-0001` (default `bench`) */
+  namePrefix?: string;
+  /** more deployVirtualMachine parameters for the i-th VM (affinity groups) */
+  extraParams?: (i: number) => Record<string, string>;
 }
 
 export interface DeployResult {
@@ -46,7 +50,8 @@ export async function benchDeploys(client: CloudStackClient, p: DeployParams): P
       serviceofferingid: p.serviceOfferingId,
       templateid: p.templateId,
       zoneid: p.zoneId,
-      name: `bench-${String(i).padStart(4, '0')}`,
+      name: `${p.namePrefix ?? 'bench'}-${String(i).padStart(4, '0')}`,
+      ...p.extraParams?.(i),
     });
     const accepted = performance.now();
     const jobid = reply.data.jobid;

@@ -12,6 +12,10 @@ export interface SummaryInput {
     dynamoDbGetItemMs: Summary;
     stepFunctions: { executions: number; perDeploy: Summary; usdPer1000Transitions: number; usdPer1000Deploys: number };
     bundles: { emptyModuleLoadMs: number; bundles: Array<{ name: string; minifiedBytes: number; loadMs: number }> };
+    placement?: {
+      allocator: { hosts: number; runs: number; chooseMs: Record<string, Summary>; noHostMs: Summary };
+      antiAffinityDeploy?: { vms: number; groups: number; membersPerGroup: number; wallSeconds: number; vmsPerSecond: number; submitToRunningMs: Summary };
+    };
   };
 }
 
@@ -34,6 +38,7 @@ export function renderSummary(r: SummaryInput): string {
     `| Floor: raw DynamoDB Local GetItem, p50 / p99, n=${get.n} | ${ms(get.p50)} / ${ms(get.p99)} |`,
     `| Step Functions state transitions per deploy, min / mean / max (${sfn.executions} executions) | ${sfn.perDeploy.min} / ${sfn.perDeploy.mean.toFixed(2)} / ${sfn.perDeploy.max} |`,
     `| Transition cost per 1,000 deploys at $${sfn.usdPer1000Transitions} per 1,000 transitions | $${sfn.usdPer1000Deploys.toFixed(3)} |`,
+    ...placementRows(r.results.placement, p),
     '',
     `| Lambda bundle (esbuild, minified ESM, @aws-sdk external) | Size | Load in a fresh Node process (median of ${p.loadRuns}) |`,
     '|---|---|---|',
@@ -42,4 +47,22 @@ export function renderSummary(r: SummaryInput): string {
     '',
   ];
   return lines.join('\n');
+}
+
+const fine = (v: number) => `${v.toFixed(2)} ms`;
+
+/** The placement bench's rows: the allocator alone, and deploys with anti-affinity groups. */
+function placementRows(placement: SummaryInput['results']['placement'], p: SummaryInput['parameters']): string[] {
+  if (!placement) return [];
+  const { allocator: a, antiAffinityDeploy: aa } = placement;
+  const n = a.hosts.toLocaleString('en-US');
+  return [
+    ...Object.entries(a.chooseMs).map(([algorithm, s]) => `| Allocator choosing among ${n} hosts, \`vm.allocation.algorithm=${algorithm}\`, p50 / p99 (n=${s.n}, in-process) | ${fine(s.p50)} / ${fine(s.p99)} |`),
+    `| Allocator finding no host among ${n} (every host ruled out, 533 text built), p50 / p99 (n=${a.noHostMs.n}) | ${fine(a.noHostMs.p50)} / ${fine(a.noHostMs.p99)} |`,
+    ...(aa
+      ? [
+          `| Deploy throughput with host anti-affinity (${aa.vms} × ${p.offering} in ${aa.groups} groups of ${aa.membersPerGroup}, ${p.simHosts} hosts, ${p.clients} concurrent clients) | **${aa.vmsPerSecond.toFixed(2)} VMs/s** to Running (${aa.wallSeconds.toFixed(1)} s wall); submit to Running p50 / p99 ${ms(aa.submitToRunningMs.p50)} / ${ms(aa.submitToRunningMs.p99)} |`,
+        ]
+      : []),
+  ];
 }

@@ -12,6 +12,7 @@ import { benchDeploys, checkAllRunning, type DeployResult } from './deploy';
 import { benchGetItem, benchListPage } from './latency';
 import { renderSummary } from './report';
 import { rounded, type Summary } from './stats';
+import { benchAffinityDeploys, benchAllocator, type AffinityDeployBench, type AllocatorBench } from './placement';
 import { benchTransitions, type TransitionsResult } from './transitions';
 
 /**
@@ -21,7 +22,8 @@ import { benchTransitions, type TransitionsResult } from './transitions';
  * bench/results/<name>.json (everything, with machine and parameters) and
  * bench/results/summary.md (the table it prints, for the README). Not part of the tests.
  */
-const HELP = 'Usage: npm run bench -- [--name deploy] [--vms 200] [--hosts 10] [--clients 20] [--requests 300] [--poll-ms 75] [--load-runs 3]';
+const HELP =
+  'Usage: npm run bench -- [--name deploy] [--vms 200] [--hosts 10] [--clients 20] [--requests 300] [--poll-ms 75] [--load-runs 3] [--alloc-hosts 10000] [--alloc-runs 500] [--aa-groups 10] [--aa-members 4]';
 
 function intOption(values: Record<string, unknown>, name: string, min: number, max: number): number {
   const n = Number(values[name]);
@@ -39,6 +41,10 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '300' },
       'poll-ms': { type: 'string', default: '75' },
       'load-runs': { type: 'string', default: '3' },
+      'alloc-hosts': { type: 'string', default: '10000' },
+      'alloc-runs': { type: 'string', default: '500' },
+      'aa-groups': { type: 'string', default: '10' },
+      'aa-members': { type: 'string', default: '4' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,12 +57,19 @@ async function main(): Promise<void> {
     listRequests: intOption(values, 'requests', 1, 100_000),
     pollIntervalMs: intOption(values, 'poll-ms', 1, 10_000),
     loadRuns: intOption(values, 'load-runs', 1, 50),
+    allocatorHosts: intOption(values, 'alloc-hosts', 1, 1_000_000),
+    allocatorRuns: intOption(values, 'alloc-runs', 1, 100_000),
+    antiAffinityGroups: intOption(values, 'aa-groups', 0, 1000),
+    antiAffinityMembers: intOption(values, 'aa-members', 1, 200),
     listPageSize: 20,
     offering: 'Small Instance',
     simHost: { cpuNumber: 16, cpuSpeed: 2000, memoryTotal: 32768, latencyMs: 0 },
     agent: { heartbeatIntervalMs: 5000, pollWaitMs: 5000, maxConcurrentTasks: 32 },
     agentPollIntervalMs: 100,
   };
+  // Every VM takes an address of the seeded guest network, a /24: 253 addresses for both deploy runs.
+  if (params.vms + params.antiAffinityGroups * params.antiAffinityMembers > 250)
+    throw new Error('--vms + --aa-groups x --aa-members must stay within 250: the seeded guest network is a /24');
   if (!process.version.startsWith('v22.')) console.warn(`warning: running on Node ${process.version}; run through npm (npm run bench) to use Node 22 from node_modules/.bin`);
 
   const root = projectRoot();
@@ -68,6 +81,9 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   log(`bundling ${2 + Object.keys(stepHandlers).length} Lambda entries and loading each ${params.loadRuns} times`);
   const bundles: BundlesResult = await benchBundles(root, Object.keys(stepHandlers), params.loadRuns);
+  // Pure and CPU-bound: also before the stack starts.
+  log(`timing the allocator over ${params.allocatorHosts} hosts, ${params.allocatorRuns} runs per algorithm`);
+  const allocator: AllocatorBench = benchAllocator({ hosts: params.allocatorHosts, runs: params.allocatorRuns });
 
   log(`starting the local stack with ${params.simHosts} simulated hosts`);
   const stack = await startLocalStack({
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
   let listPage: Summary & { itemsPerPage: number };
   let getItem: Summary;
   let transitions: TransitionsResult;
+  let antiAffinity: AffinityDeployBench | undefined;
   let loadAtEnd = 0;
   try {
     const client = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
@@ -113,6 +130,21 @@ async function main(): Promise<void> {
 
     log('reading the deploy-vm execution histories');
     transitions = await benchTransitions(stack.stepFunctionsEndpoint, 'deploy-vm', params.vms);
+    // After the transitions count, which expects exactly the first deploys' executions.
+    if (params.antiAffinityGroups > 0) {
+      if (params.antiAffinityMembers > params.simHosts) throw new Error(`--aa-members (${params.antiAffinityMembers}) cannot exceed --hosts (${params.simHosts}): a group's members need distinct hosts`);
+      log(`deploying ${params.antiAffinityGroups} host anti-affinity groups of ${params.antiAffinityMembers} VMs with ${params.clients} concurrent clients`);
+      antiAffinity = await benchAffinityDeploys(client, {
+        groups: params.antiAffinityGroups,
+        membersPerGroup: params.antiAffinityMembers,
+        clients: params.clients,
+        pollIntervalMs: params.pollIntervalMs,
+        serviceOfferingId: offering.id,
+        templateId: template.id,
+        zoneId: stack.seed.zone.id,
+      });
+      log(`${antiAffinity.vms} anti-affinity VMs Running in ${antiAffinity.wallSeconds.toFixed(1)} s, no two members of a group on one host`);
+    }
     loadAtEnd = loadavg()[0];
   } finally {
     await stack.stop();
@@ -147,6 +179,12 @@ async function main(): Promise<void> {
       dynamoDbGetItemMs: rounded(getItem),
       stepFunctions: { ...transitions, perDeploy: rounded(transitions.perDeploy), usdPer1000Deploys: round(transitions.usdPer1000Deploys, 4) },
       bundles: { ...bundles, emptyModuleLoadMs: round(bundles.emptyModuleLoadMs), bundles: bundles.bundles.map((b) => ({ ...b, loadMs: round(b.loadMs), loadSamplesMs: b.loadSamplesMs.map((v) => round(v)) })) },
+      placement: {
+        allocator: { ...allocator, chooseMs: Object.fromEntries(Object.entries(allocator.chooseMs).map(([k, v]) => [k, rounded(v, 3)])), noHostMs: rounded(allocator.noHostMs, 3) },
+        ...(antiAffinity
+          ? { antiAffinityDeploy: { ...antiAffinity, wallSeconds: round(antiAffinity.wallSeconds), vmsPerSecond: round(antiAffinity.vmsPerSecond), acceptMs: rounded(antiAffinity.acceptMs), submitToRunningMs: rounded(antiAffinity.submitToRunningMs), pollsPerDeploy: rounded(antiAffinity.pollsPerDeploy) } }
+          : {}),
+      },
     },
   };
 

@@ -1,26 +1,101 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { capacityOf, cpuRequestOf } from '../../core/allocator';
-import type { Host, Vm } from '../../core/entities';
+import { capacityOf, cpuRequestOf, factorOf, type Factors } from '../../core/allocator';
+import type { AffinityHold, Host, Vm } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
-import { entityKey } from './keys';
+import type { AffinityRepository } from './affinity';
+import { affinityPinKey, entityKey } from './keys';
 import { Repository } from './repository';
+import type { SettingsRepository } from './settings';
 import type { VmsRepository } from './vms';
 
 type Reasons = Array<{ Code?: string }> | undefined;
-const failed = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed';
+const code = (reasons: Reasons, i: number) => reasons?.[i]?.Code;
+/** Lost on that item: its condition failed, or a concurrent transaction held it (DynamoDB cancels, not waits). */
+const lost = (reasons: Reasons, i: number) => code(reasons, i) === 'ConditionalCheckFailed' || code(reasons, i) === 'TransactionConflict';
+
+/** What a reservation on a host is held to, besides the host's own totals. */
+export interface ReserveLimits {
+  /** the host cluster's overprovisioning factors (cpu/mem.overprovisioning.factor) */
+  factors: Factors;
+  /** vm.max.guests.per.host for the host's cluster */
+  maxGuests: number;
+  /** the VM's groups, by type (groups deleted since are left out) */
+  antiAffinity: string[];
+  affinity: string[];
+}
 
 /**
- * Capacity reservation: a host's used CPU and memory change only in the same transaction as the
- * VM's placement. Conditions cannot add, so the host condition compares used capacity with a
- * ceiling computed here (total x factor - request): two reservations racing for the last room
- * cannot both pass. Both operations are idempotent, as workflow steps must be.
+ * The settings are read where the host's cluster overrides them; they are the only source of the
+ * factors (the host's own factor fields are not read), so chooseHost and the reservation agree.
+ */
+export async function clusterLimits(settings: SettingsRepository, at: { zoneId: string; clusterId: string }): Promise<Pick<ReserveLimits, 'factors' | 'maxGuests'>> {
+  const [cpu, memory, maxGuests] = await Promise.all([
+    settings.get('cpu.overprovisioning.factor', at),
+    settings.get('mem.overprovisioning.factor', at),
+    settings.getNumber('vm.max.guests.per.host', at),
+  ]);
+  return { factors: { cpu: factorOf(cpu), memory: factorOf(memory) }, maxGuests: Number.isFinite(maxGuests) ? maxGuests : 0 };
+}
+
+/** The overprovisioning factors of each host's cluster, for views that show capacity as placement counts it. */
+export async function factorsByHost(settings: SettingsRepository, hosts: readonly Host[]): Promise<(host: Host) => Factors> {
+  const clusters = [...new Map(hosts.map((h) => [h.clusterId, h])).values()];
+  const limits = new Map(await Promise.all(clusters.map(async (h) => [h.clusterId, (await clusterLimits(settings, h)).factors] as const)));
+  return (host) => limits.get(host.clusterId) ?? { cpu: 1, memory: 1 };
+}
+
+/** Everything `reserve` needs for `vm` on `host`: the cluster's limits and the VM's groups by type. */
+export async function limitsFor(settings: SettingsRepository, affinity: AffinityRepository, vm: Vm, host: Host): Promise<ReserveLimits> {
+  const [limits, groups] = await Promise.all([clusterLimits(settings, host), affinity.getMany(vm.affinityGroupIds ?? [])]);
+  return {
+    ...limits,
+    antiAffinity: groups.filter((g) => g.type === 'host anti-affinity').map((g) => g.id),
+    affinity: groups.filter((g) => g.type === 'host affinity').map((g) => g.id),
+  };
+}
+
+/**
+ * Capacity reservation: a host's used CPU, memory and guest count change only in the same
+ * transaction as the VM's placement. Conditions cannot add, so the host condition compares used
+ * capacity with ceilings computed here (total x factor - request; limit - 1 guests): two
+ * reservations racing for the last room cannot both pass. Affinity rides in the same transaction:
+ * the host's string set of anti-affinity groups must hold none of the VM's (and gets them), and each
+ * host affinity group's pin must be free or on this host. Both operations are idempotent, as
+ * workflow steps must be, and the VM records what it holds so that release undoes exactly that.
  */
 export class PlacementRepository extends Repository {
-  async reserve(vm: Vm, host: Host, vms: VmsRepository): Promise<'reserved' | 'already'> {
+  async reserve(vm: Vm, host: Host, vms: VmsRepository, limits: ReserveLimits): Promise<'reserved' | 'already'> {
     if (vm.hostId === host.id) return 'already';
     if (vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id} already holds capacity on host ${vm.hostId}`);
     const cpu = cpuRequestOf(vm);
-    const cap = capacityOf(host);
+    const cap = capacityOf(host, limits.factors);
+    const held: AffinityHold = { antiAffinity: [...new Set(limits.antiAffinity)], affinity: [...new Set(limits.affinity)] };
+
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = {
+      ':cpu': cpu,
+      ':mem': vm.memory,
+      ':one': 1,
+      ':cpuCeiling': cap.cpu - cpu,
+      ':memCeiling': cap.memory - vm.memory,
+      ':up': 'Up',
+      ':enabled': 'Enabled',
+    };
+    const conditions = ['cpuUsed <= :cpuCeiling', 'memoryUsed <= :memCeiling', '#state = :up', 'resourceState = :enabled'];
+    let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem ADD vmCount :one';
+    if (limits.maxGuests > 0) {
+      values[':guestCeiling'] = limits.maxGuests - 1;
+      conditions.push('(attribute_not_exists(vmCount) OR vmCount <= :guestCeiling)');
+    }
+    if (held.antiAffinity.length > 0) {
+      names['#anti'] = 'antiAffinityGroupIds';
+      held.antiAffinity.forEach((g, i) => {
+        values[`:anti${i}`] = g;
+        conditions.push(`NOT contains(#anti, :anti${i})`);
+      });
+      values[':antiSet'] = new Set(held.antiAffinity);
+      update += ', #anti :antiSet';
+    }
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -29,39 +104,53 @@ export class PlacementRepository extends Repository {
               Update: {
                 TableName: this.table,
                 Key: entityKey('HOST', host.id),
-                UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
-                ConditionExpression: 'cpuUsed <= :cpuCeiling AND memoryUsed <= :memCeiling AND #state = :up AND resourceState = :enabled',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: {
-                  ':cpu': cpu,
-                  ':mem': vm.memory,
-                  ':cpuCeiling': cap.cpu - cpu,
-                  ':memCeiling': cap.memory - vm.memory,
-                  ':up': 'Up',
-                  ':enabled': 'Enabled',
-                },
+                UpdateExpression: update,
+                ConditionExpression: conditions.join(' AND '),
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
               },
             },
-            vms.updateOperation(vm, { hostId: host.id }),
+            vms.updateOperation(vm, { hostId: host.id, affinityHeld: held }),
+            // The first member placed pins its host affinity group to its host; the others must follow.
+            ...held.affinity.map((groupId) => ({
+              Update: {
+                TableName: this.table,
+                Key: affinityPinKey(groupId),
+                UpdateExpression: 'SET hostId = :host ADD placed :one',
+                ConditionExpression: 'attribute_not_exists(hostId) OR hostId = :host OR placed <= :zero',
+                ExpressionAttributeValues: { ':host': host.id, ':one': 1, ':zero': 0 },
+              },
+            })),
           ],
         }),
       );
       return 'reserved';
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
-      if (failed(reasons, 1)) {
+      if (code(reasons, 1) === 'ConditionalCheckFailed') {
         const now = await vms.get(vm.id, true);
         if (now?.hostId === host.id) return 'already';
         throw new ConcurrentOperationError(`VM ${vm.id} changed while capacity was being reserved for it`);
       }
-      if (failed(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} no longer has room for VM ${vm.id}`);
+      if (lost(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} no longer has room for VM ${vm.id}`);
+      const pin = held.affinity.findIndex((_, i) => lost(reasons, i + 2));
+      if (pin >= 0) throw new CapacityRaceError(`The members of host affinity group ${held.affinity[pin]} now run on another host than ${host.name}`);
       throw err;
     }
   }
 
-  /** Give back what `vm` holds on its host; a VM holding nothing is a no-op. */
+  /** Give back what `vm` holds on its host (capacity, guest count, affinity); holding nothing is a no-op. */
   async release(vm: Vm, vms: VmsRepository): Promise<'released' | 'nothing'> {
     if (!vm.hostId) return 'nothing';
+    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':cpu': cpuRequestOf(vm), ':mem': vm.memory, ':minusOne': -1 };
+    let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem ADD vmCount :minusOne';
+    if (held.antiAffinity.length > 0) {
+      names['#anti'] = 'antiAffinityGroupIds';
+      values[':antiSet'] = new Set(held.antiAffinity);
+      update += ' DELETE #anti :antiSet';
+    }
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -70,19 +159,28 @@ export class PlacementRepository extends Repository {
               Update: {
                 TableName: this.table,
                 Key: entityKey('HOST', vm.hostId),
-                UpdateExpression: 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem',
+                UpdateExpression: update,
                 ConditionExpression: 'cpuUsed >= :cpu AND memoryUsed >= :mem',
-                ExpressionAttributeValues: { ':cpu': cpuRequestOf(vm), ':mem': vm.memory },
+                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+                ExpressionAttributeValues: values,
               },
             },
-            vms.updateOperation(vm, { lastHostId: vm.hostId }, ['hostId']),
-            ],
-          }),
+            vms.updateOperation(vm, { lastHostId: vm.hostId }, ['hostId', 'affinityHeld']),
+            ...held.affinity.map((groupId) => ({
+              Update: {
+                TableName: this.table,
+                Key: affinityPinKey(groupId),
+                UpdateExpression: 'ADD placed :minusOne',
+                ExpressionAttributeValues: { ':minusOne': -1 },
+              },
+            })),
+          ],
+        }),
       );
       return 'released';
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
-      if (failed(reasons, 1)) {
+      if (code(reasons, 1) === 'ConditionalCheckFailed') {
         const now = await vms.get(vm.id, true);
         if (!now?.hostId) return 'nothing';
         throw new ConcurrentOperationError(`VM ${vm.id} changed while its capacity was being released`);

@@ -124,7 +124,7 @@ describe('deployVirtualMachine failures end to end', () => {
   });
 
   it('releases the reserved capacity and leaves the VM in Error when the host fails to start it', async () => {
-    // Prepare: a host that fails every start, first in first-fit order.
+    // Prepare: a host that fails every start, named by the root admin (vm.allocation.algorithm is random by default).
     const faulty = await env.stack.addSimHost('aaa-faulty', {
       cpuNumber: 8,
       cpuSpeed: 2000,
@@ -133,7 +133,7 @@ describe('deployVirtualMachine failures end to end', () => {
     });
     const small = cat.offerings.find((o) => o.name === 'Small Instance')!;
 
-    const { jobid, id } = (await env.admin.ok('deployVirtualMachine', { serviceofferingid: small.id, templateid: cat.templateid, zoneid: cat.zoneid, name: 'unlucky' })) as { jobid: string; id: string };
+    const { jobid, id } = (await env.admin.ok('deployVirtualMachine', { serviceofferingid: small.id, templateid: cat.templateid, zoneid: cat.zoneid, name: 'unlucky', hostid: faulty.hostId })) as { jobid: string; id: string };
     const job = await env.admin.waitForJob(jobid);
 
     expect(job).toMatchObject({ jobstatus: 2, jobresultcode: 534, failedstep: 'StartOnHost' });
