@@ -9,6 +9,8 @@ import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/store/table';
@@ -149,35 +151,58 @@ export class StratusStack extends Stack {
       this.stateMachines[wf.name] = sm;
     }
 
+    // CDK resolves the ARN tokens inside the JSON text.
+    const workflowArns = {
+      WORKFLOW_ARNS: JSON.stringify(Object.fromEntries(Object.entries(this.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn]))),
+    };
+    /** Start (some) workflows and read their executions, whose names (job ids) the grantee chose. */
+    const grantWorkflows = (fn: NodejsFunction, start: readonly string[]) => {
+      for (const [name, sm] of Object.entries(this.stateMachines)) {
+        if (start.includes(name)) sm.grantStartExecution(fn);
+        // Built from the name we gave the machine, so the finding below names it plainly.
+        const executions = this.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${machineNames[name]}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+        Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
+        acknowledgeWildcardResource(
+          fn.role!,
+          executions,
+          `DescribeExecution is authorised per execution ARN; the function reads the executions of ${machineNames[name]} only, whose names (job ids) it chose.`,
+        );
+      }
+    };
+
     const api = this.nodeFunction('Api', {
       entry: 'functions/api/handler.ts',
       service: 'stratus-api',
       memorySize: 1024,
       // The HTTP API gives an integration at most 30 s, not raisable (perf-anchors 1.3).
       timeout: Duration.seconds(29),
-      environment: {
-        // CDK resolves the ARN tokens inside the JSON text.
-        WORKFLOW_ARNS: JSON.stringify(
-          Object.fromEntries(Object.entries(this.stateMachines).map(([name, sm]) => [name, sm.stateMachineArn])),
-        ),
-      },
+      environment: workflowArns,
     });
     this.table.grant(api, ...TABLE_DATA_ACTIONS);
-    for (const [name, sm] of Object.entries(this.stateMachines)) {
-      sm.grantStartExecution(api);
-      // Built from the name we gave the machine, so the finding below names it plainly.
-      const executions = this.formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${machineNames[name]}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    grantWorkflows(api, Object.keys(this.stateMachines));
+
+    // Background jobs: EventBridge Scheduler ticks each every minute; each decides from its interval
+    // setting (expunge.interval, vm.reconcile.interval) whether it is due, so the settings apply live.
+    const scheduled = [
+      { id: 'ExpungeDestroyed', entry: 'functions/scheduled/expungeDestroyed.ts', starts: ['expunge-vm'] },
+      { id: 'Reconcile', entry: 'functions/scheduled/reconcile.ts', starts: [] },
+    ];
+    for (const job of scheduled) {
+      const fn = this.nodeFunction(job.id, { entry: job.entry, service: `stratus-${job.id.toLowerCase()}`, memorySize: 512, timeout: Duration.minutes(5), environment: workflowArns });
+      this.table.grant(fn, ...TABLE_DATA_ACTIONS);
+      grantWorkflows(fn, job.starts);
+      const invoker = new Role(this, `${job.id}ScheduleRole`, { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
+      acknowledgeWildcardResource(invoker, `${fn.functionArn}:*`, `The scheduler target's grant covers ${job.id}'s versions and aliases (<arn>:*); it invokes only that function.`);
+      new Schedule(this, `${job.id}Schedule`, {
+        schedule: ScheduleExpression.rate(Duration.minutes(1)),
+        target: new LambdaInvoke(fn, { role: invoker }),
+        description: `Stratus ${job.id}: runs when its interval setting says it is due`,
       });
-      Grant.addToPrincipal({ grantee: api, actions: ['states:DescribeExecution'], resourceArns: [executions] });
-      acknowledgeWildcardResource(
-        api.role!,
-        executions,
-        `DescribeExecution is authorised per execution ARN; the api reads the executions of ${machineNames[name]} only, whose names (job ids) it chose.`,
-      );
     }
 
     const gateway = this.nodeFunction('AgentGateway', {

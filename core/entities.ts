@@ -14,16 +14,23 @@ export interface Domain {
   name: string;
   path: string; // "ROOT" or "ROOT/child"
   parentId?: string;
+  networkDomain?: string;
   created: string;
 }
+
+/** CloudStack's account states: a disabled or locked account's keys are refused (ApiServer.verifyRequest). */
+export type AccountState = 'enabled' | 'disabled' | 'locked';
 
 export interface Account {
   id: string;
   name: string;
   domainId: string;
+  domainPath?: string; // copied from its domain: access checks read one item (absent only on items older than tenancy)
   role: Role;
-  state: 'enabled' | 'disabled';
+  state: AccountState;
+  networkDomain?: string;
   created: string;
+  version?: number; // bumped by state and key changes, which are conditioned on it
 }
 
 export interface User {
@@ -34,6 +41,11 @@ export interface User {
   domainId: string;
   apiKey?: string;
   state: 'enabled' | 'disabled';
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  timezone?: string;
+  passwordHash?: string; // scrypt$<salt>$<hash>; never shown
   created: string;
 }
 
@@ -53,6 +65,11 @@ export interface Zone {
   name: string;
   networkType: 'Advanced' | 'Basic';
   allocationState: 'Enabled' | 'Disabled';
+  dns1?: string; // createZone's DNS servers and guest CIDR, shown to the root admin
+  dns2?: string;
+  internalDns1?: string;
+  internalDns2?: string;
+  guestCidrAddress?: string;
   created: string;
 }
 
@@ -63,6 +80,8 @@ export interface Pod {
   gateway: string;
   netmask: string;
   allocationState: 'Enabled' | 'Disabled';
+  startIp?: string; // the pod's management IP range (createPod)
+  endIp?: string;
   created: string;
 }
 
@@ -97,11 +116,19 @@ export interface Host {
   memoryTotal: number; // MiB
   cpuUsed: number; // MHz reserved by placed VMs
   memoryUsed: number; // MiB reserved by placed VMs
+  /** Not read by placement: the cluster settings cpu/mem.overprovisioning.factor are the only source (docs/decisions.md). */
   cpuOverprovisioning: number;
   memoryOverprovisioning: number;
   hostTags: string[];
+  /** VMs holding capacity here; placement changes it with cpuUsed/memoryUsed, under vm.max.guests.per.host. */
+  vmCount?: number;
+  /** Host anti-affinity groups with a member placed here (a string set): placement's race-free anti-affinity. */
+  antiAffinityGroupIds?: string[];
   /** OS category this host prefers (updateHost osCategoryId): guests of that category go here first. */
   osCategoryPreference?: string;
+  /** the last annotation updateHost added, and when */
+  annotation?: string;
+  lastAnnotated?: string;
   lastHeartbeat?: string;
   agentVersion?: string;
   powerStates?: Record<string, PowerState>; // instance name -> power state
@@ -194,6 +221,8 @@ export interface Vm {
   /** user-settable details (`details[0].key=value`), changed only while Stopped */
   details: Record<string, string>;
   affinityGroupIds: string[];
+  /** What this VM's placement registered for its affinity groups; releasing its capacity undoes exactly this. */
+  affinityHeld?: AffinityHold;
   activeJobId?: string; // one mutating operation at a time
   destroyed?: string; // when it entered Destroyed: the scheduled expunge counts expunge.delay from here
   created: string;
@@ -212,12 +241,13 @@ export interface AsyncJob {
   id: string;
   cmd: string; // API command name
   workflow: string; // workflows/<name>.asl.json
+  eventType?: string; // the CloudStack event its completion records (VM.START, ...)
   accountId: string;
   accountName: string; // copied from the caller: a job's poll reads one item
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -229,6 +259,7 @@ export interface AsyncJob {
   publicErrorText?: string; // the failure as other callers see it (no hosts, no internals)
   created: string;
   completed?: string;
+  orphanedAt?: string; // when the reconciler found its workflow execution gone
   version: number;
 }
 
@@ -250,6 +281,15 @@ export interface AgentTask {
 }
 
 export type AffinityGroupType = 'host anti-affinity' | 'host affinity';
+
+/**
+ * Held by a placed VM: the anti-affinity groups it added to its host's `antiAffinityGroupIds`, and the
+ * host affinity groups whose pin (the host their members share) it counts in.
+ */
+export interface AffinityHold {
+  antiAffinity: string[];
+  affinity: string[];
+}
 
 /** CloudStack's affinity group: per account; its members avoid (or share) hosts. */
 export interface AffinityGroup {
@@ -280,8 +320,29 @@ export interface CloudEvent {
   domainPath: string;
   userId?: string;
   username?: string;
-  resourceType?: string; // VirtualMachine, Host, ...
+  resourceType?: string; // VirtualMachine, Host, ... (CloudStack's ApiCommandResourceType)
   resourceId?: string;
+  resourceName?: string;
+  parentId?: string; // the Scheduled/Started event this one completes (listEvents `parentid`, `startid`)
   jobId?: string;
+  created: string;
+}
+
+/**
+ * A usage record (CloudStack's usage_event table): what a usage server bills from, written with the
+ * event of the same type when an operation completes (VM.CREATE, VM.START, VM.STOP, ...).
+ */
+export interface UsageEvent {
+  id: string; // the id of the event it was written with
+  type: string;
+  accountId: string;
+  domainId: string;
+  zoneId: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName?: string;
+  offeringId?: string; // a VM's service offering
+  templateId?: string;
+  size?: number; // bytes, for volumes and snapshots
   created: string;
 }

@@ -47,6 +47,7 @@ const table: Array<[VmState, VmEvent, VmState]> = [
   ['Stopping', 'OperationFailed', 'Running'],
   ['Stopped', 'DestroyRequested', 'Destroyed'],
   ['Running', 'DestroyRequested', 'Destroyed'],
+  ['Stopping', 'DestroyRequested', 'Destroyed'], // destroy stops a running VM first, then destroys it
   ['Error', 'DestroyRequested', 'Destroyed'],
   ['Destroyed', 'RecoveryRequested', 'Stopped'],
   ['Destroyed', 'ExpungeRequested', 'Expunging'],

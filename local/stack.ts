@@ -18,6 +18,9 @@ import { handler as agentGatewayHandler } from '../functions/agent-gateway/handl
 import { stepHandlers } from '../functions/steps';
 import { createStore } from '../functions/store';
 import { addHostRecord, seedInventory, type SeedResult } from '../functions/bootstrap/seed';
+import { createJobStarter } from '../functions/api/jobs';
+import { expungeDestroyed } from '../functions/scheduled/expungeDestroyed';
+import { reconcile, type ReconcileReport } from '../functions/scheduled/reconcile';
 
 /**
  * The whole control plane on one machine, no AWS account and no Docker: DynamoDB Local, the local
@@ -34,8 +37,16 @@ export interface LocalStackOptions {
   /** Agent timings; tests shorten them. */
   agent?: { heartbeatIntervalMs?: number; pollWaitMs?: number; maxConcurrentTasks?: number };
   agentPollIntervalMs?: number;
+  /** How long an agent's task lease lasts (default 60 s); the reconciler's restart test shortens it. */
+  agentLeaseMs?: number;
   logger?: AgentLogger;
   quiet?: boolean;
+  /**
+   * The background jobs (scheduled expunge, reconciler), ticked every `tickMs` as EventBridge
+   * Scheduler ticks them on AWS; each decides from its interval setting whether it is due.
+   * `false`: only `runScheduled()` runs them.
+   */
+  scheduler?: false | { tickMs?: number; reconcileGraceMs?: number };
 }
 
 export interface LocalStack {
@@ -49,6 +60,10 @@ export interface LocalStack {
   seed: SeedResult;
   /** Add a simulated host the way addHost + an agent would. */
   addSimHost(name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<LocalStack['hosts'][number]>;
+  /** Start a simulated host's agent with the one-time token addHost returned; it registers and heartbeats. */
+  startSimAgent(token: string, name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<{ driver: SimulatorDriver; agent: Agent }>;
+  /** Run the scheduled expunge and the reconciler now, whatever their intervals. */
+  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: Awaited<ReturnType<typeof expungeDestroyed>>; reconcile: ReconcileReport }>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +118,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AGENT_POLL_INTERVAL_MS: String(opts.agentPollIntervalMs ?? 100),
+      AGENT_LEASE_MS: String(opts.agentLeaseMs ?? 60_000),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (opts.quiet ? 'ERROR' : 'WARN'),
     });
 
@@ -161,9 +177,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const seed = await seedInventory(store, { hypervisor: 'Simulator' });
 
     const hosts: LocalStack['hosts'] = [];
-    const addSimHost: LocalStack['addSimHost'] = async (name, config) => {
-      const { hostId, token } = await addHostRecord(store, seed, { name });
-      const driver = new SimulatorDriver({ hostname: name, cpuNumber: 16, cpuSpeed: 2000, memoryTotal: 32768, ...opts.simHost, ...config });
+    const startSimAgent: LocalStack['startSimAgent'] = async (token, name, config) => {
+      // Persistent mode keeps each simulated host's domains on disk: a restart finds its VMs where they were.
+      const stateFile = opts.inMemory ? undefined : join(dataDir, 'simhosts', `${name}.json`);
+      const driver = new SimulatorDriver({ hostname: name, cpuNumber: 16, cpuSpeed: 2000, memoryTotal: 32768, stateFile, ...opts.simHost, ...config });
       const agent = new Agent({
         endpoint,
         driver,
@@ -174,12 +191,38 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         logger: opts.logger,
       });
       await agent.start();
-      const entry = { name, hostId, driver, agent };
-      hosts.push(entry);
       stoppers.push(() => agent.stop());
+      return { driver, agent };
+    };
+    const addSimHost: LocalStack['addSimHost'] = async (name, config) => {
+      const { hostId, token } = await addHostRecord(store, seed, { name });
+      const entry = { name, hostId, ...(await startSimAgent(token, name, config)) };
+      hosts.push(entry);
       return entry;
     };
     for (let i = 1; i <= (opts.simHosts ?? 2); i++) await addSimHost(`simhost-${i}`);
+
+    const jobs = createJobStarter(store);
+    const runScheduled: LocalStack['runScheduled'] = async (o = {}) => ({
+      expunge: await expungeDestroyed(store, jobs, { force: true }),
+      reconcile: await reconcile(store, { force: true, graceMs: o.reconcileGraceMs }),
+    });
+    if (opts.scheduler !== false) {
+      const tickMs = opts.scheduler?.tickMs ?? 1000;
+      let running: Promise<unknown> = Promise.resolve();
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        running = Promise.all([expungeDestroyed(store, jobs), reconcile(store, { graceMs: opts.scheduler ? opts.scheduler.reconcileGraceMs : undefined })])
+          .catch((err: Error) => opts.logger?.error('scheduled job failed', { error: err.message }))
+          .finally(() => (busy = false));
+      }, tickMs);
+      stoppers.push(async () => {
+        clearInterval(timer);
+        await running;
+      });
+    }
 
     const credentials = { apiKey: seed.admin.apiKey, secretKey: seed.admin.secretKey };
     writeFileSync(
@@ -198,6 +241,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       hosts,
       seed,
       addSimHost,
+      startSimAgent,
+      runScheduled,
       stop: stopAll,
     };
   } catch (err) {

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
@@ -37,6 +39,11 @@ export interface SimulatorConfig {
   clock?: () => number;
   /** Called for every transition, e.g. to collect those of many hosts in one list. */
   onTransition?: (transition: PowerTransition) => void;
+  /**
+   * Keep the domains in this JSON file, so they outlive the process as a real host's VMs outlive a
+   * control-plane restart (the local stack's persistent mode, and the reconciler's restart test).
+   */
+  stateFile?: string;
 }
 
 export type SimulatedPowerState = PowerState | 'Undefined';
@@ -68,6 +75,16 @@ export class SimulatorDriver implements HypervisorDriver {
 
   constructor(private readonly config: SimulatorConfig) {
     this.clock = config.clock ?? Date.now;
+    if (config.stateFile && existsSync(config.stateFile)) {
+      const saved = JSON.parse(readFileSync(config.stateFile, 'utf8')) as Record<string, Domain>;
+      for (const [name, d] of Object.entries(saved)) this.domainsByName.set(name, d);
+    }
+  }
+
+  private persist(): void {
+    if (!this.config.stateFile) return;
+    mkdirSync(dirname(this.config.stateFile), { recursive: true });
+    writeFileSync(this.config.stateFile, JSON.stringify(Object.fromEntries(this.domainsByName)));
   }
 
   async hostFacts(): Promise<HostFacts> {
@@ -98,6 +115,7 @@ export class SimulatorDriver implements HypervisorDriver {
     domain.boots += 1;
     this.transition(spec.instanceName, existing ? existing.state : 'Undefined', 'PowerOn');
     domain.state = 'PowerOn';
+    this.persist();
   }
 
   async stop(name: string, o: { force: boolean; timeoutMs: number }, signal?: AbortSignal): Promise<void> {
@@ -110,6 +128,7 @@ export class SimulatorDriver implements HypervisorDriver {
     }
     this.transition(name, domain.state, 'PowerOff');
     domain.state = 'PowerOff';
+    this.persist();
   }
 
   async reboot(name: string, signal?: AbortSignal): Promise<void> {
@@ -127,6 +146,7 @@ export class SimulatorDriver implements HypervisorDriver {
     if (domain.state === 'PowerOn') this.transition(name, 'PowerOn', 'PowerOff');
     this.transition(name, 'PowerOff', 'Undefined');
     this.domainsByName.delete(name);
+    this.persist();
   }
 
   /** Every power-state transition of this host, oldest first. */
@@ -146,6 +166,7 @@ export class SimulatorDriver implements HypervisorDriver {
       this.domainsByName.set(spec.instanceName, { spec, state, boots: 0 });
       this.transition(spec.instanceName, 'Undefined', state);
     }
+    this.persist();
   }
 
   private async enter(operation: SimulatorOperation, target: string | undefined, signal?: AbortSignal): Promise<void> {

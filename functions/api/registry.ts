@@ -4,40 +4,114 @@ import type { Command } from './define-command';
  * Every API command, imported by name (no directory scan, no decorators): grep finds the route.
  * Add one import and one list entry per command; a unit test checks every file in commands/ is here once.
  */
+import addCluster from './commands/addCluster';
+import addHost from './commands/addHost';
+import createAccount from './commands/createAccount';
+import createAffinityGroup from './commands/createAffinityGroup';
+import createDomain from './commands/createDomain';
+import createPod from './commands/createPod';
+import createUser from './commands/createUser';
+import createZone from './commands/createZone';
+import deleteAffinityGroup from './commands/deleteAffinityGroup';
+import deleteHost from './commands/deleteHost';
 import deployVirtualMachine from './commands/deployVirtualMachine';
+import destroyVirtualMachine from './commands/destroyVirtualMachine';
+import disableAccount from './commands/disableAccount';
+import enableAccount from './commands/enableAccount';
+import expungeVirtualMachine from './commands/expungeVirtualMachine';
+import listAccounts from './commands/listAccounts';
+import listAffinityGroups from './commands/listAffinityGroups';
+import listAffinityGroupTypes from './commands/listAffinityGroupTypes';
 import listApis from './commands/listApis';
 import listAsyncJobs from './commands/listAsyncJobs';
 import listCapabilities from './commands/listCapabilities';
+import listCapacity from './commands/listCapacity';
 import listClusters from './commands/listClusters';
+import listConfigurations from './commands/listConfigurations';
+import listDomains from './commands/listDomains';
+import listEvents from './commands/listEvents';
+import listEventTypes from './commands/listEventTypes';
 import listHosts from './commands/listHosts';
 import listIpForwardingRules from './commands/listIpForwardingRules';
 import listNetworks from './commands/listNetworks';
+import listOsCategories from './commands/listOsCategories';
+import listOsTypes from './commands/listOsTypes';
 import listPods from './commands/listPods';
 import listPortForwardingRules from './commands/listPortForwardingRules';
 import listPublicIpAddresses from './commands/listPublicIpAddresses';
 import listServiceOfferings from './commands/listServiceOfferings';
 import listTemplates from './commands/listTemplates';
+import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
 import listZones from './commands/listZones';
 import queryAsyncJobResult from './commands/queryAsyncJobResult';
+import rebootVirtualMachine from './commands/rebootVirtualMachine';
+import recoverVirtualMachine from './commands/recoverVirtualMachine';
+import registerUserKeys from './commands/registerUserKeys';
+import startVirtualMachine from './commands/startVirtualMachine';
+import stopVirtualMachine from './commands/stopVirtualMachine';
+import updateCluster from './commands/updateCluster';
+import updateConfiguration from './commands/updateConfiguration';
+import updateHost from './commands/updateHost';
+import updatePod from './commands/updatePod';
+import updateVirtualMachine from './commands/updateVirtualMachine';
+import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
+import updateZone from './commands/updateZone';
 
 const all: readonly Command[] = [
+  addCluster,
+  addHost,
+  createAccount,
+  createAffinityGroup,
+  createDomain,
+  createPod,
+  createUser,
+  createZone,
+  deleteAffinityGroup,
+  deleteHost,
   deployVirtualMachine,
+  destroyVirtualMachine,
+  disableAccount,
+  enableAccount,
+  expungeVirtualMachine,
+  listAccounts,
+  listAffinityGroups,
+  listAffinityGroupTypes,
   listApis,
   listAsyncJobs,
   listCapabilities,
+  listCapacity,
   listClusters,
+  listConfigurations,
+  listDomains,
+  listEvents,
+  listEventTypes,
   listHosts,
   listIpForwardingRules,
   listNetworks,
+  listOsCategories,
+  listOsTypes,
   listPods,
   listPortForwardingRules,
   listPublicIpAddresses,
   listServiceOfferings,
   listTemplates,
+  listUsers,
   listVirtualMachines,
   listZones,
   queryAsyncJobResult,
+  rebootVirtualMachine,
+  recoverVirtualMachine,
+  registerUserKeys,
+  startVirtualMachine,
+  stopVirtualMachine,
+  updateCluster,
+  updateConfiguration,
+  updateHost,
+  updatePod,
+  updateVirtualMachine,
+  updateVMAffinityGroup,
+  updateZone,
 ];
 
 function byName(list: readonly Command[]): ReadonlyMap<string, Command> {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { codesForErrorName, USER_ERROR_MESSAGE } from '../../core/errors';
 import { VM_STATES } from '../../core/vm-states';
 import { defineStep } from './define-step';
+import type { EventType } from '../../core/events';
+import { recordVmEvent } from '../vm-events';
 
 /** What a Catch put at `$.failure.<State>`: the error name and its cause (a Lambda's JSON, or text). */
 const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -52,7 +54,7 @@ export const handler = defineStep(
   async ({ jobId, vmId, vmState, failure, state }, { store, now }) => {
     const [failedStep, caught] = Object.entries(failure)[0] ?? ['unknown', { Error: 'States.Runtime' }];
     const error = describeFailure(failedStep, caught);
-    const vm = await store.vms.get(vmId, true);
+    const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     const at = now();
     const settlement =
       vm && vm.activeJobId === jobId
@@ -60,11 +62,27 @@ export const handler = defineStep(
         : undefined;
     const completed = await store.jobs.complete(
       jobId,
-      { status: 2, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, publicErrorText: publicText(error), step: state },
+      {
+        status: 2,
+        result: error,
+        failedStep,
+        failureReason: `${caught.Error}: ${error.errortext}`,
+        publicErrorText: publicText(error),
+        step: state,
+        created: job?.created,
+        // A VM that falls back to Destroyed goes back in the expunge queue: the scheduled expunge retries it.
+        also: settlement && vmState === 'Destroyed' && vm?.destroyed ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)] : [],
+      },
       settlement,
       store.vms,
       at,
     );
+    if (completed && job?.eventType && vm)
+      await recordVmEvent(
+        store,
+        { type: job.eventType as EventType, actor: { userId: job.userId }, vm, ok: false, jobId: job.id, text: `Error while ${job.eventType} of VM ${vm.name} (${vm.id}) at ${failedStep}: ${publicText(error)}; VM is ${settlement ? vmState : vm.state}` },
+        at,
+      );
     return { completed, error };
   },
   { recordsOwnStep: true },

@@ -4,29 +4,40 @@ import { transition } from '../../core/vm-states';
 import { createLookups } from '../views/lookups';
 import { toVirtualMachineResponse } from '../views/virtualMachine';
 import { defineStep } from './define-step';
+import type { EventType } from '../../core/events';
+import { recordVmEvent } from '../vm-events';
 
-const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string() });
+const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(), keepState: z.boolean().optional() });
 
 /**
- * Settle the VM in the state its operation leads to (Starting -> Running, Allocated -> Stopped)
- * and complete the job with the VM object, in one transaction.
+ * Settle the VM in the state its operation leads to (Starting -> Running, Stopping -> Stopped,
+ * Expunging -> Expunged; `keepState` for a reboot or a destroy, which are already where they end)
+ * and complete the job with the VM object, in one transaction; then the job's event.
  */
 export const handler = defineStep(
   Input,
-  async ({ jobId, vmId, state }, { store, now }) => {
-    const vm = await store.vms.get(vmId, true);
+  async ({ jobId, vmId, state, keepState }, { store, now }) => {
+    const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
+    if (!job) throw new InternalError(`Job ${jobId} does not exist`);
     if (vm.activeJobId !== jobId) return { completed: false }; // settled by an earlier attempt
     const at = now();
-    const settled = { ...vm, state: transition(vm.state, 'OperationSucceeded'), lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
+    const to = keepState ? vm.state : transition(vm.state, 'OperationSucceeded');
+    const settled = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
     const result = { virtualmachine: await toVirtualMachineResponse(settled, createLookups(store), 'full') };
     const completed = await store.jobs.complete(
       jobId,
-      { status: 1, result, step: state },
-      { vm, set: { state: settled.state, lastUpdated: settled.lastUpdated }, remove: ['activeJobId'] },
+      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' && vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : [] },
+      { vm, set: { state: to, lastUpdated: settled.lastUpdated }, remove: ['activeJobId'] },
       store.vms,
       at,
     );
+    if (completed && job.eventType) {
+      const event = { actor: { userId: job.userId }, vm, ok: true, jobId: job.id };
+      await recordVmEvent(store, { ...event, type: job.eventType as EventType, text: `Successfully completed ${job.eventType} of VM ${vm.name} (${vm.id}); VM is ${to}` }, at);
+      // A deploy that starts the VM is a create and a start, each with its usage record, as in CloudStack.
+      if (job.eventType === 'VM.CREATE' && to === 'Running') await recordVmEvent(store, { ...event, type: 'VM.START', text: `VM ${vm.name} (${vm.id}) started on deploy` }, at);
+    }
     return { completed };
   },
   { recordsOwnStep: true },

@@ -1,13 +1,18 @@
 import { documentClient, tableName } from './client';
+import { AddressesRepository } from './addresses';
+import { AffinityRepository } from './affinity';
 import { CredentialsRepository } from './credentials';
 import { EventsRepository } from './events';
 import { HostAgentRepository } from './host-agent';
 import { HostsRepository } from './hosts';
+import { InfrastructureRepository } from './infrastructure';
 import { InventoryRepository } from './inventory';
 import { JobsRepository } from './jobs';
 import { PlacementRepository } from './placement';
+import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { TasksRepository } from './tasks';
+import { TenancyRepository } from './tenancy';
 import { VmsRepository } from './vms';
 
 /**
@@ -17,14 +22,19 @@ import { VmsRepository } from './vms';
 export interface Store {
   credentials: CredentialsRepository; // API keys -> callers
   inventory: InventoryRepository; // domains, accounts, users, zones, pods, clusters, offerings, templates, networks
+  tenancy: TenancyRepository; // tenants' unique names, account state, API key registration, domain subtrees
   hosts: HostsRepository; // host items as the API and the allocator see them
   hostAgent: HostAgentRepository; // registration tokens, host secrets, heartbeats
+  infrastructure: InfrastructureRepository; // the administrator's writes: zones, pods, clusters, hosts
   vms: VmsRepository;
   jobs: JobsRepository;
   placement: PlacementRepository; // capacity reservation and release
   tasks: TasksRepository; // agent tasks: create, lease, complete
   settings: SettingsRepository; // global settings and zone overrides
   events: EventsRepository; // listEvents
+  addresses: AddressesRepository; // guest IP addresses in use
+  schedules: SchedulesRepository; // when background jobs last ran
+  affinity: AffinityRepository; // affinity groups and host affinity pins
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -37,14 +47,19 @@ export function createStore(): Store {
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory: new InventoryRepository(db, table),
+    tenancy: new TenancyRepository(db, table),
     hosts: new HostsRepository(db, table),
     hostAgent: new HostAgentRepository(db, table),
+    infrastructure: new InfrastructureRepository(db, table),
     vms: new VmsRepository(db, table),
     jobs: new JobsRepository(db, table),
     placement: new PlacementRepository(db, table),
     tasks: new TasksRepository(db, table),
     settings: new SettingsRepository(db, table),
     events: new EventsRepository(db, table),
+    addresses: new AddressesRepository(db, table),
+    schedules: new SchedulesRepository(db, table),
+    affinity: new AffinityRepository(db, table),
   };
   current = { db, table, store };
   return store;

@@ -2,7 +2,7 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AsyncJob, JobStatus, Vm } from '../../core/entities';
 import type { ErrorShape } from '../../core/errors';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey } from './keys';
+import { entityKey, pendingJobKey, PENDING_JOBS } from './keys';
 import { Repository } from './repository';
 import type { VmsRepository } from './vms';
 
@@ -33,9 +33,66 @@ export class JobsRepository extends Repository {
     };
   }
 
+  /** The reconciler's marker of a pending job, written with the job and deleted when it completes. */
+  private pendingMarker(job: Pick<AsyncJob, 'id' | 'created'>) {
+    return { Put: { TableName: this.table, Item: { ...pendingJobKey(job.created, job.id), jobId: job.id, created: job.created } } };
+  }
+
+  /** The reconciler found the job's execution gone: the time it did, on the job (phase one of settling it). */
+  async markOrphaned(jobId: string, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: entityKey('JOB', jobId),
+        UpdateExpression: 'SET orphanedAt = if_not_exists(orphanedAt, :at)',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':at': at, ':pending': 0 },
+      }),
+    );
+  }
+
+  /** Drop a pending marker whose job has completed (or never was written). */
+  async dropPendingMarker(created: string, jobId: string): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [{ Delete: { TableName: this.table, Key: pendingJobKey(created, jobId) } }] }));
+  }
+
+  /** Jobs still pending that were created before `before` (ISO time), oldest first. */
+  listPendingBefore(before: string): Promise<Array<{ jobId: string; created: string }>> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :p AND sk < :before', ExpressionAttributeValues: { ':p': PENDING_JOBS, ':before': before } });
+  }
+
+  /**
+   * The Put of a job that finished when it was submitted (an async command whose work needed no
+   * workflow, such as disableAccount), for the transaction that does that work: no pending marker.
+   */
+  completedOperation(job: AsyncJob) {
+    if (job.status === 0) throw new Error(`Job ${job.id} is pending: start it with a workflow`);
+    return this.putOperation(job);
+  }
+
   /** Create the job and a new VM at once (deploy). */
   async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), vms.createOperation(vm)] }));
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), vms.createOperation(vm), this.pendingMarker(job)] }));
+  }
+
+  /**
+   * Create the job and move an existing VM into its operation at once: the VM update is conditioned
+   * on the version read and on no other job holding it, so two operations racing for one VM cannot
+   * both start. A VM that is busy or changed is answered with the job that holds it.
+   */
+  async createWithVmChange(job: AsyncJob, vm: Vm, set: Partial<Vm>, vms: VmsRepository): Promise<void> {
+    const update = vms.updateOperation(vm, { ...set, activeJobId: job.id });
+    update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(#activeJobId)`;
+    update.Update.ExpressionAttributeNames['#activeJobId'] = 'activeJobId';
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), update, this.pendingMarker(job)] }));
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      if (reasons?.[1]?.Code !== 'ConditionalCheckFailed') throw err;
+      const now = await vms.get(vm.id, true);
+      throw busyError(vm, now?.activeJobId);
+    }
   }
 
   /** Append the ASL state that just completed to the job's steps. */
@@ -58,7 +115,16 @@ export class JobsRepository extends Repository {
    */
   async complete(
     jobId: string,
-    outcome: { status: Exclude<JobStatus, 0>; result: Record<string, unknown> | ErrorShape; failedStep?: string; failureReason?: string; publicErrorText?: string; step?: string },
+    outcome: {
+      status: Exclude<JobStatus, 0>;
+      result: Record<string, unknown> | ErrorShape;
+      failedStep?: string;
+      failureReason?: string;
+      publicErrorText?: string;
+      step?: string;
+      created?: string; // the job's creation time: its pending marker is deleted with it
+      also?: object[]; // more writes that belong to the settlement (the expunge queue)
+    },
     settlement: VmSettlement | undefined,
     vms: VmsRepository,
     now = new Date(),
@@ -91,9 +157,11 @@ export class JobsRepository extends Repository {
         ExpressionAttributeValues: values,
       },
     };
-    const items = settlement ? [jobUpdate, vms.updateOperation(settlement.vm, settlement.set, settlement.remove)] : [jobUpdate];
+    const items: object[] = settlement ? [jobUpdate, vms.updateOperation(settlement.vm, settlement.set, settlement.remove)] : [jobUpdate];
+    if (outcome.created) items.push({ Delete: { TableName: this.table, Key: pendingJobKey(outcome.created, jobId) } });
+    items.push(...(outcome.also ?? []));
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
       return true;
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
@@ -102,4 +170,13 @@ export class JobsRepository extends Repository {
       throw err;
     }
   }
+}
+
+/** The refusal of a second operation on a VM (CloudStack's ConcurrentOperationException, 530). */
+export function busyError(vm: Pick<Vm, 'id' | 'name'>, activeJobId: string | undefined): ConcurrentOperationError {
+  return new ConcurrentOperationError(
+    activeJobId
+      ? `VM ${vm.name} (${vm.id}) is busy: job ${activeJobId} is still operating on it; retry when that job has finished`
+      : `VM ${vm.name} (${vm.id}) changed while the operation was being started; retry the operation`,
+  );
 }

@@ -16,6 +16,7 @@ export type Kind =
   | 'VM'
   | 'JOB'
   | 'EVENT'
+  | 'USAGE'
   | 'AFFINITYGROUP';
 
 export interface ItemKey {
@@ -40,12 +41,42 @@ export const registrationTokenKey = (token: string): ItemKey => ({ pk: `REGTOKEN
 export const hostSecretKey = (hostId: string): ItemKey => ({ pk: `HOST#${hostId}`, sk: 'SECRET' });
 export const sequenceKey = (name: string): ItemKey => ({ pk: `SEQ#${name}`, sk: 'SEQ' });
 
+/**
+ * A name that must be unique in a scope (a domain's name under its parent, an account's in its
+ * domain, a username everywhere): one item per name, claimed with a conditional put. Names compare
+ * case-insensitively, as CloudStack's MySQL collation does.
+ */
+export type NameKind = 'DOMAIN' | 'ACCOUNT' | 'USER';
+export const nameLockKey = (kind: NameKind, scope: string, name: string): ItemKey => ({ pk: `NAME#${kind}#${scope}#${name.toLowerCase()}`, sk: 'NAME' });
+/** A name taken within a scope (zone names globally, pod names per zone, ...): a conditional put makes it unique. */
+export const nameClaimKey = (kind: Kind, scopeId: string, name: string): ItemKey => ({ pk: `NAME#${kind}#${scopeId}#${name.toLowerCase()}`, sk: 'NAME' });
+
+/**
+ * A host affinity group's pin: the host its placed members share and how many are placed, beside the
+ * group's item (it outlives the group while deleted members still hold capacity).
+ */
+export const affinityPinKey = (groupId: string): ItemKey => ({ pk: `AFFINITYGROUP#${groupId}`, sk: 'PIN' });
+
 /** A setting's value: `CONFIG#<name>` / `GLOBAL`, or `ZONE#<id>` / `CLUSTER#<id>` for an override. */
 export const settingKey = (name: string, at: { zoneId?: string; clusterId?: string }): ItemKey => ({
   pk: `CONFIG#${name}`,
   sk: at.clusterId ? `CLUSTER#${at.clusterId}` : at.zoneId ? `ZONE#${at.zoneId}` : 'GLOBAL',
 });
 export const settingPartition = (name: string) => `CONFIG#${name}`;
+
+/** Destroyed VMs waiting for the scheduled expunge, ordered by when they were destroyed. */
+export const EXPUNGE_QUEUE = 'EXPUNGE#QUEUE';
+export const expungeQueueKey = (destroyed: string, vmId: string): ItemKey => ({ pk: EXPUNGE_QUEUE, sk: `${destroyed}#${vmId}` });
+
+/** Jobs not yet completed, ordered by creation: the reconciler's worklist. */
+export const PENDING_JOBS = 'JOB#PENDING';
+export const pendingJobKey = (created: string, jobId: string): ItemKey => ({ pk: PENDING_JOBS, sk: `${created}#${jobId}` });
+
+/** A guest address in use on a network: one item per address, so an address is never given twice. */
+export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });
+
+/** When a scheduled job last ran. */
+export const scheduleKey = (name: string): ItemKey => ({ pk: `SCHEDULE#${name}`, sk: 'SCHEDULE' });
 
 export const taskPartition = (hostId: string) => `TASK#${hostId}`;
 export const taskKey = (hostId: string, taskId: string): ItemKey => ({ pk: taskPartition(hostId), sk: `TASK#${taskId}` });

@@ -125,6 +125,14 @@ export class TasksRepository {
     }
   }
 
+  /** Every task queued for or leased by a host (the reconciler's view). */
+  async listForHost(hostId: string): Promise<StoredAgentTask[]> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': taskPartition(hostId) }, ConsistentRead: true }),
+    );
+    return (out.Items ?? []).map((raw) => strip<StoredAgentTask>(raw));
+  }
+
   /** Delete the task whatever its lease (its workflow no longer waits for it). */
   async remove(hostId: string, taskId: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: taskKey(hostId, taskId) }));

@@ -1,5 +1,7 @@
 import type { Vm } from '../../core/entities';
-import { entityKey } from './keys';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentOperationError } from '../../core/errors';
+import { entityKey, EXPUNGE_QUEUE, expungeQueueKey } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -50,5 +52,32 @@ export class VmsRepository extends Repository {
         ExpressionAttributeValues: values,
       },
     };
+  }
+
+  /** The expunge queue entry of a VM destroyed at `destroyed`, for the transaction that destroys it. */
+  queueForExpungeOperation(vmId: string, destroyed: string) {
+    return { Put: { TableName: this.table, Item: { ...expungeQueueKey(destroyed, vmId), vmId } } };
+  }
+
+  /** Its removal, for the transaction that recovers or expunges the VM (absent: a no-op). */
+  dequeueExpungeOperation(vmId: string, destroyed: string) {
+    return { Delete: { TableName: this.table, Key: expungeQueueKey(destroyed, vmId) } };
+  }
+
+  /** VMs destroyed before `before` (ISO time), oldest first: what the scheduled expunge takes. */
+  async listDestroyedBefore(before: string): Promise<string[]> {
+    const queued = await this.queryAll<{ vmId: string }>({ KeyConditionExpression: 'pk = :p AND sk < :before', ExpressionAttributeValues: { ':p': EXPUNGE_QUEUE, ':before': before } });
+    return queued.map((q) => q.vmId);
+  }
+
+  /** One conditional VM update with the writes that belong to it (the expunge queue), in one transaction. */
+  async update(vm: Pick<Vm, 'id' | 'version'>, set: Partial<Vm>, remove: Array<keyof Vm> = [], also: object[] = []): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.updateOperation(vm, set, remove), ...also] as never }));
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ConcurrentOperationError(`VM ${vm.id} changed while it was being updated`);
+      throw err;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { Account, Cluster, Domain, Host, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import type { Account, AffinityGroup, Cluster, Domain, Host, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
 import type { Store } from '../store';
 
 /**
@@ -15,6 +15,9 @@ export interface Lookups {
   account(id: string): Promise<Account | undefined>;
   domain(id: string): Promise<Domain | undefined>;
   user(id: string): Promise<User | undefined>;
+  affinityGroup(id: string): Promise<AffinityGroup | undefined>;
+  /** VM detail names callers other than the root admin neither see nor set (user.vm.blacklisted.details). */
+  hiddenDetails(): Promise<ReadonlySet<string>>;
 }
 
 function memo<T>(load: (id: string) => Promise<T | undefined>) {
@@ -25,6 +28,14 @@ function memo<T>(load: (id: string) => Promise<T | undefined>) {
     return p;
   };
 }
+
+function once<T>(load: () => Promise<T>) {
+  let p: Promise<T> | undefined;
+  return () => (p ??= load());
+}
+
+/** `user.vm.blacklisted.details` as a set of names (comma-separated, blanks ignored). */
+export const detailNames = (text: string): ReadonlySet<string> => new Set(text.split(',').map((d) => d.trim()).filter(Boolean));
 
 export function createLookups(store: Store): Lookups {
   return {
@@ -37,5 +48,7 @@ export function createLookups(store: Store): Lookups {
     account: memo((id) => store.inventory.getAccount(id)),
     domain: memo((id) => store.inventory.getDomain(id)),
     user: memo((id) => store.inventory.getUser(id)),
+    affinityGroup: memo((id) => store.affinity.get(id)),
+    hiddenDetails: once(async () => detailNames(await store.settings.get('user.vm.blacklisted.details'))),
   };
 }

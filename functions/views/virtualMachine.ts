@@ -1,4 +1,5 @@
 import type { Vm } from '../../core/entities';
+import { osTypeById } from '../../core/os-catalogue';
 import { csDate, type View } from './format';
 import type { Lookups } from './lookups';
 
@@ -8,7 +9,7 @@ import type { Lookups } from './lookups';
  * knows.
  */
 export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: View): Promise<Record<string, unknown>> {
-  const [zone, offering, template, account, domain, user, host] = await Promise.all([
+  const [zone, offering, template, account, domain, user, host, hidden] = await Promise.all([
     lookups.zone(vm.zoneId),
     lookups.offering(vm.serviceOfferingId),
     lookups.template(vm.templateId),
@@ -16,6 +17,7 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     lookups.domain(vm.domainId),
     lookups.user(vm.userId),
     vm.hostId ? lookups.host(vm.hostId) : Promise.resolve(undefined),
+    view === 'full' ? Promise.resolve(new Set<string>()) : lookups.hiddenDetails(),
   ]);
   const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping';
   return {
@@ -47,15 +49,15 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     cpuspeed: vm.cpuSpeed,
     memory: vm.memory,
     cpuused: '0%',
-    guestosid: template?.osTypeId,
-    ostypeid: template?.osTypeId,
-    osdisplayname: template?.osTypeName,
+    guestosid: vm.osTypeId ?? template?.osTypeId,
+    ostypeid: vm.osTypeId ?? template?.osTypeId,
+    osdisplayname: osTypeById(vm.osTypeId)?.description ?? template?.osTypeName,
     rootdeviceid: 0,
     rootdevicetype: 'ROOT',
     hypervisor: template?.hypervisor,
     isdynamicallyscalable: template?.isDynamicallyScalable ?? false,
     displayvm: true,
-    details: {},
+    details: Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => !hidden.has(k))),
     nic: vm.nics.map((n, i) => ({
       id: n.id,
       networkid: n.networkId,
@@ -70,7 +72,10 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
       deviceid: String(i),
     })),
     securitygroup: [],
-    affinitygroup: [],
+    // The groups as CloudStack's UserVmResponse nests them (deleted groups are gone from the list).
+    affinitygroup: (await Promise.all((vm.affinityGroupIds ?? []).map((g) => lookups.affinityGroup(g))))
+      .filter((g) => g !== undefined)
+      .map((g) => ({ id: g.id, name: g.name, type: g.type, ...(g.description ? { description: g.description } : {}) })),
     tags: [],
     ...(vm.activeJobId ? { jobid: vm.activeJobId, jobstatus: 0 } : {}),
   };

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Network, Nic, Vm } from '../../../core/entities';
-import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError } from '../../../core/errors';
-import { checkHostName, defaultHostName, guestAddress, internalName, macAddressFor } from '../../../core/naming';
-import { cs } from '../params';
+import { canAccess } from '../../../core/access';
+import type { Caller, Network, Nic, Vm, Zone } from '../../../core/entities';
+import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError, PermissionDeniedError } from '../../../core/errors';
+import { checkHostName, defaultHostName, internalName, macAddressFor } from '../../../core/naming';
+import { cs, type UnpackedParams } from '../params';
 import { defineCommand } from '../define-command';
 
 export default defineCommand({
@@ -22,8 +23,13 @@ export default defineCommand({
     networkids: cs.list(cs.uuid()).optional().meta({ description: 'list of network ids used by the Instance' }),
     startvm: cs.boolean().optional().meta({ description: 'true if start Instance after creating; defaulted to true if not specified', since: '3.0.1' }),
     details: cs.map().optional().meta({ description: 'used to specify the custom parameters', since: '4.3' }),
+    affinitygroupids: cs.list(cs.uuid()).optional().meta({ description: 'comma separated list of affinity groups id that are going to be applied to the Instance. Mutually exclusive with affinitygroupnames parameter' }),
+    affinitygroupnames: cs.list(cs.string()).optional().meta({ description: 'comma separated list of affinity groups names that are going to be applied to the Instance. Mutually exclusive with affinitygroupids parameter' }),
+    podid: cs.uuid().optional().meta({ description: 'destination Pod ID to deploy the Instance to - parameter available for root admin only', since: '4.13', roles: ['rootAdmin'] }),
+    clusterid: cs.uuid().optional().meta({ description: 'destination Cluster ID to deploy the Instance to - parameter available for root admin only', since: '4.13', roles: ['rootAdmin'] }),
+    hostid: cs.uuid().optional().meta({ description: 'destination Host ID to deploy the Instance to - parameter available for root admin only', roles: ['rootAdmin'] }),
   }),
-  async handle({ params, caller, store, jobs, now, command }) {
+  async handle({ params, raw, caller, store, jobs, now, command }) {
     const [offering, template, zone, user] = await Promise.all([
       store.inventory.getServiceOffering(params.serviceofferingid),
       store.inventory.getTemplate(params.templateid),
@@ -38,6 +44,8 @@ export default defineCommand({
       throw new InvalidParameterError(`Cannot perform this operation, Zone is currently disabled: ${zone.name}`);
     if (params.name !== undefined) checkHostName(params.name);
     const networks = await guestNetworks(params.networkids, zone.id, caller.accountId, caller.role === 'rootAdmin', store, command);
+    const affinityGroupIds = await affinityGroupsFor(params, caller, store, command);
+    const placement = await placementFor(params, raw, caller, zone, store, command);
 
     const id = randomUUID();
     const [vmSeq, suffix, displayNameInName] = await Promise.all([
@@ -45,7 +53,7 @@ export default defineCommand({
       store.settings.get('instance.name'),
       store.settings.getBoolean('vm.instancename.flag'),
     ]);
-    const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, store)));
+    const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, id, store)));
     const at = now.toISOString();
     const name = params.name ?? defaultHostName(id);
     const vm: Vm = {
@@ -70,12 +78,12 @@ export default defineCommand({
       haEnable: offering.offerHa,
       group: params.group,
       details: {},
-      affinityGroupIds: [],
+      affinityGroupIds,
       created: at,
       lastUpdated: at,
       version: 1,
     };
-    return jobs.startWithNewVm({ workflow: 'deploy-vm', cmd: 'org.apache.cloudstack.api.command.user.vm.DeployVMCmd', caller, vm, input: { startVm: params.startvm !== false } });
+    return jobs.startWithNewVm({ workflow: 'deploy-vm', cmd: 'org.apache.cloudstack.api.command.user.vm.DeployVMCmd', eventType: 'VM.CREATE', caller, vm, input: { startVm: params.startvm !== false, placement } });
   },
 });
 
@@ -102,9 +110,8 @@ async function guestNetworks(
   return [inZone[0]];
 }
 
-async function nicFor(network: Network, isDefault: boolean, store: import('../../store').Store): Promise<Nic> {
-  const seq = await store.inventory.nextSequence(`ip#${network.id}`);
-  const ipAddress = guestAddress(network.cidr, network.gateway, seq);
+async function nicFor(network: Network, isDefault: boolean, vmId: string, store: import('../../store').Store): Promise<Nic> {
+  const ipAddress = await store.addresses.take(network, vmId, () => store.inventory.nextSequence(`ip#${network.id}`));
   if (!ipAddress) throw new InsufficientCapacityError(`Insufficient address capacity: network ${network.name} has no free address`);
   const macSeq = await store.inventory.nextSequence('mac');
   return {
@@ -118,4 +125,74 @@ async function nicFor(network: Network, isDefault: boolean, store: import('../..
     isDefault,
     type: network.type,
   };
+}
+
+/**
+ * The groups the VM joins (CloudStack's DeployVMCmd.getAffinityGroupIdList and the checks of
+ * createVirtualMachine): by id or by name, never both; each visible to the caller and owned by the
+ * VM's account.
+ */
+async function affinityGroupsFor(
+  params: { affinitygroupids?: string[]; affinitygroupnames?: string[] },
+  caller: Caller,
+  store: import('../../store').Store,
+  command: string,
+): Promise<string[]> {
+  if (params.affinitygroupids && params.affinitygroupnames) throw new InvalidParameterError('affinitygroupids parameter is mutually exclusive with affinitygroupnames parameter');
+  const groups = params.affinitygroupnames
+    ? await Promise.all(
+        params.affinitygroupnames.map(async (name) => {
+          const g = await store.affinity.findByName(caller.accountId, name);
+          if (!g) throw new InvalidParameterError(`Unable to find affinity group by name ${name}`);
+          return g;
+        }),
+      )
+    : await Promise.all(
+        (params.affinitygroupids ?? []).map(async (id) => {
+          const g = await store.affinity.get(id);
+          if (!g || !canAccess(caller, g)) throw new EntityNotFoundError(command, 'affinitygroupids', id);
+          return g;
+        }),
+      );
+  for (const g of groups) if (g.accountId !== caller.accountId) throw new PermissionDeniedError(`Affinity Group ${g.name} does not belong to the VM's account`);
+  return [...new Set(groups.map((g) => g.id))];
+}
+
+/**
+ * Where a root admin asked the VM to run: each of podid, clusterid and hostid must exist, lie in
+ * the zone and agree with the others, and a named host must be Up and Enabled (CloudStack's
+ * getDestinationPod/Cluster/Host). Anyone else passing one is refused, as CloudStack does. The
+ * workflow always gets an object: ChooseHost reads `$.placement`.
+ */
+async function placementFor(
+  params: { podid?: string; clusterid?: string; hostid?: string },
+  raw: UnpackedParams,
+  caller: Caller,
+  zone: Zone,
+  store: import('../../store').Store,
+  command: string,
+): Promise<{ podId?: string; clusterId?: string; hostId?: string }> {
+  if (caller.role !== 'rootAdmin') {
+    for (const name of ['podid', 'clusterid', 'hostid'] as const)
+      if (raw[name] !== undefined) throw new PermissionDeniedError(`Parameter ${name} can only be specified by a Root Admin, permission denied`);
+    return {};
+  }
+  const [pod, cluster, host] = await Promise.all([
+    params.podid ? store.inventory.getPod(params.podid) : undefined,
+    params.clusterid ? store.inventory.getCluster(params.clusterid) : undefined,
+    params.hostid ? store.hosts.get(params.hostid, true) : undefined,
+  ]);
+  if (params.podid && !pod) throw new EntityNotFoundError(command, 'podid', params.podid);
+  if (params.clusterid && !cluster) throw new EntityNotFoundError(command, 'clusterid', params.clusterid);
+  if (params.hostid && !host) throw new EntityNotFoundError(command, 'hostid', params.hostid);
+  if (pod && pod.zoneId !== zone.id) throw new InvalidParameterError(`Pod ${pod.name} does not belong to zone ${zone.name}`);
+  if (cluster && cluster.zoneId !== zone.id) throw new InvalidParameterError(`Cluster ${cluster.name} does not belong to zone ${zone.name}`);
+  if (cluster && pod && cluster.podId !== pod.id) throw new InvalidParameterError(`Cluster ${cluster.name} does not belong to pod ${pod.name}`);
+  if (host) {
+    if (host.zoneId !== zone.id) throw new InvalidParameterError(`Host ${host.name} does not belong to zone ${zone.name}`);
+    if (pod && host.podId !== pod.id) throw new InvalidParameterError(`Host ${host.name} does not belong to pod ${pod.name}`);
+    if (cluster && host.clusterId !== cluster.id) throw new InvalidParameterError(`Host ${host.name} does not belong to cluster ${cluster.name}`);
+    if (host.resourceState !== 'Enabled' || host.state !== 'Up') throw new InvalidParameterError(`Unable to deploy the VM as the host: ${host.name} is not in the right state`);
+  }
+  return { podId: pod?.id, clusterId: cluster?.id, hostId: host?.id };
 }

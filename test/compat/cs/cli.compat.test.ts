@@ -123,6 +123,32 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params['details[0].cpuNumber']).toBe('2');
   });
 
+  it('stops, starts, reboots, destroys and recovers vm1, each printing the VM in its new state', async () => {
+    // Prepare
+    const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+    const run = async (...args: string[]) => {
+      const r = await cs(...args);
+      expect(r.code).toBe(0);
+      return jsonOf<{ virtualmachine: Vm }>(r).virtualmachine;
+    };
+    // Act and assess, one command at a time: async ones are waited for by the CLI.
+    expect(await run('stopVirtualMachine', `id=${vm1.id}`)).toMatchObject({ id: vm1.id, state: 'Stopped' });
+    expect(await run('startVirtualMachine', `id=${vm1.id}`)).toMatchObject({ id: vm1.id, state: 'Running' });
+    expect(await run('rebootVirtualMachine', `id=${vm1.id}`)).toMatchObject({ id: vm1.id, state: 'Running' });
+    expect(await run('destroyVirtualMachine', `id=${vm1.id}`)).toMatchObject({ id: vm1.id, state: 'Destroyed' });
+    expect(await run('recoverVirtualMachine', `id=${vm1.id}`)).toMatchObject({ id: vm1.id, state: 'Stopped' });
+  });
+
+  it('exits 1 with 431 naming the state when stopping a stopped VM', async () => {
+    // Prepare
+    const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+    // Act
+    const r = await cs('stopVirtualMachine', `id=${vm1.id}`);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(jsonOf<Obj>(r)).toEqual({ stopvirtualmachineresponse: expect.objectContaining({ errorcode: 431, errortext: expect.stringContaining('it is Stopped') }) });
+  });
+
   it('exits 1 with errorcode 401 when the secret is wrong', async () => {
     // Act
     const r = await cloudstack(proxy.apiUrl, { ...env.stack.credentials, secretKey: 'not-the-secret' }, ['listZones']);

@@ -94,6 +94,28 @@ describe('the libcloud CloudStack driver against Stratus', () => {
     expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params.startvm).toBe('False');
   });
 
+  it('stops, starts, reboots, destroys, recovers and expunges lc1 through the driver', async () => {
+    // Act
+    const seen = await step<Record<string, unknown>>('lifecycle', 'lc1');
+    // Assess: what libcloud returned and how it then saw the node, step by step.
+    expect(seen).toEqual({
+      stop: 'Stopped',
+      after_stop: 'stopped',
+      start: 'Running',
+      after_start: 'running',
+      reboot: true,
+      after_reboot: 'running',
+      destroy: true,
+      after_destroy: 'terminated', // the root admin still lists a Destroyed VM; libcloud maps it to TERMINATED
+      recover: 'Stopped',
+      after_recover: 'stopped',
+      expunge: true,
+      after_expunge: null,
+    });
+    const commands = proxy.commands().filter((c) => !/^list|^query/.test(c));
+    expect(commands).toEqual(['stopVirtualMachine', 'startVirtualMachine', 'rebootVirtualMachine', 'destroyVirtualMachine', 'recoverVirtualMachine', 'destroyVirtualMachine']);
+  });
+
   it('raises InvalidCredsError for a wrong secret', async () => {
     // Act
     const outcome = await step<{ raised: string | null }>('wrong_secret');

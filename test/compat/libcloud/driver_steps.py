@@ -3,7 +3,8 @@
 Run with the distribution's Python (/usr/bin/python3, Debian's python3-libcloud):
     STRATUS_API_URL=http://127.0.0.1:PORT/client/api STRATUS_API_KEY=... STRATUS_SECRET_KEY=... \
         /usr/bin/python3 driver_steps.py <step> [args]
-Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart], list_nodes, wrong_secret.
+Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart], list_nodes, wrong_secret,
+lifecycle NAME (stop, start, reboot, destroy, recover, destroy with expunge; what libcloud saw at each).
 The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
 """
 import json
@@ -67,7 +68,29 @@ def wrong_secret(_args):
     return {'raised': None}
 
 
-STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret)}
+def lifecycle(args):
+    d = driver()
+    node = next(n for n in d.list_nodes() if n.name == args[0])
+    seen = {'stop': d.ex_stop(node), 'after_stop': state_of(d, node.id), 'start': d.ex_start(node), 'after_start': state_of(d, node.id)}
+    seen['reboot'] = d.reboot_node(node)
+    seen['after_reboot'] = state_of(d, node.id)
+    seen['destroy'] = d.destroy_node(node)
+    seen['after_destroy'] = state_of(d, node.id)
+    # libcloud has no recover call: a user issues the command through the driver's own signed connection.
+    recovered = d._sync_request(command='recoverVirtualMachine', params={'id': node.id}, method='GET')
+    seen['recover'] = recovered['virtualmachine']['state']
+    seen['after_recover'] = state_of(d, node.id)
+    seen['expunge'] = d.destroy_node(node, ex_expunge=True)
+    seen['after_expunge'] = state_of(d, node.id)
+    return seen
+
+
+def state_of(d, node_id):
+    found = [n for n in d.list_nodes() if n.id == node_id]
+    return str(found[0].state) if found else None
+
+
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, lifecycle)}
 
 if __name__ == '__main__':
     print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))

@@ -90,14 +90,19 @@ describe('StratusStack', () => {
   });
 
   describe('functions', () => {
-    it('creates api, agent-gateway and one function per distinct workflow step', () => {
+    it('creates api, agent-gateway, the two scheduled jobs and one function per distinct workflow step', () => {
       // Prepare
       const steps = new Set(loadWorkflows(path.join(ROOT, 'workflows')).flatMap((wf) => [...wf.steps.values()]));
       // Act
       const functions = built.template.findResources('AWS::Lambda::Function');
       // Assess
       expect(Object.keys(built.stack.stepFunctions).sort()).toEqual([...steps].sort());
-      expect(Object.keys(functions)).toHaveLength(steps.size + 2);
+      expect(Object.keys(functions)).toHaveLength(steps.size + 4);
+    });
+
+    it('ticks the scheduled expunge and the reconciler every minute with EventBridge Scheduler', () => {
+      const schedules = Object.values(built.template.findResources('AWS::Scheduler::Schedule')) as Array<{ Properties: { ScheduleExpression: string } }>;
+      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)']);
     });
 
     it('runs every function on nodejs22.x, arm64, with the table name and a Powertools service name', () => {

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Vm } from '../../../core/entities';
+import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
+import { osTypeById } from '../../../core/os-catalogue';
+import { checkHostName } from '../../../core/naming';
+import { cs, mergeMap } from '../params';
+import { defineCommand } from '../define-command';
+import { createLookups } from '../../views/lookups';
+import { toVirtualMachineResponse } from '../../views/virtualMachine';
+import { requireOperable, vmForCaller } from '../vm-access';
+import { recordVmEvent } from '../../vm-events';
+
+export default defineCommand({
+  name: 'updateVirtualMachine',
+  description: 'Updates properties of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect. UpdateVirtualMachine does not first check whether the VM is stopped. Therefore, stop the VM manually before issuing this call.',
+  access: ['rootAdmin', 'domainAdmin', 'user'],
+  async: false,
+  responseKey: 'virtualmachine',
+  params: z.object({
+    id: cs.uuid().meta({ description: 'The ID of the virtual machine' }),
+    displayname: cs.string().optional().meta({ description: 'user generated name' }),
+    name: cs.string().optional().meta({ description: 'new host name of the vm. The VM has to be stopped/started for this update to take affect', since: '4.4' }),
+    group: cs.string().optional().meta({ description: 'group of the virtual machine' }),
+    ostypeid: cs.uuid().optional().meta({ description: 'the ID of the OS type that best represents this VM.' }),
+    haenable: cs.boolean().optional().meta({ description: 'true if high-availability is enabled for the virtual machine, false otherwise' }),
+    details: cs.map().optional().meta({ description: 'Details in key/value pairs. \'extraconfig\' is not allowed to be passed in details.', since: '4.12' }),
+    cleanupdetails: cs.boolean().optional().meta({ description: 'optional boolean field, which indicates if details should be cleaned up or not (if set to true, details removed for this resource, details field ignored; if false or not set, no action)' }),
+  }),
+  async handle({ params, caller, store, command, now }) {
+    const vm = await vmForCaller(store, caller, params.id, command);
+    requireOperable(vm, ['Running', 'Stopped', 'Allocated', 'Error'], 'update');
+    const stopped = vm.state === 'Stopped' || vm.state === 'Allocated';
+    const lookups = createLookups(store);
+
+    // What the hypervisor is configured from changes only while the VM is off (OP-17, §2.3); a start applies it.
+    const offline = (['details', 'cleanupdetails', 'ostypeid', 'name'] as const).filter((p) => params[p] !== undefined);
+    if (offline.length && !stopped)
+      throw new InvalidParameterError(`Unable to update ${offline.join(', ')} of VM ${vm.name} (${vm.id}): the VM must be Stopped; it is ${vm.state}`);
+    if (params.name !== undefined) checkHostName(params.name);
+    if (params.ostypeid !== undefined && !osTypeById(params.ostypeid)) throw new EntityNotFoundError(command, 'ostypeid', params.ostypeid);
+
+    const set: Partial<Vm> = { lastUpdated: now.toISOString() };
+    if (params.displayname !== undefined) set.displayName = params.displayname;
+    if (params.name !== undefined) set.name = params.name;
+    if (params.group !== undefined) set.group = params.group;
+    if (params.haenable !== undefined) set.haEnable = params.haenable;
+    if (params.ostypeid !== undefined) set.osTypeId = params.ostypeid;
+    if (params.details !== undefined || params.cleanupdetails === true) {
+      const hidden = caller.role === 'rootAdmin' ? new Set<string>() : await lookups.hiddenDetails();
+      const given = params.cleanupdetails === true ? {} : mergeMap(params.details);
+      for (const key of Object.keys(given)) {
+        if (key === 'extraconfig') throw new InvalidParameterError("'extraconfig' should not be included in details as key");
+        if (hidden.has(key)) throw new InvalidParameterError(`You're not allowed to add or edit the restricted setting: ${key}`);
+      }
+      // The given details replace the VM's; the restricted ones a user cannot see are kept as they were.
+      const kept = Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => hidden.has(k)));
+      set.details = { ...kept, ...given };
+    }
+    await store.vms.update(vm, set);
+    const updated: Vm = { ...vm, ...set, version: vm.version + 1 };
+    const changed = Object.keys(set).filter((k) => k !== 'lastUpdated');
+    await recordVmEvent(store, { type: 'VM.UPDATE', actor: caller, vm: updated, ok: true, text: `Successfully completed updating VM ${updated.name} (${vm.id}): ${changed.join(', ') || 'nothing changed'}` });
+    return { kind: 'object', key: 'virtualmachine', value: await toVirtualMachineResponse(updated, lookups, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
+  },
+});

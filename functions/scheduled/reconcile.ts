@@ -1,0 +1,136 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import type { AsyncJob, Host, Vm } from '../../core/entities';
+import type { VmState } from '../../core/vm-states';
+import { workflowArn } from '../api/jobs';
+import { createStore, type Store } from '../store';
+import { sfnClient } from '../workflows-client';
+import type { EventType } from '../../core/events';
+import { recordVmEvent } from '../vm-events';
+
+/**
+ * The reconciler: a job whose workflow execution is gone (a restart of the local engine, an
+ * execution stopped by hand, a lost start) would leave its VM in an intermediate state forever.
+ * Each run settles such jobs in two phases, so nothing is decided on stale facts:
+ *
+ * 1. The execution is not running: the job's agent tasks still queued are deleted (a task leased and
+ *    not yet expired makes it wait: the agent may be running it now), and the job is marked orphaned.
+ * 2. On a later run, once the VM's host has sent a heartbeat after that mark, the VM is settled from
+ *    what the host reports: powered on -> Running (its capacity stays); off or absent -> its capacity
+ *    is released and it is Stopped (Destroyed/Expunging -> Destroyed, back in the expunge queue); a
+ *    host that stopped heartbeating -> Error, capacity kept. The job fails with 530 naming this, and
+ *    an event is written.
+ */
+export type ExecutionStatus = 'RUNNING' | 'ENDED' | 'MISSING';
+
+export interface ReconcileOptions {
+  now?: Date;
+  /** Jobs younger than this are left alone: their execution may be starting right now. */
+  graceMs?: number;
+  /** Skip the interval check (tests and the local stack's "reconcile now"). */
+  force?: boolean;
+  executionStatus?: (job: AsyncJob) => Promise<ExecutionStatus>;
+}
+
+export interface ReconcileReport {
+  ran: boolean;
+  settled: Array<{ jobId: string; vmId?: string; vmState?: VmState }>;
+  waiting: string[];
+}
+
+export const RECONCILE_GRACE_MS = 30_000;
+
+export async function reconcile(store: Store, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const now = opts.now ?? new Date();
+  const report: ReconcileReport = { ran: false, settled: [], waiting: [] };
+  const interval = await store.settings.getNumber('vm.reconcile.interval');
+  if (!opts.force && !(await store.schedules.claim('reconcile', interval, now))) return report;
+  report.ran = true;
+  const status = opts.executionStatus ?? describeExecution;
+  const pending = await store.jobs.listPendingBefore(new Date(now.getTime() - (opts.graceMs ?? RECONCILE_GRACE_MS)).toISOString());
+  for (const { jobId, created } of pending) {
+    const job = await store.jobs.get(jobId, true);
+    if (!job || job.status !== 0) {
+      await store.jobs.dropPendingMarker(created, jobId);
+      continue;
+    }
+    if ((await status(job)) === 'RUNNING') continue;
+    const outcome = await settleOrphan(store, job, now);
+    if (outcome === 'waiting') report.waiting.push(job.id);
+    else report.settled.push({ jobId: job.id, ...outcome });
+  }
+  return report;
+}
+
+async function settleOrphan(store: Store, job: AsyncJob, now: Date): Promise<'waiting' | { vmId?: string; vmState?: VmState }> {
+  const vm = job.instanceId ? await store.vms.get(job.instanceId, true) : undefined;
+  const held = vm && vm.activeJobId === job.id ? vm : undefined;
+
+  // Phase 1: no agent may still act for this job.
+  const hostIds = [...new Set([held?.hostId, held?.lastHostId].filter((h): h is string => !!h))];
+  const tasks = (await Promise.all(hostIds.map((h) => store.tasks.listForHost(h)))).flat().filter((t) => t.jobId === job.id);
+  if (tasks.some((t) => t.status === 'leased' && (t.leaseUntil ?? 0) > now.getTime())) return 'waiting';
+  await Promise.all(tasks.map((t) => store.tasks.remove(t.hostId, t.id)));
+  if (!job.orphanedAt) {
+    await store.jobs.markOrphaned(job.id, now.toISOString());
+    if (held) return 'waiting';
+  }
+
+  if (!held) {
+    await fail(store, job, undefined, undefined, now);
+    return { vmId: vm?.id };
+  }
+
+  // Phase 2: judge the VM on a heartbeat sent after phase 1.
+  const host = held.hostId ? await store.hosts.get(held.hostId, true) : undefined;
+  const since = job.orphanedAt ?? now.toISOString();
+  const heard = !host || (host.lastHeartbeat !== undefined && host.lastHeartbeat > since);
+  if (host && !heard && !(await hostSilent(store, host, now))) return 'waiting';
+  const vmState = await settleVm(store, held, heard ? host : undefined);
+  await fail(store, job, await store.vms.get(held.id, true), vmState, now);
+  return { vmId: held.id, vmState };
+}
+
+/** A host that has not heartbeated for ping.interval x ping.timeout cannot tell us anything. */
+async function hostSilent(store: Store, host: Host, now: Date): Promise<boolean> {
+  const [interval, factor] = await Promise.all([store.settings.getNumber('ping.interval'), store.settings.getNumber('ping.timeout')]);
+  const last = host.lastHeartbeat ? Date.parse(host.lastHeartbeat) : 0;
+  return now.getTime() - last > interval * factor * 1000;
+}
+
+/** The state the VM is settled in, with its capacity released when nothing runs on its host. */
+async function settleVm(store: Store, vm: Vm, host: Host | undefined): Promise<VmState> {
+  if (vm.state === 'Destroyed' || vm.state === 'Expunging') return 'Destroyed';
+  if (!vm.hostId) return 'Stopped';
+  if (!host) return 'Error'; // its host is silent: keep the capacity, nothing is overcommitted
+  const power = host.powerStates?.[vm.instanceName];
+  if (power === 'PowerOn') return 'Running';
+  await store.placement.release(vm, store.vms);
+  return 'Stopped';
+}
+
+async function fail(store: Store, job: AsyncJob, vm: Vm | undefined, vmState: VmState | undefined, now: Date): Promise<void> {
+  const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed${vmState ? `; the reconciler settled the VM in ${vmState} from what its host reports` : ''}`;
+  const requeue = vm && vmState === 'Destroyed' && vm.destroyed ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)] : [];
+  const completed = await store.jobs.complete(
+    job.id,
+    { status: 2, result: { errorcode: 530, errortext }, failedStep: 'Reconcile', failureReason: errortext, publicErrorText: errortext, step: 'Reconcile', created: job.created, also: requeue },
+    vm && vmState ? { vm, set: { state: vmState, lastUpdated: now.toISOString() }, remove: ['activeJobId'] } : undefined,
+    store.vms,
+    now,
+  );
+  if (completed && vm && job.eventType) await recordVmEvent(store, { type: job.eventType as EventType, actor: { userId: job.userId }, vm, ok: false, jobId: job.id, text: errortext }, now);
+}
+
+async function describeExecution(job: AsyncJob): Promise<ExecutionStatus> {
+  const stateMachineArn = workflowArn(job.workflow);
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${job.id}`;
+  try {
+    const out = await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
+    return out.status === 'RUNNING' ? 'RUNNING' : 'ENDED';
+  } catch (err) {
+    if ((err as Error).name === 'ExecutionDoesNotExist') return 'MISSING';
+    throw err;
+  }
+}
+
+export const handler = async () => reconcile(createStore());
