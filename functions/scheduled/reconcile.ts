@@ -19,6 +19,8 @@ import { recordVmEvent } from '../vm-events';
  *    is released and it is Stopped (Destroyed/Expunging -> Destroyed, back in the expunge queue); a
  *    host that stopped heartbeating -> Error, capacity kept. The job fails with 530 naming this, and
  *    an event is written.
+ *
+ * Then VMs left in Error holding capacity get it back once their host shows them off.
  */
 export type ExecutionStatus = 'RUNNING' | 'ENDED' | 'MISSING';
 
@@ -35,13 +37,15 @@ export interface ReconcileReport {
   ran: boolean;
   settled: Array<{ jobId: string; vmId?: string; vmState?: VmState }>;
   waiting: string[];
+  /** VMs in Error whose capacity was given back once their host showed the domain off */
+  released: string[];
 }
 
 export const RECONCILE_GRACE_MS = 30_000;
 
 export async function reconcile(store: Store, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = opts.now ?? new Date();
-  const report: ReconcileReport = { ran: false, settled: [], waiting: [] };
+  const report: ReconcileReport = { ran: false, settled: [], waiting: [], released: [] };
   const interval = await store.settings.getNumber('vm.reconcile.interval');
   if (!opts.force && !(await store.schedules.claim('reconcile', interval, now))) return report;
   report.ran = true;
@@ -58,7 +62,29 @@ export async function reconcile(store: Store, opts: ReconcileOptions = {}): Prom
     if (outcome === 'waiting') report.waiting.push(job.id);
     else report.settled.push({ jobId: job.id, ...outcome });
   }
+  await releaseErrorHolds(store, report);
   return report;
+}
+
+/**
+ * A VM a failed job left in Error on a host that could not confirm it off keeps its capacity, so
+ * nothing is overcommitted. Once the host heartbeats after that and shows the domain off or gone,
+ * the capacity is given back; the VM stays in Error until it is destroyed or started.
+ */
+async function releaseErrorHolds(store: Store, report: ReconcileReport): Promise<void> {
+  for (const hold of await store.vms.listErrorHolds()) {
+    const vm = await store.vms.get(hold.vmId, true);
+    if (!vm || vm.state !== 'Error' || vm.hostId !== hold.hostId) {
+      await store.vms.dropErrorHold(hold.vmId); // destroyed, started or released since
+      continue;
+    }
+    if (vm.activeJobId) continue;
+    const host = await store.hosts.get(hold.hostId, true);
+    if (!host?.lastHeartbeat || host.lastHeartbeat <= hold.since || host.powerStates?.[vm.instanceName] === 'PowerOn') continue;
+    await store.placement.release(vm, store.vms);
+    await store.vms.dropErrorHold(vm.id);
+    report.released.push(vm.id);
+  }
 }
 
 async function settleOrphan(store: Store, job: AsyncJob, now: Date): Promise<'waiting' | { vmId?: string; vmState?: VmState }> {
@@ -110,7 +136,12 @@ async function settleVm(store: Store, vm: Vm, host: Host | undefined): Promise<V
 
 async function fail(store: Store, job: AsyncJob, vm: Vm | undefined, vmState: VmState | undefined, now: Date): Promise<void> {
   const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed${vmState ? `; the reconciler settled the VM in ${vmState} from what its host reports` : ''}`;
-  const requeue = vm && vmState === 'Destroyed' && vm.destroyed ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)] : [];
+  const requeue =
+    vm && vmState === 'Destroyed' && vm.destroyed
+      ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)]
+      : vm && vmState === 'Error' && vm.hostId
+        ? [store.vms.errorHoldOperation(vm.id, vm.hostId, now.toISOString())]
+        : [];
   const completed = await store.jobs.complete(
     job.id,
     { status: 2, result: { errorcode: 530, errortext }, failedStep: 'Reconcile', failureReason: errortext, publicErrorText: errortext, step: 'Reconcile', created: job.created, also: requeue },

@@ -71,7 +71,13 @@ export const handler = defineStep(
         step: state,
         created: job?.created,
         // A VM that falls back to Destroyed goes back in the expunge queue: the scheduled expunge retries it.
-        also: settlement && vmState === 'Destroyed' && vm?.destroyed ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)] : [],
+        also: !settlement || !vm
+          ? []
+          : vmState === 'Destroyed' && vm.destroyed
+            ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)]
+            : vmState === 'Error' && vm.hostId
+              ? [store.vms.errorHoldOperation(vm.id, vm.hostId, at.toISOString())]
+              : [],
       },
       settlement,
       store.vms,

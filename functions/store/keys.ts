@@ -72,6 +72,10 @@ export const expungeQueueKey = (destroyed: string, vmId: string): ItemKey => ({ 
 export const PENDING_JOBS = 'JOB#PENDING';
 export const pendingJobKey = (created: string, jobId: string): ItemKey => ({ pk: PENDING_JOBS, sk: `${created}#${jobId}` });
 
+/** VMs a failed job left in Error still holding host capacity: the reconciler frees it once the host shows the domain off. */
+export const ERROR_HOLDS = 'VM#ERRORHOLD';
+export const errorHoldKey = (vmId: string): ItemKey => ({ pk: ERROR_HOLDS, sk: vmId });
+
 /** A guest address in use on a network: one item per address, so an address is never given twice. */
 export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });
 

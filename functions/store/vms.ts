@@ -1,7 +1,7 @@
 import type { Vm } from '../../core/entities';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, EXPUNGE_QUEUE, expungeQueueKey } from './keys';
+import { entityKey, ERROR_HOLDS, errorHoldKey, EXPUNGE_QUEUE, expungeQueueKey } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -62,6 +62,24 @@ export class VmsRepository extends Repository {
   /** Its removal, for the transaction that recovers or expunges the VM (absent: a no-op). */
   dequeueExpungeOperation(vmId: string, destroyed: string) {
     return { Delete: { TableName: this.table, Key: expungeQueueKey(destroyed, vmId) } };
+  }
+
+  /** The marker of a VM left in Error holding capacity on its host, for the transaction that leaves it so. */
+  errorHoldOperation(vmId: string, hostId: string, since: string) {
+    return { Put: { TableName: this.table, Item: { ...errorHoldKey(vmId), vmId, hostId, since } } };
+  }
+
+  /** Its removal (absent: a no-op). */
+  dropErrorHoldOperation(vmId: string) {
+    return { Delete: { TableName: this.table, Key: errorHoldKey(vmId) } };
+  }
+
+  async dropErrorHold(vmId: string): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.dropErrorHoldOperation(vmId)] }));
+  }
+
+  listErrorHolds(): Promise<Array<{ vmId: string; hostId: string; since: string }>> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': ERROR_HOLDS } });
   }
 
   /** VMs destroyed before `before` (ISO time), oldest first: what the scheduled expunge takes. */

@@ -54,6 +54,30 @@ describe('scheduled expunge, events and hidden details', () => {
     await env.admin.ok('updateConfiguration', { name: 'expunge.delay', value: 86400 });
   });
 
+  it('gives back the capacity a failed deploy left held in Error once the host shows the domain gone', async () => {
+    // Prepare: a host whose start fails and whose clean-up fails too, so the VM ends in Error holding its capacity.
+    const faulty = await env.stack.addSimHost('faulty-1', {
+      faults: { start: { failTimes: 1, retryable: false }, undefine: { failTimes: 1, retryable: false } },
+    });
+    const hostUse = async () => ((await env.admin.ok('listHosts', { id: faulty.hostId })).host as Obj[])[0].cpuallocatedvalue as number;
+    const { jobid, id } = (await env.admin.ok('deployVirtualMachine', { serviceofferingid: cat.offerings[0].id, templateid: cat.templateid, zoneid: cat.zoneid, hostid: faulty.hostId })) as { jobid: string; id: string };
+    const job = await env.admin.waitForJob(jobid);
+    expect(job).toMatchObject({ jobstatus: 2, failedstep: 'StartOnHost' });
+    const store = createStore();
+    expect(await store.vms.get(id, true)).toMatchObject({ state: 'Error', hostId: faulty.hostId });
+    expect(await hostUse()).toBe(cat.offerings[0].cpunumber * cat.offerings[0].cpuspeed);
+
+    // Act: the reconciler, after the host has heartbeated.
+    await sleep(1500);
+    const { reconcile } = await env.stack.runScheduled();
+
+    // Assess: capacity back, the VM still in Error (a state the operator can name and destroy).
+    expect(reconcile.released).toEqual([id]);
+    expect(await hostUse()).toBe(0);
+    expect(await store.vms.get(id, true)).toMatchObject({ state: 'Error' });
+    expect((await store.vms.get(id, true))?.hostId).toBeUndefined();
+  });
+
   it('writes the events of a lifecycle, visible to the owner', async () => {
     const { vmId } = await deployStoppedVm(tenant.user.client, cat, 'evented');
     await run(tenant.user.client, 'startVirtualMachine', { id: vmId });
