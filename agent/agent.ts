@@ -139,7 +139,7 @@ export class Agent {
   private async heartbeatOnce(signal: AbortSignal): Promise<void> {
     try {
       const [facts, domains] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains()]);
-      await this.client.heartbeat({ facts, domains }, signal);
+      await this.client.heartbeat({ facts, domains, busy: [...this.byDomain.keys()] }, signal);
     } catch (err) {
       if (!signal.aborted) this.log.warn('heartbeat failed', { error: (err as Error).message });
     }

@@ -44,8 +44,10 @@ export type RegisterResponse = z.infer<typeof RegisterResponseSchema>;
 export const HeartbeatRequestSchema = z.object({
   facts: HostFactsSchema,
   domains: z.array(DomainPowerStateSchema).max(5000),
+  /** domains with a task running or waiting here: their power state is not final yet (the reconciler waits) */
+  busy: z.array(z.string()).max(5000).default([]),
 });
-export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;
+export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what an agent sends (`busy` may be left out)
 
 /** What a VM needs on a host: enough for the simulator and for libvirt domain XML. */
 export const VmSpecSchema = z.object({

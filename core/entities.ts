@@ -132,6 +132,7 @@ export interface Host {
   lastHeartbeat?: string;
   agentVersion?: string;
   powerStates?: Record<string, PowerState>; // instance name -> power state
+  busyDomains?: string[]; // instance names with an agent task running or waiting at the last heartbeat
   created: string;
   version: number;
 }

@@ -24,7 +24,7 @@ export async function recordVmEvent(
   const actor: Caller = { username: '', accountId: '', accountName: '', domainId: '', domainPath: '', role: 'user', ...e.actor };
   await store.events.record(
     newEvent({
-      ...(e.jobId ? { id: `${e.jobId}-${e.type}`, jobId: e.jobId } : {}),
+      ...(e.jobId ? { id: `${e.jobId}-${e.type}${e.ok ? '' : '-error'}`, jobId: e.jobId } : {}),
       type: e.type,
       caller: actor,
       owner: { accountId: e.vm.accountId, accountName: account?.name ?? '', domainId: e.vm.domainId, domainPath: e.vm.domainPath },

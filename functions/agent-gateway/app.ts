@@ -74,9 +74,9 @@ const register: Route = async (event, { hostAgent, now }) => {
 
 const heartbeat: Route = async (event, { hostAgent, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
-  const { facts, domains } = parseBody(event, HeartbeatRequestSchema);
+  const { facts, domains, busy } = parseBody(event, HeartbeatRequestSchema);
   try {
-    await hostAgent.heartbeat(hostId, facts, domains, new Date(now()));
+    await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
   } catch (err) {
     if (err instanceof UnknownHostError) throw new UnauthorizedError('Missing or invalid agent signature');
     throw err;

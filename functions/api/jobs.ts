@@ -65,8 +65,10 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
     try {
       await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify({ ...input, jobId: job.id, vmId: held.id }) }));
     } catch (err) {
-      // The start may have reached Step Functions even though its answer did not reach us.
-      if (await executionExists(stateMachineArn, job.id)) return { jobid: job.id, id: held.id };
+      // The start may have reached Step Functions even though its answer did not reach us; when we
+      // cannot tell (the check itself failed), the job stays pending for the reconciler to settle.
+      const exists = await executionExists(stateMachineArn, job.id);
+      if (exists !== false) return { jobid: job.id, id: held.id };
       const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
       await store.jobs.complete(
         job.id,
@@ -95,13 +97,13 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
   };
 }
 
-/** Whether the execution named `name` of a state machine exists (`...:execution:<machine>:<name>`). */
-async function executionExists(stateMachineArn: string, name: string): Promise<boolean> {
+/** Whether the execution named `name` of a state machine exists; undefined when that cannot be told. */
+async function executionExists(stateMachineArn: string, name: string): Promise<boolean | undefined> {
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   try {
     await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as Error).name === 'ExecutionDoesNotExist' ? false : undefined;
   }
 }

@@ -42,3 +42,14 @@ export async function gracefulStopMs(store: Store, zoneId: string): Promise<numb
   const seconds = await store.settings.getNumber('vm.stop.graceful.timeout', { zoneId });
   return Math.min(MAX_GRACEFUL_STOP_MS, Math.max(1_000, seconds * 1000));
 }
+
+/**
+ * Where an expunge removes the VM's domain and disks: the host it runs on or last ran on. A host
+ * deleted since has nothing left to remove, so the expunge skips that step instead of waiting for
+ * an agent that will never poll.
+ */
+export async function undefineTarget(store: Store, vm: Vm): Promise<{ hasHost: boolean; undefineHostId: string }> {
+  const hostId = vm.hostId ?? vm.lastHostId;
+  const host = hostId ? await store.hosts.get(hostId) : undefined;
+  return host ? { hasHost: true, undefineHostId: host.id } : { hasHost: false, undefineHostId: '' };
+}

@@ -1,7 +1,7 @@
 import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
-import { VM_CMD } from '../api/vm-access';
+import { undefineTarget, VM_CMD } from '../api/vm-access';
 import { createStore, type Store } from '../store';
 
 /**
@@ -19,7 +19,6 @@ export async function expungeDestroyed(store: Store, jobs: JobStarter, { now = n
   for (const id of due) {
     const vm = await store.vms.get(id, true);
     if (!vm || vm.state !== 'Destroyed' || vm.activeJobId) continue;
-    const host = vm.hostId ?? vm.lastHostId;
     try {
       await jobs.startOnVm({
         workflow: 'expunge-vm',
@@ -28,7 +27,7 @@ export async function expungeDestroyed(store: Store, jobs: JobStarter, { now = n
         caller: SYSTEM_CALLER,
         vm,
         set: {},
-        input: { hasHost: !!host, undefineHostId: host ?? '' },
+        input: { ...(await undefineTarget(store, vm)), result: 'success' },
       });
       started.push(id);
     } catch (err) {

@@ -14,7 +14,8 @@ import { recordVmEvent } from '../vm-events';
  *
  * 1. The execution is not running: the job's agent tasks still queued are deleted (a task leased and
  *    not yet expired makes it wait: the agent may be running it now), and the job is marked orphaned.
- * 2. On a later run, once the VM's host has sent a heartbeat after that mark, the VM is settled from
+ * 2. On a later run, once the VM's host has sent a heartbeat after that mark that shows no task for
+ *    the VM still in flight on the agent, the VM is settled from
  *    what the host reports: powered on -> Running (its capacity stays); off or absent -> its capacity
  *    is released and it is Stopped (Destroyed/Expunging -> Destroyed, back in the expunge queue); a
  *    host that stopped heartbeating -> Error, capacity kept. The job fails with 530 naming this, and
@@ -39,13 +40,15 @@ export interface ReconcileReport {
   waiting: string[];
   /** VMs in Error whose capacity was given back once their host showed the domain off */
   released: string[];
+  /** jobs that could not be settled this run; the next run tries again */
+  failed: Array<{ jobId: string; error: string }>;
 }
 
 export const RECONCILE_GRACE_MS = 30_000;
 
 export async function reconcile(store: Store, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = opts.now ?? new Date();
-  const report: ReconcileReport = { ran: false, settled: [], waiting: [], released: [] };
+  const report: ReconcileReport = { ran: false, settled: [], waiting: [], released: [], failed: [] };
   const interval = await store.settings.getNumber('vm.reconcile.interval');
   if (!opts.force && !(await store.schedules.claim('reconcile', interval, now))) return report;
   report.ran = true;
@@ -57,10 +60,15 @@ export async function reconcile(store: Store, opts: ReconcileOptions = {}): Prom
       await store.jobs.dropPendingMarker(created, jobId);
       continue;
     }
-    if ((await status(job)) === 'RUNNING') continue;
-    const outcome = await settleOrphan(store, job, now);
-    if (outcome === 'waiting') report.waiting.push(job.id);
-    else report.settled.push({ jobId: job.id, ...outcome });
+    try {
+      if ((await status(job)) === 'RUNNING') continue;
+      const outcome = await settleOrphan(store, job, now);
+      if (outcome === 'waiting') report.waiting.push(job.id);
+      else report.settled.push({ jobId: job.id, ...outcome });
+    } catch (err) {
+      // One job that cannot be settled now (a write that lost a race) does not stop the others.
+      report.failed.push({ jobId: job.id, error: (err as Error).message });
+    }
   }
   await releaseErrorHolds(store, report);
   return report;
@@ -80,7 +88,7 @@ async function releaseErrorHolds(store: Store, report: ReconcileReport): Promise
     }
     if (vm.activeJobId) continue;
     const host = await store.hosts.get(hold.hostId, true);
-    if (!host?.lastHeartbeat || host.lastHeartbeat <= hold.since || host.powerStates?.[vm.instanceName] === 'PowerOn') continue;
+    if (!host?.lastHeartbeat || host.lastHeartbeat <= hold.since || host.busyDomains?.includes(vm.instanceName) || host.powerStates?.[vm.instanceName] === 'PowerOn') continue;
     await store.placement.release(vm, store.vms);
     await store.vms.dropErrorHold(vm.id);
     report.released.push(vm.id);
@@ -111,6 +119,9 @@ async function settleOrphan(store: Store, job: AsyncJob, now: Date): Promise<'wa
   const since = job.orphanedAt ?? now.toISOString();
   const heard = !host || (host.lastHeartbeat !== undefined && host.lastHeartbeat > since);
   if (host && !heard && !(await hostSilent(store, host, now))) return 'waiting';
+  // The agent may still be running a task for this VM whose record phase 1 deleted (its lease had
+  // lapsed, e.g. a long disk clone): its power state is final only once no task for it is in flight.
+  if (heard && host?.busyDomains?.includes(held.instanceName)) return 'waiting';
   const vmState = await settleVm(store, held, heard ? host : undefined);
   await fail(store, job, await store.vms.get(held.id, true), vmState, now);
   return { vmId: held.id, vmState };
@@ -149,7 +160,12 @@ async function fail(store: Store, job: AsyncJob, vm: Vm | undefined, vmState: Vm
     store.vms,
     now,
   );
-  if (completed && vm && job.eventType) await recordVmEvent(store, { type: job.eventType as EventType, actor: { userId: job.userId }, vm, ok: false, jobId: job.id, text: errortext }, now);
+  if (!completed || !vm || !job.eventType) return;
+  const event = { actor: { userId: job.userId }, vm, jobId: job.id };
+  await recordVmEvent(store, { ...event, type: job.eventType as EventType, ok: false, text: errortext }, now);
+  // What the host shows did happen is billed as it happened: a VM found running was started, one found off was stopped.
+  const happened = vmState === 'Running' && ['VM.CREATE', 'VM.START'].includes(job.eventType) ? 'VM.START' : vmState === 'Stopped' && job.eventType === 'VM.STOP' ? 'VM.STOP' : undefined;
+  if (happened) await recordVmEvent(store, { ...event, type: happened, ok: true, text: `VM ${vm.name} (${vm.id}) found ${vmState} on its host after job ${job.id} was interrupted` }, now);
 }
 
 async function describeExecution(job: AsyncJob): Promise<ExecutionStatus> {

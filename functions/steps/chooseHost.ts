@@ -94,10 +94,14 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
 
   // A VM started again goes back to its last host when that host can take it, as CloudStack's planner
   // considers the last host first: its domain and disks are there.
+  // With local storage (the offering's storageType) its disks exist only there, so it is the only choice.
   const last = !requested.hostId && vm.lastHostId ? candidates.find((h) => h.id === vm.lastHostId) : undefined;
   if (last) {
     const fresh = await store.hosts.get(last.id, true);
-    if (fresh && !ruleOut(fresh, request, ctx)) return { hostId: fresh.id, requested };
+    const why = fresh ? ruleOut(fresh, request, ctx) : undefined;
+    if (fresh && !why) return { hostId: fresh.id, requested };
+    if (offering?.storageType === 'local')
+      throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: its disks are on host ${last.name} (local storage), which cannot take it: ${why?.detail ?? 'the host is gone'}`);
   }
 
   for (;;) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGENT_COMMAND_NAMES, buildAgentCommand, taskIdFor } from '../../core/agent-commands';
-import { InternalError, ResourceUnavailableError } from '../../core/errors';
+import { ConcurrentOperationError, InternalError, ResourceUnavailableError } from '../../core/errors';
 import { defineStep } from './define-step';
 
 /**
@@ -29,6 +29,8 @@ export const handler = defineStep(
   async (input, { store, now }) => {
   const vm = await store.vms.get(input.vmId, true);
   if (!vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
+  // A stray execution (its job already settled, the VM held by another job or none) sends no work to a host.
+  if (input.jobId && vm.activeJobId !== input.jobId) throw new ConcurrentOperationError(`VM ${vm.id} is no longer operated on by job ${input.jobId}`);
   const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
   if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm.templateId} of VM ${vm.id} no longer exists`);
 

@@ -7,7 +7,11 @@ import { defineStep } from './define-step';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 
-const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(), keepState: z.boolean().optional() });
+/**
+ * `result`: what the job answers. `vm` (default) the VM object; `success` CloudStack's SuccessResponse
+ * (expungeVirtualMachine); `vm-expunging` the VM as CloudStack shows one a destroy expunged at once.
+ */
+const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(), keepState: z.boolean().optional(), result: z.enum(['vm', 'success', 'vm-expunging']).optional() });
 
 /**
  * Settle the VM in the state its operation leads to (Starting -> Running, Stopping -> Stopped,
@@ -16,7 +20,7 @@ const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(),
  */
 export const handler = defineStep(
   Input,
-  async ({ jobId, vmId, state, keepState }, { store, now }) => {
+  async ({ jobId, vmId, state, keepState, result: answer = 'vm' }, { store, now }) => {
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
     if (!job) throw new InternalError(`Job ${jobId} does not exist`);
@@ -24,7 +28,8 @@ export const handler = defineStep(
     const at = now();
     const to = keepState ? vm.state : transition(vm.state, 'OperationSucceeded');
     const settled = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
-    const result = { virtualmachine: await toVirtualMachineResponse(settled, createLookups(store), 'full') };
+    const shown = answer === 'vm-expunging' ? { ...settled, state: 'Expunging' as const } : settled;
+    const result = answer === 'success' ? { success: true } : { virtualmachine: await toVirtualMachineResponse(shown, createLookups(store), 'full') };
     const completed = await store.jobs.complete(
       jobId,
       { status: 1, result, step: state, created: job.created, also: to === 'Expunged' && vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : [] },

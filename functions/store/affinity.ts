@@ -197,10 +197,11 @@ export class AffinityRepository extends Repository {
    */
   async setMembership(vm: Vm, groupIds: readonly string[], vms: VmsRepository, job: AsyncJob): Promise<void> {
     const update = vms.updateOperation(vm, { affinityGroupIds: [...groupIds], lastUpdated: job.completed ?? job.created });
-    update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND #state = :stopped AND attribute_not_exists(#activeJobId)`;
+    update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND #state IN (:stopped, :allocated) AND attribute_not_exists(#activeJobId)`;
     update.Update.ExpressionAttributeNames['#state'] = 'state';
     update.Update.ExpressionAttributeNames['#activeJobId'] = 'activeJobId';
     update.Update.ExpressionAttributeValues[':stopped'] = 'Stopped';
+    update.Update.ExpressionAttributeValues[':allocated'] = 'Allocated'; // startvm=false, shown as Stopped
     try {
       await this.db.send(
         new TransactWriteCommand({

@@ -101,7 +101,7 @@ export class HostAgentRepository {
   }
 
   /** Record a heartbeat: facts, state Up, lastHeartbeat and every domain's power state. */
-  async heartbeat(hostId: string, facts: HostFacts, domains: DomainPowerState[], now = new Date()): Promise<void> {
+  async heartbeat(hostId: string, facts: HostFacts, domains: DomainPowerState[], now = new Date(), busy: readonly string[] = []): Promise<void> {
     const powerStates: Record<string, PowerState> = {};
     for (const d of domains) powerStates[d.name] = d.state;
     const update = this.hostFactsUpdate(hostId, facts, now);
@@ -109,8 +109,8 @@ export class HostAgentRepository {
       await this.db.send(
         new UpdateCommand({
           ...update,
-          UpdateExpression: `${update.UpdateExpression}, powerStates = :powerStates`,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':powerStates': powerStates },
+          UpdateExpression: `${update.UpdateExpression}, powerStates = :powerStates, busyDomains = :busy`,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':powerStates': powerStates, ':busy': [...busy] },
         }),
       );
     } catch (err) {

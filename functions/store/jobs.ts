@@ -89,7 +89,8 @@ export class JobsRepository extends Repository {
       await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), update, this.pendingMarker(job)] }));
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-      if (reasons?.[1]?.Code !== 'ConditionalCheckFailed') throw err;
+      // A condition that failed, or (on DynamoDB proper) a transaction racing ours on the VM item.
+      if (reasons?.[1]?.Code !== 'ConditionalCheckFailed' && reasons?.[1]?.Code !== 'TransactionConflict') throw err;
       const now = await vms.get(vm.id, true);
       throw busyError(vm, now?.activeJobId);
     }

@@ -94,7 +94,8 @@ export class VmsRepository extends Repository {
       await this.db.send(new TransactWriteCommand({ TransactItems: [this.updateOperation(vm, set, remove), ...also] as never }));
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new ConcurrentOperationError(`VM ${vm.id} changed while it was being updated`);
+      const code = reasons?.[0]?.Code;
+      if (code === 'ConditionalCheckFailed' || code === 'TransactionConflict') throw new ConcurrentOperationError(`VM ${vm.id} changed while it was being updated`);
       throw err;
     }
   }

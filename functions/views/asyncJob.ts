@@ -7,7 +7,7 @@ import { csDate, type View } from './format';
  * `failurereason` (Stratus' own; clients ignore keys they do not know). A pending job has no
  * `jobresult`; a restricted view hides the admin-only fields of a VM result.
  */
-export function toAsyncJobResponse(job: AsyncJob, view: View): Record<string, unknown> {
+export function toAsyncJobResponse(job: AsyncJob, view: View, hiddenDetails: ReadonlySet<string> = new Set()): Record<string, unknown> {
   return {
     jobid: job.id,
     accountid: job.accountId,
@@ -19,7 +19,7 @@ export function toAsyncJobResponse(job: AsyncJob, view: View): Record<string, un
     jobstatus: job.status,
     jobprocstatus: 0,
     jobresultcode: job.resultCode,
-    ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job) } : {}),
+    ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job, hiddenDetails) } : {}),
     jobinstancetype: job.instanceType,
     jobinstanceid: job.instanceId,
     created: csDate(job.created),
@@ -31,13 +31,15 @@ export function toAsyncJobResponse(job: AsyncJob, view: View): Record<string, un
 
 const ADMIN_ONLY_VM_FIELDS = ['instancename', 'hostid', 'hostname'];
 
-/** A job's result as a caller other than the root admin sees it. */
-function restricted(job: AsyncJob): Record<string, unknown> {
+/** A job's result as a caller other than the root admin sees it: no internals, no hidden VM details. */
+function restricted(job: AsyncJob, hiddenDetails: ReadonlySet<string>): Record<string, unknown> {
   const body = job.result as Record<string, unknown>;
   if (job.status === 2) return { errorcode: body.errorcode, errortext: job.publicErrorText ?? USER_ERROR_MESSAGE };
   const vm = body.virtualmachine as Record<string, unknown> | undefined;
   if (!vm) return body;
   const shown = { ...vm };
   for (const k of ADMIN_ONLY_VM_FIELDS) delete shown[k];
+  if (shown.details && typeof shown.details === 'object')
+    shown.details = Object.fromEntries(Object.entries(shown.details as Record<string, unknown>).filter(([k]) => !hiddenDetails.has(k)));
   return { ...body, virtualmachine: shown };
 }

@@ -53,6 +53,8 @@ export default defineCommand({
       store.settings.get('instance.name'),
       store.settings.getBoolean('vm.instancename.flag'),
     ]);
+    // The display name becomes part of the hypervisor's domain name: it must be a name a host accepts.
+    if (displayNameInName && params.displayname) checkHostName(params.displayname);
     const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, id, store)));
     const at = now.toISOString();
     const name = params.name ?? defaultHostName(id);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PermissionDeniedError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { requireOperable, VM_CMD, vmForCaller } from '../vm-access';
+import { requireOperable, undefineTarget, VM_CMD, vmForCaller } from '../vm-access';
 
 export default defineCommand({
   name: 'destroyVirtualMachine',
@@ -22,7 +22,6 @@ export default defineCommand({
     const running = vm.state === 'Running';
     // A VM left in Error holding a host may still have a domain up there: power it off before its capacity goes back.
     const powerOff = running || (vm.state === 'Error' && !!vm.hostId);
-    const undefineHostId = vm.hostId ?? vm.lastHostId;
     return jobs.startOnVm({
       workflow: 'destroy-vm',
       cmd: VM_CMD('DestroyVMCmd'),
@@ -31,7 +30,14 @@ export default defineCommand({
       vm,
       // A running VM is stopped first (R-LIFE.10): it shows Stopping until it is off.
       set: running ? { state: 'Stopping', lastUpdated: now.toISOString() } : {},
-      input: { wasRunning: powerOff, hostId: vm.hostId ?? '', expunge: params.expunge === true, hasHost: !!undefineHostId, undefineHostId: undefineHostId ?? '' },
+      input: {
+        wasRunning: powerOff,
+        stateBefore: vm.state, // what a failed power-off leaves it in
+        hostId: vm.hostId ?? '',
+        expunge: params.expunge === true,
+        ...(await undefineTarget(store, vm)),
+        result: 'vm-expunging',
+      },
     });
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PermissionDeniedError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { requireOperable, VM_CMD, vmForCaller } from '../vm-access';
+import { requireOperable, undefineTarget, VM_CMD, vmForCaller } from '../vm-access';
 
 export default defineCommand({
   name: 'expungeVirtualMachine',
@@ -19,7 +19,6 @@ export default defineCommand({
     if (caller.role === 'user' && !(await store.settings.getBoolean('allow.user.expunge.recover.vm')))
       throw new PermissionDeniedError('Parameter expunge can be passed by Admin only. Or when the allow.user.expunge.recover.vm key is set.');
     requireOperable(vm, ['Destroyed'], 'expunge');
-    const undefineHostId = vm.hostId ?? vm.lastHostId;
     return jobs.startOnVm({
       workflow: 'expunge-vm',
       cmd: VM_CMD('ExpungeVMCmd', true),
@@ -27,7 +26,7 @@ export default defineCommand({
       caller,
       vm,
       set: {},
-      input: { hasHost: !!undefineHostId, undefineHostId: undefineHostId ?? '' },
+      input: { ...(await undefineTarget(store, vm)), result: 'success' },
     });
   },
 });

@@ -5,6 +5,7 @@ import { listParams } from '../paging';
 import { listOf } from '../listing';
 import { listInScope, resolveScope, scopeParams } from '../scope';
 import { toAsyncJobResponse } from '../../views/asyncJob';
+import { createLookups } from '../../views/lookups';
 
 export default defineCommand({
   name: 'listAsyncJobs',
@@ -22,6 +23,8 @@ export default defineCommand({
     const scope = await resolveScope(ctx, params);
     const all = await listInScope(store, scope, { all: () => store.jobs.listAll(), byAccount: (id) => store.jobs.listByAccount(id) });
     const jobs = all.filter((j) => !params.resourceid || j.instanceId === params.resourceid).reverse(); // newest first
-    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, caller.role === 'rootAdmin' ? 'full' : 'restricted'));
+    const root = caller.role === 'rootAdmin';
+    const hidden = root ? undefined : await createLookups(store).hiddenDetails();
+    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, root ? 'full' : 'restricted', hidden));
   },
 });

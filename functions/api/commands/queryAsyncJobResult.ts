@@ -4,6 +4,7 @@ import { EntityNotFoundError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { toAsyncJobResponse } from '../../views/asyncJob';
+import { createLookups } from '../../views/lookups';
 
 export default defineCommand({
   name: 'queryAsyncJobResult',
@@ -18,6 +19,7 @@ export default defineCommand({
     // AsyncJobManagerImpl.queryJob: a user its own account's jobs, a domain admin its subtree's; any
     // other job is as unknown as a missing one, so the answer never reveals it exists.
     if (!job || !canAccess(caller, job)) throw new EntityNotFoundError(command, 'jobid', params.jobid);
-    return { kind: 'raw', body: toAsyncJobResponse(job, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
+    const root = caller.role === 'rootAdmin';
+    return { kind: 'raw', body: toAsyncJobResponse(job, root ? 'full' : 'restricted', root ? undefined : await createLookups(store).hiddenDetails()) };
   },
 });

@@ -8,6 +8,7 @@ import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
+import { shownState, vmForCaller } from '../vm-access';
 
 export default defineCommand({
   name: 'updateVMAffinityGroup',
@@ -25,13 +26,12 @@ export default defineCommand({
   async handle({ params, caller, store, now, command }) {
     if (params.affinitygroupids && params.affinitygroupnames) throw new InvalidParameterError('affinitygroupids parameter is mutually exclusive with affinitygroupnames parameter');
     if (!params.affinitygroupids && !params.affinitygroupnames) throw new InvalidParameterError('affinitygroupids parameter or affinitygroupnames parameter must be given');
-    const vm = await store.vms.get(params.id, true);
-    if (!vm || vm.state === 'Expunged' || !canAccess(caller, vm)) throw new EntityNotFoundError(command, 'id', params.id);
+    const vm = await vmForCaller(store, caller, params.id, command);
     if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
     // The new groups apply at the next start (R-ALLOC.8), so a VM that holds a host cannot change them.
-    if (vm.state !== 'Stopped')
+    if (vm.state !== 'Stopped' && vm.state !== 'Allocated') // Allocated: deployed with startvm=false, shown as Stopped
       throw new InvalidParameterError(
-        `Unable update affinity groups of the virtual machine VM[User|${vm.instanceName}] in state ${vm.state}; make sure the virtual machine is stopped and not in an error state before updating.`,
+        `Unable update affinity groups of the virtual machine VM[User|${vm.instanceName}] in state ${shownState(vm.state)}; make sure the virtual machine is stopped and not in an error state before updating.`,
       );
 
     let groups: AffinityGroup[];

@@ -97,6 +97,11 @@ describe('scheduled expunge, events and hidden details', () => {
     expect(refused.status).toBe(431);
     expect(refused.data.errortext).toBe("You're not allowed to add or edit the restricted setting: cpuOvercommitRatio");
 
+    // A job's result is the VM too: the user's view of it hides the same details.
+    const started = await run(tenant.user.client, 'startVirtualMachine', { id: vmId });
+    expect((started.jobresult as Obj).virtualmachine.details).toEqual({ keyboard: 'us' });
+    await run(tenant.user.client, 'stopVirtualMachine', { id: vmId, forced: true });
+
     await tenant.user.client.ok('updateVirtualMachine', { id: vmId, 'details[0].keyboard': 'de' });
     const asRoot = (await env.admin.ok('listVirtualMachines', { id: vmId, listall: true })).virtualmachine as Obj[];
     expect(asRoot[0].details).toEqual({ cpuOvercommitRatio: '2', keyboard: 'de' });

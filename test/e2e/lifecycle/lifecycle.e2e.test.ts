@@ -63,9 +63,27 @@ describe('VM lifecycle end to end', () => {
     expect(recovered.virtualmachine).toMatchObject({ id, state: 'Stopped' });
 
     const destroyAgain = await run('destroyVirtualMachine', { id, expunge: true });
-    expect(destroyAgain).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { id, state: 'Expunged' } } });
+    expect(destroyAgain).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { id, state: 'Expunging' } } }); // as CloudStack answers an immediate expunge
     expect(await domainOn(running.instancename)).toBeUndefined();
     expect(await vmOf(id)).toBeUndefined();
+  });
+
+  it('expunges a destroyed VM on request, answering CloudStack\'s {success: true}', async () => {
+    const id = await deploy();
+    await run('destroyVirtualMachine', { id });
+    const expunged = await run('expungeVirtualMachine', { id });
+    expect(expunged).toMatchObject({ jobstatus: 1, jobresult: { success: true } });
+    expect(await vmOf(id)).toBeUndefined();
+  });
+
+  it('changes the affinity groups of a VM created with startvm=false (shown as Stopped)', async () => {
+    const id = await deploy({ startvm: false });
+    const group = (await env.admin.ok('createAffinityGroup', { name: 'spread-1', type: 'host anti-affinity' })) as { jobid: string };
+    const created = await env.admin.waitForJob(group.jobid);
+    const groupId = ((created.jobresult as Obj).affinitygroup as Obj).id as string;
+    const updated = await run('updateVMAffinityGroup', { id, affinitygroupids: groupId });
+    expect(updated).toMatchObject({ jobstatus: 1 });
+    expect((await vmOf(id))!.affinitygroup).toEqual([expect.objectContaining({ id: groupId, name: 'spread-1', type: 'host anti-affinity' })]);
   });
 
   it('refuses an operation in the wrong state with 431 and changes nothing', async () => {
