@@ -1,4 +1,4 @@
-import { randomBytes, scrypt } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { canAccess } from '../../core/access';
 import type { Account, Caller, Role, User } from '../../core/entities';
@@ -82,6 +82,29 @@ export async function nextUserNumber(store: Store): Promise<number> {
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 /** A salted scrypt hash: Stratus keeps no password in the clear (there is no password login yet). */
+/** A new enabled user of an account, as createAccount and createUser make one. */
+export async function newUser(
+  store: Store,
+  p: { username: string; firstname: string; lastname: string; email: string; timezone?: string; password: string },
+  owner: { accountId: string; domainId: string },
+  created: string,
+): Promise<User> {
+  return {
+    id: randomUUID(),
+    numericId: await nextUserNumber(store),
+    username: p.username,
+    accountId: owner.accountId,
+    domainId: owner.domainId,
+    state: 'enabled',
+    firstName: p.firstname,
+    lastName: p.lastname,
+    email: p.email,
+    timezone: p.timezone,
+    passwordHash: await hashPassword(p.password),
+    created,
+  };
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scryptAsync(password, salt, 32);

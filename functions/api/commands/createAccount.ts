@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Account, Role, User } from '../../../core/entities';
+import type { Account, Role } from '../../../core/entities';
 import { InvalidParameterError } from '../../../core/errors';
 import { NameTakenError } from '../../store/tenancy';
 import { defineCommand } from '../define-command';
 import { cs } from '../params';
 import { defaultDomain, visibleDomain } from '../scope';
-import { accountResponse, checkNetworkDomain, checkNewUser, checkPrivilege, hashPassword, nextUserNumber, userExistsText } from '../tenancy';
+import { accountResponse, checkNetworkDomain, checkNewUser, checkPrivilege, newUser, userExistsText } from '../tenancy';
 
 const BY_ACCOUNT_TYPE: Record<number, Role> = { 0: 'user', 1: 'rootAdmin', 2: 'domainAdmin' };
 const BY_ROLE_TYPE: Record<string, Role> = { admin: 'rootAdmin', domainadmin: 'domainAdmin', user: 'user' };
@@ -70,20 +70,7 @@ export default defineCommand({
       version: 1,
     };
     checkPrivilege(caller, account);
-    const user: User = {
-      id: randomUUID(),
-      numericId: await nextUserNumber(store),
-      username: params.username,
-      accountId: account.id,
-      domainId: domain.id,
-      state: 'enabled',
-      firstName: params.firstname,
-      lastName: params.lastname,
-      email: params.email,
-      timezone: params.timezone,
-      passwordHash: await hashPassword(params.password),
-      created,
-    };
+    const user = await newUser(store, params, { accountId: account.id, domainId: domain.id }, created);
     try {
       await store.tenancy.putAccount(account, user);
     } catch (err) {

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canAccess } from '../../../core/access';
-import type { User } from '../../../core/entities';
 import { InvalidParameterError } from '../../../core/errors';
 import { NameTakenError } from '../../store/tenancy';
 import { toUserResponse } from '../../views/tenancy';
 import { defineCommand } from '../define-command';
 import { cs } from '../params';
 import { accountOwner, defaultDomain, visibleDomain } from '../scope';
-import { checkNewUser, checkPrivilege, hashPassword, nextUserNumber, userExistsText } from '../tenancy';
+import { checkNewUser, checkPrivilege, newUser, userExistsText } from '../tenancy';
 
 export default defineCommand({
   name: 'createUser',
@@ -35,20 +33,7 @@ export default defineCommand({
     if (!account || account.state !== 'enabled' || !canAccess(caller, await accountOwner(store, account)))
       throw new InvalidParameterError(`Unable to find account ${params.account} in domain ${domain.id} to create user`);
     checkPrivilege(caller, account);
-    const user: User = {
-      id: randomUUID(),
-      numericId: await nextUserNumber(store),
-      username: params.username,
-      accountId: account.id,
-      domainId: domain.id,
-      state: 'enabled',
-      firstName: params.firstname,
-      lastName: params.lastname,
-      email: params.email,
-      timezone: params.timezone,
-      passwordHash: await hashPassword(params.password),
-      created: now.toISOString(),
-    };
+    const user = await newUser(store, params, { accountId: account.id, domainId: domain.id }, now.toISOString());
     try {
       await store.tenancy.putUser(user);
     } catch (err) {

@@ -4,7 +4,7 @@ import type { Caller, Vm } from '../../../core/entities';
 import { newEvent } from '../../../core/events';
 import { UUID_PATTERN } from '../../../core/ids';
 import type { Store } from '../../../functions/store';
-import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
+import { startStore } from '../helpers/dynamodb-local';
 
 /**
  * EventsRepository against DynamoDB Local: an event is written once however often a step retries,
@@ -12,21 +12,14 @@ import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
  * details a VM event leaves out read from the VM.
  */
 describe('EventsRepository', () => {
-  let engine: Awaited<ReturnType<typeof startDynamoDbLocal>>;
   let store: Store;
 
+  let local: Awaited<ReturnType<typeof startStore>>;
   beforeAll(async () => {
-    engine = await startDynamoDbLocal();
-    await createTable(engine.endpoint, 'events');
-    Object.assign(process.env, { TABLE_NAME: 'events', DYNAMODB_ENDPOINT: engine.endpoint, AWS_REGION: 'us-east-1' });
-    const { createStore } = await import('../../../functions/store');
-    store = createStore();
+    local = await startStore('events');
+    store = local.store;
   });
-  afterAll(async () => {
-    const { documentClient } = await import('../../../functions/store/client');
-    documentClient().destroy();
-    await engine.stop();
-  });
+  afterAll(() => local.stop());
 
   const at = new Date('2026-02-01T10:00:00Z');
 

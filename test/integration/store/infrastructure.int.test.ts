@@ -5,7 +5,7 @@ import { ConcurrentOperationError } from '../../../core/errors';
 import { newHostRecord } from '../../../core/infrastructure';
 import type { Store } from '../../../functions/store';
 import { NameTakenError } from '../../../functions/store/infrastructure';
-import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
+import { startStore } from '../helpers/dynamodb-local';
 
 /**
  * The administrator's infrastructure writes against DynamoDB Local: names stay unique under
@@ -14,21 +14,14 @@ import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
  */
 describe('InfrastructureRepository', () => {
   const TABLE = 'infrastructure';
-  let engine: Awaited<ReturnType<typeof startDynamoDbLocal>>;
   let store: Store;
 
+  let local: Awaited<ReturnType<typeof startStore>>;
   beforeAll(async () => {
-    engine = await startDynamoDbLocal();
-    await createTable(engine.endpoint, TABLE);
-    Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: engine.endpoint, AWS_REGION: 'us-east-1' });
-    const { createStore } = await import('../../../functions/store');
-    store = createStore();
+    local = await startStore(TABLE);
+    store = local.store;
   });
-  afterAll(async () => {
-    const { documentClient } = await import('../../../functions/store/client');
-    documentClient().destroy();
-    await engine.stop();
-  });
+  afterAll(() => local.stop());
 
   const now = new Date('2026-01-01T00:00:00Z');
   const where = { zone: { id: 'zone-1' }, pod: { id: 'pod-1' }, cluster: { id: 'cluster-1', hypervisor: 'Simulator' as const } };

@@ -4,7 +4,7 @@ import type { AffinityGroup, Host, Vm } from '../../../core/entities';
 import { CapacityRaceError } from '../../../core/errors';
 import type { Store } from '../../../functions/store';
 import type { ReserveLimits } from '../../../functions/store/placement';
-import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
+import { startStore } from '../helpers/dynamodb-local';
 
 /**
  * Capacity reservation against DynamoDB Local: the transaction that reserves a host's capacity with
@@ -14,21 +14,14 @@ import { createTable, startDynamoDbLocal } from '../helpers/dynamodb-local';
  * back exactly what reserve took.
  */
 describe('PlacementRepository', () => {
-  let engine: Awaited<ReturnType<typeof startDynamoDbLocal>>;
   let store: Store;
 
+  let local: Awaited<ReturnType<typeof startStore>>;
   beforeAll(async () => {
-    engine = await startDynamoDbLocal();
-    await createTable(engine.endpoint, 'placement');
-    Object.assign(process.env, { TABLE_NAME: 'placement', DYNAMODB_ENDPOINT: engine.endpoint, AWS_REGION: 'us-east-1' });
-    const { createStore } = await import('../../../functions/store');
-    store = createStore();
+    local = await startStore('placement');
+    store = local.store;
   });
-  afterAll(async () => {
-    const { documentClient } = await import('../../../functions/store/client');
-    documentClient().destroy();
-    await engine.stop();
-  });
+  afterAll(() => local.stop());
 
   const now = new Date('2026-01-01T00:00:00Z').toISOString();
   const plain: ReserveLimits = { factors: { cpu: 1, memory: 1 }, maxGuests: 50, antiAffinity: [], affinity: [] };
