@@ -13,24 +13,28 @@ export async function recordVmEvent(
   e: {
     type: EventType;
     actor: Pick<Caller, 'userId'> & Partial<Caller>;
-    vm: Pick<Vm, 'id' | 'name' | 'accountId' | 'domainId' | 'domainPath'>;
+    vm: Pick<Vm, 'id' | 'name' | 'accountId' | 'domainId' | 'domainPath' | 'zoneId' | 'serviceOfferingId' | 'templateId'>;
     ok: boolean;
     text: string;
     jobId?: string;
+    /** the owner's account name when the caller has it (a job acting on its own account's VM) */
+    ownerName?: string;
   },
   at = new Date(),
 ): Promise<void> {
-  const account = await store.inventory.getAccount(e.vm.accountId);
+  const ownerName = e.ownerName ?? (await store.inventory.getAccount(e.vm.accountId))?.name ?? '';
   const actor: Caller = { username: '', accountId: '', accountName: '', domainId: '', domainPath: '', role: 'user', ...e.actor };
   await store.events.record(
     newEvent({
       ...(e.jobId ? { id: `${e.jobId}-${e.type}${e.ok ? '' : '-error'}`, jobId: e.jobId } : {}),
       type: e.type,
       caller: actor,
-      owner: { accountId: e.vm.accountId, accountName: account?.name ?? '', domainId: e.vm.domainId, domainPath: e.vm.domainPath },
+      owner: { accountId: e.vm.accountId, accountName: ownerName, domainId: e.vm.domainId, domainPath: e.vm.domainPath },
       description: e.text,
       level: e.ok ? 'INFO' : 'ERROR',
       resource: { type: 'VirtualMachine', id: e.vm.id, name: e.vm.name },
+      // What a usage record needs, from the VM in hand rather than read again.
+      usage: { zoneId: e.vm.zoneId, offeringId: e.vm.serviceOfferingId, templateId: e.vm.templateId, resourceName: e.vm.name },
     }),
     at,
   );

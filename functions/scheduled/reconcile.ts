@@ -161,7 +161,7 @@ async function fail(store: Store, job: AsyncJob, vm: Vm | undefined, vmState: Vm
     now,
   );
   if (!completed || !vm || !job.eventType) return;
-  const event = { actor: { userId: job.userId }, vm, jobId: job.id };
+  const event = { actor: { userId: job.userId }, ownerName: vm.accountId === job.accountId ? job.accountName : undefined, vm, jobId: job.id };
   await recordVmEvent(store, { ...event, type: job.eventType as EventType, ok: false, text: errortext }, now);
   // What the host shows did happen is billed as it happened: a VM found running was started, one found off was stopped.
   const happened = vmState === 'Running' && ['VM.CREATE', 'VM.START'].includes(job.eventType) ? 'VM.START' : vmState === 'Stopped' && job.eventType === 'VM.STOP' ? 'VM.STOP' : undefined;

@@ -86,7 +86,7 @@ export const handler = defineStep(
     if (completed && job?.eventType && vm)
       await recordVmEvent(
         store,
-        { type: job.eventType as EventType, actor: { userId: job.userId }, vm, ok: false, jobId: job.id, text: `Error while ${job.eventType} of VM ${vm.name} (${vm.id}) at ${failedStep}: ${publicText(error)}; VM is ${settlement ? vmState : vm.state}` },
+        { type: job.eventType as EventType, actor: { userId: job.userId }, ownerName: vm.accountId === job.accountId ? job.accountName : undefined, vm, ok: false, jobId: job.id, text: `Error while ${job.eventType} of VM ${vm.name} (${vm.id}) at ${failedStep}: ${publicText(error)}; VM is ${settlement ? vmState : vm.state}` },
         at,
       );
     return { completed, error };

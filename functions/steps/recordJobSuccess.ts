@@ -38,7 +38,7 @@ export const handler = defineStep(
       at,
     );
     if (completed && job.eventType) {
-      const event = { actor: { userId: job.userId }, vm, ok: true, jobId: job.id };
+      const event = { actor: { userId: job.userId }, ownerName: vm.accountId === job.accountId ? job.accountName : undefined, vm, ok: true, jobId: job.id };
       await recordVmEvent(store, { ...event, type: job.eventType as EventType, text: `Successfully completed ${job.eventType} of VM ${vm.name} (${vm.id}); VM is ${to}` }, at);
       // A deploy that starts the VM is a create and a start, each with its usage record, as in CloudStack.
       if (job.eventType === 'VM.CREATE' && to === 'Running') await recordVmEvent(store, { ...event, type: 'VM.START', text: `VM ${vm.name} (${vm.id}) started on deploy` }, at);
