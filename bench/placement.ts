@@ -3,6 +3,7 @@ import type { Host } from '../core/entities';
 import type { CloudStackClient } from '../local/cloudstack-client';
 import { benchDeploys, type DeployResult } from './deploy';
 import { summarize, type Summary } from './stats';
+import { seeded } from '../core/random';
 
 /**
  * Placement: (1) the pure allocator (core/allocator.ts) choosing among many candidate hosts, timed
@@ -11,17 +12,6 @@ import { summarize, type Summary } from './stats';
  * in a group, checked afterwards: no two members of a group on one host.
  */
 
-/** A seeded generator (mulberry32): the same zone every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A zone of `count` hosts in 100 clusters over 10 pods: mixed sizes, 0-90% used, 2% not Up, 1%

@@ -27,7 +27,7 @@ export default defineCommand({
       caller,
       vm,
       set: { state: 'Starting', lastUpdated: now.toISOString() },
-      input: { placement: JSON.parse(JSON.stringify(placement)) },
+      input: { placement: Object.fromEntries(Object.entries(placement).filter(([, v]) => v !== undefined)) }, // ASL input: no undefined
     });
   },
 });

@@ -86,6 +86,20 @@ describe('VM lifecycle end to end', () => {
     expect((await vmOf(id))!.affinitygroup).toEqual([expect.objectContaining({ id: groupId, name: 'spread-1', type: 'host anti-affinity' })]);
   });
 
+  it.each(['startVirtualMachine', 'stopVirtualMachine', 'rebootVirtualMachine', 'destroyVirtualMachine', 'recoverVirtualMachine', 'expungeVirtualMachine', 'updateVirtualMachine'])(
+    '%s answers bad ids as CloudStack does: missing, malformed, unknown',
+    async (command) => {
+      const missing = await env.admin.call(command, {});
+      expect(missing.status).toBe(431);
+      expect(missing.data.errortext).toBe(`Unable to execute API command ${command.toLowerCase()} due to missing parameter id`);
+      const malformed = await env.admin.call(command, { id: 'not-a-uuid' });
+      expect(malformed.status).toBe(431);
+      const unknown = await env.admin.call(command, { id: '6f1c9a8e-0000-4000-8000-000000000000' });
+      expect(unknown.status).toBe(431);
+      expect(unknown.data.errortext).toContain('Invalid parameter id value=6f1c9a8e-0000-4000-8000-000000000000');
+    },
+  );
+
   it('refuses an operation in the wrong state with 431 and changes nothing', async () => {
     const id = await deploy({ startvm: false });
     const before = (await vmOf(id))!;

@@ -12,6 +12,7 @@ import {
   type Strategy,
 } from '../../../core/allocator';
 import type { Host } from '../../../core/entities';
+import { seeded } from '../../../core/random';
 
 const host = (name: string, over: Partial<Host> = {}): Host => ({
   id: `id-${name}`,
@@ -45,17 +46,6 @@ const ctx = (over: Partial<PlacementContext> = {}): PlacementContext => ({
 
 const small: PlacementRequest = { cpu: 1000, memory: 1024 };
 
-/** A seeded generator (mulberry32): tests never use Math.random. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a reservation does to the host, as placement.ts writes it. */
 function place(h: Host, req: PlacementRequest): void {
