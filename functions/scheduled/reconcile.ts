@@ -3,6 +3,8 @@ import type { AsyncJob, Host, Vm } from '../../core/entities';
 import type { VmState } from '../../core/vm-states';
 import { workflowArn } from '../api/jobs';
 import { createStore, type Store } from '../store';
+import type { StoredAgentTask } from '../store/tasks';
+import { memo } from '../views/lookups';
 import { sfnClient } from '../workflows-client';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
@@ -53,6 +55,8 @@ export async function reconcile(store: Store, opts: ReconcileOptions = {}): Prom
   if (!opts.force && !(await store.schedules.claim('reconcile', interval, now))) return report;
   report.ran = true;
   const status = opts.executionStatus ?? describeExecution;
+  // One read of a host's tasks per run, however many of its jobs are orphaned.
+  const tasksOf = memo((hostId: string) => store.tasks.listForHost(hostId));
   const pending = await store.jobs.listPendingBefore(new Date(now.getTime() - (opts.graceMs ?? RECONCILE_GRACE_MS)).toISOString());
   for (const { jobId, created } of pending) {
     const job = await store.jobs.get(jobId, true);
@@ -62,7 +66,7 @@ export async function reconcile(store: Store, opts: ReconcileOptions = {}): Prom
     }
     try {
       if ((await status(job)) === 'RUNNING') continue;
-      const outcome = await settleOrphan(store, job, now);
+      const outcome = await settleOrphan(store, job, now, tasksOf);
       if (outcome === 'waiting') report.waiting.push(job.id);
       else report.settled.push({ jobId: job.id, ...outcome });
     } catch (err) {
@@ -95,13 +99,18 @@ async function releaseErrorHolds(store: Store, report: ReconcileReport): Promise
   }
 }
 
-async function settleOrphan(store: Store, job: AsyncJob, now: Date): Promise<'waiting' | { vmId?: string; vmState?: VmState }> {
+async function settleOrphan(
+  store: Store,
+  job: AsyncJob,
+  now: Date,
+  tasksOf: (hostId: string) => Promise<StoredAgentTask[]>,
+): Promise<'waiting' | { vmId?: string; vmState?: VmState }> {
   const vm = job.instanceId ? await store.vms.get(job.instanceId, true) : undefined;
   const held = vm && vm.activeJobId === job.id ? vm : undefined;
 
   // Phase 1: no agent may still act for this job.
   const hostIds = [...new Set([held?.hostId, held?.lastHostId].filter((h): h is string => !!h))];
-  const tasks = (await Promise.all(hostIds.map((h) => store.tasks.listForHost(h)))).flat().filter((t) => t.jobId === job.id);
+  const tasks = (await Promise.all(hostIds.map(tasksOf))).flat().filter((t) => t.jobId === job.id);
   if (tasks.some((t) => t.status === 'leased' && (t.leaseUntil ?? 0) > now.getTime())) return 'waiting';
   await Promise.all(tasks.map((t) => store.tasks.remove(t.hostId, t.id)));
   if (!job.orphanedAt) {

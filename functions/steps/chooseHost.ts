@@ -51,8 +51,9 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
     requested.hostId ? store.hosts.get(requested.hostId, true).then((h) => (h ? [h] : [])) : store.hosts.listInZone(vm.zoneId),
     store.inventory.getServiceOffering(vm.serviceOfferingId),
     store.inventory.getAccount(vm.accountId),
-    store.inventory.listPods(),
-    store.inventory.listClusters(),
+    // The VM's zone only: a deploy never reads the whole inventory's pods and clusters.
+    store.inventory.listPodsInZone(vm.zoneId),
+    store.inventory.listClustersInZone(vm.zoneId),
     store.affinity.getMany(vm.affinityGroupIds ?? []),
     store.settings.get('vm.allocation.algorithm', { zoneId: vm.zoneId }),
   ]);

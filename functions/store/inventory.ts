@@ -43,10 +43,12 @@ export class InventoryRepository extends Repository {
 
   getPod = (id: string) => this.getEntity<Pod>('POD', id);
   listPods = () => this.listKind<Pod>('POD');
+  listPodsInZone = (zoneId: string) => this.listScope<Pod>('POD', 'ZONE', zoneId);
   putPod = (p: Pod) => this.putEntity('POD', p, { order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
 
   getCluster = (id: string) => this.getEntity<Cluster>('CLUSTER', id);
   listClusters = () => this.listKind<Cluster>('CLUSTER');
+  listClustersInZone = (zoneId: string) => this.listScope<Cluster>('CLUSTER', 'ZONE', zoneId);
   putCluster = (c: Cluster) => this.putEntity('CLUSTER', c, { order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
 
   getServiceOffering = (id: string) => this.getEntity<ServiceOffering>('OFFERING', id);

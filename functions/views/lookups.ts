@@ -20,8 +20,9 @@ export interface Lookups {
   hiddenDetails(): Promise<ReadonlySet<string>>;
 }
 
-function memo<T>(load: (id: string) => Promise<T | undefined>) {
-  const seen = new Map<string, Promise<T | undefined>>();
+/** `load` once per key for the life of the returned function (a request, a scheduled run). */
+export function memo<T>(load: (id: string) => Promise<T>): (id: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
   return (id: string) => {
     let p = seen.get(id);
     if (!p) seen.set(id, (p = load(id)));

@@ -78,6 +78,18 @@ describe('scheduled expunge, events and hidden details', () => {
     expect((await store.vms.get(id, true))?.hostId).toBeUndefined();
   });
 
+  it('refuses expunge=true from a user unless allow.user.expunge.recover.vm says so', async () => {
+    const { vmId } = await deployStoppedVm(tenant.user.client, cat, 'kept');
+    const refused = await tenant.user.client.call('destroyVirtualMachine', { id: vmId, expunge: true });
+    expect(refused.status).toBe(531);
+    expect(refused.data.errortext).toBe('Parameter expunge can be passed by Admin only. Or when the allow.user.expunge.recover.vm key is set.');
+    expect((await tenant.user.client.ok('listVirtualMachines', { id: vmId })).virtualmachine).toEqual([expect.objectContaining({ id: vmId, state: 'Stopped' })]);
+
+    await env.admin.ok('updateConfiguration', { name: 'allow.user.expunge.recover.vm', value: true });
+    expect(await run(tenant.user.client, 'destroyVirtualMachine', { id: vmId, expunge: true })).toMatchObject({ jobstatus: 1 });
+    await env.admin.ok('updateConfiguration', { name: 'allow.user.expunge.recover.vm', value: false });
+  });
+
   it('writes the events of a lifecycle, visible to the owner', async () => {
     const { vmId } = await deployStoppedVm(tenant.user.client, cat, 'evented');
     await run(tenant.user.client, 'startVirtualMachine', { id: vmId });

@@ -146,5 +146,16 @@ describe('VM lifecycle end to end', () => {
     await run('stopVirtualMachine', { id, forced: true });
     const withDetails = await env.admin.ok('updateVirtualMachine', { id, 'details[0].keyboard': 'us' });
     expect((withDetails.virtualmachine as Obj).details).toEqual({ keyboard: 'us' });
+
+    // Bad input is refused with CloudStack's codes and leaves the VM as it was.
+    const badName = await env.admin.call('updateVirtualMachine', { id, name: 'not a host name' });
+    expect(badName.status).toBe(431);
+    expect(badName.data.errortext).toMatch(/^Invalid value for instance name: not a host name/);
+    const badOs = await env.admin.call('updateVirtualMachine', { id, ostypeid: '6f1c9a8e-0000-4000-8000-000000000000' });
+    expect(badOs.status).toBe(431);
+    expect(badOs.data.errortext).toContain('Invalid parameter ostypeid value=6f1c9a8e-0000-4000-8000-000000000000');
+    const extra = await env.admin.call('updateVirtualMachine', { id, 'details[0].extraconfig': 'x' });
+    expect(extra.status).toBe(431);
+    expect(await vmOf(id)).toMatchObject({ displayname: 'Renamed', details: { keyboard: 'us' } });
   });
 });
