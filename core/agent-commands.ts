@@ -7,13 +7,28 @@ import type { Template, Vm } from './entities';
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
   forced?: boolean; // StopVm: power off instead of an ACPI shutdown
   stopTimeoutMs?: number; // StopVm: how long a graceful shutdown may take before it fails
   removeDisks?: boolean; // UndefineVm: expunge removes the VM's disks with it
+  destinationUri?: string; // MigrateVm: the destination hypervisor
+  migrateTimeoutMs?: number; // MigrateVm: abort a migration that takes longer
+}
+
+/** How long a live migration may take when the workflow names no bound. */
+export const DEFAULT_MIGRATE_TIMEOUT_MS = 240_000;
+
+/**
+ * The largest a dynamically scalable VM may be hot-scaled to without a restart: its domain is
+ * started with these ceilings (vCPUs and a memory balloon), and scaleVirtualMachine refuses beyond.
+ */
+export const HOT_SCALE_FACTOR = 4;
+export function scaleCeilings(vm: Pick<Vm, 'cpuNumber' | 'memory' | 'isDynamicallyScalable'>): { maxCpuNumber: number; maxMemory: number } | undefined {
+  if (vm.isDynamicallyScalable === false) return undefined;
+  return { maxCpuNumber: vm.cpuNumber * HOT_SCALE_FACTOR, maxMemory: vm.memory * HOT_SCALE_FACTOR };
 }
 
 /** Graceful shutdown bound when the workflow names none. */
@@ -30,6 +45,7 @@ export function vmSpecOf(vm: Vm, template: Template): VmSpec {
     memory: vm.memory,
     template: { id: template.id, url: template.url, format: template.format },
     nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
+    ...scaleCeilings(vm),
   };
 }
 
@@ -56,6 +72,19 @@ export function buildAgentCommand(
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName } });
     case 'UndefineVm':
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, removeDisks: options.removeDisks ?? true } });
+    case 'MigrateVm':
+      if (!options.destinationUri) throw new Error(`MigrateVm for VM ${vm.id} needs the destination's migration URI`);
+      return AgentCommandSchema.parse({
+        command,
+        payload: { instanceName: vm.instanceName, destinationUri: options.destinationUri, timeoutMs: options.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS },
+      });
+    case 'ScaleVm': {
+      const target = vm.pendingScale;
+      if (!target) throw new Error(`ScaleVm for VM ${vm.id} needs a scale in progress`);
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, cpuNumber: target.cpuNumber, cpuSpeed: target.cpuSpeed, memory: target.memory } });
+    }
+    case 'ResolveIncomingVm':
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName } });
   }
 }
 

@@ -30,6 +30,8 @@ export const HostFactsSchema = z.object({
   memoryTotal: z.number().int().positive(), // MiB
   ipAddress: z.string().min(1),
   agentVersion: z.string(),
+  /** Where other hosts' hypervisors reach this one for a live migration (libvirt URI, `sim://<name>`). */
+  migrationUri: z.string().min(1).max(512).optional(),
 });
 export type HostFacts = z.infer<typeof HostFactsSchema>;
 
@@ -49,6 +51,23 @@ export const HeartbeatRequestSchema = z.object({
 });
 export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what an agent sends (`busy` may be left out)
 
+/**
+ * What the control plane answers a heartbeat with: the agent's standing orders until the next one.
+ * - `haDomains`: the HA-enabled VMs the inventory runs on this host. If the agent cannot reach the
+ *   control plane for `fenceAfterMs`, it powers these off itself (self-fencing), so that by the time
+ *   the host is declared Down and they are restarted elsewhere, the old copies are off.
+ * - `stop`: domains running here that the inventory places elsewhere or stopped (a host that comes
+ *   back after being declared Down): power them off now. The host takes no new work until a
+ *   heartbeat shows none of them running.
+ */
+export const HeartbeatResponseSchema = z.object({
+  received: z.literal(true),
+  haDomains: z.array(z.string()).max(5000).default([]),
+  stop: z.array(z.string()).max(5000).default([]),
+  fenceAfterMs: z.number().int().positive().optional(),
+});
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
+
 /** What a VM needs on a host: enough for the simulator and for libvirt domain XML. */
 export const VmSpecSchema = z.object({
   vmId: z.string(),
@@ -59,6 +78,9 @@ export const VmSpecSchema = z.object({
   memory: z.number().int().positive(), // MiB
   template: z.object({ id: z.string(), url: z.string(), format: z.string() }),
   nics: z.array(z.object({ macAddress: z.string(), networkName: z.string(), ipAddress: z.string() })),
+  /** Ceilings a dynamically scalable VM may be hot-scaled up to while it runs (vCPUs, MiB); absent: its size. */
+  maxCpuNumber: z.number().int().positive().optional(),
+  maxMemory: z.number().int().positive().optional(),
 });
 export type VmSpec = z.infer<typeof VmSpecSchema>;
 
@@ -70,13 +92,30 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
   }),
   z.object({ command: z.literal('RebootVm'), payload: z.object({ instanceName: z.string() }) }),
   z.object({ command: z.literal('UndefineVm'), payload: z.object({ instanceName: z.string(), removeDisks: z.boolean() }) }),
+  /** Live-migrate a running domain to the host reachable at destinationUri (peer to peer); disks stay on shared storage. */
+  z.object({
+    command: z.literal('MigrateVm'),
+    payload: z.object({ instanceName: z.string(), destinationUri: z.string().min(1), timeoutMs: z.number().int().positive() }),
+  }),
+  /** Hot-change a running domain's vCPUs and memory (MiB); cpuSpeed is the share weight. */
+  z.object({
+    command: z.literal('ScaleVm'),
+    payload: z.object({ instanceName: z.string(), cpuNumber: z.number().int().positive(), cpuSpeed: z.number().int().positive(), memory: z.number().int().positive() }),
+  }),
+  /**
+   * Sent to a migration's destination after the migration failed or was lost: report whether the
+   * domain runs here (the migration did complete), else remove whatever half-arrived copy is left
+   * (never its disks, which are shared) so it can never start here.
+   */
+  z.object({ command: z.literal('ResolveIncomingVm'), payload: z.object({ instanceName: z.string() }) }),
 ]);
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type AgentCommandName = AgentCommand['command'];
 
 /** A leased task as the agent receives it from a poll. */
 export const LeasedTaskSchema = z.intersection(
-  z.object({ taskId: z.string(), leaseId: z.string(), leaseUntil: z.number() }),
+  /** deadline: epoch ms after which the workflow no longer waits; the agent aborts the work then. */
+  z.object({ taskId: z.string(), leaseId: z.string(), leaseUntil: z.number(), deadline: z.number().optional() }),
   AgentCommandSchema,
 );
 export type LeasedTask = z.infer<typeof LeasedTaskSchema>;

@@ -133,6 +133,17 @@ export interface Host {
   agentVersion?: string;
   powerStates?: Record<string, PowerState>; // instance name -> power state
   busyDomains?: string[]; // instance names with an agent task running or waiting at the last heartbeat
+  /** where other hosts' hypervisors reach this one for live migration (from the agent's facts) */
+  migrationUri?: string;
+  /** the maintenance job operating on the host (prepareHostForMaintenance): one at a time */
+  activeJobId?: string;
+  /** why the host is in ErrorInMaintenance: the VMs that could not move and why */
+  maintenanceReason?: string;
+  /** when the HA monitor declared the host Alert, then Down (cleared by a heartbeat that brings it back Up) */
+  alertSince?: string;
+  downSince?: string;
+  /** a host back from Down must first power off what now runs elsewhere: these are still to go */
+  pendingStops?: string[];
   created: string;
   version: number;
 }
@@ -148,6 +159,12 @@ export interface ServiceOffering {
   hostTags?: string;
   storageType: 'shared' | 'local';
   dynamicScalingEnabled: boolean;
+  /** a custom offering: the VM's cpuNumber/cpuSpeed/memory come from details[] within these bounds */
+  isCustomized?: boolean;
+  minCpuNumber?: number;
+  maxCpuNumber?: number;
+  minMemory?: number; // MiB
+  maxMemory?: number;
   created: string;
 }
 
@@ -225,10 +242,43 @@ export interface Vm {
   /** What this VM's placement registered for its affinity groups; releasing its capacity undoes exactly this. */
   affinityHeld?: AffinityHold;
   activeJobId?: string; // one mutating operation at a time
+  /** updateVirtualMachine isdynamicallyscalable; absent: true (VMs made since CloudStack 4.2 are) */
+  isDynamicallyScalable?: boolean;
+  /** memory (MiB) the VM booted with: the 3 GB rule of live scaling looks at it */
+  bootMemory?: number;
+  /** a live migration in flight: what the VM holds on the destination besides its own host */
+  migration?: MigrationHold;
+  /** a live scale in flight: the target size and what is held for it */
+  pendingScale?: PendingScale;
+  /** marked by the HA monitor when it stopped the VM on a Down host: it is to be restarted elsewhere */
+  haRestartPending?: boolean;
   destroyed?: string; // when it entered Destroyed: the scheduled expunge counts expunge.delay from here
   created: string;
   lastUpdated: string;
   version: number;
+}
+
+/** Capacity held on a live migration's destination while the VM moves; released or made the VM's own. */
+export interface MigrationHold {
+  hostId: string;
+  cpu: number; // MHz
+  memory: number; // MiB
+  affinityHeld: AffinityHold;
+  since: string;
+}
+
+/** The size a running VM is being scaled to, and the extra capacity held for it on `hostId`. */
+export interface PendingScale {
+  serviceOfferingId: string;
+  cpuNumber: number;
+  cpuSpeed: number;
+  memory: number;
+  /** the host the extra is held on (the VM's own host for an in-place scale) */
+  hostId?: string;
+  heldCpu: number; // MHz held beyond the VM's current size (0 when it shrinks)
+  heldMemory: number;
+  /** custom offerings: the details the size came from */
+  details?: Record<string, string>;
 }
 
 export type JobStatus = 0 | 1 | 2; // pending, succeeded, failed
@@ -248,7 +298,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -346,4 +396,19 @@ export interface UsageEvent {
   templateId?: string;
   size?: number; // bytes, for volumes and snapshots
   created: string;
+}
+
+/** An administrator alert (CloudStack's alert table, listAlerts): a host that lost its heartbeat, a VM restarted by HA, ... */
+export interface Alert {
+  id: string;
+  type: number; // CloudStack's AlertManager type code
+  name: string; // the code's name, e.g. ALERT.HOST
+  subject: string;
+  description?: string;
+  zoneId?: string;
+  podId?: string;
+  clusterId?: string;
+  hostId?: string;
+  sent: string;
+  archived?: boolean;
 }

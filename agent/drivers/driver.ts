@@ -17,6 +17,19 @@ export interface HypervisorDriver {
   reboot(name: string, signal?: AbortSignal): Promise<void>;
   /** Power off if needed and forget the domain, with its disks when asked. Missing: success. */
   undefine(name: string, o: { removeDisks: boolean }, signal?: AbortSignal): Promise<void>;
+  /**
+   * Live-migrate a running domain to the hypervisor at destinationUri, peer to peer, within timeoutMs
+   * (aborted after it). Already running on the destination (a repeat after a lost report): success.
+   * Failure leaves it running here.
+   */
+  migrate(name: string, destinationUri: string, o: { timeoutMs: number }, signal?: AbortSignal): Promise<void>;
+  /** Hot-change a running domain's vCPUs and memory (within the ceilings it was started with). */
+  scale(name: string, o: { cpuNumber: number; cpuSpeed: number; memory: number }, signal?: AbortSignal): Promise<void>;
+  /**
+   * On a migration's destination after it failed or was lost: PowerOn if the domain runs here; else
+   * remove any half-arrived definition (never disks) and answer PowerOff.
+   */
+  resolveIncoming(name: string, signal?: AbortSignal): Promise<'PowerOn' | 'PowerOff'>;
 }
 
 /**

@@ -86,7 +86,7 @@ const heartbeat: Route = async (event, { hostAgent, now }) => {
 
 function toLeasedTask(task: StoredAgentTask): LeasedTask {
   const command = AgentCommandSchema.parse({ command: task.command, payload: task.payload });
-  return { taskId: task.id, leaseId: task.leaseId ?? '', leaseUntil: task.leaseUntil ?? 0, ...command };
+  return { taskId: task.id, leaseId: task.leaseId ?? '', leaseUntil: task.leaseUntil ?? 0, deadline: task.deadline, ...command };
 }
 
 /** A long poll inside one request: lease, and if nothing is there, look again until waitMs passes. */

@@ -20,6 +20,9 @@ const Input = z.object({
   forced: z.boolean().optional(),
   stopTimeoutMs: z.number().int().positive().optional(),
   removeDisks: z.boolean().optional(),
+  /** MigrateVm: the host the VM moves to (its migration URI comes from the host's facts) */
+  destinationHostId: z.string().min(1).optional(),
+  migrateTimeoutMs: z.number().int().positive().optional(),
 });
 
 const DEADLINE_MARGIN_SECONDS = 5;
@@ -34,7 +37,14 @@ export const handler = defineStep(
   const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
   if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm.templateId} of VM ${vm.id} no longer exists`);
 
-  const agentCommand = buildAgentCommand(input.command, vm, template, input);
+  let destinationUri: string | undefined;
+  if (input.command === 'MigrateVm') {
+    const destination = input.destinationHostId ? await store.hosts.get(input.destinationHostId, true) : undefined;
+    if (!destination) throw new ResourceUnavailableError(`The migration destination ${input.destinationHostId ?? '(none)'} of VM ${vm.id} no longer exists`);
+    if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
+    destinationUri = destination.migrationUri;
+  }
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

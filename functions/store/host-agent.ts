@@ -126,7 +126,7 @@ export class HostAgentRepository {
       ConditionExpression: hostExists,
       UpdateExpression:
         'SET cpuNumber = :cpuNumber, cpuSpeed = :cpuSpeed, memoryTotal = :memoryTotal, ipAddress = :ipAddress, ' +
-        'hypervisor = :hypervisor, agentVersion = :agentVersion, #state = :up, lastHeartbeat = :now',
+        'hypervisor = :hypervisor, agentVersion = :agentVersion, migrationUri = :migrationUri, #state = :up, lastHeartbeat = :now',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
         ':cpuNumber': facts.cpuNumber,
@@ -135,6 +135,7 @@ export class HostAgentRepository {
         ':ipAddress': facts.ipAddress,
         ':hypervisor': facts.hypervisor,
         ':agentVersion': facts.agentVersion,
+        ':migrationUri': facts.migrationUri ?? `qemu+tcp://${facts.ipAddress}/system`, // libvirt's default listener
         ':up': 'Up',
         ':now': now.toISOString(),
       } as Record<string, unknown>,
