@@ -1,9 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { z } from 'zod';
-import type { LeasedTask, TaskResult } from '../core/agent-protocol';
+import type { HeartbeatResponse, LeasedTask, TaskError, TaskResult } from '../core/agent-protocol';
 import { GatewayClient, GatewayError, type AgentCredentials } from './client';
 import type { HypervisorDriver } from './drivers/driver';
+import { CredentialsSchema, fencingFileFor, FencingStateSchema, readJson, writeJson, type FencingState } from './state-files';
 import { runCommand } from './tasks';
 
 export interface AgentLogger {
@@ -19,9 +17,13 @@ export interface AgentOptions {
   token?: string;
   /** Credentials kept in memory (in-process simulated hosts). */
   credentials?: AgentCredentials;
-  /** Where credentials are saved after registration and read on the next start. */
+  /**
+   * Where credentials are saved after registration and read on the next start. The last standing
+   * orders (HA domains, fence interval, last contact) are kept beside it in `<file>.fencing.json`,
+   * so an agent restarted while cut off still fences.
+   */
   credentialsFile?: string;
-  heartbeatIntervalMs?: number; // default 10 s
+  heartbeatIntervalMs?: number; // default 10 s; also how often the agent checks whether to fence
   pollWaitMs?: number; // long-poll wait, default 10 s (the gateway allows up to 20 s)
   maxConcurrentTasks?: number; // default 4
   reportAttempts?: number; // default 4
@@ -31,7 +33,8 @@ export interface AgentOptions {
   logger?: AgentLogger;
 }
 
-const CredentialsSchema = z.object({ hostId: z.string().min(1), secret: z.string().min(1) });
+/** How long a forced power-off may take (stop orders and self-fencing). */
+const FORCED_STOP_TIMEOUT_MS = 60_000;
 
 /** JSON lines on stderr: the agent runs as a service whose journal collects them. */
 export const stderrLogger: AgentLogger = {
@@ -40,8 +43,8 @@ export const stderrLogger: AgentLogger = {
   error: (message, data) => process.stderr.write(`${JSON.stringify({ level: 'ERROR', time: new Date().toISOString(), message, ...data })}\n`),
 };
 
-/** Wait `ms`, or less when the signal aborts; never rejects. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+/** Wait `ms`, or less when the signal aborts or `wake` is called; never rejects. */
+function delay(ms: number, signal: AbortSignal, onWake?: (wake: () => void) => void): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -51,6 +54,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    onWake?.(done);
   });
 }
 
@@ -59,22 +63,42 @@ function domainOf(task: LeasedTask): string {
   return task.command === 'StartVm' ? task.payload.spec.instanceName : task.payload.instanceName;
 }
 
+/** Why the agent cut a task short while it kept running itself: reported as the task's failure. */
+class TaskAborted extends Error {
+  constructor(readonly error: TaskError) {
+    super(error.message);
+    this.name = 'TaskAborted';
+  }
+}
+
 interface Running {
   leaseId: string; // the newest lease: a task re-leased while it still runs here reports under it
+  domain: string;
+  controller: AbortController; // aborts this task alone: its deadline passed, or its domain is fenced
   done: Promise<void>;
 }
 
 /**
  * The host agent: registers once, then heartbeats and long-polls the gateway, runs leased tasks with
  * its driver (up to a limit at once) and reports each result once. Every call is outbound.
+ *
+ * Each heartbeat answer carries standing orders: domains to power off now (`stop`), and the HA
+ * domains to power off itself if it loses the control plane for `fenceAfterMs` (self-fencing), so
+ * a VM the control plane restarts elsewhere never runs twice.
  */
 export class Agent {
   private readonly client: GatewayClient;
   private readonly log: AgentLogger;
   private readonly running = new Map<string, Running>();
-  private readonly byDomain = new Map<string, Promise<void>>(); // the last task accepted per domain
+  private readonly byDomain = new Map<string, Promise<void>>(); // the last work accepted per domain
+  private readonly stopOrders = new Map<string, Promise<void>>(); // stop orders queued or running, by domain
   private controller?: AbortController;
   private loops: Promise<void>[] = [];
+  private fencing: FencingState = { haDomains: [] };
+  private lastContact?: number; // epoch ms of the last heartbeat the gateway answered
+  private fenced = false; // this loss of contact has been acted on
+  private wakeHeartbeat?: () => void;
+  private heartbeatSoon = false;
 
   constructor(private readonly options: AgentOptions) {
     this.client = new GatewayClient({ endpoint: options.endpoint, fetch: options.fetch });
@@ -86,19 +110,29 @@ export class Agent {
     return this.client.credentials?.hostId;
   }
 
-  /** Register if needed, send a first heartbeat, then run the heartbeat and poll loops until stop(). */
+  /** The HA domains and fence interval from the last heartbeat answer, and whether the agent is fencing now. */
+  get standingOrders(): { haDomains: string[]; fenceAfterMs?: number; lastContactAt?: number; fenced: boolean } {
+    return { ...this.fencing, haDomains: [...this.fencing.haDomains], lastContactAt: this.lastContact, fenced: this.fenced };
+  }
+
+  /**
+   * Register if needed, send a first heartbeat, then run the heartbeat, poll and fence loops until
+   * stop(). A stopped agent may be started again (as its service would be restarted): it keeps its
+   * credentials and standing orders.
+   */
   async start(): Promise<void> {
     if (this.controller) throw new Error('The agent is already started');
-    this.client.credentials = await this.loadOrRegister();
+    this.client.credentials ??= await this.loadOrRegister();
+    await this.loadFencingState();
     const controller = new AbortController();
     this.controller = controller;
     await this.heartbeatOnce(controller.signal);
-    this.loops = [this.heartbeatLoop(controller.signal), this.pollLoop(controller.signal)];
+    this.loops = [this.heartbeatLoop(controller.signal), this.pollLoop(controller.signal), this.fenceLoop(controller.signal)];
     this.log.info('agent started', { hostId: this.hostId });
   }
 
   /**
-   * End both loops and wait for them and for tasks in flight. A task cut short is not reported: its
+   * End the loops and wait for them and for work in flight. A task cut short is not reported: its
    * lease expires and the gateway hands it out again, which idempotent commands make safe.
    */
   async stop(): Promise<void> {
@@ -107,6 +141,7 @@ export class Agent {
     controller.abort();
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled([...this.stopOrders.values()]);
     this.controller = undefined;
     this.loops = [];
     this.log.info('agent stopped', { hostId: this.hostId });
@@ -116,41 +151,173 @@ export class Agent {
     if (this.options.credentials) return this.options.credentials;
     const file = this.options.credentialsFile;
     if (file) {
-      const saved = await readFile(file, 'utf8').then(
-        (text) => CredentialsSchema.parse(JSON.parse(text)),
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return undefined;
-          throw err;
-        },
-      );
+      const saved = await readJson(file, CredentialsSchema);
       if (saved) return saved;
     }
     if (!this.options.token) throw new Error('The agent has no saved credentials and no registration token');
     const facts = await this.options.driver.hostFacts();
     const credentials = await this.client.register(this.options.token, facts);
-    if (file) {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
-    }
+    if (file) await writeJson(file, credentials);
     this.log.info('agent registered', { hostId: credentials.hostId });
     return credentials;
   }
 
-  private async heartbeatOnce(signal: AbortSignal): Promise<void> {
+  private get fencingFile(): string | undefined {
+    return this.options.credentialsFile ? fencingFileFor(this.options.credentialsFile) : undefined;
+  }
+
+  /**
+   * Standing orders from before a restart. Contact counts from the last one saved (the VMs kept
+   * running while the agent was down), or from now when nothing was saved.
+   */
+  private async loadFencingState(): Promise<void> {
+    if (this.lastContact !== undefined) return; // restarted in this process: memory is newer
+    const file = this.fencingFile;
+    const saved = file
+      ? await readJson(file, FencingStateSchema).catch((err: Error) => {
+          this.log.warn('ignoring unreadable fencing state', { file, error: err.message });
+          return undefined;
+        })
+      : undefined;
+    if (saved) this.fencing = { haDomains: saved.haDomains, fenceAfterMs: saved.fenceAfterMs };
+    this.lastContact = saved?.lastContactAt ?? Date.now();
+  }
+
+  private async saveFencingState(): Promise<void> {
+    const file = this.fencingFile;
+    if (!file) return;
+    const state: FencingState = { ...this.fencing, lastContactAt: this.lastContact };
     try {
+      await writeJson(file, state);
+    } catch (err) {
+      this.log.warn('could not save the fencing state', { file, error: (err as Error).message });
+    }
+  }
+
+  /**
+   * The gateway answered a heartbeat: the host is in contact, and a fence (if any) is lifted. Only
+   * heartbeats count, as the control plane declares a host Down on heartbeats alone: an agent whose
+   * polls still get through but whose heartbeats do not must fence, too.
+   */
+  private contact(): void {
+    this.lastContact = Date.now();
+    if (this.fenced) {
+      this.fenced = false;
+      this.log.warn('contact with the control plane restored; it decides which fenced VMs run again', { hostId: this.hostId });
+    }
+  }
+
+  private async heartbeatOnce(signal: AbortSignal): Promise<void> {
+    let answer: HeartbeatResponse;
+    try {
+      // Busy first: a task that ends while the domains are read is then reported busy, never as final.
+      const busy = [...this.byDomain.keys()];
       const [facts, domains] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains()]);
-      await this.client.heartbeat({ facts, domains, busy: [...this.byDomain.keys()] }, signal);
+      answer = await this.client.heartbeat({ facts, domains, busy }, signal);
     } catch (err) {
       if (!signal.aborted) this.log.warn('heartbeat failed', { error: (err as Error).message });
+      return;
     }
+    this.contact();
+    this.fencing = { haDomains: answer.haDomains, fenceAfterMs: answer.fenceAfterMs };
+    await this.saveFencingState();
+    this.obeyStopOrders(answer.stop, signal);
   }
 
   private async heartbeatLoop(signal: AbortSignal): Promise<void> {
     const interval = this.options.heartbeatIntervalMs ?? 10_000;
+    // Even a prompt heartbeat keeps this gap: a stop order repeated until it shows must not become a flood.
+    const minGap = Math.min(interval, 500);
     while (!signal.aborted) {
-      await delay(interval, signal);
+      const sent = Date.now();
+      if (!this.heartbeatSoon) await delay(interval, signal, (wake) => (this.wakeHeartbeat = wake));
+      this.wakeHeartbeat = undefined;
+      this.heartbeatSoon = false;
+      await delay(minGap - (Date.now() - sent), signal);
       if (signal.aborted) break;
       await this.heartbeatOnce(signal);
+    }
+  }
+
+  /** Send the next heartbeat now rather than at the end of the interval. */
+  private heartbeatNow(): void {
+    this.heartbeatSoon = true;
+    this.wakeHeartbeat?.();
+  }
+
+  /**
+   * Power off the domains the control plane runs elsewhere or stopped. Each stop waits behind the
+   * work already queued on its domain, so it never overtakes a task; when they are all done the
+   * next heartbeat goes at once, so the control plane sees them off.
+   */
+  private obeyStopOrders(names: string[], signal: AbortSignal): void {
+    const fresh = names.filter((name) => !this.stopOrders.has(name));
+    if (fresh.length === 0) return;
+    const stops = fresh.map((name) => {
+      const done = this.serialise(name, async () => {
+        if (signal.aborted) return;
+        try {
+          await this.options.driver.stop(name, { force: true, timeoutMs: FORCED_STOP_TIMEOUT_MS }, signal);
+          this.log.warn('powered off a domain on the control plane\'s order', { domain: name });
+        } catch (err) {
+          if (!signal.aborted) this.log.error('could not power off a domain on the control plane\'s order', { domain: name, error: (err as Error).message });
+        }
+      }).finally(() => this.stopOrders.delete(name));
+      this.stopOrders.set(name, done);
+      return done;
+    });
+    void Promise.allSettled(stops).then(() => {
+      if (!signal.aborted) this.heartbeatNow();
+    });
+  }
+
+  /** Run `work` after everything accepted before it on the same domain. */
+  private serialise(domain: string, work: () => Promise<void>): Promise<void> {
+    const before = this.byDomain.get(domain) ?? Promise.resolve();
+    const done: Promise<void> = before
+      .then(work)
+      .catch((err) => this.log.error('work on a domain failed unexpectedly', { domain, error: (err as Error).message }))
+      .finally(() => {
+        if (this.byDomain.get(domain) === done) this.byDomain.delete(domain);
+      });
+    this.byDomain.set(domain, done);
+    return done;
+  }
+
+  private async fenceLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.options.heartbeatIntervalMs ?? 10_000;
+    while (!signal.aborted) {
+      const fenceAfterMs = this.fencing.fenceAfterMs;
+      await delay(fenceAfterMs ? Math.min(interval, Math.max(10, fenceAfterMs / 4)) : interval, signal);
+      if (signal.aborted) break;
+      await this.fenceIfCutOff(signal).catch((err: Error) => this.log.error('self-fencing failed; trying again', { error: err.message }));
+    }
+  }
+
+  /**
+   * Out of contact for longer than the fence interval: power off the HA domains running here, and
+   * keep them off while contact is lost. Tasks on them, running or waiting, are aborted: a start or
+   * a migration leased before the loss must not bring them back.
+   */
+  private async fenceIfCutOff(signal: AbortSignal): Promise<void> {
+    const { fenceAfterMs, haDomains } = this.fencing;
+    const silentFor = Date.now() - (this.lastContact ?? Date.now());
+    if (fenceAfterMs === undefined || silentFor < fenceAfterMs || haDomains.length === 0) return;
+    const ha = new Set(haDomains);
+    if (!this.fenced) {
+      this.fenced = true;
+      this.log.warn('no contact with the control plane: powering off this host\'s HA VMs so they can run elsewhere', { hostId: this.hostId, silentForMs: silentFor, fenceAfterMs });
+    }
+    for (const task of this.running.values()) {
+      if (ha.has(task.domain) && !task.controller.signal.aborted) {
+        task.controller.abort(new TaskAborted({ name: 'ResourceUnavailableError', message: `Host cut off from the control plane: ${task.domain} was fenced`, retryable: true }));
+      }
+    }
+    for (const { name, state } of await this.options.driver.domains()) {
+      if (signal.aborted) return;
+      if (!ha.has(name) || state !== 'PowerOn') continue;
+      await this.options.driver.stop(name, { force: true, timeoutMs: FORCED_STOP_TIMEOUT_MS }, signal);
+      this.log.warn('self-fenced an HA VM: powered it off while cut off from the control plane', { domain: name, silentForMs: silentFor });
     }
   }
 
@@ -181,25 +348,44 @@ export class Agent {
       current.leaseId = task.leaseId;
       return;
     }
-    const entry: Running = { leaseId: task.leaseId, done: Promise.resolve() };
+    const domain = domainOf(task);
+    // The task's own signal: the agent stopping, its deadline passing, or its domain being fenced.
+    const controller = new AbortController();
+    const onStop = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
+    const deadline =
+      task.deadline === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              controller.abort(
+                new TaskAborted({ name: 'ResourceUnavailableError', message: `${task.command} on ${domain} did not finish before its deadline (${new Date(task.deadline!).toISOString()}); aborted`, retryable: false }),
+              ),
+            Math.min(Math.max(0, task.deadline - Date.now()), 2 ** 31 - 1),
+          );
+    const entry: Running = { leaseId: task.leaseId, domain, controller, done: Promise.resolve() };
     // Tasks on one domain run one after another, in the order they were leased: a clean-up that
     // undoes a start never overtakes the start it undoes.
-    const domain = domainOf(task);
-    const before = this.byDomain.get(domain) ?? Promise.resolve();
-    entry.done = (async () => {
-      await before;
+    entry.done = this.serialise(domain, async () => {
       if (signal.aborted) return;
-      const result = await runCommand(this.options.driver, task, signal);
+      const result = await this.execute(task, controller.signal);
       if (signal.aborted) return;
       await this.report(task.taskId, entry, result, signal);
-    })()
-      .catch((err) => this.log.error('task failed unexpectedly', { taskId: task.taskId, error: (err as Error).message }))
-      .finally(() => {
-        this.running.delete(task.taskId);
-        if (this.byDomain.get(domain) === entry.done) this.byDomain.delete(domain);
-      });
-    this.byDomain.set(domain, entry.done);
+    }).finally(() => {
+      clearTimeout(deadline);
+      signal.removeEventListener('abort', onStop);
+      this.running.delete(task.taskId);
+    });
     this.running.set(task.taskId, entry);
+  }
+
+  /** The task's result; a task this agent cut short fails with the reason it was cut. */
+  private async execute(task: LeasedTask, signal: AbortSignal): Promise<TaskResult> {
+    const result = signal.aborted ? undefined : await runCommand(this.options.driver, task, signal);
+    if (result?.ok) return result; // finished before the abort took hold: it did happen
+    const reason: unknown = signal.reason;
+    if (signal.aborted && reason instanceof TaskAborted) return { ok: false, error: reason.error };
+    return result ?? { ok: false, error: { name: 'AgentError', message: 'The task was aborted', retryable: true } };
   }
 
   /** Report once; retry transient failures with backoff, then give up: the lease will expire. */

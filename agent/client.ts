@@ -2,9 +2,11 @@ import type { z } from 'zod';
 import {
   AGENT_HEADERS,
   AGENT_PATHS,
+  HeartbeatResponseSchema,
   PollResponseSchema,
   RegisterResponseSchema,
   type HeartbeatRequest,
+  type HeartbeatResponse,
   type HostFacts,
   type PollRequest,
   type PollResponse,
@@ -58,8 +60,9 @@ export class GatewayClient {
     return this.call(AGENT_PATHS.register, { token, facts }, RegisterResponseSchema, { signed: false, signal });
   }
 
-  async heartbeat(request: HeartbeatRequest, signal?: AbortSignal): Promise<void> {
-    await this.call(AGENT_PATHS.heartbeat, request, undefined, { signal });
+  /** The standing orders until the next heartbeat; an older gateway's `{received: true}` means none. */
+  async heartbeat(request: HeartbeatRequest, signal?: AbortSignal): Promise<HeartbeatResponse> {
+    return this.call(AGENT_PATHS.heartbeat, request, HeartbeatResponseSchema, { signal });
   }
 
   async poll(request: PollRequest, signal?: AbortSignal): Promise<PollResponse> {

@@ -10,12 +10,13 @@ import { SimulatorDriver } from './drivers/simulator';
  *   npm run agent -- --endpoint http://127.0.0.1:8080 --token <token> [--driver simulator|libvirt]
  *     [--state-file path] [--sim-cpus 16 --sim-cpu-speed 2000 --sim-memory 32768] [--sim-hostname name]
  *     [--libvirt-uri qemu:///system] [--storage-pool default] [--bridge br0]
+ *     [--migration-uri qemu+tcp://<this host>/system]
  * Stops cleanly on SIGINT/SIGTERM.
  */
 const USAGE =
   'usage: npm run agent -- --endpoint <url> [--token <token>] [--driver simulator|libvirt] [--state-file <path>] ' +
   '[--sim-cpus <n>] [--sim-cpu-speed <MHz>] [--sim-memory <MiB>] [--sim-hostname <name>] [--heartbeat-ms <ms>] ' +
-  '[--libvirt-uri <uri>] [--storage-pool <pool>] [--bridge <host bridge>]';
+  '[--libvirt-uri <uri>] [--storage-pool <pool>] [--bridge <host bridge>] [--migration-uri <uri other hosts migrate VMs here with>]';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -33,6 +34,8 @@ function driverFrom(values: Record<string, string | boolean | undefined>): Hyper
       storagePool: (values['storage-pool'] as string | undefined) ?? 'default',
       // Without --bridge, NICs join libvirt's `default` (NAT) network.
       nicSource: bridge ? { type: 'bridge', name: bridge } : { type: 'network', name: 'default' },
+      // Default qemu+tcp://<this host's address>/system; e.g. qemu+tls://kvm-1.example/system.
+      migrationUri: values['migration-uri'] as string | undefined,
     });
   }
   if (kind !== 'simulator') throw new Error(`Unknown driver "${kind}"; use simulator or libvirt`);
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       'libvirt-uri': { type: 'string' },
       'storage-pool': { type: 'string' },
       bridge: { type: 'string' },
+      'migration-uri': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

@@ -26,9 +26,12 @@ export const DEFAULT_MIGRATE_TIMEOUT_MS = 240_000;
  * started with these ceilings (vCPUs and a memory balloon), and scaleVirtualMachine refuses beyond.
  */
 export const HOT_SCALE_FACTOR = 4;
-export function scaleCeilings(vm: Pick<Vm, 'cpuNumber' | 'memory' | 'isDynamicallyScalable'>): { maxCpuNumber: number; maxMemory: number } | undefined {
+export function scaleCeilings(
+  vm: Pick<Vm, 'cpuNumber' | 'memory' | 'isDynamicallyScalable' | 'bootCpuNumber' | 'bootMemory'>,
+): { maxCpuNumber: number; maxMemory: number } | undefined {
   if (vm.isDynamicallyScalable === false) return undefined;
-  return { maxCpuNumber: vm.cpuNumber * HOT_SCALE_FACTOR, maxMemory: vm.memory * HOT_SCALE_FACTOR };
+  // Fixed when the domain boots: a running VM's ceilings come from the size it booted with.
+  return { maxCpuNumber: (vm.bootCpuNumber ?? vm.cpuNumber) * HOT_SCALE_FACTOR, maxMemory: (vm.bootMemory ?? vm.memory) * HOT_SCALE_FACTOR };
 }
 
 /** Graceful shutdown bound when the workflow names none. */
@@ -45,7 +48,7 @@ export function vmSpecOf(vm: Vm, template: Template): VmSpec {
     memory: vm.memory,
     template: { id: template.id, url: template.url, format: template.format },
     nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
-    ...scaleCeilings(vm),
+    ...scaleCeilings({ ...vm, bootCpuNumber: undefined, bootMemory: undefined }), // it boots at its current size
   };
 }
 

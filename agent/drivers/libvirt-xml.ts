@@ -92,7 +92,14 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
   const duplicate = macs.find((m, i) => macs.indexOf(m) !== i);
   if (duplicate) throw invalid(`MAC address ${duplicate} is given to more than one NIC`);
   const x = escapeXml;
-  const memory = x(spec.memory);
+  // A dynamically scalable VM boots with its ceilings (vCPUs it may hot-plug, a memory balloon it
+  // may inflate to) and its current size below them.
+  const maxMemory = Math.max(spec.memory, spec.maxMemory ?? spec.memory);
+  const maxCpuNumber = Math.max(spec.cpuNumber, spec.maxCpuNumber ?? spec.cpuNumber);
+  const vcpu =
+    maxCpuNumber > spec.cpuNumber
+      ? `  <vcpu placement='static' current='${x(spec.cpuNumber)}'>${x(maxCpuNumber)}</vcpu>\n`
+      : `  <vcpu placement='static'>${x(spec.cpuNumber)}</vcpu>\n`;
   // libvirt refuses a title with a line break; <description> and the metadata keep the raw text.
   const title = spec.displayName.replace(/[\r\n]+/g, ' ');
   const interfaces = macs.map(
@@ -120,9 +127,9 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
     nicMetadata.join('') +
     `    </stratus:vm>\n` +
     `  </metadata>\n` +
-    `  <memory unit='MiB'>${memory}</memory>\n` +
-    `  <currentMemory unit='MiB'>${memory}</currentMemory>\n` +
-    `  <vcpu placement='static'>${x(spec.cpuNumber)}</vcpu>\n` +
+    `  <memory unit='MiB'>${x(maxMemory)}</memory>\n` +
+    `  <currentMemory unit='MiB'>${x(spec.memory)}</currentMemory>\n` +
+    vcpu +
     `  <cputune>\n    <shares>${x(cpuShares(spec))}</shares>\n  </cputune>\n` +
     `  <cpu mode='host-model'/>\n` + // the host's CPU features, not QEMU's lowest-common model
     `  <os>\n    <type>hvm</type>\n    <boot dev='hd'/>\n  </os>\n` +

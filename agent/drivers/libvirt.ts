@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
 import { DriverError, type HypervisorDriver } from './driver';
-import { domainUuid, domainXml, validName, type NicSource } from './libvirt-xml';
+import { cpuShares, domainUuid, domainXml, validName, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
 /**
@@ -31,6 +31,17 @@ export interface LibvirtDriverOptions {
   commandTimeoutMs?: number;
   /** Runs virsh commands instead of a VirshSession of the driver's own (unit tests pass a fake). */
   runner?: VirshRunner;
+  /**
+   * Where other hosts' libvirt reaches this one for a live migration (reported in the host facts);
+   * default `qemu+tcp://<ipAddress>/system`, libvirt's TCP listener.
+   */
+  migrationUri?: string;
+  /**
+   * Opens another connection: a migration's own (it holds its connection for as long as it takes,
+   * and heartbeats must not wait behind it), or one to a migration's destination. Default: a new
+   * VirshSession; with `runner`, that runner.
+   */
+  connect?: (uri: string) => VirshRunner & { close?(): Promise<void> };
 }
 
 /** virsh's domstate words (`virsh domstate`), as the control plane sees them. */
@@ -55,6 +66,9 @@ const VOLUME_MISSING = /failed to get vol|storage volume not found|no storage vo
 const ALREADY_ACTIVE = /already active|already running/i;
 const TRANSIENT = /failed to connect|no valid connection|end of file while reading|cannot recv data|cannot write data|client socket is closed|connection (reset|refused|closed)|broken pipe|timed out during operation|cannot acquire state change lock/i;
 const NO_ROOM = /cannot allocate memory|out of memory|insufficient (free )?memory|no space left on device/i;
+const ABOVE_MAXIMUM = /exceeds maximum|higher than max(imum)? memory|more than (the )?max/i;
+/** A hypervisor without a CPU-weight tunable (libvirt's test driver; a host without the cgroup cpu controller). */
+const NO_SCHED_TUNABLE = /unsupported flags|not supported by the connection driver|cgroup cpu controller is not mounted/i;
 
 function said(err: unknown, pattern: RegExp): boolean {
   return err instanceof VirshCommandError && pattern.test(err.message);
@@ -67,6 +81,7 @@ export function toDriverError(err: unknown): Error {
     const message = `virsh ${err.command}: ${err.message}`;
     if (TRANSIENT.test(err.message)) return new DriverError('ResourceUnavailableError', message, true);
     if (NO_ROOM.test(err.message)) return new DriverError('InsufficientCapacityError', message, false);
+    if (ABOVE_MAXIMUM.test(err.message)) return new DriverError('InvalidParameterError', message, false);
     return new DriverError('ResourceUnavailableError', message, false);
   }
   return new DriverError('ResourceUnavailableError', err instanceof Error ? err.message : String(err), true);
@@ -82,6 +97,14 @@ function templateDisk(spec: VmSpec): { format: 'qcow2' | 'raw'; volume: string }
 
 function rootVolume(instanceName: string): string {
   return `${instanceName}-root`;
+}
+
+/** A migration destination as virsh takes it: a libvirt URI, nothing else. */
+function validUri(uri: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9_.,:/@%+=?&~[\]-]*$/.test(uri)) {
+    throw new DriverError('InvalidParameterError', `Invalid libvirt URI ${JSON.stringify(uri)}`, false);
+  }
+  return uri;
 }
 
 function firstIpv4(): string {
@@ -123,6 +146,7 @@ export class LibvirtDriver implements HypervisorDriver {
       const cpuNumber = field(/^CPU\(s\):\s+(\d+)/m);
       const cpuSpeed = field(/^CPU frequency:\s+(\d+)\s*MHz/m);
       const memoryKiB = field(/^Memory size:\s+(\d+)\s*KiB/m);
+      const ipAddress = this.options.ipAddress ?? firstIpv4();
       if (!(cpuNumber > 0 && cpuSpeed > 0 && memoryKiB > 0)) {
         throw new DriverError('ResourceUnavailableError', `libvirt's node info lacks CPU count, speed or memory: ${info.trim()}`, false);
       }
@@ -132,8 +156,9 @@ export class LibvirtDriver implements HypervisorDriver {
         cpuNumber,
         cpuSpeed,
         memoryTotal: Math.floor(memoryKiB / 1024),
-        ipAddress: this.options.ipAddress ?? firstIpv4(),
+        ipAddress,
         agentVersion: LIBVIRT_DRIVER_VERSION,
+        migrationUri: this.options.migrationUri ?? `qemu+tcp://${ipAddress}/system`,
       };
     });
   }
@@ -229,6 +254,111 @@ export class LibvirtDriver implements HypervisorDriver {
     });
   }
 
+  /**
+   * `virsh migrate --live --p2p --persistent --undefinesource`: this host's libvirt sends the domain
+   * to the destination's and forgets it once it runs there. The migration gets a connection of its
+   * own; on timeout or abort, `domjobabort` (on the driver's connection) cancels it and libvirt
+   * leaves the domain running here.
+   */
+  async migrate(name: string, destinationUri: string, o: { timeoutMs: number }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      validUri(destinationUri);
+      const state = await this.stateOf(name, signal);
+      if (state === undefined || powerStateOf(state) !== 'PowerOn') {
+        if ((await this.stateAt(destinationUri, name)) === 'running') return; // a repeat: it moved already
+        throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running here (${state ?? 'not defined'}) nor at ${destinationUri}`, false);
+      }
+      signal?.throwIfAborted();
+      const timeout = AbortSignal.timeout(o.timeoutMs);
+      const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      // Best effort: when no job is active, the migration has already ended one way or the other.
+      const cancel = () => void this.virsh.run(['domjobabort', '--domain', name]).catch(() => undefined);
+      bounded.addEventListener('abort', cancel, { once: true });
+      const connection = this.connect(this.options.uri);
+      try {
+        await connection.run(['migrate', '--live', '--p2p', '--persistent', '--undefinesource', '--domain', name, '--desturi', destinationUri]);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        if (timeout.aborted) throw new DriverError('ResourceUnavailableError', `Migration of ${name} to ${destinationUri} did not finish within ${o.timeoutMs} ms; aborted`, true);
+        throw err;
+      } finally {
+        bounded.removeEventListener('abort', cancel);
+        if (connection !== this.virsh) await connection.close?.();
+      }
+    });
+  }
+
+  /**
+   * Hot-change vCPUs (`setvcpus`) and memory (`setmem`, the balloon) of a running domain, live and in
+   * its persistent definition, and its CPU weight. Both sizes are checked against the domain's
+   * maximums first, so a refused scale changes nothing.
+   */
+  async scale(name: string, o: { cpuNumber: number; cpuSpeed: number; memory: number }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const state = await this.stateOf(name, signal);
+      if (state === undefined) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.options.uri}`, false);
+      if (powerStateOf(state) !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running (${state})`, false);
+      const maxCpuNumber = Number((await this.virsh.run(['vcpucount', '--domain', name, '--maximum', '--live'], signal)).trim());
+      const info = await this.virsh.run(['dominfo', '--domain', name], signal);
+      const maxMemoryKiB = Number(/^Max memory:\s+(\d+)\s*KiB/m.exec(info)?.[1] ?? NaN);
+      const memoryKiB = o.memory * 1024;
+      if (o.cpuNumber > maxCpuNumber || memoryKiB > maxMemoryKiB) {
+        throw new DriverError(
+          'InvalidParameterError',
+          `Domain ${name} can be scaled up to ${maxCpuNumber} vCPUs and ${Math.floor(maxMemoryKiB / 1024)} MiB while it runs, not ${o.cpuNumber} vCPUs and ${o.memory} MiB`,
+          false,
+        );
+      }
+      // --live and --config one at a time: some drivers refuse both flags together. A memory change
+      // that fails after the vCPUs changed puts the vCPUs back, so a failed scale leaves the domain as it was.
+      const vcpusBefore = (await this.virsh.run(['vcpucount', '--domain', name, '--current', '--live'], signal)).trim();
+      for (const scope of ['--live', '--config']) {
+        await this.virsh.run(['setvcpus', '--domain', name, '--count', String(o.cpuNumber), scope], signal);
+        try {
+          await this.virsh.run(['setmem', '--domain', name, '--size', `${memoryKiB}KiB`, scope], signal);
+        } catch (err) {
+          await this.virsh.run(['setvcpus', '--domain', name, '--count', vcpusBefore, scope]).catch(() => undefined);
+          throw err;
+        }
+      }
+      const shares = cpuShares(o);
+      for (const scope of ['--live', '--config']) {
+        try {
+          await this.virsh.run(['schedinfo', '--domain', name, scope, '--set', `cpu_shares=${shares}`], signal);
+        } catch (err) {
+          // The weight is a share of contended CPU time, not the VM's size: without the tunable, the size still changed.
+          if (!said(err, NO_SCHED_TUNABLE)) throw err;
+        }
+      }
+    });
+  }
+
+  /**
+   * After a failed or lost migration to this host: running here means it arrived; otherwise any
+   * copy left here is undefined (its disks stay: they are the shared ones the source still uses).
+   */
+  async resolveIncoming(name: string, signal?: AbortSignal): Promise<'PowerOn' | 'PowerOff'> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const state = await this.stateOf(name, signal, true);
+      if (state === undefined) return 'PowerOff';
+      if (state.startsWith('paused (migration)')) {
+        throw new DriverError('ResourceUnavailableError', `The migration of ${name} to this host is still in progress`, true);
+      }
+      const power = powerStateOf(state.replace(/ \(.*\)$/, ''));
+      if (power === 'PowerOn') return 'PowerOn';
+      if (power === 'Unknown') throw new DriverError('ResourceUnavailableError', `Domain ${name} is in state ${state} here; not removing it`, true);
+      try {
+        await this.virsh.run(['undefine', '--domain', name, '--managed-save', '--snapshots-metadata'], signal);
+      } catch (err) {
+        if (!said(err, DOMAIN_MISSING)) throw err;
+      }
+      return 'PowerOff';
+    });
+  }
+
   /** The domain's XML as libvirt holds it, read through the driver's own connection. */
   async dumpXml(name: string): Promise<string> {
     return this.guard(() => this.virsh.run(['dumpxml', '--domain', validName('instance name', name)]));
@@ -263,14 +393,30 @@ export class LibvirtDriver implements HypervisorDriver {
       .filter((l) => l !== '');
   }
 
-  /** virsh's state word for a domain, or undefined when libvirt does not know it. */
-  private async stateOf(name: string, signal?: AbortSignal): Promise<string | undefined> {
+  /** virsh's state word for a domain (with its reason when asked), or undefined when libvirt does not know it. */
+  private async stateOf(name: string, signal?: AbortSignal, withReason = false, on: VirshRunner = this.virsh): Promise<string | undefined> {
     try {
-      return (await this.virsh.run(['domstate', '--domain', name], signal)).trim();
+      return (await on.run(['domstate', '--domain', name, ...(withReason ? ['--reason'] : [])], signal)).trim();
     } catch (err) {
       if (said(err, DOMAIN_MISSING)) return undefined;
       throw err;
     }
+  }
+
+  /** A domain's state on another host's libvirt (a migration's destination). */
+  private async stateAt(uri: string, name: string): Promise<string | undefined> {
+    const connection = this.connect(uri);
+    try {
+      return await this.stateOf(name, undefined, false, connection);
+    } finally {
+      if (connection !== this.virsh) await connection.close?.();
+    }
+  }
+
+  private connect(uri: string): VirshRunner & { close?(): Promise<void> } {
+    if (this.options.connect) return this.options.connect(uri);
+    if (this.options.runner) return this.options.runner;
+    return new VirshSession({ uri, virshPath: this.options.virshPath, commandTimeoutMs: this.options.commandTimeoutMs });
   }
 
   private async isOff(name: string, signal?: AbortSignal): Promise<boolean> {

@@ -11,7 +11,17 @@ import { DriverError, type HypervisorDriver } from './driver';
  * every power-state transition with a timestamp, so a test can prove no VM ran on two hosts at once.
  */
 
-export type SimulatorOperation = 'hostFacts' | 'domains' | 'start' | 'stop' | 'reboot' | 'undefine';
+export type SimulatorOperation =
+  | 'hostFacts'
+  | 'domains'
+  | 'start'
+  | 'stop'
+  | 'reboot'
+  | 'undefine'
+  | 'migrate' // on the source: the transfer's duration, then its faults
+  | 'acceptMigration' // on the destination, checked before anything moves: "the destination failing"
+  | 'scale'
+  | 'resolveIncoming';
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
 export interface FaultSpec {
@@ -65,6 +75,14 @@ interface Domain {
 
 let sequence = 0;
 
+/** Every simulator of this process by its migration URI: a live migration is a hand-over between two of them. */
+const byMigrationUri = new Map<string, SimulatorDriver>();
+
+/** The URI another simulator in this process migrates a domain to this host with. */
+export function simulatorMigrationUri(hostname: string): string {
+  return `sim://${hostname}`;
+}
+
 export const SIMULATOR_VERSION = 'simulator-1';
 
 export class SimulatorDriver implements HypervisorDriver {
@@ -79,6 +97,12 @@ export class SimulatorDriver implements HypervisorDriver {
       const saved = JSON.parse(readFileSync(config.stateFile, 'utf8')) as Record<string, Domain>;
       for (const [name, d] of Object.entries(saved)) this.domainsByName.set(name, d);
     }
+    // The newest simulator of a name answers: a host restarted in this process replaces its predecessor.
+    byMigrationUri.set(this.migrationUri, this);
+  }
+
+  get migrationUri(): string {
+    return simulatorMigrationUri(this.config.hostname);
   }
 
   private persist(): void {
@@ -97,6 +121,7 @@ export class SimulatorDriver implements HypervisorDriver {
       memoryTotal: this.config.memoryTotal ?? 32768,
       ipAddress: this.config.ipAddress ?? '127.0.0.1',
       agentVersion: this.config.agentVersion ?? SIMULATOR_VERSION,
+      migrationUri: this.migrationUri,
     };
   }
 
@@ -146,6 +171,90 @@ export class SimulatorDriver implements HypervisorDriver {
     if (domain.state === 'PowerOn') this.transition(name, 'PowerOn', 'PowerOff');
     this.transition(name, 'PowerOff', 'Undefined');
     this.domainsByName.delete(name);
+    this.persist();
+  }
+
+  /**
+   * Live-migrate a running domain to the simulator at destinationUri. The transfer takes the
+   * `migrate` latency; faults (the source's `migrate`, the destination's `acceptMigration`) are
+   * raised before anything moves, so a failure leaves the domain running here. The hand-over is
+   * recorded so that no instant shows it running on both hosts: paused here, running there, gone here.
+   */
+  async migrate(name: string, destinationUri: string, o: { timeoutMs: number }, signal?: AbortSignal): Promise<void> {
+    const destination = byMigrationUri.get(destinationUri);
+    if (!destination) throw new DriverError('ResourceUnavailableError', `No host answers for a migration at ${destinationUri}`, false);
+    if (destination === this) throw new DriverError('InvalidParameterError', `Domain ${name} cannot migrate to the host it runs on (${destinationUri})`, false);
+    if (this.arrivedAlready(name, destination)) return; // a repeat after a lost report
+    const timeout = AbortSignal.timeout(o.timeoutMs);
+    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      await this.enter('migrate', name, bounded);
+      await destination.enter('acceptMigration', name, bounded);
+    } catch (err) {
+      if (timeout.aborted && !signal?.aborted) {
+        throw new DriverError('ResourceUnavailableError', `Migration of ${name} to ${destinationUri} did not finish within ${o.timeoutMs} ms`, true);
+      }
+      throw err;
+    }
+    // Again after the transfer time: the domain may have been stopped meanwhile.
+    if (this.arrivedAlready(name, destination)) return;
+    const domain = this.domainsByName.get(name)!;
+    if (destination.domainsByName.get(name)?.state === 'PowerOn') {
+      throw new DriverError('ResourceInUseError', `Domain ${name} already runs on ${destination.config.hostname}; not migrating a second copy there`, false);
+    }
+    this.transition(name, 'PowerOn', 'PowerOff');
+    domain.state = 'PowerOff';
+    this.persist();
+    destination.arrive(name, domain);
+    this.transition(name, 'PowerOff', 'Undefined');
+    this.domainsByName.delete(name);
+    this.persist();
+  }
+
+  /** Hot-change a running domain's vCPUs and memory, up to the ceilings it was started with. */
+  async scale(name: string, o: { cpuNumber: number; cpuSpeed: number; memory: number }, signal?: AbortSignal): Promise<void> {
+    await this.enter('scale', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.config.hostname}`, false);
+    if (domain.state !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running`, false);
+    const maxCpuNumber = domain.spec.maxCpuNumber ?? domain.spec.cpuNumber;
+    const maxMemory = domain.spec.maxMemory ?? domain.spec.memory;
+    if (o.cpuNumber > maxCpuNumber || o.memory > maxMemory) {
+      throw new DriverError(
+        'InvalidParameterError',
+        `Domain ${name} can be scaled up to ${maxCpuNumber} vCPUs and ${maxMemory} MiB while it runs, not ${o.cpuNumber} vCPUs and ${o.memory} MiB`,
+        false,
+      );
+    }
+    domain.spec = { ...domain.spec, cpuNumber: o.cpuNumber, cpuSpeed: o.cpuSpeed, memory: o.memory };
+    this.persist();
+  }
+
+  /** After a failed or lost migration to here: running here, or no longer defined here. */
+  async resolveIncoming(name: string, signal?: AbortSignal): Promise<'PowerOn' | 'PowerOff'> {
+    await this.enter('resolveIncoming', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (domain?.state === 'PowerOn') return 'PowerOn';
+    if (domain) {
+      this.transition(name, domain.state, 'Undefined');
+      this.domainsByName.delete(name);
+      this.persist();
+    }
+    return 'PowerOff';
+  }
+
+  /** True when the domain already runs on the destination and not here; throws when it runs on neither. */
+  private arrivedAlready(name: string, destination: SimulatorDriver): boolean {
+    if (this.domainsByName.get(name)?.state === 'PowerOn') return false;
+    if (destination.domainsByName.get(name)?.state === 'PowerOn') return true;
+    throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running on ${this.config.hostname}`, false);
+  }
+
+  /** The destination's half of a hand-over: the domain runs here from now on, as it ran there. */
+  private arrive(name: string, from: Domain): void {
+    const existing = this.domainsByName.get(name);
+    this.domainsByName.set(name, { spec: from.spec, state: 'PowerOn', boots: from.boots });
+    this.transition(name, existing?.state ?? 'Undefined', 'PowerOn');
     this.persist();
   }
 

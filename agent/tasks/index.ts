@@ -1,6 +1,9 @@
 import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
 import type { HypervisorDriver } from '../drivers/driver';
+import { migrateVm } from './migrateVm';
 import { rebootVm } from './rebootVm';
+import { resolveIncomingVm } from './resolveIncomingVm';
+import { scaleVm } from './scaleVm';
 import { startVm } from './startVm';
 import { stopVm } from './stopVm';
 import { undefineVm } from './undefineVm';
@@ -16,5 +19,11 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return rebootVm(driver, command.payload, signal);
     case 'UndefineVm':
       return undefineVm(driver, command.payload, signal);
+    case 'MigrateVm':
+      return migrateVm(driver, command.payload, signal);
+    case 'ScaleVm':
+      return scaleVm(driver, command.payload, signal);
+    case 'ResolveIncomingVm':
+      return resolveIncomingVm(driver, command.payload, signal);
   }
 }

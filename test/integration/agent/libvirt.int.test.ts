@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { VmSpec } from '../../../core/agent-protocol';
 import { LibvirtDriver } from '../../../agent/drivers/libvirt';
 import { eventually } from './fixtures';
@@ -56,6 +58,7 @@ describe('LibvirtDriver on test:///', () => {
       memoryTotal: 32768, // 33554432 KiB
       ipAddress: '192.0.2.10',
       agentVersion: 'stratus-libvirt-1',
+      migrationUri: 'qemu+tcp://192.0.2.10/system', // libvirt's TCP listener unless told otherwise
     });
     expect(facts.hostname.length).toBeGreaterThan(0);
   });
@@ -220,6 +223,76 @@ describe('LibvirtDriver on test:///', () => {
     expect(domains).toEqual([]);
     expect(host.connection?.pid).not.toBe(first);
     expect(host.connection?.starts).toBe(2);
+  });
+
+  it('boots a dynamically scalable VM with its ceilings and hot-scales it within them, live and persistently', async () => {
+    // Prepare
+    const host = driver();
+    await host.start(spec(9, { cpuNumber: 1, memory: 512, maxCpuNumber: 4, maxMemory: 2048 }));
+    const booted = await host.dumpXml('i-2-9-VM');
+
+    // Act
+    await host.scale('i-2-9-VM', { cpuNumber: 3, cpuSpeed: 1500, memory: 1536 });
+    const scaled = await host.dumpXml('i-2-9-VM');
+    const above = host.scale('i-2-9-VM', { cpuNumber: 5, cpuSpeed: 1500, memory: 1536 });
+
+    // Assess
+    expect(booted).toContain("<vcpu placement='static' current='1'>4</vcpu>");
+    expect(booted).toContain("<memory unit='KiB'>2097152</memory>");
+    expect(booted).toContain("<currentMemory unit='KiB'>524288</currentMemory>");
+    expect(scaled).toContain("<vcpu placement='static' current='3'>4</vcpu>");
+    expect(scaled).toContain("<currentMemory unit='KiB'>1572864</currentMemory>");
+    expect(domainId(scaled)).toBe(domainId(booted)); // the same boot: scaled while it ran
+    await expect(above).rejects.toMatchObject({ name: 'InvalidParameterError', retryable: false });
+    expect(await host.dumpXml('i-2-9-VM')).toBe(scaled);
+
+    // the persistent definition changed too: a cold boot keeps the new size
+    await host.stop('i-2-9-VM', { force: true, timeoutMs: 1 });
+    expect(await host.dumpXml('i-2-9-VM')).toContain("<vcpu placement='static' current='3'>4</vcpu>");
+    await expect(host.scale('i-2-9-VM', { cpuNumber: 2, cpuSpeed: 1500, memory: 1024 })).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: false });
+  });
+
+  it('answers resolveIncoming: PowerOn for a running domain, and undefines a stopped copy keeping its disk', async () => {
+    // Prepare
+    const host = driver();
+    await host.start(spec(1));
+    await host.start(spec(2));
+    await host.stop('i-2-2-VM', { force: true, timeoutMs: 1 });
+
+    // Act
+    const running = await host.resolveIncoming('i-2-1-VM');
+    const stopped = await host.resolveIncoming('i-2-2-VM');
+    const missing = await host.resolveIncoming('i-2-3-VM');
+
+    // Assess
+    expect([running, stopped, missing]).toEqual(['PowerOn', 'PowerOff', 'PowerOff']);
+    expect(await host.domains()).toEqual([{ name: 'i-2-1-VM', state: 'PowerOn' }]);
+    expect(await host.hasVolume('i-2-2-VM-root')).toBe(true);
+  });
+
+  it('leaves a domain running here when its migration fails, and finds a repeat done when it runs at the destination', async () => {
+    // Prepare: a destination host whose libvirt already runs i-2-4-VM (as after a migration whose report was lost)
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-libvirt-dest-'));
+    const destinationXml = join(dir, 'node.xml');
+    const node = await readFile(resolve(__dirname, '../../fixtures/libvirt/node.xml'), 'utf8');
+    await writeFile(destinationXml, node.replace('</node>', "<domain type='test'><name>i-2-4-VM</name><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>\n</node>"));
+    try {
+      const host = driver();
+      await host.start(spec(3));
+
+      // Act
+      const failed = host.migrate('i-2-3-VM', `test://${destinationXml}`, { timeoutMs: 10_000 });
+      await expect(failed).rejects.toMatchObject({ name: 'ResourceUnavailableError' });
+      const repeat = host.migrate('i-2-4-VM', `test://${destinationXml}`, { timeoutMs: 10_000 });
+      const nowhere = host.migrate('i-2-5-VM', `test://${destinationXml}`, { timeoutMs: 10_000 });
+
+      // Assess
+      await expect(repeat).resolves.toBeUndefined();
+      await expect(nowhere).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: false });
+      expect(await host.domains()).toEqual([{ name: 'i-2-3-VM', state: 'PowerOn' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a connection that cannot be opened as retryable', async () => {

@@ -15,9 +15,10 @@ const vm = {
 } as Vm;
 
 describe('agent commands', () => {
-  it('builds the VM spec from the VM and its template', () => {
+  it('builds the VM spec from the VM and its template, with hot-scaling ceilings unless the VM is not dynamically scalable', () => {
     // Act
     const spec = vmSpecOf(vm, template);
+    const fixed = vmSpecOf({ ...vm, isDynamicallyScalable: false }, template);
 
     // Assess
     expect(spec).toEqual({
@@ -29,7 +30,11 @@ describe('agent commands', () => {
       memory: 4096,
       template: { id: 'tpl-1', url: 'http://images.example/d.qcow2', format: 'QCOW2' },
       nics: [{ macAddress: '02:00:00:00:00:09', networkName: 'guest', ipAddress: '10.0.0.9' }],
+      maxCpuNumber: 8,
+      maxMemory: 16384,
     });
+    expect(fixed).not.toHaveProperty('maxCpuNumber');
+    expect(fixed).not.toHaveProperty('maxMemory');
   });
 
   it.each([
@@ -39,6 +44,8 @@ describe('agent commands', () => {
     ['RebootVm', {}, { instanceName: 'i-2-1-VM' }],
     ['UndefineVm', {}, { instanceName: 'i-2-1-VM', removeDisks: true }],
     ['UndefineVm', { removeDisks: false }, { instanceName: 'i-2-1-VM', removeDisks: false }],
+    ['MigrateVm', { destinationUri: 'sim://h2', migrateTimeoutMs: 5000 }, { instanceName: 'i-2-1-VM', destinationUri: 'sim://h2', timeoutMs: 5000 }],
+    ['ResolveIncomingVm', {}, { instanceName: 'i-2-1-VM' }],
   ] as const)('builds %s with options %j as a valid wire command', (command, options, payload) => {
     // Act
     const built = buildAgentCommand(command, vm, template, options);

@@ -74,6 +74,20 @@ describe('domainXml', () => {
     expect(xml).toContain("<stratus:nic mac='02:00:00:00:00:06' network='storage' ip='10.2.0.9'/>");
   });
 
+  it.each([
+    ['both ceilings', { maxCpuNumber: 8, maxMemory: 8192 }, "<vcpu placement='static' current='2'>8</vcpu>", "<memory unit='MiB'>8192</memory>"],
+    ['a memory ceiling only', { maxMemory: 4096 }, "<vcpu placement='static'>2</vcpu>", "<memory unit='MiB'>4096</memory>"],
+    ['no ceilings', {}, "<vcpu placement='static'>2</vcpu>", "<memory unit='MiB'>2048</memory>"],
+  ])('boots a VM with %s at its current size below them', (_label, ceilings, vcpu, memory) => {
+    // Act
+    const xml = domainXml(spec(ceilings), options);
+
+    // Assess
+    expect(xml).toContain(vcpu);
+    expect(xml).toContain(memory);
+    expect(xml).toContain("<currentMemory unit='MiB'>2048</currentMemory>");
+  });
+
   it('attaches NICs to a host bridge when told to', () => {
     // Act
     const xml = domainXml(spec(), { ...options, nicSource: { type: 'bridge', name: 'br0' }, diskFormat: 'raw' });

@@ -156,6 +156,8 @@ describe('libvirt error and state mapping', () => {
     ['Cannot allocate memory', 'InsufficientCapacityError', false],
     ['No space left on device', 'InsufficientCapacityError', false],
     ["unsupported configuration: domain type 'kvm' is not supported", 'ResourceUnavailableError', false],
+    ['invalid argument: requested cpu amount exceeds maximum (9 > 8)', 'InvalidParameterError', false],
+    ['invalid argument: cannot set memory higher than max memory', 'InvalidParameterError', false],
   ])('maps "%s" to %s (retryable %s)', (text, name, retryable) => {
     expect(toDriverError(new VirshCommandError('start', [text]))).toMatchObject({ name, retryable, message: `virsh start: ${text}` });
   });
@@ -187,5 +189,207 @@ describe('libvirt error and state mapping', () => {
     expect(() => quoteVirshArg("it's")).toThrow();
     expect(() => quoteVirshArg('a\nb')).toThrow();
     expect(() => quoteVirshArg('')).toThrow();
+  });
+});
+
+describe('LibvirtDriver migration and scaling with a scripted virsh', () => {
+  const drivers: LibvirtDriver[] = [];
+  const driverWith = (options: ConstructorParameters<typeof LibvirtDriver>[0]) => {
+    const d = new LibvirtDriver(options);
+    drivers.push(d);
+    return d;
+  };
+
+  afterEach(async () => {
+    await Promise.all(drivers.splice(0).map((d) => d.close()));
+  });
+
+  /** A second scripted connection per URI the driver opens (the migration's own, the destination's). */
+  const connections = (answers: Record<string, (command: string) => string>) => {
+    const opened: Array<{ uri: string; virsh: ScriptedVirsh; closed: boolean }> = [];
+    const connect = (uri: string) => {
+      const entry = { uri, virsh: new ScriptedVirsh(answers[uri] ?? (() => '')), closed: false };
+      opened.push(entry);
+      return { run: (args: readonly string[]) => entry.virsh.run(args), close: async () => void (entry.closed = true) };
+    };
+    return { opened, connect };
+  };
+
+  it('migrates peer to peer on a connection of its own, which it closes after', async () => {
+    // Prepare
+    const virsh = new ScriptedVirsh((c) => (c.startsWith('domstate') ? 'running\n' : ''));
+    const { opened, connect } = connections({});
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh, connect });
+
+    // Act
+    await driver.migrate('i-2-1-VM', 'qemu+tcp://10.0.0.2/system', { timeoutMs: 60_000 });
+
+    // Assess
+    expect(virsh.commands).toEqual(['domstate --domain i-2-1-VM']);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ uri: 'qemu:///system', closed: true });
+    expect(opened[0].virsh.commands).toEqual(['migrate --live --p2p --persistent --undefinesource --domain i-2-1-VM --desturi qemu+tcp://10.0.0.2/system']);
+  });
+
+  it.each([
+    ['runs on the destination', 'running\n', undefined],
+    ['runs nowhere', undefined, 'not running here (not defined) nor at qemu+tcp://10.0.0.2/system'],
+  ])('answers a repeat for a domain gone from here that %s by asking the destination', async (_case, there, failure) => {
+    // Prepare
+    const virsh = new ScriptedVirsh((c) => fail(c, "failed to get domain 'i-2-1-VM'"));
+    const { opened, connect } = connections({
+      'qemu+tcp://10.0.0.2/system': (c) => (there === undefined ? fail(c, "failed to get domain 'i-2-1-VM'") : there),
+    });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh, connect });
+
+    // Act
+    const moved = driver.migrate('i-2-1-VM', 'qemu+tcp://10.0.0.2/system', { timeoutMs: 60_000 });
+
+    // Assess
+    if (failure) await expect(moved).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: false, message: expect.stringContaining(failure) });
+    else await expect(moved).resolves.toBeUndefined();
+    expect(opened.map((o) => [o.uri, o.virsh.commands, o.closed])).toEqual([['qemu+tcp://10.0.0.2/system', ['domstate --domain i-2-1-VM'], true]]);
+  });
+
+  it('cancels a migration that outlasts its timeout with domjobabort and fails it as retryable', async () => {
+    // Prepare: the migration runs until libvirt is told to abort it
+    let cancel!: () => void;
+    const cancelled = new Promise<void>((resolve) => (cancel = resolve));
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domjobabort')) cancel();
+      return c.startsWith('domstate') ? 'running\n' : '';
+    });
+    const connect = () => ({
+      run: async () => {
+        await cancelled;
+        return fail('migrate', 'operation aborted: migration out job: canceled by client');
+      },
+    });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh, connect });
+
+    // Act
+    const moved = driver.migrate('i-2-1-VM', 'qemu+tcp://10.0.0.2/system', { timeoutMs: 30 });
+
+    // Assess
+    await expect(moved).rejects.toEqual(new DriverError('ResourceUnavailableError', 'Migration of i-2-1-VM to qemu+tcp://10.0.0.2/system did not finish within 30 ms; aborted', true));
+    expect(virsh.commands).toContain('domjobabort --domain i-2-1-VM');
+  });
+
+  it('cancels a migration when its signal aborts, and passes the abort on', async () => {
+    // Prepare
+    let cancel!: () => void;
+    const cancelled = new Promise<void>((resolve) => (cancel = resolve));
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domjobabort')) cancel();
+      return c.startsWith('domstate') ? 'running\n' : '';
+    });
+    const connect = () => ({ run: async () => cancelled.then(() => fail('migrate', 'operation aborted: canceled by client')) });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh, connect });
+    const controller = new AbortController();
+
+    // Act
+    const moved = driver.migrate('i-2-1-VM', 'qemu+tcp://10.0.0.2/system', { timeoutMs: 60_000 }, controller.signal);
+    setTimeout(() => controller.abort(), 10);
+
+    // Assess
+    await expect(moved).rejects.toMatchObject({ name: 'AbortError' });
+    expect(virsh.commands).toContain('domjobabort --domain i-2-1-VM');
+  });
+
+  it('refuses a destination that is not a libvirt URI before it runs anything', async () => {
+    // Prepare
+    const virsh = new ScriptedVirsh(() => '');
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh });
+
+    // Act / Assess
+    await expect(driver.migrate('i-2-1-VM', "qemu+tcp://x/system' --all", { timeoutMs: 1 })).rejects.toMatchObject({ name: 'InvalidParameterError' });
+    await expect(driver.migrate('i-2-1-VM', '--desturi=x', { timeoutMs: 1 })).rejects.toMatchObject({ name: 'InvalidParameterError' });
+    expect(virsh.commands).toEqual([]);
+  });
+
+  it('scales vCPUs, memory and CPU weight, live and in the persistent definition', async () => {
+    // Prepare
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domstate')) return 'running\n';
+      if (c.startsWith('vcpucount')) return '8\n';
+      if (c.startsWith('dominfo')) return 'State:          running\nMax memory:     8388608 KiB\nUsed memory:    2097152 KiB\n';
+      return '';
+    });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh });
+
+    // Act
+    await driver.scale('i-2-1-VM', { cpuNumber: 4, cpuSpeed: 2000, memory: 4096 });
+
+    // Assess
+    expect(virsh.commands).toEqual([
+      'domstate --domain i-2-1-VM',
+      'vcpucount --domain i-2-1-VM --maximum --live',
+      'dominfo --domain i-2-1-VM',
+      'vcpucount --domain i-2-1-VM --current --live',
+      'setvcpus --domain i-2-1-VM --count 4 --live',
+      'setmem --domain i-2-1-VM --size 4194304KiB --live',
+      'setvcpus --domain i-2-1-VM --count 4 --config',
+      'setmem --domain i-2-1-VM --size 4194304KiB --config',
+      'schedinfo --domain i-2-1-VM --live --set cpu_shares=8000',
+      'schedinfo --domain i-2-1-VM --config --set cpu_shares=8000',
+    ]);
+  });
+
+  it('puts the vCPUs back when the memory change fails, so a failed scale leaves the domain as it was', async () => {
+    // Prepare: 2 vCPUs now, 8 at most; the balloon refuses.
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domstate')) return 'running\n';
+      if (c.includes('--maximum')) return '8\n';
+      if (c.startsWith('vcpucount')) return '2\n';
+      if (c.startsWith('dominfo')) return 'Max memory:     8388608 KiB\n';
+      if (c.startsWith('setmem')) return fail(c, 'error: Requested operation is not valid: the balloon driver did not answer');
+      return '';
+    });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh });
+
+    // Act
+    await expect(driver.scale('i-2-1-VM', { cpuNumber: 4, cpuSpeed: 2000, memory: 4096 })).rejects.toThrow(/balloon/);
+
+    // Assess
+    expect(virsh.commands.slice(-3)).toEqual([
+      'setvcpus --domain i-2-1-VM --count 4 --live',
+      'setmem --domain i-2-1-VM --size 4194304KiB --live',
+      'setvcpus --domain i-2-1-VM --count 2 --live',
+    ]);
+  });
+
+  it.each([
+    ['more vCPUs than its maximum', { cpuNumber: 9, cpuSpeed: 1000, memory: 1024 }],
+    ['more memory than its maximum', { cpuNumber: 2, cpuSpeed: 1000, memory: 8193 }],
+  ])('refuses to scale to %s, changing nothing', async (_case, target) => {
+    // Prepare
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domstate')) return 'running\n';
+      if (c.startsWith('vcpucount')) return '8\n';
+      if (c.startsWith('dominfo')) return 'Max memory:     8388608 KiB\n';
+      return '';
+    });
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh });
+
+    // Act / Assess
+    await expect(driver.scale('i-2-1-VM', target)).rejects.toMatchObject({ name: 'InvalidParameterError', retryable: false });
+    expect(virsh.commands.some((c) => c.startsWith('set') || c.startsWith('schedinfo'))).toBe(false);
+  });
+
+  it('reports an incoming migration still in progress as retryable, and removes a copy that is off', async () => {
+    // Prepare
+    const states = ['paused (migration)\n', 'shut off (destroyed)\n', 'running (migrated)\n'];
+    const virsh = new ScriptedVirsh((c) => (c.startsWith('domstate') ? states.shift()! : ''));
+    const driver = driverWith({ uri: 'qemu:///system', runner: virsh });
+
+    // Act
+    const inProgress = driver.resolveIncoming('i-2-1-VM');
+    await expect(inProgress).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: true });
+    const leftover = await driver.resolveIncoming('i-2-1-VM');
+    const arrived = await driver.resolveIncoming('i-2-1-VM');
+
+    // Assess
+    expect([leftover, arrived]).toEqual(['PowerOff', 'PowerOn']);
+    expect(virsh.commands.filter((c) => !c.startsWith('domstate'))).toEqual(['undefine --domain i-2-1-VM --managed-save --snapshots-metadata']);
   });
 });

@@ -26,6 +26,12 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
     stop: async (name, o) => void calls.push(['stop', name, o]),
     reboot: async (name) => void calls.push(['reboot', name]),
     undefine: async (name, o) => void calls.push(['undefine', name, o]),
+    migrate: async (name, uri, o) => void calls.push(['migrate', name, uri, o]),
+    scale: async (name, o) => void calls.push(['scale', name, o]),
+    resolveIncoming: async (name) => {
+      calls.push(['resolveIncoming', name]);
+      return 'PowerOff';
+    },
   };
 }
 
@@ -35,6 +41,17 @@ describe('agent tasks', () => {
     [{ command: 'StopVm', payload: { instanceName: 'i-2-1-VM', force: true, timeoutMs: 5000 } }, ['stop', 'i-2-1-VM', { force: true, timeoutMs: 5000 }], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
     [{ command: 'RebootVm', payload: { instanceName: 'i-2-1-VM' } }, ['reboot', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOn' }],
     [{ command: 'UndefineVm', payload: { instanceName: 'i-2-1-VM', removeDisks: false } }, ['undefine', 'i-2-1-VM', { removeDisks: false }], { instanceName: 'i-2-1-VM', undefined: true }],
+    [
+      { command: 'MigrateVm', payload: { instanceName: 'i-2-1-VM', destinationUri: 'sim://b', timeoutMs: 9000 } },
+      ['migrate', 'i-2-1-VM', 'sim://b', { timeoutMs: 9000 }],
+      { instanceName: 'i-2-1-VM', destinationUri: 'sim://b', migrated: true },
+    ],
+    [
+      { command: 'ScaleVm', payload: { instanceName: 'i-2-1-VM', cpuNumber: 4, cpuSpeed: 1500, memory: 4096 } },
+      ['scale', 'i-2-1-VM', { cpuNumber: 4, cpuSpeed: 1500, memory: 4096 }],
+      { instanceName: 'i-2-1-VM', cpuNumber: 4, cpuSpeed: 1500, memory: 4096 },
+    ],
+    [{ command: 'ResolveIncomingVm', payload: { instanceName: 'i-2-1-VM' } }, ['resolveIncoming', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
   ])('maps %j to one driver call and a successful result', async (command, call, data) => {
     // Prepare
     const driver = recordingDriver();
