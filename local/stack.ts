@@ -21,6 +21,7 @@ import { addHostRecord, seedInventory, type SeedResult } from '../functions/boot
 import { createJobStarter } from '../functions/api/jobs';
 import { expungeDestroyed } from '../functions/scheduled/expungeDestroyed';
 import { reconcile, type ReconcileReport } from '../functions/scheduled/reconcile';
+import { haMonitor, type HaMonitorReport } from '../functions/scheduled/haMonitor';
 
 /**
  * The whole control plane on one machine, no AWS account and no Docker: DynamoDB Local, the local
@@ -42,7 +43,7 @@ export interface LocalStackOptions {
   logger?: AgentLogger;
   quiet?: boolean;
   /**
-   * The background jobs (scheduled expunge, reconciler), ticked every `tickMs` as EventBridge
+   * The background jobs (scheduled expunge, reconciler, HA monitor), ticked every `tickMs` as EventBridge
    * Scheduler ticks them on AWS; each decides from its interval setting whether it is due.
    * `false`: only `runScheduled()` runs them.
    */
@@ -62,8 +63,13 @@ export interface LocalStack {
   addSimHost(name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<LocalStack['hosts'][number]>;
   /** Start a simulated host's agent with the one-time token addHost returned; it registers and heartbeats. */
   startSimAgent(token: string, name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<{ driver: SimulatorDriver; agent: Agent }>;
-  /** Run the scheduled expunge and the reconciler now, whatever their intervals. */
-  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: Awaited<ReturnType<typeof expungeDestroyed>>; reconcile: ReconcileReport }>;
+  /**
+   * Cut a simulated host off from the control plane (its agent's requests fail as on a broken
+   * network, and those in flight are dropped) or reconnect it. Its VMs keep running meanwhile.
+   */
+  setConnected(hostName: string, connected: boolean): void;
+  /** Run the scheduled expunge, the reconciler and the HA monitor now, whatever their intervals. */
+  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: Awaited<ReturnType<typeof expungeDestroyed>>; reconcile: ReconcileReport; ha: HaMonitorReport }>;
   stop(): Promise<void>;
 }
 
@@ -177,6 +183,31 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const seed = await seedInventory(store, { hypervisor: 'Simulator' });
 
     const hosts: LocalStack['hosts'] = [];
+    // Per simulated host: whether it is cut off, and its agent's requests in flight (dropped when it is).
+    const network = new Map<string, { connected: boolean; inFlight: Set<AbortController> }>();
+    const agentFetch = (name: string): typeof fetch => {
+      const link = network.get(name) ?? { connected: true, inFlight: new Set<AbortController>() };
+      network.set(name, link);
+      return async (input, init) => {
+        if (!link.connected) throw new TypeError('fetch failed');
+        const cut = new AbortController();
+        link.inFlight.add(cut);
+        try {
+          return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, cut.signal]) : cut.signal });
+        } catch (err) {
+          if (cut.signal.aborted && !init?.signal?.aborted) throw new TypeError('fetch failed');
+          throw err;
+        } finally {
+          link.inFlight.delete(cut);
+        }
+      };
+    };
+    const setConnected: LocalStack['setConnected'] = (hostName, connected) => {
+      const link = network.get(hostName);
+      if (!link) throw new Error(`No simulated host named ${hostName} has an agent`);
+      link.connected = connected;
+      if (!connected) for (const cut of link.inFlight) cut.abort();
+    };
     const startSimAgent: LocalStack['startSimAgent'] = async (token, name, config) => {
       // Persistent mode keeps each simulated host's domains on disk: a restart finds its VMs where they were.
       const stateFile = opts.inMemory ? undefined : join(dataDir, 'simhosts', `${name}.json`);
@@ -189,6 +220,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         pollWaitMs: opts.agent?.pollWaitMs ?? 5_000,
         maxConcurrentTasks: opts.agent?.maxConcurrentTasks ?? 16,
         logger: opts.logger,
+        fetch: agentFetch(name),
       });
       await agent.start();
       stoppers.push(() => agent.stop());
@@ -206,6 +238,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const runScheduled: LocalStack['runScheduled'] = async (o = {}) => ({
       expunge: await expungeDestroyed(store, jobs, { force: true }),
       reconcile: await reconcile(store, { force: true, graceMs: o.reconcileGraceMs }),
+      ha: await haMonitor(store, jobs, { force: true }),
     });
     if (opts.scheduler !== false) {
       const tickMs = opts.scheduler?.tickMs ?? 1000;
@@ -214,7 +247,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const timer = setInterval(() => {
         if (busy) return;
         busy = true;
-        running = Promise.all([expungeDestroyed(store, jobs), reconcile(store, { graceMs: opts.scheduler ? opts.scheduler.reconcileGraceMs : undefined })])
+        running = Promise.all([expungeDestroyed(store, jobs), reconcile(store, { graceMs: opts.scheduler ? opts.scheduler.reconcileGraceMs : undefined }), haMonitor(store, jobs)])
           .catch((err: Error) => opts.logger?.error('scheduled job failed', { error: err.message }))
           .finally(() => (busy = false));
       }, tickMs);
@@ -242,6 +275,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       seed,
       addSimHost,
       startSimAgent,
+      setConnected,
       runScheduled,
       stop: stopAll,
     };

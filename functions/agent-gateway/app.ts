@@ -9,12 +9,13 @@ import {
   AGENT_PATHS,
   AgentCommandSchema,
   HeartbeatRequestSchema,
+  type HeartbeatResponse,
   PollRequestSchema,
   RegisterRequestSchema,
   ResultRequestSchema,
   type LeasedTask,
 } from '../../core/agent-protocol';
-import { RegistrationTokenError, UnknownHostError, type HostAgentRepository } from '../store/host-agent';
+import { RegistrationTokenError, UnknownHostError, type HostAgentRepository, type StandingOrders } from '../store/host-agent';
 import { StaleLeaseError, type StoredAgentTask, type TasksRepository } from '../store/tasks';
 import { authenticate, rawBody } from './auth';
 import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
@@ -75,13 +76,16 @@ const register: Route = async (event, { hostAgent, now }) => {
 const heartbeat: Route = async (event, { hostAgent, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
   const { facts, domains, busy } = parseBody(event, HeartbeatRequestSchema);
+  let orders: StandingOrders;
   try {
-    await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
+    orders = await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
   } catch (err) {
     if (err instanceof UnknownHostError) throw new UnauthorizedError('Missing or invalid agent signature');
     throw err;
   }
-  return json(200, { received: true });
+  // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now).
+  const answer: HeartbeatResponse = { received: true, ...orders };
+  return json(200, answer);
 };
 
 function toLeasedTask(task: StoredAgentTask): LeasedTask {

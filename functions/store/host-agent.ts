@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DomainPowerState, HostFacts } from '../../core/agent-protocol';
-import type { PowerState } from '../../core/entities';
-import { entityKey, hostSecretKey, registrationTokenKey } from './keys';
+import type { DomainPowerState, HeartbeatResponse, HostFacts } from '../../core/agent-protocol';
+import type { Host, PowerState } from '../../core/entities';
+import { fenceAfterMsOf, stopOrdersFor } from '../../core/ha';
+import { entityKey, hostSecretKey, registrationTokenKey, strip } from './keys';
+import { SettingsRepository } from './settings';
+import { VmsRepository } from './vms';
 
 /** A registration token that is unknown, already used or expired. */
 export class RegistrationTokenError extends Error {
@@ -21,6 +24,18 @@ export class UnknownHostError extends Error {
 }
 
 const hostExists = 'attribute_exists(pk)';
+const conditionFailed = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
+
+/** What a heartbeat is answered with: the agent's standing orders until the next one. */
+export type StandingOrders = Omit<HeartbeatResponse, 'received'> & { fenceAfterMs: number };
+
+/** The parts of one UpdateItem, composed per case. */
+interface UpdateParts {
+  set: string[];
+  remove: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
 const tokenUnusedAndValid = 'attribute_exists(pk) AND expiresAt > :nowSeconds';
 
 /**
@@ -34,6 +49,9 @@ export class HostAgentRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** the fence delay is read from settings; a host back from Down is judged against the VMs */
+    private readonly settings = new SettingsRepository(db, table),
+    private readonly vms = new VmsRepository(db, table),
   ) {}
 
   /** A fresh one-time token for the host, valid for `ttlSeconds`. */
@@ -100,35 +118,128 @@ export class HostAgentRepository {
     return out.Item?.secret as string | undefined;
   }
 
-  /** Record a heartbeat: facts, state Up, lastHeartbeat and every domain's power state. */
-  async heartbeat(hostId: string, facts: HostFacts, domains: DomainPowerState[], now = new Date(), busy: readonly string[] = []): Promise<void> {
+  /**
+   * Record a heartbeat (facts, every domain's power state, the tasks in flight) and answer the
+   * agent's standing orders (core/ha.ts): the HA domains to fence if it loses contact (the HA
+   * monitor's list on the host item) and when. One UpdateItem for a host that is not Down. A host the
+   * HA monitor declared Down stays Down until a heartbeat shows none of the domains the inventory
+   * now places elsewhere running: those are answered as `stop`, and only this case reads the VMs.
+   */
+  async heartbeat(hostId: string, facts: HostFacts, domains: DomainPowerState[], now = new Date(), busy: readonly string[] = []): Promise<StandingOrders> {
     const powerStates: Record<string, PowerState> = {};
     for (const d of domains) powerStates[d.name] = d.state;
-    const update = this.hostFactsUpdate(hostId, facts, now);
+    const fenceAfterMs = await this.fenceAfterMs();
+    const observed = () => this.observation(facts, powerStates, busy, fenceAfterMs, now);
+    for (let attempt = 0; ; attempt++) {
+      const up = observed();
+      up.set.push('#state = :up');
+      Object.assign(up.names, { '#state': 'state' });
+      Object.assign(up.values, { ':up': 'Up', ':down': 'Down' });
+      const host = await this.update(hostId, up, 'attribute_exists(pk) AND #state <> :down');
+      if (host) return { haDomains: host.haDomains ?? [], stop: [], fenceAfterMs };
+      const current = await this.getHost(hostId);
+      if (!current) throw new UnknownHostError(hostId);
+      // Declared Down: judge the host's domains. Otherwise it changed between the two reads: again.
+      if (current.state === 'Down' || attempt > 0) return this.heartbeatWhileDown(current, observed, powerStates, fenceAfterMs);
+    }
+  }
+
+  /**
+   * A Down host heartbeating again. With nothing left to stop it is Up (held to its VMs not having
+   * changed since they were read: the HA monitor may be releasing one right now); otherwise it stays
+   * Down with `pendingStops`, and the agent is told to stop them.
+   */
+  private async heartbeatWhileDown(host: Host, observed: () => UpdateParts, powerStates: Record<string, PowerState>, fenceAfterMs: number): Promise<StandingOrders> {
+    const byInstance = new Map((await this.vms.listAll()).map((vm) => [vm.instanceName, vm]));
+    const stop = stopOrdersFor(host.id, powerStates, byInstance);
+    if (stop.length === 0) {
+      const back = observed();
+      back.set.push('#state = :up');
+      back.remove.push('pendingStops');
+      Object.assign(back.names, { '#state': 'state' });
+      Object.assign(back.values, { ':up': 'Up', ':down': 'Down' });
+      let unchanged = 'attribute_not_exists(vmCount)';
+      if (host.vmCount !== undefined) {
+        back.values[':vmCount'] = host.vmCount;
+        unchanged = 'vmCount = :vmCount';
+      }
+      const updated = await this.update(host.id, back, `#state = :down AND ${unchanged}`);
+      if (updated) return { haDomains: updated.haDomains ?? [], stop: [], fenceAfterMs };
+    }
+    const down = observed();
+    if (stop.length > 0) {
+      down.set.push('pendingStops = :stops');
+      down.values[':stops'] = stop;
+    } else down.remove.push('pendingStops');
+    const updated = await this.update(host.id, down, hostExists);
+    if (!updated) throw new UnknownHostError(host.id);
+    return { haDomains: updated.haDomains ?? [], stop, fenceAfterMs };
+  }
+
+  /**
+   * What every heartbeat writes: facts, power states, busy domains, and the HA bookkeeping the HA
+   * monitor's proofs read (core/ha.ts): the heartbeat before this one, and the fence orders of this
+   * answer (the host's current `haDomains`, the very list the answer names) and of the one before.
+   * DynamoDB reads every operand before it writes, so each `x = y` takes y as it was.
+   */
+  private observation(facts: HostFacts, powerStates: Record<string, PowerState>, busy: readonly string[], fenceAfterMs: number, now: Date): UpdateParts {
+    const { set, values } = this.factsParts(facts, now);
+    return {
+      set: [
+        ...set,
+        'powerStates = :powerStates',
+        'busyDomains = :busy',
+        '#previous = if_not_exists(lastHeartbeat, :now)',
+        '#prior = if_not_exists(#fence, :none)',
+        '#fence = if_not_exists(haDomains, :none)',
+        '#fenceAfter = :fenceAfterMs',
+      ],
+      remove: [],
+      names: { '#previous': 'previousHeartbeat', '#prior': 'priorFenceDomains', '#fence': 'fenceDomains', '#fenceAfter': 'fenceAfterMs' },
+      values: { ...values, ':powerStates': powerStates, ':busy': [...busy], ':none': [], ':fenceAfterMs': fenceAfterMs },
+    };
+  }
+
+  /** One conditional update of the host item; the host after it, or undefined when the condition failed. */
+  private async update(hostId: string, parts: UpdateParts, condition: string): Promise<Host | undefined> {
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
-          ...update,
-          UpdateExpression: `${update.UpdateExpression}, powerStates = :powerStates, busyDomains = :busy`,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':powerStates': powerStates, ':busy': [...busy] },
+          TableName: this.table,
+          Key: entityKey('HOST', hostId),
+          UpdateExpression: `SET ${parts.set.join(', ')}${parts.remove.length ? ` REMOVE ${parts.remove.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: parts.names,
+          ExpressionAttributeValues: parts.values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return strip<Host>(out.Attributes ?? {});
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new UnknownHostError(hostId);
+      if (conditionFailed(err)) return undefined;
       throw err;
     }
   }
 
-  private hostFactsUpdate(hostId: string, facts: HostFacts, now: Date) {
+  private async getHost(hostId: string): Promise<Host | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: entityKey('HOST', hostId), ConsistentRead: true }));
+    return out.Item ? strip<Host>(out.Item) : undefined;
+  }
+
+  /** min(agent.fence.interval, host.down.timeout x 2/3): the fence always comes a third of the Down limit early. */
+  private async fenceAfterMs(): Promise<number> {
+    const [fence, down] = await Promise.all([this.settings.getNumber('agent.fence.interval'), this.settings.getNumber('host.down.timeout')]);
+    return fenceAfterMsOf(fence, down);
+  }
+
+  /** What the agent observes of its host: facts and the time it said so. */
+  private factsParts(facts: HostFacts, now: Date): Pick<UpdateParts, 'set' | 'values'> {
     return {
-      TableName: this.table,
-      Key: entityKey('HOST', hostId),
-      ConditionExpression: hostExists,
-      UpdateExpression:
-        'SET cpuNumber = :cpuNumber, cpuSpeed = :cpuSpeed, memoryTotal = :memoryTotal, ipAddress = :ipAddress, ' +
-        'hypervisor = :hypervisor, agentVersion = :agentVersion, migrationUri = :migrationUri, #state = :up, lastHeartbeat = :now',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: {
+      set: [
+        'cpuNumber = :cpuNumber, cpuSpeed = :cpuSpeed, memoryTotal = :memoryTotal, ipAddress = :ipAddress',
+        'hypervisor = :hypervisor, agentVersion = :agentVersion, migrationUri = :migrationUri, lastHeartbeat = :now',
+      ],
+      values: {
         ':cpuNumber': facts.cpuNumber,
         ':cpuSpeed': facts.cpuSpeed,
         ':memoryTotal': facts.memoryTotal,
@@ -136,9 +247,21 @@ export class HostAgentRepository {
         ':hypervisor': facts.hypervisor,
         ':agentVersion': facts.agentVersion,
         ':migrationUri': facts.migrationUri ?? `qemu+tcp://${facts.ipAddress}/system`, // libvirt's default listener
-        ':up': 'Up',
         ':now': now.toISOString(),
-      } as Record<string, unknown>,
+      },
+    };
+  }
+
+  /** Registration: the host's facts, and Up. */
+  private hostFactsUpdate(hostId: string, facts: HostFacts, now: Date) {
+    const { set, values } = this.factsParts(facts, now);
+    return {
+      TableName: this.table,
+      Key: entityKey('HOST', hostId),
+      ConditionExpression: hostExists,
+      UpdateExpression: `SET ${[...set, '#state = :up'].join(', ')}`,
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ...values, ':up': 'Up' },
     };
   }
 }

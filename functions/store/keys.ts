@@ -17,7 +17,8 @@ export type Kind =
   | 'JOB'
   | 'EVENT'
   | 'USAGE'
-  | 'AFFINITYGROUP';
+  | 'AFFINITYGROUP'
+  | 'ALERT';
 
 export interface ItemKey {
   pk: string;
@@ -75,6 +76,10 @@ export const pendingJobKey = (created: string, jobId: string): ItemKey => ({ pk:
 /** VMs a failed job left in Error still holding host capacity: the reconciler frees it once the host shows the domain off. */
 export const ERROR_HOLDS = 'VM#ERRORHOLD';
 export const errorHoldKey = (vmId: string): ItemKey => ({ pk: ERROR_HOLDS, sk: vmId });
+
+/** VMs the HA monitor started a restart job for: it follows each job to its end, then raises the outcome's alert. */
+export const HA_RESTARTS = 'HA#RESTART';
+export const haRestartKey = (vmId: string): ItemKey => ({ pk: HA_RESTARTS, sk: vmId });
 
 /** A guest address in use on a network: one item per address, so an address is never given twice. */
 export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });

@@ -188,4 +188,57 @@ export class PlacementRepository extends Repository {
       throw err;
     }
   }
+
+  /**
+   * What `release` does, and the rest of the VM's change in the same transaction (the HA monitor
+   * stopping a VM in the inventory: its state and flags, its event, the error hold it drops), held
+   * to the host still being in `hostState`. 'changed': the VM or the host changed since they were
+   * read (a job took the VM, the host came back): nothing was written, the caller judges again.
+   */
+  async releaseWith(vm: Vm, vms: VmsRepository, change: { set: Partial<Vm>; remove?: Array<keyof Vm>; hostState?: Host['state']; also?: object[] }): Promise<'released' | 'changed'> {
+    if (!vm.hostId) return 'changed';
+    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':cpu': cpuRequestOf(vm), ':mem': vm.memory, ':minusOne': -1 };
+    let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem ADD vmCount :minusOne';
+    let condition = 'cpuUsed >= :cpu AND memoryUsed >= :mem';
+    if (held.antiAffinity.length > 0) {
+      names['#anti'] = 'antiAffinityGroupIds';
+      values[':antiSet'] = new Set(held.antiAffinity);
+      update += ' DELETE #anti :antiSet';
+    }
+    if (change.hostState) {
+      names['#state'] = 'state';
+      values[':hostState'] = change.hostState;
+      condition += ' AND #state = :hostState';
+    }
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: entityKey('HOST', vm.hostId),
+                UpdateExpression: update,
+                ConditionExpression: condition,
+                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+                ExpressionAttributeValues: values,
+              },
+            },
+            vms.updateOperation(vm, { ...change.set, lastHostId: vm.hostId }, ['hostId', 'affinityHeld', ...(change.remove ?? [])]),
+            ...held.affinity.map((groupId) => ({
+              Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'ADD placed :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } },
+            })),
+            ...((change.also ?? []) as never[]),
+          ],
+        }),
+      );
+      return 'released';
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
+      if (lost(reasons, 0) || lost(reasons, 1)) return 'changed';
+      throw err;
+    }
+  }
 }
