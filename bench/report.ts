@@ -16,6 +16,8 @@ export interface SummaryInput {
       allocator: { hosts: number; runs: number; chooseMs: Record<string, Summary>; noHostMs: Summary };
       antiAffinityDeploy?: { vms: number; groups: number; membersPerGroup: number; wallSeconds: number; vmsPerSecond: number; submitToRunningMs: Summary };
     };
+    maintenance?: { host: string; vms: number; concurrency: number; drainMs: number; migrationsPerSecond: number };
+    ha?: HaRowInput;
   };
 }
 
@@ -39,6 +41,12 @@ export function renderSummary(r: SummaryInput): string {
     `| Step Functions state transitions per deploy, min / mean / max (${sfn.executions} executions) | ${sfn.perDeploy.min} / ${sfn.perDeploy.mean.toFixed(2)} / ${sfn.perDeploy.max} |`,
     `| Transition cost per 1,000 deploys at $${sfn.usdPer1000Transitions} per 1,000 transitions | $${sfn.usdPer1000Deploys.toFixed(3)} |`,
     ...placementRows(r.results.placement, p),
+    ...(r.results.maintenance
+      ? [
+          `| Host maintenance: ${r.results.maintenance.vms} VMs live-migrated off ${r.results.maintenance.host} by prepareHostForMaintenance (${r.results.maintenance.concurrency} at a time, each its own migrate-vm job), request to host in Maintenance | **${r.results.maintenance.migrationsPerSecond.toFixed(2)} migrations/s** (${(r.results.maintenance.drainMs / 1000).toFixed(1)} s) |`,
+        ]
+      : []),
+    ...(r.results.ha ? [haRow(r.results.ha)] : []),
     '',
     `| Lambda bundle (esbuild, minified ESM, @aws-sdk external) | Size | Load in a fresh Node process (median of ${p.loadRuns}) |`,
     '|---|---|---|',
@@ -65,4 +73,12 @@ function placementRows(placement: SummaryInput['results']['placement'], p: Summa
         ]
       : []),
   ];
+}
+
+type HaRowInput = { vms: number; settings: Record<string, number>; lastHeartbeatToDownMs: number; lastHeartbeatToRunningMs: Summary; lastHeartbeatToAllRunningMs: number };
+
+/** The HA failover row: from the cut-off host's last heartbeat to its HA VMs Running elsewhere, with the settings that bound it. */
+export function haRow(h: HaRowInput): string {
+  const s = Object.entries(h.settings).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `| HA failover: ${h.vms} HA VMs on a host cut off from the control plane (${s}); last heartbeat to host Down, then to each VM Running on another host p50 / p99, and to the last | ${ms(h.lastHeartbeatToDownMs)}; **${ms(h.lastHeartbeatToRunningMs.p50)} / ${ms(h.lastHeartbeatToRunningMs.p99)}**; ${ms(h.lastHeartbeatToAllRunningMs)} |`;
 }

@@ -14,6 +14,8 @@ import { renderSummary } from './report';
 import { rounded, type Summary } from './stats';
 import { benchAffinityDeploys, benchAllocator, type AffinityDeployBench, type AllocatorBench } from './placement';
 import { benchTransitions, type TransitionsResult } from './transitions';
+import { benchHaFailover, type HaBenchResult } from './ha';
+import { benchMaintenanceDrain, type MaintenanceBenchResult } from './maintenance';
 
 /**
  * `npm run bench [-- --name deploy --vms 200 --hosts 10 --clients 20 --requests 300]`: one run of
@@ -23,7 +25,7 @@ import { benchTransitions, type TransitionsResult } from './transitions';
  * bench/results/summary.md (the table it prints, for the README). Not part of the tests.
  */
 const HELP =
-  'Usage: npm run bench -- [--name deploy] [--vms 200] [--hosts 10] [--clients 20] [--requests 300] [--poll-ms 75] [--load-runs 3] [--alloc-hosts 10000] [--alloc-runs 500] [--aa-groups 10] [--aa-members 4]';
+  'Usage: npm run bench -- [--name deploy] [--vms 200] [--hosts 10] [--clients 20] [--requests 300] [--poll-ms 75] [--load-runs 3] [--alloc-hosts 10000] [--alloc-runs 500] [--aa-groups 10] [--aa-members 4] [--ha-vms 10]';
 
 function intOption(values: Record<string, unknown>, name: string, min: number, max: number): number {
   const n = Number(values[name]);
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
       'alloc-runs': { type: 'string', default: '500' },
       'aa-groups': { type: 'string', default: '10' },
       'aa-members': { type: 'string', default: '4' },
+      'ha-vms': { type: 'string', default: '10' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
     allocatorRuns: intOption(values, 'alloc-runs', 1, 100_000),
     antiAffinityGroups: intOption(values, 'aa-groups', 0, 1000),
     antiAffinityMembers: intOption(values, 'aa-members', 1, 200),
+    haVms: intOption(values, 'ha-vms', 0, 40),
     listPageSize: 20,
     offering: 'Small Instance',
     simHost: { cpuNumber: 16, cpuSpeed: 2000, memoryTotal: 32768, latencyMs: 0 },
@@ -68,8 +72,8 @@ async function main(): Promise<void> {
     agentPollIntervalMs: 100,
   };
   // Every VM takes an address of the seeded guest network, a /24: 253 addresses for both deploy runs.
-  if (params.vms + params.antiAffinityGroups * params.antiAffinityMembers > 250)
-    throw new Error('--vms + --aa-groups x --aa-members must stay within 250: the seeded guest network is a /24');
+  if (params.vms + params.antiAffinityGroups * params.antiAffinityMembers + params.haVms > 250)
+    throw new Error('--vms + --aa-groups x --aa-members + --ha-vms must stay within 250: the seeded guest network is a /24');
   if (!process.version.startsWith('v22.')) console.warn(`warning: running on Node ${process.version}; run through npm (npm run bench) to use Node 22 from node_modules/.bin`);
 
   const root = projectRoot();
@@ -103,6 +107,8 @@ async function main(): Promise<void> {
   let getItem: Summary;
   let transitions: TransitionsResult;
   let antiAffinity: AffinityDeployBench | undefined;
+  let ha: HaBenchResult | undefined;
+  let drain: MaintenanceBenchResult | undefined;
   let loadAtEnd = 0;
   try {
     const client = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
@@ -145,6 +151,18 @@ async function main(): Promise<void> {
       });
       log(`${antiAffinity.vms} anti-affinity VMs Running in ${antiAffinity.wallSeconds.toFixed(1)} s, no two members of a group on one host`);
     }
+    // A host running its share of the deploys is drained into maintenance, then returned to service.
+    if (params.simHosts >= 2) {
+      log('host maintenance: draining one host by live migration');
+      drain = await benchMaintenanceDrain(stack, client, { hostIndex: 1, pollMs: 100 });
+      log(`${drain.vms} VMs migrated off ${drain.host} in ${(drain.drainMs / 1000).toFixed(1)} s (${drain.migrationsPerSecond} migrations/s)`);
+    }
+    // Last: it cuts a host off for good and shortens the HA settings.
+    if (params.haVms > 0) {
+      log(`HA failover: ${params.haVms} HA VMs on a host cut off from the control plane`);
+      ha = await benchHaFailover(stack, client, { vms: params.haVms, pollMs: 100, serviceOfferingId: offering.id, templateId: template.id, zoneId: stack.seed.zone.id, heartbeatIntervalMs: params.agent.heartbeatIntervalMs });
+      log(`HA VMs Running elsewhere ${(ha.lastHeartbeatToAllRunningMs / 1000).toFixed(1)} s after the host's last heartbeat`);
+    }
     loadAtEnd = loadavg()[0];
   } finally {
     await stack.stop();
@@ -185,6 +203,8 @@ async function main(): Promise<void> {
           ? { antiAffinityDeploy: { ...antiAffinity, wallSeconds: round(antiAffinity.wallSeconds), vmsPerSecond: round(antiAffinity.vmsPerSecond), acceptMs: rounded(antiAffinity.acceptMs), submitToRunningMs: rounded(antiAffinity.submitToRunningMs), pollsPerDeploy: rounded(antiAffinity.pollsPerDeploy) } }
           : {}),
       },
+      ...(drain ? { maintenance: drain } : {}),
+      ...(ha ? { ha: { ...ha, lastHeartbeatToRunningMs: rounded(ha.lastHeartbeatToRunningMs) } } : {}),
     },
   };
 

@@ -175,6 +175,23 @@ export class StratusStack extends Stack {
       }
     };
 
+    // Steps that call Step Functions themselves: a host's drain (host-maintenance) starts each VM's
+    // migration as its own job, and that job's last step answers the drain's task token. Their ARNs
+    // are built from the machines' names: the machines already reference these functions, so the
+    // machines' own tokens here would make a dependency cycle.
+    const machineArn = (name: string) =>
+      this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: machineNames[name], arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const migrationStarter = this.stepFunctions.startVmMigration;
+    if (migrationStarter) {
+      migrationStarter.addEnvironment('WORKFLOW_ARNS', JSON.stringify({ 'migrate-vm': machineArn('migrate-vm') }));
+      migrationStarter.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn('migrate-vm')] }));
+      const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineNames['migrate-vm']}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      migrationStarter.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+      acknowledgeWildcardResource(migrationStarter.role!, executions, `DescribeExecution is authorised per execution ARN; the step reads the executions of ${machineNames['migrate-vm']} only, whose names (job ids) it chose.`);
+    }
+    for (const step of ['recordJobSuccess', 'recordJobFailure'])
+      this.stepFunctions[step]?.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [machineArn('host-maintenance')] }));
+
     const api = this.nodeFunction('Api', {
       entry: 'functions/api/handler.ts',
       service: 'stratus-api',
@@ -187,10 +204,12 @@ export class StratusStack extends Stack {
     grantWorkflows(api, Object.keys(this.stateMachines));
 
     // Background jobs: EventBridge Scheduler ticks each every minute; each decides from its interval
-    // setting (expunge.interval, vm.reconcile.interval) whether it is due, so the settings apply live.
+    // setting (expunge.interval, vm.reconcile.interval, ha.monitor.interval) whether it is due, so the
+    // settings apply live. The HA monitor's interval may be under a minute: it runs on within the tick.
     const scheduled = [
       { id: 'ExpungeDestroyed', entry: 'functions/scheduled/expungeDestroyed.ts', starts: ['expunge-vm'] },
       { id: 'Reconcile', entry: 'functions/scheduled/reconcile.ts', starts: [] },
+      { id: 'HaMonitor', entry: 'functions/scheduled/haMonitor.ts', starts: ['start-vm'] },
     ];
     for (const job of scheduled) {
       const fn = this.nodeFunction(job.id, { entry: job.entry, service: `stratus-${job.id.toLowerCase()}`, memorySize: 512, timeout: Duration.minutes(5), environment: workflowArns });

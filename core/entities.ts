@@ -144,6 +144,17 @@ export interface Host {
   downSince?: string;
   /** a host back from Down must first power off what now runs elsewhere: these are still to go */
   pendingStops?: string[];
+  /** the HA-enabled VMs the inventory runs here, as the HA monitor last listed them (core/ha.ts) */
+  haDomains?: string[];
+  /**
+   * What the last two heartbeat answers told the agent to fence (`haDomains` then) and the fence
+   * delay answered: the HA monitor trusts a self-fence only for a VM named in both (core/ha.ts).
+   */
+  fenceDomains?: string[];
+  priorFenceDomains?: string[];
+  fenceAfterMs?: number;
+  /** the heartbeat before `lastHeartbeat`: the latest one's domain list was read after it */
+  previousHeartbeat?: string;
   created: string;
   version: number;
 }
@@ -186,6 +197,8 @@ export interface Template {
   accountId: string;
   domainId: string;
   created: string;
+  /** bumped by updateTemplate, which is conditioned on it (absent on templates never updated) */
+  version?: number;
 }
 
 export interface Network {
@@ -244,8 +257,9 @@ export interface Vm {
   activeJobId?: string; // one mutating operation at a time
   /** updateVirtualMachine isdynamicallyscalable; absent: true (VMs made since CloudStack 4.2 are) */
   isDynamicallyScalable?: boolean;
-  /** memory (MiB) the VM booted with: the 3 GB rule of live scaling looks at it */
-  bootMemory?: number;
+  /** the size the VM booted with: the 3 GB rule and the hot-scale ceilings of live scaling look at it */
+  bootCpuNumber?: number;
+  bootMemory?: number; // MiB
   /** a live migration in flight: what the VM holds on the destination besides its own host */
   migration?: MigrationHold;
   /** a live scale in flight: the target size and what is held for it */
@@ -277,8 +291,9 @@ export interface PendingScale {
   hostId?: string;
   heldCpu: number; // MHz held beyond the VM's current size (0 when it shrinks)
   heldMemory: number;
-  /** custom offerings: the details the size came from */
+  /** the VM's details and HA flag with the new offering (a custom size is recorded in the details) */
   details?: Record<string, string>;
+  haEnable?: boolean;
 }
 
 export type JobStatus = 0 | 1 | 2; // pending, succeeded, failed

@@ -18,6 +18,13 @@ export interface OsType {
   key: string;
   description: string;
   categoryId: string;
+  /** the guest cannot take vCPUs or memory while it runs (no ACPI CPU/memory hot-add): never scaled live */
+  noHotScale?: boolean;
+  /**
+   * R-SCALE.6: booted with less than 3 GiB, the guest freezes if grown beyond 3 GiB while it runs
+   * (the seeds name Linux 64-bit and Windows 7 32-bit)
+   */
+  liveMemoryCeiling3G?: boolean;
 }
 
 /** CloudStack's category meaning "no preference": updateHost with it clears the host's preference. */
@@ -29,29 +36,38 @@ export const OS_CATEGORIES: readonly OsCategory[] = ['CentOS', 'Debian', 'RedHat
   (name) => ({ id: categoryId(name), name }),
 );
 
-const TYPES: ReadonlyArray<[key: string, description: string, category: string]> = [
-  ['centos-7', 'CentOS 7', 'CentOS'],
-  ['centos-stream-9', 'CentOS Stream 9', 'CentOS'],
-  ['debian-11', 'Debian GNU/Linux 11 (64-bit)', 'Debian'],
-  ['debian-12', 'Debian GNU/Linux 12 (64-bit)', 'Debian'], // the seeded template's (functions/bootstrap/seed.ts)
-  ['rhel-8', 'Red Hat Enterprise Linux 8', 'RedHat'],
-  ['rhel-9', 'Red Hat Enterprise Linux 9', 'RedHat'],
-  ['sles-15', 'SUSE Linux Enterprise Server 15 (64-bit)', 'SUSE'],
-  ['ubuntu-22.04', 'Ubuntu 22.04 LTS', 'Ubuntu'],
-  ['ubuntu-24.04', 'Ubuntu 24.04 LTS', 'Ubuntu'],
+type Flags = Pick<OsType, 'noHotScale' | 'liveMemoryCeiling3G'>;
+const LINUX_64: Flags = { liveMemoryCeiling3G: true }; // every Linux type here is a 64-bit distribution
+// DOS has no ACPI, and an unknown 32-bit guest cannot be assumed to hot-add CPUs or memory.
+const NO_HOT_SCALE: Flags = { noHotScale: true };
+
+const TYPES: ReadonlyArray<[key: string, description: string, category: string, flags?: Flags]> = [
+  ['centos-7', 'CentOS 7', 'CentOS', LINUX_64],
+  ['centos-stream-9', 'CentOS Stream 9', 'CentOS', LINUX_64],
+  ['debian-11', 'Debian GNU/Linux 11 (64-bit)', 'Debian', LINUX_64],
+  ['debian-12', 'Debian GNU/Linux 12 (64-bit)', 'Debian', LINUX_64], // the seeded template's (functions/bootstrap/seed.ts)
+  ['rhel-8', 'Red Hat Enterprise Linux 8', 'RedHat', LINUX_64],
+  ['rhel-9', 'Red Hat Enterprise Linux 9', 'RedHat', LINUX_64],
+  ['sles-15', 'SUSE Linux Enterprise Server 15 (64-bit)', 'SUSE', LINUX_64],
+  ['ubuntu-22.04', 'Ubuntu 22.04 LTS', 'Ubuntu', LINUX_64],
+  ['ubuntu-24.04', 'Ubuntu 24.04 LTS', 'Ubuntu', LINUX_64],
   ['freebsd-14', 'FreeBSD 14 (64-bit)', 'Unix'],
   ['windows-server-2019', 'Windows Server 2019 (64-bit)', 'Windows'],
   ['windows-server-2022', 'Windows Server 2022 (64-bit)', 'Windows'],
   ['windows-11', 'Windows 11 (64-bit)', 'Windows'],
-  ['other-linux-64', 'Other Linux (64-bit)', 'Other'],
+  ['windows-7-32', 'Windows 7 (32-bit)', 'Windows', { liveMemoryCeiling3G: true }],
+  ['other-linux-64', 'Other Linux (64-bit)', 'Other', LINUX_64],
   ['other-64', 'Other (64-bit)', 'Other'],
+  ['other-32', 'Other (32-bit)', 'Other', NO_HOT_SCALE],
+  ['dos', 'DOS', 'Other', NO_HOT_SCALE],
 ];
 
-export const OS_TYPES: readonly OsType[] = TYPES.map(([key, description, category]) => ({
+export const OS_TYPES: readonly OsType[] = TYPES.map(([key, description, category, flags]) => ({
   id: stableId('ostype', key),
   key,
   description,
   categoryId: categoryId(category),
+  ...flags,
 }));
 
 const categoriesById = new Map(OS_CATEGORIES.map((c) => [c.id, c]));

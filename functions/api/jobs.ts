@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AsyncJob, Caller, Vm } from '../../core/entities';
+import type { AsyncJob, Caller, Host, Vm } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import type { Store } from '../store';
 import { sfnClient } from '../workflows-client';
@@ -19,6 +19,8 @@ export interface StartedJob {
 }
 
 interface JobSpec {
+  /** the job's id when the caller must be able to find its job again (a retried step); default a new UUID */
+  jobId?: string;
   workflow: string;
   cmd: string;
   eventType: string;
@@ -38,11 +40,13 @@ export interface JobStarter {
   startWithNewVm(spec: JobSpec & { vm: Vm }): Promise<StartedJob>;
   /** any other VM operation: the job and the VM's move into it (`set`), refused if another job holds the VM. */
   startOnVm(spec: JobSpec & { vm: Vm; set: Partial<Vm> }): Promise<StartedJob>;
+  /** a host's maintenance: the job and the host's move into PrepareForMaintenance, refused if another job holds the host. */
+  startOnHost(spec: JobSpec & { host: Host }): Promise<StartedJob>;
 }
 
 export function createJobStarter(store: Store, now: () => Date = () => new Date()): JobStarter {
-  const newJob = ({ workflow, cmd, eventType, caller }: JobSpec, vmId: string): AsyncJob => ({
-    id: randomUUID(),
+  const newJob = ({ jobId, workflow, cmd, eventType, caller }: JobSpec, vmId: string, instanceType: AsyncJob['instanceType'] = 'VirtualMachine'): AsyncJob => ({
+    id: jobId ?? randomUUID(),
     cmd,
     workflow,
     eventType,
@@ -51,7 +55,7 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
     userId: caller.userId,
     domainId: caller.domainId,
     domainPath: caller.domainPath,
-    instanceType: 'VirtualMachine',
+    instanceType,
     instanceId: vmId,
     status: 0,
     resultCode: 0,
@@ -73,7 +77,8 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       await store.jobs.complete(
         job.id,
         { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created },
-        { vm: held, set: { state: stateIfUnstarted }, remove: ['activeJobId'] },
+        // A scale that never started holds nothing yet: its target goes with the job.
+        { vm: held, set: { state: stateIfUnstarted }, remove: held.pendingScale && !held.pendingScale.hostId ? ['activeJobId', 'pendingScale'] : ['activeJobId'] },
         store.vms,
       );
       throw new InternalError(errortext);
@@ -93,6 +98,26 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms);
       const held: Vm = { ...spec.vm, ...spec.set, activeJobId: job.id, version: spec.vm.version + 1 };
       return execute(job, held, spec.vm.state, spec.input);
+    },
+    async startOnHost(spec) {
+      const job = newJob(spec, spec.host.id, 'Host');
+      await store.jobs.createWith(job, [store.maintenance.beginOperation(job, spec.host)]).catch((err) => store.maintenance.explainBegin(err, spec.host));
+      const stateMachineArn = workflowArn(job.workflow);
+      try {
+        await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify({ ...spec.input, jobId: job.id, hostId: spec.host.id }) }));
+      } catch (err) {
+        if ((await executionExists(stateMachineArn, job.id)) !== false) return { jobid: job.id, id: spec.host.id };
+        const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
+        const host = (await store.hosts.get(spec.host.id, true)) ?? spec.host;
+        await store.jobs.complete(
+          job.id,
+          { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: [store.maintenance.abandonOperation(host, job.id, spec.host.resourceState)] },
+          undefined,
+          store.vms,
+        );
+        throw new InternalError(errortext);
+      }
+      return { jobid: job.id, id: spec.host.id };
     },
   };
 }

@@ -6,6 +6,8 @@ import type { Command } from './define-command';
  */
 import addCluster from './commands/addCluster';
 import addHost from './commands/addHost';
+import cancelHostMaintenance from './commands/cancelHostMaintenance';
+import changeServiceForVirtualMachine from './commands/changeServiceForVirtualMachine';
 import createAccount from './commands/createAccount';
 import createAffinityGroup from './commands/createAffinityGroup';
 import createDomain from './commands/createDomain';
@@ -19,9 +21,11 @@ import destroyVirtualMachine from './commands/destroyVirtualMachine';
 import disableAccount from './commands/disableAccount';
 import enableAccount from './commands/enableAccount';
 import expungeVirtualMachine from './commands/expungeVirtualMachine';
+import findHostsForMigration from './commands/findHostsForMigration';
 import listAccounts from './commands/listAccounts';
 import listAffinityGroups from './commands/listAffinityGroups';
 import listAffinityGroupTypes from './commands/listAffinityGroupTypes';
+import listAlerts from './commands/listAlerts';
 import listApis from './commands/listApis';
 import listAsyncJobs from './commands/listAsyncJobs';
 import listCapabilities from './commands/listCapabilities';
@@ -44,16 +48,20 @@ import listTemplates from './commands/listTemplates';
 import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
 import listZones from './commands/listZones';
+import migrateVirtualMachine from './commands/migrateVirtualMachine';
+import prepareHostForMaintenance from './commands/prepareHostForMaintenance';
 import queryAsyncJobResult from './commands/queryAsyncJobResult';
 import rebootVirtualMachine from './commands/rebootVirtualMachine';
 import recoverVirtualMachine from './commands/recoverVirtualMachine';
 import registerUserKeys from './commands/registerUserKeys';
+import scaleVirtualMachine from './commands/scaleVirtualMachine';
 import startVirtualMachine from './commands/startVirtualMachine';
 import stopVirtualMachine from './commands/stopVirtualMachine';
 import updateCluster from './commands/updateCluster';
 import updateConfiguration from './commands/updateConfiguration';
 import updateHost from './commands/updateHost';
 import updatePod from './commands/updatePod';
+import updateTemplate from './commands/updateTemplate';
 import updateVirtualMachine from './commands/updateVirtualMachine';
 import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
 import updateZone from './commands/updateZone';
@@ -61,6 +69,8 @@ import updateZone from './commands/updateZone';
 const all: readonly Command[] = [
   addCluster,
   addHost,
+  cancelHostMaintenance,
+  changeServiceForVirtualMachine,
   createAccount,
   createAffinityGroup,
   createDomain,
@@ -74,9 +84,11 @@ const all: readonly Command[] = [
   disableAccount,
   enableAccount,
   expungeVirtualMachine,
+  findHostsForMigration,
   listAccounts,
   listAffinityGroups,
   listAffinityGroupTypes,
+  listAlerts,
   listApis,
   listAsyncJobs,
   listCapabilities,
@@ -99,16 +111,20 @@ const all: readonly Command[] = [
   listUsers,
   listVirtualMachines,
   listZones,
+  migrateVirtualMachine,
+  prepareHostForMaintenance,
   queryAsyncJobResult,
   rebootVirtualMachine,
   recoverVirtualMachine,
   registerUserKeys,
+  scaleVirtualMachine,
   startVirtualMachine,
   stopVirtualMachine,
   updateCluster,
   updateConfiguration,
   updateHost,
   updatePod,
+  updateTemplate,
   updateVirtualMachine,
   updateVMAffinityGroup,
   updateZone,

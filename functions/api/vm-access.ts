@@ -1,6 +1,6 @@
 import { canAccess } from '../../core/access';
 import type { Caller, Vm } from '../../core/entities';
-import { EntityNotFoundError, InvalidParameterError } from '../../core/errors';
+import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } from '../../core/errors';
 import type { VmState } from '../../core/vm-states';
 import type { Store } from '../store';
 import { busyError } from '../store/jobs';
@@ -27,6 +27,10 @@ export const shownState = (state: VmState): VmState => (state === 'Allocated' ? 
  */
 export function requireOperable(vm: Vm, allowed: readonly VmState[], operation: string): void {
   if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
+  // An interrupted migration or scale left capacity held and the VM's host uncertain: nothing acts on
+  // it until the reconciler has settled where it runs (from the hosts' reports).
+  if (vm.migration || vm.pendingScale)
+    throw new ConcurrentOperationError(`VM ${vm.name} (${vm.id}) has an interrupted ${vm.migration ? `migration to host ${vm.migration.hostId}` : 'scale'} to settle; the reconciler settles it once its hosts report, try again then`);
   if (allowed.includes(vm.state)) return;
   throw new InvalidParameterError(
     `Unable to ${operation} VM ${vm.name} (${vm.id}): it is ${shownState(vm.state)}; ${operation} needs it ${[...new Set(allowed.map(shownState))].join(' or ')}`,

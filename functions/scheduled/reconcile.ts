@@ -86,11 +86,20 @@ export async function reconcile(store: Store, opts: ReconcileOptions = {}): Prom
 async function releaseErrorHolds(store: Store, report: ReconcileReport): Promise<void> {
   for (const hold of await store.vms.listErrorHolds()) {
     const vm = await store.vms.get(hold.vmId, true);
-    if (!vm || vm.state !== 'Error' || vm.hostId !== hold.hostId) {
+    if (!vm || vm.state !== 'Error' || (vm.hostId !== hold.hostId && vm.migration?.hostId !== hold.hostId)) {
       await store.vms.dropErrorHold(hold.vmId); // destroyed, started or released since
       continue;
     }
     if (vm.activeJobId) continue;
+    if (vm.migration || vm.pendingScale) {
+      // Where the interrupted move left the VM, from a heartbeat of its destination sent after the failure.
+      const settled = await settleMovesOnReport(store, vm, hold.since);
+      if (!settled) continue;
+      await store.vms.dropErrorHold(vm.id);
+      if (settled.hostId) await store.vms.update(settled, {}, [], [store.vms.errorHoldOperation(settled.id, settled.hostId, hold.since)]);
+      report.released.push(vm.id);
+      continue;
+    }
     const host = await store.hosts.get(hold.hostId, true);
     if (!host?.lastHeartbeat || host.lastHeartbeat <= hold.since || host.busyDomains?.includes(vm.instanceName) || host.powerStates?.[vm.instanceName] === 'PowerOn') continue;
     await store.placement.release(vm, store.vms);
@@ -106,7 +115,7 @@ async function settleOrphan(
   tasksOf: (hostId: string) => Promise<StoredAgentTask[]>,
 ): Promise<'waiting' | { vmId?: string; vmState?: VmState }> {
   const vm = job.instanceId ? await store.vms.get(job.instanceId, true) : undefined;
-  const held = vm && vm.activeJobId === job.id ? vm : undefined;
+  let held = vm && vm.activeJobId === job.id ? vm : undefined;
 
   // Phase 1: no agent may still act for this job.
   const hostIds = [...new Set([held?.hostId, held?.lastHostId].filter((h): h is string => !!h))];
@@ -118,12 +127,17 @@ async function settleOrphan(
     if (held) return 'waiting';
   }
 
+  if (job.instanceType === 'Host' && job.instanceId) {
+    await failHostJob(store, job, now);
+    return {};
+  }
   if (!held) {
     await fail(store, job, undefined, undefined, now);
     return { vmId: vm?.id };
   }
 
-  // Phase 2: judge the VM on a heartbeat sent after phase 1.
+  // Phase 2: judge the VM on a heartbeat sent after phase 1; first, where a move it was making ended.
+  held = await settleMoves(store, held);
   const host = held.hostId ? await store.hosts.get(held.hostId, true) : undefined;
   const since = job.orphanedAt ?? now.toISOString();
   const heard = !host || (host.lastHeartbeat !== undefined && host.lastHeartbeat > since);
@@ -134,6 +148,56 @@ async function settleOrphan(
   const vmState = await settleVm(store, held, heard ? host : undefined);
   await fail(store, job, await store.vms.get(held.id, true), vmState, now);
   return { vmId: held.id, vmState };
+}
+
+/**
+ * An interrupted live migration or scale: if the destination reports the VM running, the move
+ * happened and the destination becomes its host; otherwise the destination's hold goes back. A
+ * pending scale's hold goes back either way (the VM keeps the size the inventory has; a hot scale
+ * that did happen shows as a larger domain until its next start).
+ */
+async function settleMoves(store: Store, vm: Vm): Promise<Vm> {
+  let current = vm;
+  if (current.migration) {
+    const destination = await store.hosts.get(current.migration.hostId, true);
+    if (destination?.powerStates?.[vm.instanceName] === 'PowerOn') await store.moves.commitMigration(current, store.vms, { applyScale: false });
+    else await store.moves.releaseMigration(current, store.vms);
+    current = (await store.vms.get(vm.id, true)) ?? current;
+  }
+  if (current.pendingScale) {
+    await store.moves.releaseScale(current, store.vms);
+    current = (await store.vms.get(vm.id, true)) ?? current;
+  }
+  return current;
+}
+
+/**
+ * An Error VM whose migration or scale was interrupted: once the destination has heartbeated after
+ * `since` with no task in flight for the VM, running there means the move happened (commit), off
+ * means it did not (the hold goes back); a pending scale's hold goes back either way. Undefined
+ * while the destination has not reported.
+ */
+async function settleMovesOnReport(store: Store, vm: Vm, since: string): Promise<Vm | undefined> {
+  if (vm.migration) {
+    const destination = await store.hosts.get(vm.migration.hostId, true);
+    const reported = destination?.lastHeartbeat !== undefined && destination.lastHeartbeat > since && !destination.busyDomains?.includes(vm.instanceName);
+    if (destination && !reported) return undefined;
+  }
+  return settleMoves(store, vm);
+}
+
+/** A host's maintenance whose workflow is gone: the host ends in ErrorInMaintenance, saying so; the VMs' own migration jobs settle themselves. */
+async function failHostJob(store: Store, job: AsyncJob, now: Date): Promise<void> {
+  const host = await store.hosts.get(job.instanceId!, true);
+  const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed; the host's maintenance did not finish`;
+  const also = host?.activeJobId === job.id ? [store.maintenance.finishOperation(host, job.id, 'ErrorInMaintenance', errortext)] : [];
+  await store.jobs.complete(
+    job.id,
+    { status: 2, result: { errorcode: 530, errortext }, failedStep: 'Reconcile', failureReason: errortext, publicErrorText: errortext, step: 'Reconcile', created: job.created, also },
+    undefined,
+    store.vms,
+    now,
+  );
 }
 
 /** A host that has not heartbeated for ping.interval x ping.timeout cannot tell us anything. */

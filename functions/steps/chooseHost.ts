@@ -10,7 +10,7 @@ import {
   type PlacementRequest,
   type PlacementScope,
 } from '../../core/allocator';
-import type { Cluster, Host, Pod, Vm } from '../../core/entities';
+import type { AffinityGroup, Cluster, Host, Pod, ServiceOffering, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InsufficientCapacityError, InternalError } from '../../core/errors';
 import { OS_CATEGORIES, OS_CATEGORY_NONE, osTypeById } from '../../core/os-catalogue';
 import type { Store } from '../store';
@@ -18,7 +18,13 @@ import { clusterLimits } from '../store/placement';
 import { defineStep } from './define-step';
 
 /** Where an administrator asked the VM to run (deploy or start with podid/clusterid/hostid). */
-const Requested = z.object({ podId: z.string().optional(), clusterId: z.string().optional(), hostId: z.string().optional() });
+const Requested = z.object({
+  podId: z.string().optional(),
+  clusterId: z.string().optional(),
+  hostId: z.string().optional(),
+  /** a preference, not a constraint: this cluster's hosts are tried first, then the zone's (HA restarts) */
+  preferClusterId: z.string().optional(),
+});
 
 /**
  * `placement` is the workflow's `$.placement`: the administrator's request on the first call; after
@@ -43,7 +49,7 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   const vm = await store.vms.get(vmId, true);
   if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
   if (vm.activeJobId !== jobId) throw new ConcurrentOperationError(`VM ${vmId} is no longer operated on by job ${jobId}`);
-  const requested = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId };
+  const requested = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId, preferClusterId: placement?.preferClusterId };
   const label = `VM[User|${vm.instanceName}]`;
 
   const [zone, hosts, offering, owner, pods, clusters, groups, algorithm] = await Promise.all([
@@ -73,20 +79,7 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
     host: requested.hostId ? hosts[0].name : undefined,
   };
 
-  const antiAffinity = groups.filter((g) => g.type === 'host anti-affinity').map((g) => ({ id: g.id, name: g.name }));
-  const affinityGroups = groups.filter((g) => g.type === 'host affinity');
-  const pins = await store.affinity.pins(affinityGroups.map((g) => g.id));
-  const request: PlacementRequest = {
-    cpu: cpuRequestOf(vm),
-    memory: vm.memory,
-    hostTags: offering?.hostTags ? offering.hostTags.split(',').map((t) => t.trim()).filter(Boolean) : [],
-    osCategoryId: osTypeById(vm.osTypeId)?.categoryId,
-    antiAffinity,
-    affinity: affinityGroups.map((g) => {
-      const pin = pins.get(g.id);
-      return { id: g.id, name: g.name, hostId: pin && pin.placed > 0 ? pin.hostId : undefined };
-    }),
-  };
+  const request = await placementRequestFor(store, vm, offering, groups);
   const ctx = await contextFor(store, vm, candidates, { algorithm, rootOwned, pods, clusters });
   // A pin may name a host outside the candidates (another cluster): the explanation names it too.
   for (const a of request.affinity ?? []) {
@@ -106,7 +99,10 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   }
 
   for (;;) {
-    const allocation = allocate(candidates, request, ctx, { noOsPreference: NO_OS_PREFERENCE });
+    // An HA restart tries the cluster the VM ran in first, then the rest of its zone (never another zone).
+    const preferred = requested.preferClusterId ? candidates.filter((h) => h.clusterId === requested.preferClusterId) : [];
+    const inPreferred = preferred.length > 0 ? allocate(preferred, request, ctx, { noOsPreference: NO_OS_PREFERENCE }) : undefined;
+    const allocation = inPreferred?.ok ? inPreferred : allocate(candidates, request, ctx, { noOsPreference: NO_OS_PREFERENCE });
     if (!allocation.ok) throw new InsufficientCapacityError(explainNoHost(label, scope, allocation.ruledOut));
     const fresh = await store.hosts.get(allocation.host.id, true);
     if (fresh && !ruleOut(fresh, request, ctx)) return { hostId: fresh.id, requested };
@@ -115,8 +111,34 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   }
 });
 
+/**
+ * What the VM asks of a host: its size (or `size`, the one it is being scaled to), its offering's
+ * host tags, its OS category, and its affinity groups with the host each one's members share.
+ */
+export async function placementRequestFor(
+  store: Store,
+  vm: Vm,
+  offering: ServiceOffering | undefined,
+  groups: readonly AffinityGroup[],
+  size: { cpu: number; memory: number } = { cpu: cpuRequestOf(vm), memory: vm.memory },
+): Promise<PlacementRequest> {
+  const affinityGroups = groups.filter((g) => g.type === 'host affinity');
+  const pins = await store.affinity.pins(affinityGroups.map((g) => g.id));
+  return {
+    cpu: size.cpu,
+    memory: size.memory,
+    hostTags: offering?.hostTags ? offering.hostTags.split(',').map((t) => t.trim()).filter(Boolean) : [],
+    osCategoryId: osTypeById(vm.osTypeId)?.categoryId,
+    antiAffinity: groups.filter((g) => g.type === 'host anti-affinity').map((g) => ({ id: g.id, name: g.name })),
+    affinity: affinityGroups.map((g) => {
+      const pin = pins.get(g.id);
+      return { id: g.id, name: g.name, hostId: pin && pin.placed > 0 ? pin.hostId : undefined };
+    }),
+  };
+}
+
 /** The settings, allocation states and the owner's VMs the allocator weighs for these candidates. */
-async function contextFor(
+export async function contextFor(
   store: Store,
   vm: Vm,
   candidates: readonly Host[],

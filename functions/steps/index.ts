@@ -1,11 +1,21 @@
 import { handler as applyVmEvent } from './applyVmEvent';
 import { handler as chooseHost } from './chooseHost';
+import { handler as chooseMigrationHost } from './chooseMigrationHost';
+import { handler as commitMigration } from './commitMigration';
+import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
+import { handler as finishMaintenance } from './finishMaintenance';
+import { handler as listHostVms } from './listHostVms';
 import { handler as recordJobFailure } from './recordJobFailure';
 import { handler as recordJobSuccess } from './recordJobSuccess';
 import { handler as releaseAddresses } from './releaseAddresses';
 import { handler as releaseCapacity } from './releaseCapacity';
+import { handler as releaseMigration } from './releaseMigration';
+import { handler as releaseScale } from './releaseScale';
 import { handler as reserveCapacity } from './reserveCapacity';
+import { handler as reserveMigration } from './reserveMigration';
+import { handler as reserveScale } from './reserveScale';
+import { handler as startVmMigration } from './startVmMigration';
 
 /**
  * Every workflow step handler by name (`${ChooseHostFn}` in ASL -> `chooseHost`), for the local
@@ -15,10 +25,20 @@ import { handler as reserveCapacity } from './reserveCapacity';
 export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<unknown>>> = {
   applyVmEvent,
   chooseHost,
+  chooseMigrationHost,
+  commitMigration,
+  commitScale,
   dispatchAgentTask,
+  finishMaintenance,
+  listHostVms,
   recordJobFailure,
   recordJobSuccess,
   releaseAddresses,
   releaseCapacity,
+  releaseMigration,
+  releaseScale,
   reserveCapacity,
+  reserveMigration,
+  reserveScale,
+  startVmMigration,
 };

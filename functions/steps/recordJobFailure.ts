@@ -4,6 +4,7 @@ import { VM_STATES } from '../../core/vm-states';
 import { defineStep } from './define-step';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
+import { notifyParent } from '../notify-parent';
 
 /** What a Catch put at `$.failure.<State>`: the error name and its cause (a Lambda's JSON, or text). */
 const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -13,6 +14,8 @@ const Input = z.object({
   vmState: z.enum(VM_STATES),
   failure: z.record(z.string(), Caught),
   state: z.string(),
+  /** a parent workflow waiting on this job (a host's maintenance), told when the job ends */
+  notify: z.object({ taskToken: z.string().optional() }).optional(),
 });
 
 /** The message inside a Lambda error's Cause (`{"errorType","errorMessage"}`), or the Cause itself. */
@@ -51,7 +54,7 @@ export function publicText(error: { errorcode: number; errortext: string }): str
  */
 export const handler = defineStep(
   Input,
-  async ({ jobId, vmId, vmState, failure, state }, { store, now }) => {
+  async ({ jobId, vmId, vmState, failure, state, notify }, { store, now }) => {
     const [failedStep, caught] = Object.entries(failure)[0] ?? ['unknown', { Error: 'States.Runtime' }];
     const error = describeFailure(failedStep, caught);
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
@@ -75,8 +78,8 @@ export const handler = defineStep(
           ? []
           : vmState === 'Destroyed' && vm.destroyed
             ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)]
-            : vmState === 'Error' && vm.hostId
-              ? [store.vms.errorHoldOperation(vm.id, vm.hostId, at.toISOString())]
+            : vmState === 'Error' && (vm.hostId || vm.migration)
+              ? [store.vms.errorHoldOperation(vm.id, vm.hostId ?? vm.migration!.hostId, at.toISOString())]
               : [],
       },
       settlement,
@@ -89,6 +92,7 @@ export const handler = defineStep(
         { type: job.eventType as EventType, actor: { userId: job.userId }, ownerName: vm.accountId === job.accountId ? job.accountName : undefined, vm, ok: false, jobId: job.id, text: `Error while ${job.eventType} of VM ${vm.name} (${vm.id}) at ${failedStep}: ${publicText(error)}; VM is ${settlement ? vmState : vm.state}` },
         at,
       );
+    await notifyParent(notify, { ok: false, error: error.errorcode === 533 ? 'InsufficientCapacityError' : 'JobFailed', cause: `${failedStep}: ${error.errortext}` });
     return { completed, error };
   },
   { recordsOwnStep: true },

@@ -6,12 +6,15 @@ import { toVirtualMachineResponse } from '../views/virtualMachine';
 import { defineStep } from './define-step';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
+import { notifyParent } from '../notify-parent';
 
 /**
  * `result`: what the job answers. `vm` (default) the VM object; `success` CloudStack's SuccessResponse
  * (expungeVirtualMachine); `vm-expunging` the VM as CloudStack shows one a destroy expunged at once.
  */
-const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(), keepState: z.boolean().optional(), result: z.enum(['vm', 'success', 'vm-expunging']).optional() });
+/** `notify`: a parent workflow waiting on this job (a host's maintenance), told when the job ends. */
+const Notify = z.object({ taskToken: z.string().optional() }).optional();
+const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(), keepState: z.boolean().optional(), result: z.enum(['vm', 'success', 'vm-expunging']).optional(), notify: Notify });
 
 /**
  * Settle the VM in the state its operation leads to (Starting -> Running, Stopping -> Stopped,
@@ -20,11 +23,15 @@ const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(),
  */
 export const handler = defineStep(
   Input,
-  async ({ jobId, vmId, state, keepState, result: answer = 'vm' }, { store, now }) => {
+  async ({ jobId, vmId, state, keepState, result: answer = 'vm', notify }, { store, now }) => {
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
     if (!job) throw new InternalError(`Job ${jobId} does not exist`);
-    if (vm.activeJobId !== jobId) return { completed: false }; // settled by an earlier attempt
+    if (vm.activeJobId !== jobId) {
+      // Settled by an earlier attempt, which may have failed to tell the parent: tell it again (once is enough for it).
+      if (job.status === 1) await notifyParent(notify, { ok: true, output: { vmId, hostId: vm.hostId ?? null } });
+      return { completed: false };
+    }
     const at = now();
     const to = keepState ? vm.state : transition(vm.state, 'OperationSucceeded');
     const settled = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
@@ -33,7 +40,8 @@ export const handler = defineStep(
     const completed = await store.jobs.complete(
       jobId,
       { status: 1, result, step: state, created: job.created, also: to === 'Expunged' && vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : [] },
-      { vm, set: { state: to, lastUpdated: settled.lastUpdated }, remove: ['activeJobId'] },
+      // A VM that just booted keeps the size it booted with: live scaling is bounded by it.
+      { vm, set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) }, remove: ['activeJobId'] },
       store.vms,
       at,
     );
@@ -43,6 +51,7 @@ export const handler = defineStep(
       // A deploy that starts the VM is a create and a start, each with its usage record, as in CloudStack.
       if (job.eventType === 'VM.CREATE' && to === 'Running') await recordVmEvent(store, { ...event, type: 'VM.START', text: `VM ${vm.name} (${vm.id}) started on deploy` }, at);
     }
+    await notifyParent(notify, { ok: true, output: { vmId, hostId: vm.hostId ?? null } });
     return { completed };
   },
   { recordsOwnStep: true },

@@ -1,17 +1,22 @@
 import { documentClient, tableName } from './client';
 import { AddressesRepository } from './addresses';
 import { AffinityRepository } from './affinity';
+import { AlertsRepository } from './alerts';
 import { CredentialsRepository } from './credentials';
 import { EventsRepository } from './events';
+import { HaRepository } from './ha';
 import { HostAgentRepository } from './host-agent';
 import { HostsRepository } from './hosts';
 import { InfrastructureRepository } from './infrastructure';
 import { InventoryRepository } from './inventory';
 import { JobsRepository } from './jobs';
+import { MaintenanceRepository } from './maintenance';
+import { MovesRepository } from './moves';
 import { PlacementRepository } from './placement';
 import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { TasksRepository } from './tasks';
+import { TemplatesRepository } from './templates';
 import { TenancyRepository } from './tenancy';
 import { VmsRepository } from './vms';
 
@@ -29,12 +34,17 @@ export interface Store {
   vms: VmsRepository;
   jobs: JobsRepository;
   placement: PlacementRepository; // capacity reservation and release
+  maintenance: MaintenanceRepository; // hosts' maintenance: resource state with the job that drives it
+  moves: MovesRepository; // capacity of VMs moving or growing while they run (migration, scaling)
   tasks: TasksRepository; // agent tasks: create, lease, complete
   settings: SettingsRepository; // global settings and zone overrides
   events: EventsRepository; // listEvents
   addresses: AddressesRepository; // guest IP addresses in use
   schedules: SchedulesRepository; // when background jobs last ran
   affinity: AffinityRepository; // affinity groups and host affinity pins
+  alerts: AlertsRepository; // listAlerts
+  ha: HaRepository; // the HA monitor's host verdicts and restart follow-ups
+  templates: TemplatesRepository; // template updates (updateTemplate), conditioned on their version
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -44,22 +54,30 @@ export function createStore(): Store {
   const db = documentClient();
   const table = tableName();
   if (current?.db === db && current.table === table) return current.store;
+  // Shared with the heartbeat route, which reads settings and (rarely) VMs: one cache per process.
+  const settings = new SettingsRepository(db, table);
+  const vms = new VmsRepository(db, table);
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory: new InventoryRepository(db, table),
     tenancy: new TenancyRepository(db, table),
     hosts: new HostsRepository(db, table),
-    hostAgent: new HostAgentRepository(db, table),
+    hostAgent: new HostAgentRepository(db, table, settings, vms),
     infrastructure: new InfrastructureRepository(db, table),
-    vms: new VmsRepository(db, table),
+    vms,
     jobs: new JobsRepository(db, table),
     placement: new PlacementRepository(db, table),
+    maintenance: new MaintenanceRepository(db, table),
+    moves: new MovesRepository(db, table),
     tasks: new TasksRepository(db, table),
-    settings: new SettingsRepository(db, table),
+    settings,
     events: new EventsRepository(db, table),
     addresses: new AddressesRepository(db, table),
     schedules: new SchedulesRepository(db, table),
     affinity: new AffinityRepository(db, table),
+    alerts: new AlertsRepository(db, table),
+    ha: new HaRepository(db, table),
+    templates: new TemplatesRepository(db, table),
   };
   current = { db, table, store };
   return store;

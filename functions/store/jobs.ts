@@ -71,6 +71,15 @@ export class JobsRepository extends Repository {
     return this.putOperation(job);
   }
 
+  /**
+   * Create a pending job together with the writes that start its operation (a host's move into
+   * maintenance), in one transaction. A write whose condition fails cancels all: the error's
+   * CancellationReasons index the writes from 1 (0 is the job).
+   */
+  async createWith(job: AsyncJob, operations: object[]): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), ...operations, this.pendingMarker(job)] as never }));
+  }
+
   /** Create the job and a new VM at once (deploy). */
   async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository): Promise<void> {
     await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), vms.createOperation(vm), this.pendingMarker(job)] }));

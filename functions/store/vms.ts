@@ -11,6 +11,12 @@ import { Repository } from './repository';
 export class VmsRepository extends Repository {
   get = (id: string, consistent = false) => this.getEntity<Vm>('VM', id, consistent);
   listAll = () => this.listKind<Vm>('VM');
+  /**
+   * The VMs holding capacity on a host (placed there, or moving there). Read from the VM kind's
+   * index and filtered: only rare paths ask (maintenance, a host going Down), so no per-host index
+   * is kept on every placement; at tens of thousands of VMs one should be (docs/decisions.md).
+   */
+  listOnHost = async (hostId: string) => (await this.listAll()).filter((vm) => vm.hostId === hostId || vm.migration?.hostId === hostId);
   listByAccount = (accountId: string) => this.listScope<Vm>('VM', 'ACCOUNT', accountId);
 
   /** The Put of a new VM item, for a transaction. */

@@ -61,6 +61,8 @@ export const toHostResponse = (h: Host, names: { zone?: Zone; pod?: Pod; cluster
     name: h.name,
     state: h.state,
     resourcestate: h.resourceState,
+    // Why it is in ErrorInMaintenance: the VMs that could not move off it, each with its reason.
+    ...(h.maintenanceReason ? { maintenancereason: h.maintenanceReason } : {}),
     type: 'Routing',
     ipaddress: h.ipAddress,
     hypervisor: h.hypervisor,
@@ -123,26 +125,39 @@ export const toOsTypeResponse = (t: OsType) => ({
   fordisplay: true,
 });
 
+/**
+ * A custom offering shows `iscustomized` and its bounds as CloudStack's service offering details
+ * (`mincpunumber`, ...); it has no speed of its own, so no `cpuspeed`. Its `cpunumber` and `memory`
+ * are its lower bounds, where CloudStack sends none: libcloud's list_sizes reads both from every
+ * offering (docs/decisions.md).
+ */
 export const toServiceOfferingResponse = (o: ServiceOffering) => ({
   id: o.id,
   name: o.name,
   displaytext: o.displayText,
-  cpunumber: o.cpuNumber,
-  cpuspeed: o.cpuSpeed,
-  memory: o.memory,
+  ...(o.isCustomized
+    ? { cpunumber: o.minCpuNumber ?? 1, memory: o.minMemory ?? 32 }
+    : { cpunumber: o.cpuNumber, cpuspeed: o.cpuSpeed, memory: o.memory }),
   created: csDate(o.created),
   storagetype: o.storageType,
   provisioningtype: 'thin',
   offerha: o.offerHa,
   limitcpuuse: false,
   isvolatile: false,
-  iscustomized: false,
+  iscustomized: o.isCustomized === true,
   issystem: false,
   defaultuse: false,
   hosttags: o.hostTags,
   dynamicscalingenabled: o.dynamicScalingEnabled,
+  ...(o.isCustomized ? { serviceofferingdetails: customBounds(o) } : {}),
   hasannotations: false,
 });
+
+/** A custom offering's bounds, as CloudStack keeps them in service_offering_details (strings). */
+function customBounds(o: ServiceOffering): Record<string, string> {
+  const bounds: Record<string, number | undefined> = { mincpunumber: o.minCpuNumber, maxcpunumber: o.maxCpuNumber, minmemory: o.minMemory, maxmemory: o.maxMemory };
+  return Object.fromEntries(Object.entries(bounds).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+}
 
 export const toTemplateResponse = (t: Template, zone?: Zone) => ({
   id: t.id,

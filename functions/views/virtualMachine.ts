@@ -55,7 +55,9 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     rootdeviceid: 0,
     rootdevicetype: 'ROOT',
     hypervisor: template?.hypervisor,
-    isdynamicallyscalable: template?.isDynamicallyScalable ?? false,
+    // The VM's own flag (updateVirtualMachine); never set: what CloudStack records at deploy, the
+    // template's tools and the offering's dynamic scaling both.
+    isdynamicallyscalable: vm.isDynamicallyScalable ?? ((template?.isDynamicallyScalable ?? false) && (offering?.dynamicScalingEnabled ?? false)),
     displayvm: true,
     details: Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => !hidden.has(k))),
     nic: vm.nics.map((n, i) => ({

@@ -46,7 +46,10 @@ export async function startTestStack(opts: LocalStackOptions = {}): Promise<Test
 /** The ids of the seeded catalogue, read through the API as a client would. */
 export async function catalogue(admin: CloudStackClient) {
   const zones = (await admin.ok('listZones')).zone as Array<{ id: string }>;
-  const offerings = (await admin.ok('listServiceOfferings')).serviceoffering as Array<{ id: string; name: string; cpunumber: number; cpuspeed: number; memory: number }>;
+  // Fixed-size offerings first (tests that take offerings[0] need no details[]); custom ones after, found by name.
+  const offerings = ((await admin.ok('listServiceOfferings')).serviceoffering as Array<{ id: string; name: string; cpunumber: number; cpuspeed: number; memory: number; iscustomized?: boolean }>).sort(
+    (a, b) => Number(a.iscustomized ?? false) - Number(b.iscustomized ?? false),
+  );
   const templates = (await admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ id: string }>;
   return { zoneid: zones[0].id, offerings, templateid: templates[0].id };
 }

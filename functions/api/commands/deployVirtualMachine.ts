@@ -4,7 +4,8 @@ import { canAccess } from '../../../core/access';
 import type { Caller, Network, Nic, Vm, Zone } from '../../../core/entities';
 import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError, PermissionDeniedError } from '../../../core/errors';
 import { checkHostName, defaultHostName, internalName, macAddressFor } from '../../../core/naming';
-import { cs, type UnpackedParams } from '../params';
+import { customSizeDetails, sizeFor } from '../../../core/scaling';
+import { cs, mergeMap, type UnpackedParams } from '../params';
 import { defineCommand } from '../define-command';
 
 export default defineCommand({
@@ -37,6 +38,8 @@ export default defineCommand({
       store.inventory.getUser(caller.userId),
     ]);
     if (!offering) throw new EntityNotFoundError(command, 'serviceofferingid', params.serviceofferingid);
+    // A custom offering's size comes from details[].cpuNumber/cpuSpeed/memory, checked before anything is taken.
+    const size = sizeFor(offering, mergeMap(params.details));
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
     if (!template || !(template.isPublic || template.accountId === caller.accountId)) throw new EntityNotFoundError(command, 'templateid', params.templateid);
     if (template.zoneId && template.zoneId !== zone.id) throw new InvalidParameterError(`Template ${template.name} is not available in zone ${zone.name}`);
@@ -72,14 +75,12 @@ export default defineCommand({
       serviceOfferingId: offering.id,
       templateId: template.id,
       osTypeId: template.osTypeId,
-      cpuNumber: offering.cpuNumber,
-      cpuSpeed: offering.cpuSpeed,
-      memory: offering.memory,
+      ...size,
       state: params.startvm === false ? 'Allocated' : 'Starting',
       nics,
       haEnable: offering.offerHa,
       group: params.group,
-      details: {},
+      details: offering.isCustomized ? customSizeDetails(size) : {},
       affinityGroupIds,
       created: at,
       lastUpdated: at,

@@ -5,9 +5,7 @@ import { OS_CATEGORY_NONE, osCategoryById } from '../../../core/os-catalogue';
 import { EntityGoneError, type HostAdminChanges } from '../../store/infrastructure';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { createLookups } from '../../views/lookups';
-import { factorsByHost } from '../../store/placement';
-import { toHostResponse } from '../../views/infrastructure';
+import { hostResponseOf } from '../../views/host';
 
 export default defineCommand({
   name: 'updateHost',
@@ -55,8 +53,6 @@ export default defineCommand({
         throw err;
       }
     }
-    const names = createLookups(store);
-    const [zone, pod, cluster] = await Promise.all([names.zone(updated.zoneId), names.pod(updated.podId), names.cluster(updated.clusterId)]);
-    return { kind: 'object', key: 'host', value: toHostResponse(updated, { zone, pod, cluster }, (await factorsByHost(store.settings, [updated]))(updated)) };
+    return { kind: 'object', key: 'host', value: await hostResponseOf(store, updated) };
   },
 });

@@ -9,6 +9,7 @@ import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
 import { requireOperable, vmForCaller } from '../vm-access';
 import { recordVmEvent } from '../../vm-events';
+import type { Store } from '../../store';
 
 export default defineCommand({
   name: 'updateVirtualMachine',
@@ -25,6 +26,7 @@ export default defineCommand({
     haenable: cs.boolean().optional().meta({ description: 'true if high-availability is enabled for the virtual machine, false otherwise' }),
     details: cs.map().optional().meta({ description: 'Details in key/value pairs. \'extraconfig\' is not allowed to be passed in details.', since: '4.12' }),
     cleanupdetails: cs.boolean().optional().meta({ description: 'optional boolean field, which indicates if details should be cleaned up or not (if set to true, details removed for this resource, details field ignored; if false or not set, no action)' }),
+    isdynamicallyscalable: cs.boolean().optional().meta({ description: 'true if VM contains XS/VMWare tools inorder to support dynamic scaling of VM cpu/memory' }),
   }),
   async handle({ params, caller, store, command, now }) {
     const vm = await vmForCaller(store, caller, params.id, command);
@@ -33,11 +35,12 @@ export default defineCommand({
     const lookups = createLookups(store);
 
     // What the hypervisor is configured from changes only while the VM is off (OP-17, §2.3); a start applies it.
-    const offline = (['details', 'cleanupdetails', 'ostypeid', 'name'] as const).filter((p) => params[p] !== undefined);
+    const offline = (['details', 'cleanupdetails', 'ostypeid', 'name', 'isdynamicallyscalable'] as const).filter((p) => params[p] !== undefined);
     if (offline.length && !stopped)
       throw new InvalidParameterError(`Unable to update ${offline.join(', ')} of VM ${vm.name} (${vm.id}): the VM must be Stopped; it is ${vm.state}`);
     if (params.name !== undefined) checkHostName(params.name);
     if (params.ostypeid !== undefined && !osTypeById(params.ostypeid)) throw new EntityNotFoundError(command, 'ostypeid', params.ostypeid);
+    if (params.isdynamicallyscalable === true) await requireDynamicScaling(store, vm);
 
     const set: Partial<Vm> = { lastUpdated: now.toISOString() };
     if (params.displayname !== undefined) set.displayName = params.displayname;
@@ -45,6 +48,7 @@ export default defineCommand({
     if (params.group !== undefined) set.group = params.group;
     if (params.haenable !== undefined) set.haEnable = params.haenable;
     if (params.ostypeid !== undefined) set.osTypeId = params.ostypeid;
+    if (params.isdynamicallyscalable !== undefined) set.isDynamicallyScalable = params.isdynamicallyscalable;
     if (params.details !== undefined || params.cleanupdetails === true) {
       const hidden = caller.role === 'rootAdmin' ? new Set<string>() : await lookups.hiddenDetails();
       const given = params.cleanupdetails === true ? {} : mergeMap(params.details);
@@ -63,3 +67,19 @@ export default defineCommand({
     return { kind: 'object', key: 'virtualmachine', value: await toVirtualMachineResponse(updated, lookups, caller.role === 'rootAdmin' ? 'full' : 'restricted') };
   },
 });
+
+/**
+ * A VM may be marked dynamically scalable only when it can be (UserVmManagerImpl.updateVirtualMachine,
+ * OP-15): its template has the tools, its offering allows it and enable.dynamic.scale.vm is on for
+ * its zone. Clearing the flag is always allowed.
+ */
+async function requireDynamicScaling(store: Store, vm: Vm): Promise<void> {
+  const [template, offering, enabled] = await Promise.all([
+    store.inventory.getTemplate(vm.templateId),
+    store.inventory.getServiceOffering(vm.serviceOfferingId),
+    store.settings.getBoolean('enable.dynamic.scale.vm', { zoneId: vm.zoneId }),
+  ]);
+  if (!template?.isDynamicallyScalable) throw new InvalidParameterError('Dynamic Scaling cannot be enabled for the VM since its template does not have dynamic scaling enabled');
+  if (!offering?.dynamicScalingEnabled) throw new InvalidParameterError('Dynamic Scaling cannot be enabled for the VM since its service offering does not have dynamic scaling enabled');
+  if (!enabled) throw new InvalidParameterError('Dynamic Scaling cannot be enabled for the VM since corresponding global setting is set to false');
+}

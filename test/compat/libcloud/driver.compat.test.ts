@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CloudStackClient } from '../../../local/cloudstack-client';
 import { jsonOf, PYTHON, requireTool, run, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
 
 /**
@@ -92,6 +93,18 @@ describe('the libcloud CloudStack driver against Stratus', () => {
     // Assess
     expect(node).toMatchObject({ name: 'lc2', state: 'stopped' });
     expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params.startvm).toBe('False');
+  });
+
+  it('changes the size of the stopped lc2 and of the running lc1 with ex_change_node_size (scaleVirtualMachine)', async () => {
+    // Act: the stopped node takes the offering for its next start; the running one is scaled live.
+    const stopped = await step<{ returned: string; size_id: string; state: string }>('change_size', 'lc2', 'Medium Instance');
+    const admin = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    await admin.ok('updateConfiguration', { name: 'enable.dynamic.scale.vm', value: 'true' });
+    const running = await step<{ returned: string; size_id: string; state: string }>('change_size', 'lc1', 'Medium Instance');
+    // Assess: libcloud reads the VM object's serviceofferingid from the job result.
+    expect(stopped).toMatchObject({ returned: stopped.size_id, state: 'stopped' });
+    expect(running).toMatchObject({ returned: running.size_id, state: 'running' });
+    expect(proxy.commands().filter((c) => c === 'scaleVirtualMachine')).toHaveLength(2);
   });
 
   it('stops, starts, reboots, destroys, recovers and expunges lc1 through the driver', async () => {

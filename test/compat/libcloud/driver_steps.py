@@ -4,7 +4,8 @@ Run with the distribution's Python (/usr/bin/python3, Debian's python3-libcloud)
     STRATUS_API_URL=http://127.0.0.1:PORT/client/api STRATUS_API_KEY=... STRATUS_SECRET_KEY=... \
         /usr/bin/python3 driver_steps.py <step> [args]
 Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart], list_nodes, wrong_secret,
-lifecycle NAME (stop, start, reboot, destroy, recover, destroy with expunge; what libcloud saw at each).
+change_size NAME SIZE (ex_change_node_size: scaleVirtualMachine), lifecycle NAME (stop, start, reboot,
+destroy, recover, destroy with expunge; what libcloud saw at each).
 The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
 """
 import json
@@ -85,12 +86,21 @@ def lifecycle(args):
     return seen
 
 
+def change_size(args):
+    d = driver()
+    node = next(n for n in d.list_nodes() if n.name == args[0])
+    size = next(s for s in d.list_sizes() if s.name == args[1])
+    offering = d.ex_change_node_size(node, size)
+    after = next(n for n in d.list_nodes() if n.id == node.id)
+    return {'returned': offering, 'size_id': size.id, 'state': str(after.state), 'memory': after.extra.get('memory') if 'memory' in after.extra else None}
+
+
 def state_of(d, node_id):
     found = [n for n in d.list_nodes() if n.id == node_id]
     return str(found[0].state) if found else None
 
 
-STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, lifecycle)}
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle)}
 
 if __name__ == '__main__':
     print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))

@@ -24,6 +24,7 @@ interface Target {
   jobId: string;
   accountId: string;
   userId: string;
+  offeringId: string; // another offering than the VM's, for the offering changes
 }
 
 interface MatrixCommand {
@@ -53,6 +54,10 @@ const COMMANDS: MatrixCommand[] = [
   { command: 'stopVirtualMachine', params: (t) => ({ id: t.vmId, forced: true }), reachOnly: true },
   { command: 'expungeVirtualMachine', params: (t) => ({ id: t.vmId }), reachOnly: true },
   { command: 'recoverVirtualMachine', params: (t) => ({ id: t.vmId }), reachOnly: true },
+  { command: 'changeServiceForVirtualMachine', params: (t) => ({ id: t.vmId, serviceofferingid: t.offeringId }), reachOnly: true },
+  { command: 'scaleVirtualMachine', params: (t) => ({ id: t.vmId, serviceofferingid: t.offeringId }), reachOnly: true },
+  { command: 'migrateVirtualMachine', params: (t) => ({ virtualmachineid: t.vmId }), reachOnly: true },
+  { command: 'findHostsForMigration', params: (t) => ({ virtualmachineid: t.vmId }), reachOnly: true },
 ];
 
 const CALLERS = ['root', 'aAdmin', 'aUser', 'a1User', 'bUser'] as const;
@@ -109,7 +114,7 @@ describe('cross-tenant matrix', () => {
     await Promise.all(
       OWNERS.map(async (o) => {
         const vm = await deployStoppedVm(owners[o].client, cat, `vm-${o.toLowerCase()}`);
-        targets[o] = { ...vm, accountId: owners[o].accountId, userId: owners[o].userId };
+        targets[o] = { ...vm, accountId: owners[o].accountId, userId: owners[o].userId, offeringId: cat.offerings[1].id };
       }),
     );
   });

@@ -90,19 +90,19 @@ describe('StratusStack', () => {
   });
 
   describe('functions', () => {
-    it('creates api, agent-gateway, the two scheduled jobs and one function per distinct workflow step', () => {
+    it('creates api, agent-gateway, the three scheduled jobs and one function per distinct workflow step', () => {
       // Prepare
       const steps = new Set(loadWorkflows(path.join(ROOT, 'workflows')).flatMap((wf) => [...wf.steps.values()]));
       // Act
       const functions = built.template.findResources('AWS::Lambda::Function');
       // Assess
       expect(Object.keys(built.stack.stepFunctions).sort()).toEqual([...steps].sort());
-      expect(Object.keys(functions)).toHaveLength(steps.size + 4);
+      expect(Object.keys(functions)).toHaveLength(steps.size + 5);
     });
 
-    it('ticks the scheduled expunge and the reconciler every minute with EventBridge Scheduler', () => {
+    it('ticks the scheduled expunge, the reconciler and the HA monitor every minute with EventBridge Scheduler', () => {
       const schedules = Object.values(built.template.findResources('AWS::Scheduler::Schedule')) as Array<{ Properties: { ScheduleExpression: string } }>;
-      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)']);
+      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)']);
     });
 
     it('runs every function on nodejs22.x, arm64, with the table name and a Powertools service name', () => {
@@ -274,10 +274,23 @@ describe('StratusStack', () => {
       }
     });
 
-    it('gives step functions no Step Functions actions and no AWS managed policies to any function', () => {
+    it('lets the HA monitor start start-vm executions only (its HA restarts)', () => {
+      // Act
+      const start = statementsOf(roleOf('HaMonitor')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
+      // Assess
+      expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['start-vm']) }]);
+    });
+
+    it('gives step functions only the Step Functions actions a drain needs, and no AWS managed policies to any function', () => {
+      // A host's drain starts each VM's migration as a job, whose last step answers the drain's token.
+      const allowed: Record<string, string[]> = {
+        startVmMigration: ['states:DescribeExecution', 'states:StartExecution'],
+        recordJobSuccess: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+        recordJobFailure: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+      };
       for (const step of Object.keys(built.stack.stepFunctions)) {
         const id = step[0].toUpperCase() + step.slice(1) + 'Fn';
-        expect(actionsOf(roleOf(id)).filter((a) => a.startsWith('states:'))).toEqual([]);
+        expect([...new Set(actionsOf(roleOf(id)).filter((a) => a.startsWith('states:')))].sort()).toEqual(allowed[step] ?? []);
       }
       for (const role of Object.values(built.template.findResources('AWS::IAM::Role'))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidParameterError } from '../../core/errors';
+import { SYSTEM_CALLER } from '../../core/system';
+import { createJobStarter } from '../api/jobs';
+import { requireOperable, VM_CMD } from '../api/vm-access';
+import { defineStep } from './define-step';
+
+/** The VM is no longer on the host being drained (it moved, stopped or went): nothing to move. */
+export class VmNotOnHostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VmNotOnHostError';
+  }
+}
+
+/** The migration job's id for one task token: a UUID made from its hash, the same on every retry. */
+function jobIdFor(taskToken: string): string {
+  const h = createHash('sha256').update(taskToken).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+const Input = z.object({ taskToken: z.string().min(1), jobId: z.string(), hostId: z.string(), vmId: z.string() });
+
+/**
+ * The callback half of a maintenance Map iteration: start the VM's live migration as its own job
+ * (workflows/migrate-vm.asl.json, the allocator choosing a host of its cluster, no waiting for room),
+ * which answers this task token when it ends. A VM another job holds is ConcurrentOperationError
+ * (the iteration retries), one that left the host is VmNotOnHostError (nothing to do), a VM in a
+ * state that cannot move, or a maintenance cancelled meanwhile, fails the iteration with the reason.
+ */
+export const handler = defineStep(
+  Input,
+  async ({ taskToken, hostId, vmId }, { store, now }) => {
+    const [host, vm] = await Promise.all([store.hosts.get(hostId, true), store.vms.get(vmId, true)]);
+    if (!host || host.resourceState !== 'PrepareForMaintenance') throw new InvalidParameterError(`The maintenance of host ${host?.name ?? hostId} was cancelled`);
+    // A retried invocation finds the migration it already started (its job id comes from the token).
+    const migrationJobId = jobIdFor(taskToken);
+    if (vm?.activeJobId === migrationJobId) return { migrationJobId };
+    if (!vm || vm.hostId !== hostId) throw new VmNotOnHostError(`VM ${vm?.name ?? vmId} no longer runs on host ${host.name}`);
+    requireOperable(vm, ['Running'], 'migrate');
+    const at = now();
+    const waitSeconds = 0; // a drain does not wait for room: a VM with nowhere to go keeps the host in ErrorInMaintenance
+    const started = await createJobStarter(store, now).startOnVm({
+      jobId: migrationJobId,
+      workflow: 'migrate-vm',
+      cmd: VM_CMD('MigrateVMCmd', true),
+      eventType: 'VM.MIGRATE',
+      caller: SYSTEM_CALLER,
+      vm,
+      set: { state: 'Migrating', lastUpdated: at.toISOString() },
+      input: { sourceHostId: hostId, destination: {}, notify: { taskToken }, waitUntil: new Date(at.getTime() + waitSeconds * 1000).toISOString() },
+    });
+    return { migrationJobId: started.jobid };
+    // The iteration ends when the migration's job ends: its last step answers the token.
+  },
+  { recordsOwnStep: true },
+);

@@ -1,0 +1,314 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { capacityOf, cpuRequestOf } from '../../core/allocator';
+import type { Host, MigrationHold, PendingScale, Vm } from '../../core/entities';
+import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
+import { affinityPinKey, entityKey } from './keys';
+import type { ReserveLimits } from './placement';
+import { Repository } from './repository';
+import type { VmsRepository } from './vms';
+
+type Reasons = Array<{ Code?: string }> | undefined;
+const reasonsOf = (err: unknown): Reasons => (err as { CancellationReasons?: Reasons }).CancellationReasons;
+/** Lost on that item: its condition failed (no room, not Up, an anti-affinity mark). */
+const lost = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed';
+/** DynamoDB cancelled the transaction because another one held an item: not a verdict, try again. */
+const conflicted = (err: unknown) => (reasonsOf(err) ?? []).some((r) => r.Code === 'TransactionConflict') && !(reasonsOf(err) ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+const CONFLICT_ATTEMPTS = 5;
+
+/** A size to hold: CPU (MHz) and memory (MiB). */
+export interface Size {
+  cpu: number;
+  memory: number;
+}
+
+/**
+ * Capacity for VMs that change host or size while they run (live migration, dynamic scaling). Each
+ * forward operation has its inverse, and each is one transaction of the host items and the VM, so
+ * the used capacity of every host stays the sum of what its VMs hold at every step:
+ *
+ * - reserveMigration / releaseMigration: hold the VM's (new) size on the destination, besides its
+ *   own host, for the time it moves; commitMigration makes the destination its host and gives the
+ *   source back, applying a pending scale when the move was made for one.
+ * - reserveScale / releaseScale: hold the growth on the VM's own host; commitScale makes the new
+ *   size the VM's.
+ *
+ * Holds are conditioned on the host's ceilings (total x cluster factor - request), its state and
+ * resource state, and anti-affinity, as placement's reserve is.
+ */
+export class MovesRepository extends Repository {
+  /** One transaction, sent again (with a short, growing pause) while it only lost to concurrent transactions on its items. */
+  private async transact(items: object[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+        return;
+      } catch (err) {
+        if (!conflicted(err) || attempt >= CONFLICT_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+      }
+    }
+  }
+
+  /** Hold `size` on `host` for the VM's migration to it. Already held there: 'already'. No room: CapacityRaceError. */
+  async reserveMigration(vm: Vm, host: Host, size: Size, vms: VmsRepository, limits: ReserveLimits, now: Date): Promise<'reserved' | 'already'> {
+    if (vm.migration?.hostId === host.id) return 'already';
+    if (vm.migration) throw new ConcurrentOperationError(`VM ${vm.id} is already moving to host ${vm.migration.hostId}`);
+    if (vm.hostId === host.id) throw new ConcurrentOperationError(`VM ${vm.id} already runs on host ${host.name}`);
+    const hold: MigrationHold = {
+      hostId: host.id,
+      cpu: size.cpu,
+      memory: size.memory,
+      affinityHeld: { antiAffinity: [...new Set(limits.antiAffinity)], affinity: [...new Set(limits.affinity)] },
+      since: now.toISOString(),
+    };
+    const hostUpdate = holdOnHost(this.table, host, size, limits, hold.affinityHeld.antiAffinity);
+    try {
+      await this.transact([
+            hostUpdate,
+            vms.updateOperation(vm, { migration: hold }),
+            // A host affinity group may follow its member only if that member is the only one placed.
+            ...hold.affinityHeld.affinity.map((groupId) => ({
+              ConditionCheck: {
+                TableName: this.table,
+                Key: affinityPinKey(groupId),
+                ConditionExpression: 'attribute_not_exists(hostId) OR hostId = :host OR placed <= :one',
+                ExpressionAttributeValues: { ':host': host.id, ':one': 1 },
+              },
+            })),
+      ]);
+      return 'reserved';
+    } catch (err) {
+      const reasons = reasonsOf(err);
+      if (reasons?.[1]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (fresh?.migration?.hostId === host.id) return 'already';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while capacity was being reserved for its migration`);
+      }
+      if (lost(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} has no room for VM ${vm.id}`);
+      if (hold.affinityHeld.affinity.some((_, i) => lost(reasons, i + 2)))
+        throw new CapacityRaceError(`The other members of the VM's host affinity group run on another host than ${host.name}`);
+      throw err;
+    }
+  }
+
+  /** Give back the migration's hold on the destination (inverse of reserveMigration); none: 'nothing'. */
+  async releaseMigration(vm: Vm, vms: VmsRepository): Promise<'released' | 'nothing'> {
+    const hold = vm.migration;
+    if (!hold) return 'nothing';
+    try {
+      await this.transact([giveBack(this.table, hold.hostId, hold, hold.affinityHeld.antiAffinity), vms.updateOperation(vm, {}, ['migration'])]);
+      return 'released';
+    } catch (err) {
+      if (reasonsOf(err)?.[1]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (!fresh?.migration) return 'nothing';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while its migration hold was being released`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The VM now runs on the migration's destination: the destination becomes its host (the hold is
+   * what it holds there), the source is given back, and host affinity pins follow it. With
+   * `applyScale` the pending scale becomes the VM's size (the hold was made for that size); without,
+   * the destination keeps only the VM's current size.
+   */
+  async commitMigration(vm: Vm, vms: VmsRepository, { applyScale }: { applyScale: boolean }): Promise<'committed' | 'already'> {
+    const hold = vm.migration;
+    if (!hold) {
+      if (vm.hostId) return 'already';
+      throw new ConcurrentOperationError(`VM ${vm.id} has no migration to commit`);
+    }
+    const current: Size = { cpu: cpuRequestOf(vm), memory: vm.memory };
+    const scale = applyScale ? vm.pendingScale : undefined;
+    const kept: Size = scale ? { cpu: cpuRequestOf(scale), memory: scale.memory } : current;
+    const items: object[] = [];
+    if (vm.hostId) items.push(giveBack(this.table, vm.hostId, current, vm.affinityHeld?.antiAffinity ?? []));
+    // The hold was made for the size the VM ends with; anything beyond it goes back.
+    if (hold.cpu !== kept.cpu || hold.memory !== kept.memory) items.push(adjust(this.table, hold.hostId, { cpu: kept.cpu - hold.cpu, memory: kept.memory - hold.memory }));
+    const set: Partial<Vm> = { hostId: hold.hostId, lastHostId: vm.hostId ?? vm.lastHostId, affinityHeld: hold.affinityHeld };
+    if (scale) Object.assign(set, sizeOf(scale));
+    const vmIndex = items.length;
+    items.push(vms.updateOperation(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']));
+    for (const groupId of hold.affinityHeld.affinity)
+      items.push({ Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'SET hostId = :host', ExpressionAttributeValues: { ':host': hold.hostId } } });
+    try {
+      await this.transact(items);
+      return 'committed';
+    } catch (err) {
+      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (fresh && !fresh.migration && fresh.hostId === hold.hostId) return 'already';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while its migration was being committed`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Hold the growth of a pending scale on the VM's own host (nothing to hold when it does not grow).
+   * No room there: CapacityRaceError, and the workflow looks for a host to move it to.
+   */
+  async reserveScale(vm: Vm, host: Host, vms: VmsRepository, limits: Pick<ReserveLimits, 'factors'>): Promise<'reserved' | 'already'> {
+    const target = vm.pendingScale;
+    if (!target) throw new ConcurrentOperationError(`VM ${vm.id} has no scale in progress`);
+    if (target.hostId === host.id) return 'already';
+    if (vm.hostId !== host.id) throw new ConcurrentOperationError(`VM ${vm.id} does not run on host ${host.name}`);
+    const growth: Size = { cpu: Math.max(0, cpuRequestOf(target) - cpuRequestOf(vm)), memory: Math.max(0, target.memory - vm.memory) };
+    const pending: PendingScale = { ...target, hostId: host.id, heldCpu: growth.cpu, heldMemory: growth.memory };
+    const cap = capacityOf(host, limits.factors);
+    const items: object[] = [];
+    if (growth.cpu > 0 || growth.memory > 0)
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: entityKey('HOST', host.id),
+          UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
+          ConditionExpression: 'cpuUsed <= :cpuCeiling AND memoryUsed <= :memCeiling',
+          ExpressionAttributeValues: { ':cpu': growth.cpu, ':mem': growth.memory, ':cpuCeiling': cap.cpu - growth.cpu, ':memCeiling': cap.memory - growth.memory },
+        },
+      });
+    const vmIndex = items.length;
+    items.push(vms.updateOperation(vm, { pendingScale: pending }));
+    try {
+      await this.transact(items);
+      return 'reserved';
+    } catch (err) {
+      const reasons = reasonsOf(err);
+      if (reasons?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (fresh?.pendingScale?.hostId === host.id) return 'already';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while capacity was being reserved for its scale`);
+      }
+      if (vmIndex === 1 && lost(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} has no room to scale VM ${vm.id} in place`);
+      throw err;
+    }
+  }
+
+  /** Give back what reserveScale held and forget the pending scale (inverse of reserveScale). */
+  async releaseScale(vm: Vm, vms: VmsRepository): Promise<'released' | 'nothing'> {
+    const target = vm.pendingScale;
+    if (!target) return 'nothing';
+    const items: object[] = [];
+    if (target.hostId && (target.heldCpu > 0 || target.heldMemory > 0)) items.push(giveBack(this.table, target.hostId, { cpu: target.heldCpu, memory: target.heldMemory }, [], false));
+    const vmIndex = items.length;
+    items.push(vms.updateOperation(vm, {}, ['pendingScale']));
+    try {
+      await this.transact(items);
+      return 'released';
+    } catch (err) {
+      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (!fresh?.pendingScale) return 'nothing';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while its scale hold was being released`);
+      }
+      throw err;
+    }
+  }
+
+  /** The VM runs at its new size on its host: make the size its own; what was held beyond it goes back. */
+  async commitScale(vm: Vm, vms: VmsRepository): Promise<'committed' | 'already'> {
+    const target = vm.pendingScale;
+    if (!target) return 'already';
+    if (!vm.hostId || target.hostId !== vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id}'s scale holds nothing on its host`);
+    const delta: Size = { cpu: cpuRequestOf(target) - cpuRequestOf(vm) - target.heldCpu, memory: target.memory - vm.memory - target.heldMemory };
+    const items: object[] = [];
+    if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjust(this.table, vm.hostId, delta));
+    const vmIndex = items.length;
+    items.push(vms.updateOperation(vm, sizeOf(target), ['pendingScale']));
+    try {
+      await this.transact(items);
+      return 'committed';
+    } catch (err) {
+      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
+        const fresh = await vms.get(vm.id, true);
+        if (fresh && !fresh.pendingScale) return 'already';
+        throw new ConcurrentOperationError(`VM ${vm.id} changed while its scale was being committed`);
+      }
+      throw err;
+    }
+  }
+}
+
+/** The VM's fields a scale changes. */
+function sizeOf(target: PendingScale): Partial<Vm> {
+  return {
+    serviceOfferingId: target.serviceOfferingId,
+    cpuNumber: target.cpuNumber,
+    cpuSpeed: target.cpuSpeed,
+    memory: target.memory,
+    ...(target.details ? { details: target.details } : {}),
+    ...(target.haEnable !== undefined ? { haEnable: target.haEnable } : {}),
+  };
+}
+
+/** Hold `size` and a guest slot on `host`, within its ceilings, Up and Enabled, clear of the VM's anti-affinity groups. */
+function holdOnHost(table: string, host: Host, size: Size, limits: ReserveLimits, antiAffinity: string[]) {
+  const cap = capacityOf(host, limits.factors);
+  const names: Record<string, string> = { '#state': 'state' };
+  const values: Record<string, unknown> = {
+    ':cpu': size.cpu,
+    ':mem': size.memory,
+    ':one': 1,
+    ':cpuCeiling': cap.cpu - size.cpu,
+    ':memCeiling': cap.memory - size.memory,
+    ':up': 'Up',
+    ':enabled': 'Enabled',
+  };
+  const conditions = ['cpuUsed <= :cpuCeiling', 'memoryUsed <= :memCeiling', '#state = :up', 'resourceState = :enabled'];
+  let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem ADD vmCount :one';
+  if (limits.maxGuests > 0) {
+    values[':guestCeiling'] = limits.maxGuests - 1;
+    conditions.push('(attribute_not_exists(vmCount) OR vmCount <= :guestCeiling)');
+  }
+  if (antiAffinity.length > 0) {
+    names['#anti'] = 'antiAffinityGroupIds';
+    antiAffinity.forEach((g, i) => {
+      values[`:anti${i}`] = g;
+      conditions.push(`NOT contains(#anti, :anti${i})`);
+    });
+    values[':antiSet'] = new Set(antiAffinity);
+    update += ', #anti :antiSet';
+  }
+  return { Update: { TableName: table, Key: entityKey('HOST', host.id), UpdateExpression: update, ConditionExpression: conditions.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
+}
+
+/** Give back `size` (and a guest slot, and anti-affinity marks) on a host, never below zero. */
+function giveBack(table: string, hostId: string, size: Size, antiAffinity: string[], slot = true) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':cpu': size.cpu, ':mem': size.memory };
+  let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem';
+  if (slot) {
+    values[':minusOne'] = -1;
+    update += ' ADD vmCount :minusOne';
+  }
+  if (antiAffinity.length > 0) {
+    names['#anti'] = 'antiAffinityGroupIds';
+    values[':antiSet'] = new Set(antiAffinity);
+    update += ' DELETE #anti :antiSet';
+  }
+  return {
+    Update: {
+      TableName: table,
+      Key: entityKey('HOST', hostId),
+      UpdateExpression: update,
+      ConditionExpression: 'cpuUsed >= :cpu AND memoryUsed >= :mem',
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** Change a host's used capacity by `delta` (either sign), never below zero. */
+function adjust(table: string, hostId: string, delta: Size) {
+  return {
+    Update: {
+      TableName: table,
+      Key: entityKey('HOST', hostId),
+      UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
+      ConditionExpression: 'cpuUsed >= :minusCpu AND memoryUsed >= :minusMem',
+      ExpressionAttributeValues: { ':cpu': delta.cpu, ':mem': delta.memory, ':minusCpu': -delta.cpu, ':minusMem': -delta.memory },
+    },
+  };
+}
