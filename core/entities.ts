@@ -266,6 +266,12 @@ export interface Vm {
   pendingScale?: PendingScale;
   /** marked by the HA monitor when it stopped the VM on a Down host: it is to be restarted elsewhere */
   haRestartPending?: boolean;
+  /**
+   * Stopped in the inventory on a Down host without proof that it is off there (a VM without HA on
+   * a host that is only cut off): it may not start elsewhere until that host is back (its agent stops
+   * strays before the host is Up) or deleted.
+   */
+  mayStillRunOn?: string;
   destroyed?: string; // when it entered Destroyed: the scheduled expunge counts expunge.delay from here
   created: string;
   lastUpdated: string;

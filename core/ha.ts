@@ -107,7 +107,7 @@ export function selfFenced(vm: Pick<Vm, 'instanceName'>, host: Pick<Host, 'fence
 export type DownHostDecision =
   | { action: 'wait'; why: string } // a job holds it, or it is in a state its owner settles: next run
   | { action: 'leave'; why: string } // HA-enabled but not proven off: keep it where it is, raise an alert
-  | { action: 'stop'; restart: boolean; evidence: string };
+  | { action: 'stop'; restart: boolean; evidence: string; proven: boolean };
 
 /**
  * A VM on a Down host. Without HA it is stopped in the inventory (CloudStack does the same; its
@@ -124,10 +124,11 @@ export function decideForDownHost(vm: Vm, host: Host, offering: Pick<ServiceOffe
     : reportedOff(vm, host)
       ? `its host last reported it ${host.powerStates?.[vm.instanceName] ?? 'gone'} at ${host.lastHeartbeat}`
       : undefined;
-  if (!vm.haEnable) return { action: 'stop', restart: false, evidence: evidence ?? 'not proven off; it is not HA-enabled, so it is not started elsewhere' };
-  if (offering?.storageType === 'local') return { action: 'stop', restart: false, evidence: `${evidence ?? 'not proven off'}; HA with local storage is not supported` };
+  const proven = evidence !== undefined;
+  if (!vm.haEnable) return { action: 'stop', restart: false, evidence: evidence ?? 'not proven off; it is not HA-enabled, so it is not started elsewhere', proven };
+  if (offering?.storageType === 'local') return { action: 'stop', restart: false, evidence: `${evidence ?? 'not proven off'}; HA with local storage is not supported`, proven };
   if (!evidence) return { action: 'leave', why: `nothing proves it off: it was not in the host's last two fence orders and no heartbeat since its last change shows it off` };
-  return { action: 'stop', restart: true, evidence };
+  return { action: 'stop', restart: true, evidence, proven };
 }
 
 /** A VM that went off on an Up host without a stop request (shut down from inside the guest). */

@@ -39,7 +39,7 @@ export interface JobStarter {
   /** deploy: the job and the new VM. */
   startWithNewVm(spec: JobSpec & { vm: Vm }): Promise<StartedJob>;
   /** any other VM operation: the job and the VM's move into it (`set`), refused if another job holds the VM. */
-  startOnVm(spec: JobSpec & { vm: Vm; set: Partial<Vm> }): Promise<StartedJob>;
+  startOnVm(spec: JobSpec & { vm: Vm; set: Partial<Vm>; remove?: Array<keyof Vm> }): Promise<StartedJob>;
   /** a host's maintenance: the job and the host's move into PrepareForMaintenance, refused if another job holds the host. */
   startOnHost(spec: JobSpec & { host: Host }): Promise<StartedJob>;
 }
@@ -95,7 +95,7 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
     },
     async startOnVm(spec) {
       const job = newJob(spec, spec.vm.id);
-      await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms);
+      await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms, spec.remove);
       const held: Vm = { ...spec.vm, ...spec.set, activeJobId: job.id, version: spec.vm.version + 1 };
       return execute(job, held, spec.vm.state, spec.input);
     },

@@ -159,7 +159,8 @@ async function settleOnDownHost(run: Run, vmId: string, host: Host): Promise<voi
   const text = decision.restart
     ? `Host ${host.name} is Down; VM ${vm.name} stopped in the inventory and restarted by HA elsewhere (proof it is off: ${decision.evidence})`
     : `Host ${host.name} is Down; VM ${vm.name} stopped in the inventory, not restarted (${decision.evidence})`;
-  if (!(await stopInInventory(run, vm, host, { restart: decision.restart, text, hostState: 'Down' }))) return;
+  // Not proven off, it may still run there: it may not start elsewhere until that host is back (its agent stops it) or gone.
+  if (!(await stopInInventory(run, vm, host, { restart: decision.restart, text, hostState: 'Down', mayStillRun: !decision.proven }))) return;
   if (decision.restart) return restart(run, vm.id, host, `its host ${host.name} was declared Down`);
   await stoppedForGood(run, vm, host, `the host was declared Down (${decision.evidence})`);
 }
@@ -190,7 +191,7 @@ async function settlePoweredOff(run: Run, vmId: string, listedHost: Host): Promi
  * (marked for an HA restart or not), its VM.STOP event and usage record, and its error hold dropped.
  * False: the VM or the host changed since they were read; the next run judges again.
  */
-async function stopInInventory(run: Run, vm: Vm, host: Host, o: { restart: boolean; text: string; hostState: Host['state'] }): Promise<boolean> {
+async function stopInInventory(run: Run, vm: Vm, host: Host, o: { restart: boolean; text: string; hostState: Host['state']; mayStillRun?: boolean }): Promise<boolean> {
   const owner = await run.lookups.account(vm.accountId);
   const { writes } = await run.store.events.writes(
     newEvent({
@@ -206,7 +207,7 @@ async function stopInInventory(run: Run, vm: Vm, host: Host, o: { restart: boole
     run.now,
   );
   const outcome = await run.store.placement.releaseWith(vm, run.store.vms, {
-    set: { state: 'Stopped', lastUpdated: run.at, ...(o.restart ? { haRestartPending: true } : {}) },
+    set: { state: 'Stopped', lastUpdated: run.at, ...(o.restart ? { haRestartPending: true } : {}), ...(o.mayStillRun ? { mayStillRunOn: host.id } : {}) },
     remove: o.restart ? [] : ['haRestartPending'],
     hostState: o.hostState,
     also: [...writes, run.store.vms.dropErrorHoldOperation(vm.id)],

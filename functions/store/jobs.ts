@@ -90,8 +90,8 @@ export class JobsRepository extends Repository {
    * on the version read and on no other job holding it, so two operations racing for one VM cannot
    * both start. A VM that is busy or changed is answered with the job that holds it.
    */
-  async createWithVmChange(job: AsyncJob, vm: Vm, set: Partial<Vm>, vms: VmsRepository): Promise<void> {
-    const update = vms.updateOperation(vm, { ...set, activeJobId: job.id });
+  async createWithVmChange(job: AsyncJob, vm: Vm, set: Partial<Vm>, vms: VmsRepository, remove: Array<keyof Vm> = []): Promise<void> {
+    const update = vms.updateOperation(vm, { ...set, activeJobId: job.id }, remove);
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(#activeJobId)`;
     update.Update.ExpressionAttributeNames['#activeJobId'] = 'activeJobId';
     try {

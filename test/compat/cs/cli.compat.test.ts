@@ -123,6 +123,27 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params['details[0].cpuNumber']).toBe('2');
   });
 
+  it('finds hosts for migrating vm1, live-migrates it there, and drains and restores that host, as an operator would', async () => {
+    // Prepare
+    const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+    // Act: the candidates, then the move to the suitable one (the CLI waits for the job).
+    const found = await cs('findHostsForMigration', `virtualmachineid=${vm1.id}`);
+    expect(found.code).toBe(0);
+    const candidates = jsonOf<{ host: Array<Host & { suitableformigration: boolean }> }>(found).host;
+    const target = candidates.find((h) => h.suitableformigration)!;
+    expect(target).toBeDefined();
+    const moved = await cs('migrateVirtualMachine', `virtualmachineid=${vm1.id}`, `hostid=${target.id}`);
+    // Assess
+    expect(moved.code).toBe(0);
+    expect(jsonOf<{ virtualmachine: Vm }>(moved).virtualmachine).toMatchObject({ id: vm1.id, state: 'Running', hostid: target.id });
+    // The host it came from is drained into maintenance (its other VMs move too) and back.
+    const drained = await cs('prepareHostForMaintenance', `id=${vm1.hostid}`);
+    expect(drained.code).toBe(0);
+    expect(jsonOf<{ host: Obj }>(drained).host).toMatchObject({ id: vm1.hostid, resourcestate: 'Maintenance' });
+    const restored = await cs('cancelHostMaintenance', `id=${vm1.hostid}`);
+    expect(jsonOf<{ host: Obj }>(restored).host).toMatchObject({ id: vm1.hostid, resourcestate: 'Enabled' });
+  });
+
   it('stops, starts, reboots, destroys and recovers vm1, each printing the VM in its new state', async () => {
     // Prepare
     const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];

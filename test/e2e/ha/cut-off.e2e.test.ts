@@ -42,11 +42,14 @@ describe('HA: a host cut off from the control plane, and back', () => {
       30_000,
     );
 
-    // Assess: off on the cut-off host (by its agent, after the fence delay), on elsewhere, never both
+    // Assess: off on the cut-off host (by its agent, the fence delay after its last answered
+    // heartbeat, which came before the cut), on elsewhere, never both
+    const lastContact = env.stack.hosts[0].agent.standingOrders.lastContactAt!;
+    expect(lastContact).toBeLessThanOrEqual(cutAt);
     for (const vm of haVms) {
       expect(cut.driver.domain(vm.instancename)?.state).toBe('PowerOff');
       const fencedAt = cut.driver.transitions().find((t) => t.instanceName === vm.instancename && t.to === 'PowerOff')!.at;
-      expect(fencedAt - cutAt).toBeGreaterThanOrEqual(2_000);
+      expect(fencedAt - lastContact).toBeGreaterThanOrEqual(2_000);
     }
     expect(restarted.map((v) => v.hostid)).not.toContain(cut.hostId);
     expect(findDoubleRuns(everyTransition())).toEqual([]);
@@ -54,6 +57,10 @@ describe('HA: a host cut off from the control plane, and back', () => {
     expect(await vmById(env.admin, plainVm.id)).toMatchObject({ state: 'Stopped' });
     expect(cut.driver.domain(plainVm.instancename)?.state).toBe('PowerOn');
     expect(await hostById(env.admin, cut.hostId)).toMatchObject({ state: 'Down' });
+    // ... nor may anyone: starting it elsewhere while it may still run there is refused, changing nothing.
+    const refused = await env.admin.call('startVirtualMachine', { id: plainVm.id });
+    expect(refused).toMatchObject({ status: 530, data: { errortext: expect.stringMatching(/may still be running on host .*, which is Down and has not confirmed it off/) } });
+    expect(await vmById(env.admin, plainVm.id)).toMatchObject({ state: 'Stopped' });
     await expectCapacityLedger(env.admin);
   });
 
