@@ -2,6 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { capacityOf, cpuRequestOf } from '../../core/allocator';
 import type { Host, MigrationHold, PendingScale, Vm } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
+import { adjustOperation, giveBackOperation, holdOperation, type Size } from './host-capacity';
 import { affinityPinKey, entityKey } from './keys';
 import type { ReserveLimits } from './placement';
 import { Repository } from './repository';
@@ -15,11 +16,6 @@ const lost = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'Conditiona
 const conflicted = (err: unknown) => (reasonsOf(err) ?? []).some((r) => r.Code === 'TransactionConflict') && !(reasonsOf(err) ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
 const CONFLICT_ATTEMPTS = 5;
 
-/** A size to hold: CPU (MHz) and memory (MiB). */
-export interface Size {
-  cpu: number;
-  memory: number;
-}
 
 /**
  * Capacity for VMs that change host or size while they run (live migration, dynamic scaling). Each
@@ -61,7 +57,7 @@ export class MovesRepository extends Repository {
       affinityHeld: { antiAffinity: [...new Set(limits.antiAffinity)], affinity: [...new Set(limits.affinity)] },
       since: now.toISOString(),
     };
-    const hostUpdate = holdOnHost(this.table, host, size, limits, hold.affinityHeld.antiAffinity);
+    const hostUpdate = holdOperation(this.table, host, size, limits, hold.affinityHeld.antiAffinity);
     try {
       await this.transact([
             hostUpdate,
@@ -96,7 +92,7 @@ export class MovesRepository extends Repository {
     const hold = vm.migration;
     if (!hold) return 'nothing';
     try {
-      await this.transact([giveBack(this.table, hold.hostId, hold, hold.affinityHeld.antiAffinity), vms.updateOperation(vm, {}, ['migration'])]);
+      await this.transact([giveBackOperation(this.table, hold.hostId, hold, hold.affinityHeld.antiAffinity), vms.updateOperation(vm, {}, ['migration'])]);
       return 'released';
     } catch (err) {
       if (reasonsOf(err)?.[1]?.Code === 'ConditionalCheckFailed') {
@@ -124,9 +120,9 @@ export class MovesRepository extends Repository {
     const scale = applyScale ? vm.pendingScale : undefined;
     const kept: Size = scale ? { cpu: cpuRequestOf(scale), memory: scale.memory } : current;
     const items: object[] = [];
-    if (vm.hostId) items.push(giveBack(this.table, vm.hostId, current, vm.affinityHeld?.antiAffinity ?? []));
+    if (vm.hostId) items.push(giveBackOperation(this.table, vm.hostId, current, vm.affinityHeld?.antiAffinity ?? []));
     // The hold was made for the size the VM ends with; anything beyond it goes back.
-    if (hold.cpu !== kept.cpu || hold.memory !== kept.memory) items.push(adjust(this.table, hold.hostId, { cpu: kept.cpu - hold.cpu, memory: kept.memory - hold.memory }));
+    if (hold.cpu !== kept.cpu || hold.memory !== kept.memory) items.push(adjustOperation(this.table, hold.hostId, { cpu: kept.cpu - hold.cpu, memory: kept.memory - hold.memory }));
     const set: Partial<Vm> = { hostId: hold.hostId, lastHostId: vm.hostId ?? vm.lastHostId, affinityHeld: hold.affinityHeld };
     if (scale) Object.assign(set, sizeOf(scale));
     const vmIndex = items.length;
@@ -191,7 +187,7 @@ export class MovesRepository extends Repository {
     const target = vm.pendingScale;
     if (!target) return 'nothing';
     const items: object[] = [];
-    if (target.hostId && (target.heldCpu > 0 || target.heldMemory > 0)) items.push(giveBack(this.table, target.hostId, { cpu: target.heldCpu, memory: target.heldMemory }, [], false));
+    if (target.hostId && (target.heldCpu > 0 || target.heldMemory > 0)) items.push(giveBackOperation(this.table, target.hostId, { cpu: target.heldCpu, memory: target.heldMemory }, [], { slot: false }));
     const vmIndex = items.length;
     items.push(vms.updateOperation(vm, {}, ['pendingScale']));
     try {
@@ -214,7 +210,7 @@ export class MovesRepository extends Repository {
     if (!vm.hostId || target.hostId !== vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id}'s scale holds nothing on its host`);
     const delta: Size = { cpu: cpuRequestOf(target) - cpuRequestOf(vm) - target.heldCpu, memory: target.memory - vm.memory - target.heldMemory };
     const items: object[] = [];
-    if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjust(this.table, vm.hostId, delta));
+    if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjustOperation(this.table, vm.hostId, delta));
     const vmIndex = items.length;
     items.push(vms.updateOperation(vm, sizeOf(target), ['pendingScale']));
     try {
@@ -240,75 +236,5 @@ function sizeOf(target: PendingScale): Partial<Vm> {
     memory: target.memory,
     ...(target.details ? { details: target.details } : {}),
     ...(target.haEnable !== undefined ? { haEnable: target.haEnable } : {}),
-  };
-}
-
-/** Hold `size` and a guest slot on `host`, within its ceilings, Up and Enabled, clear of the VM's anti-affinity groups. */
-function holdOnHost(table: string, host: Host, size: Size, limits: ReserveLimits, antiAffinity: string[]) {
-  const cap = capacityOf(host, limits.factors);
-  const names: Record<string, string> = { '#state': 'state' };
-  const values: Record<string, unknown> = {
-    ':cpu': size.cpu,
-    ':mem': size.memory,
-    ':one': 1,
-    ':cpuCeiling': cap.cpu - size.cpu,
-    ':memCeiling': cap.memory - size.memory,
-    ':up': 'Up',
-    ':enabled': 'Enabled',
-  };
-  const conditions = ['cpuUsed <= :cpuCeiling', 'memoryUsed <= :memCeiling', '#state = :up', 'resourceState = :enabled'];
-  let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem ADD vmCount :one';
-  if (limits.maxGuests > 0) {
-    values[':guestCeiling'] = limits.maxGuests - 1;
-    conditions.push('(attribute_not_exists(vmCount) OR vmCount <= :guestCeiling)');
-  }
-  if (antiAffinity.length > 0) {
-    names['#anti'] = 'antiAffinityGroupIds';
-    antiAffinity.forEach((g, i) => {
-      values[`:anti${i}`] = g;
-      conditions.push(`NOT contains(#anti, :anti${i})`);
-    });
-    values[':antiSet'] = new Set(antiAffinity);
-    update += ', #anti :antiSet';
-  }
-  return { Update: { TableName: table, Key: entityKey('HOST', host.id), UpdateExpression: update, ConditionExpression: conditions.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
-}
-
-/** Give back `size` (and a guest slot, and anti-affinity marks) on a host, never below zero. */
-function giveBack(table: string, hostId: string, size: Size, antiAffinity: string[], slot = true) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':cpu': size.cpu, ':mem': size.memory };
-  let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem';
-  if (slot) {
-    values[':minusOne'] = -1;
-    update += ' ADD vmCount :minusOne';
-  }
-  if (antiAffinity.length > 0) {
-    names['#anti'] = 'antiAffinityGroupIds';
-    values[':antiSet'] = new Set(antiAffinity);
-    update += ' DELETE #anti :antiSet';
-  }
-  return {
-    Update: {
-      TableName: table,
-      Key: entityKey('HOST', hostId),
-      UpdateExpression: update,
-      ConditionExpression: 'cpuUsed >= :cpu AND memoryUsed >= :mem',
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
-    },
-  };
-}
-
-/** Change a host's used capacity by `delta` (either sign), never below zero. */
-function adjust(table: string, hostId: string, delta: Size) {
-  return {
-    Update: {
-      TableName: table,
-      Key: entityKey('HOST', hostId),
-      UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
-      ConditionExpression: 'cpuUsed >= :minusCpu AND memoryUsed >= :minusMem',
-      ExpressionAttributeValues: { ':cpu': delta.cpu, ':mem': delta.memory, ':minusCpu': -delta.cpu, ':minusMem': -delta.memory },
-    },
   };
 }

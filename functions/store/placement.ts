@@ -1,9 +1,10 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { capacityOf, cpuRequestOf, factorOf, type Factors } from '../../core/allocator';
+import { cpuRequestOf, factorOf, type Factors } from '../../core/allocator';
 import type { AffinityHold, Host, Vm } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
 import type { AffinityRepository } from './affinity';
-import { affinityPinKey, entityKey } from './keys';
+import { giveBackOperation, holdOperation } from './host-capacity';
+import { affinityPinKey } from './keys';
 import { Repository } from './repository';
 import type { SettingsRepository } from './settings';
 import type { VmsRepository } from './vms';
@@ -67,49 +68,12 @@ export class PlacementRepository extends Repository {
   async reserve(vm: Vm, host: Host, vms: VmsRepository, limits: ReserveLimits): Promise<'reserved' | 'already'> {
     if (vm.hostId === host.id) return 'already';
     if (vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id} already holds capacity on host ${vm.hostId}`);
-    const cpu = cpuRequestOf(vm);
-    const cap = capacityOf(host, limits.factors);
     const held: AffinityHold = { antiAffinity: [...new Set(limits.antiAffinity)], affinity: [...new Set(limits.affinity)] };
-
-    const names: Record<string, string> = { '#state': 'state' };
-    const values: Record<string, unknown> = {
-      ':cpu': cpu,
-      ':mem': vm.memory,
-      ':one': 1,
-      ':cpuCeiling': cap.cpu - cpu,
-      ':memCeiling': cap.memory - vm.memory,
-      ':up': 'Up',
-      ':enabled': 'Enabled',
-    };
-    const conditions = ['cpuUsed <= :cpuCeiling', 'memoryUsed <= :memCeiling', '#state = :up', 'resourceState = :enabled'];
-    let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem ADD vmCount :one';
-    if (limits.maxGuests > 0) {
-      values[':guestCeiling'] = limits.maxGuests - 1;
-      conditions.push('(attribute_not_exists(vmCount) OR vmCount <= :guestCeiling)');
-    }
-    if (held.antiAffinity.length > 0) {
-      names['#anti'] = 'antiAffinityGroupIds';
-      held.antiAffinity.forEach((g, i) => {
-        values[`:anti${i}`] = g;
-        conditions.push(`NOT contains(#anti, :anti${i})`);
-      });
-      values[':antiSet'] = new Set(held.antiAffinity);
-      update += ', #anti :antiSet';
-    }
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: entityKey('HOST', host.id),
-                UpdateExpression: update,
-                ConditionExpression: conditions.join(' AND '),
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            },
+            holdOperation(this.table, host, { cpu: cpuRequestOf(vm), memory: vm.memory }, limits, held.antiAffinity),
             vms.updateOperation(vm, { hostId: host.id, affinityHeld: held }),
             // The first member placed pins its host affinity group to its host; the others must follow.
             ...held.affinity.map((groupId) => ({
@@ -142,41 +106,8 @@ export class PlacementRepository extends Repository {
   /** Give back what `vm` holds on its host (capacity, guest count, affinity); holding nothing is a no-op. */
   async release(vm: Vm, vms: VmsRepository): Promise<'released' | 'nothing'> {
     if (!vm.hostId) return 'nothing';
-    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':cpu': cpuRequestOf(vm), ':mem': vm.memory, ':minusOne': -1 };
-    let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem ADD vmCount :minusOne';
-    if (held.antiAffinity.length > 0) {
-      names['#anti'] = 'antiAffinityGroupIds';
-      values[':antiSet'] = new Set(held.antiAffinity);
-      update += ' DELETE #anti :antiSet';
-    }
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: entityKey('HOST', vm.hostId),
-                UpdateExpression: update,
-                ConditionExpression: 'cpuUsed >= :cpu AND memoryUsed >= :mem',
-                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-                ExpressionAttributeValues: values,
-              },
-            },
-            vms.updateOperation(vm, { lastHostId: vm.hostId }, ['hostId', 'affinityHeld']),
-            ...held.affinity.map((groupId) => ({
-              Update: {
-                TableName: this.table,
-                Key: affinityPinKey(groupId),
-                UpdateExpression: 'ADD placed :minusOne',
-                ExpressionAttributeValues: { ':minusOne': -1 },
-              },
-            })),
-          ],
-        }),
-      );
+      await this.db.send(new TransactWriteCommand({ TransactItems: this.releaseItems(vm, vm.hostId, vms, { set: {} }) as never }));
       return 'released';
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
@@ -195,45 +126,10 @@ export class PlacementRepository extends Repository {
    * to the host still being in `hostState`. 'changed': the VM or the host changed since they were
    * read (a job took the VM, the host came back): nothing was written, the caller judges again.
    */
-  async releaseWith(vm: Vm, vms: VmsRepository, change: { set: Partial<Vm>; remove?: Array<keyof Vm>; hostState?: Host['state']; also?: object[] }): Promise<'released' | 'changed'> {
+  async releaseWith(vm: Vm, vms: VmsRepository, change: ReleaseChange): Promise<'released' | 'changed'> {
     if (!vm.hostId) return 'changed';
-    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':cpu': cpuRequestOf(vm), ':mem': vm.memory, ':minusOne': -1 };
-    let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem ADD vmCount :minusOne';
-    let condition = 'cpuUsed >= :cpu AND memoryUsed >= :mem';
-    if (held.antiAffinity.length > 0) {
-      names['#anti'] = 'antiAffinityGroupIds';
-      values[':antiSet'] = new Set(held.antiAffinity);
-      update += ' DELETE #anti :antiSet';
-    }
-    if (change.hostState) {
-      names['#state'] = 'state';
-      values[':hostState'] = change.hostState;
-      condition += ' AND #state = :hostState';
-    }
     try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: entityKey('HOST', vm.hostId),
-                UpdateExpression: update,
-                ConditionExpression: condition,
-                ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-                ExpressionAttributeValues: values,
-              },
-            },
-            vms.updateOperation(vm, { ...change.set, lastHostId: vm.hostId }, ['hostId', 'affinityHeld', ...(change.remove ?? [])]),
-            ...held.affinity.map((groupId) => ({
-              Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'ADD placed :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } },
-            })),
-            ...((change.also ?? []) as never[]),
-          ],
-        }),
-      );
+      await this.db.send(new TransactWriteCommand({ TransactItems: this.releaseItems(vm, vm.hostId, vms, change) as never }));
       return 'released';
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
@@ -241,4 +137,25 @@ export class PlacementRepository extends Repository {
       throw err;
     }
   }
+
+  /** The host's give-back, the VM's change (placement forgotten, its host remembered as the last) and its affinity pins' counts, in that order. */
+  private releaseItems(vm: Vm, hostId: string, vms: VmsRepository, change: ReleaseChange): object[] {
+    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
+    return [
+      giveBackOperation(this.table, hostId, { cpu: cpuRequestOf(vm), memory: vm.memory }, held.antiAffinity, { hostState: change.hostState }),
+      vms.updateOperation(vm, { ...change.set, lastHostId: hostId }, ['hostId', 'affinityHeld', ...(change.remove ?? [])]),
+      ...held.affinity.map((groupId) => ({
+        Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'ADD placed :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } },
+      })),
+      ...(change.also ?? []),
+    ];
+  }
+}
+
+/** The rest of a VM's change that rides with the release of its capacity. */
+interface ReleaseChange {
+  set: Partial<Vm>;
+  remove?: Array<keyof Vm>;
+  hostState?: Host['state'];
+  also?: object[];
 }
