@@ -40,7 +40,6 @@ export const handler = defineStep(
     if (!vm || vm.hostId !== hostId) throw new VmNotOnHostError(`VM ${vm?.name ?? vmId} no longer runs on host ${host.name}`);
     requireOperable(vm, ['Running'], 'migrate');
     const at = now();
-    const waitSeconds = 0; // a drain does not wait for room: a VM with nowhere to go keeps the host in ErrorInMaintenance
     const started = await createJobStarter(store, now).startOnVm({
       jobId: migrationJobId,
       workflow: 'migrate-vm',
@@ -49,7 +48,7 @@ export const handler = defineStep(
       caller: SYSTEM_CALLER,
       vm,
       set: { state: 'Migrating', lastUpdated: at.toISOString() },
-      input: { sourceHostId: hostId, destination: {}, notify: { taskToken }, waitUntil: new Date(at.getTime() + waitSeconds * 1000).toISOString() },
+      input: { sourceHostId: hostId, destination: {}, notify: { taskToken }, waitUntil: at.toISOString() }, // a drain does not wait for room
     });
     return { migrationJobId: started.jobid };
     // The iteration ends when the migration's job ends: its last step answers the token.

@@ -45,6 +45,30 @@ export class MovesRepository extends Repository {
     }
   }
 
+  /**
+   * The VM's write in a failed transaction lost to a newer version: if the VM already shows this
+   * operation's effect (a retried step whose first try committed), the operation is done and answers
+   * `outcome`; otherwise another change got in first (530). Undefined when the VM's write is not what
+   * failed: the caller looks at the other writes.
+   */
+  private async doneAlready<T>(err: unknown, vmIndex: number, vm: Vm, vms: VmsRepository, done: (fresh: Vm | undefined) => boolean, outcome: T, doing: string): Promise<T | undefined> {
+    if (reasonsOf(err)?.[vmIndex]?.Code !== 'ConditionalCheckFailed') return undefined;
+    if (done(await vms.get(vm.id, true))) return outcome;
+    throw new ConcurrentOperationError(`VM ${vm.id} changed while ${doing}`);
+  }
+
+  /** A transaction whose only condition that can lose is the VM's: done already, or 530 (doneAlready). */
+  private async transactOnVm<T>(items: object[], vmIndex: number, vm: Vm, vms: VmsRepository, done: (fresh: Vm | undefined) => boolean, outcomes: { ok: T; already: T }, doing: string): Promise<T> {
+    try {
+      await this.transact(items);
+      return outcomes.ok;
+    } catch (err) {
+      const settled = await this.doneAlready(err, vmIndex, vm, vms, done, outcomes.already, doing);
+      if (settled !== undefined) return settled;
+      throw err;
+    }
+  }
+
   /** Hold `size` on `host` for the VM's migration to it. Already held there: 'already'. No room: CapacityRaceError. */
   async reserveMigration(vm: Vm, host: Host, size: Size, vms: VmsRepository, limits: ReserveLimits, now: Date): Promise<'reserved' | 'already'> {
     if (vm.migration?.hostId === host.id) return 'already';
@@ -74,12 +98,9 @@ export class MovesRepository extends Repository {
       ]);
       return 'reserved';
     } catch (err) {
+      const settled = await this.doneAlready(err, 1, vm, vms, (fresh) => fresh?.migration?.hostId === host.id, 'already' as const, 'capacity was being reserved for its migration');
+      if (settled) return settled;
       const reasons = reasonsOf(err);
-      if (reasons?.[1]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (fresh?.migration?.hostId === host.id) return 'already';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while capacity was being reserved for its migration`);
-      }
       if (lost(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} has no room for VM ${vm.id}`);
       if (hold.affinityHeld.affinity.some((_, i) => lost(reasons, i + 2)))
         throw new CapacityRaceError(`The other members of the VM's host affinity group run on another host than ${host.name}`);
@@ -91,17 +112,8 @@ export class MovesRepository extends Repository {
   async releaseMigration(vm: Vm, vms: VmsRepository): Promise<'released' | 'nothing'> {
     const hold = vm.migration;
     if (!hold) return 'nothing';
-    try {
-      await this.transact([giveBackOperation(this.table, hold.hostId, hold, hold.affinityHeld.antiAffinity), vms.updateOperation(vm, {}, ['migration'])]);
-      return 'released';
-    } catch (err) {
-      if (reasonsOf(err)?.[1]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (!fresh?.migration) return 'nothing';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while its migration hold was being released`);
-      }
-      throw err;
-    }
+    const items = [giveBackOperation(this.table, hold.hostId, hold, hold.affinityHeld.antiAffinity), vms.updateOperation(vm, {}, ['migration'])];
+    return this.transactOnVm(items, 1, vm, vms, (fresh) => !fresh?.migration, { ok: 'released' as const, already: 'nothing' as const }, 'its migration hold was being released');
   }
 
   /**
@@ -129,17 +141,8 @@ export class MovesRepository extends Repository {
     items.push(vms.updateOperation(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']));
     for (const groupId of hold.affinityHeld.affinity)
       items.push({ Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'SET hostId = :host', ExpressionAttributeValues: { ':host': hold.hostId } } });
-    try {
-      await this.transact(items);
-      return 'committed';
-    } catch (err) {
-      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (fresh && !fresh.migration && fresh.hostId === hold.hostId) return 'already';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while its migration was being committed`);
-      }
-      throw err;
-    }
+    const done = (fresh: Vm | undefined) => !!fresh && !fresh.migration && fresh.hostId === hold.hostId;
+    return this.transactOnVm(items, vmIndex, vm, vms, done, { ok: 'committed' as const, already: 'already' as const }, 'its migration was being committed');
   }
 
   /**
@@ -171,13 +174,9 @@ export class MovesRepository extends Repository {
       await this.transact(items);
       return 'reserved';
     } catch (err) {
-      const reasons = reasonsOf(err);
-      if (reasons?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (fresh?.pendingScale?.hostId === host.id) return 'already';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while capacity was being reserved for its scale`);
-      }
-      if (vmIndex === 1 && lost(reasons, 0)) throw new CapacityRaceError(`Host ${host.name} has no room to scale VM ${vm.id} in place`);
+      const settled = await this.doneAlready(err, vmIndex, vm, vms, (fresh) => fresh?.pendingScale?.hostId === host.id, 'already' as const, 'capacity was being reserved for its scale');
+      if (settled) return settled;
+      if (vmIndex === 1 && lost(reasonsOf(err), 0)) throw new CapacityRaceError(`Host ${host.name} has no room to scale VM ${vm.id} in place`);
       throw err;
     }
   }
@@ -190,17 +189,7 @@ export class MovesRepository extends Repository {
     if (target.hostId && (target.heldCpu > 0 || target.heldMemory > 0)) items.push(giveBackOperation(this.table, target.hostId, { cpu: target.heldCpu, memory: target.heldMemory }, [], { slot: false }));
     const vmIndex = items.length;
     items.push(vms.updateOperation(vm, {}, ['pendingScale']));
-    try {
-      await this.transact(items);
-      return 'released';
-    } catch (err) {
-      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (!fresh?.pendingScale) return 'nothing';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while its scale hold was being released`);
-      }
-      throw err;
-    }
+    return this.transactOnVm(items, vmIndex, vm, vms, (fresh) => !fresh?.pendingScale, { ok: 'released' as const, already: 'nothing' as const }, 'its scale hold was being released');
   }
 
   /** The VM runs at its new size on its host: make the size its own; what was held beyond it goes back. */
@@ -213,17 +202,7 @@ export class MovesRepository extends Repository {
     if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjustOperation(this.table, vm.hostId, delta));
     const vmIndex = items.length;
     items.push(vms.updateOperation(vm, sizeOf(target), ['pendingScale']));
-    try {
-      await this.transact(items);
-      return 'committed';
-    } catch (err) {
-      if (reasonsOf(err)?.[vmIndex]?.Code === 'ConditionalCheckFailed') {
-        const fresh = await vms.get(vm.id, true);
-        if (fresh && !fresh.pendingScale) return 'already';
-        throw new ConcurrentOperationError(`VM ${vm.id} changed while its scale was being committed`);
-      }
-      throw err;
-    }
+    return this.transactOnVm(items, vmIndex, vm, vms, (fresh) => !!fresh && !fresh.pendingScale, { ok: 'committed' as const, already: 'already' as const }, 'its scale was being committed');
   }
 }
 

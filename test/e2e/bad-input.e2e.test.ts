@@ -75,6 +75,40 @@ describe('bad input through signed HTTP', () => {
     );
   });
 
+  // The commands of issue 4: a missing, malformed or unknown id is CloudStack's 431, before any job starts.
+  const UNKNOWN = '3c9d1f0e-2a4b-4c5d-8e6f-7a8b9c0d1e2f';
+  const invalid = (command: string, param: string, value: string) =>
+    `Unable to execute API command ${command.toLowerCase()} due to invalid value. Invalid parameter ${param} value=${value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`;
+  it.each([
+    ['scaleVirtualMachine', { serviceofferingid: UNKNOWN }, 'id'],
+    ['changeServiceForVirtualMachine', { serviceofferingid: UNKNOWN }, 'id'],
+    ['migrateVirtualMachine', {}, 'virtualmachineid'],
+    ['findHostsForMigration', {}, 'virtualmachineid'],
+    ['prepareHostForMaintenance', {}, 'id'],
+    ['cancelHostMaintenance', {}, 'id'],
+  ])('%s: names a missing %s, and refuses a malformed or unknown one', async (command, rest, param) => {
+    const missing = await env.admin.call(command, rest as Record<string, string>);
+    expect(missing.data).toMatchObject({ errorcode: 431, errortext: `Unable to execute API command ${command.toLowerCase()} due to missing parameter ${param}` });
+    for (const value of ['not-a-uuid', UNKNOWN]) {
+      const reply = await env.admin.call(command, { ...(rest as Record<string, string>), [param]: value });
+      expect(reply.data).toMatchObject({ errorcode: 431, errortext: invalid(command, param, value) });
+    }
+  });
+
+  it('refuses a migration to an unknown host, and a scale to an unknown offering, naming the parameter, starting no job', async () => {
+    const { jobid, id } = (await env.admin.ok('deployVirtualMachine', { ...deployParams(), name: 'bad-input-mover' })) as { jobid: string; id: string };
+    expect(await env.admin.waitForJob(jobid)).toMatchObject({ jobstatus: 1 });
+    const jobsWithDeploy = await count('listAsyncJobs', 'asyncjobs');
+    const toHost = await env.admin.call('migrateVirtualMachine', { virtualmachineid: id, hostid: UNKNOWN });
+    expect(toHost.data).toMatchObject({ errorcode: 431, errortext: invalid('migrateVirtualMachine', 'hostid', UNKNOWN) });
+    const toOffering = await env.admin.call('scaleVirtualMachine', { id, serviceofferingid: UNKNOWN });
+    expect(toOffering.data).toMatchObject({ errorcode: 431, errortext: invalid('scaleVirtualMachine', 'serviceofferingid', UNKNOWN) });
+    expect(await count('listAsyncJobs', 'asyncjobs')).toBe(jobsWithDeploy);
+    // The VM goes again (expunged, it is not listed); its deploy and destroy jobs are this test's own.
+    await env.admin.waitForJob(((await env.admin.ok('destroyVirtualMachine', { id, expunge: true })) as { jobid: string }).jobid);
+    jobsBefore += 2;
+  });
+
   it('answers an unknown network the same way, before any VM is written', async () => {
     const reply = await env.admin.call('deployVirtualMachine', { ...deployParams(), networkids: '7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0' });
     expect(reply.status).toBe(431);
