@@ -14,7 +14,9 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../functions/store/table';
+import { CDK_BUNDLING, SCHEDULED_FUNCTIONS } from './lambdas';
 import { acknowledgeWildcardResource } from './nag';
+import { OperationalAlarms } from './alarms';
 import { loadWorkflows } from './workflows';
 
 export interface StratusStackProps extends StackProps {
@@ -22,12 +24,11 @@ export interface StratusStackProps extends StackProps {
   deletionProtection?: boolean;
   /** Repository root holding functions/, workflows/ and package-lock.json (default: this file's parent). */
   projectRoot?: string;
+  /** An SNS topic every operational alarm notifies (cdk.json context `alarmTopicArn`); none: alarms only. */
+  alarmTopicArn?: string;
 }
 
 const LOG_RETENTION = RetentionDays.ONE_MONTH;
-
-// Lambda's Node runtime loads `.mjs` as ESM; the banner lets bundled CommonJS dependencies still `require`.
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 // Stage defaults: well under the account's 10,000 req/s and 5,000 burst shared by every API in the
 // region (perf-anchors 1.3), so one noisy client cannot starve the other APIs of the account.
@@ -70,6 +71,8 @@ export class StratusStack extends Stack {
   readonly api: HttpApi;
   readonly stateMachines: Record<string, StateMachine> = {};
   readonly stepFunctions: Record<string, NodejsFunction> = {};
+  readonly scheduledFunctions: Record<string, NodejsFunction> = {};
+  readonly alarms: OperationalAlarms;
   private readonly projectRoot: string;
 
   constructor(scope: Construct, id: string, props: StratusStackProps = {}) {
@@ -206,13 +209,9 @@ export class StratusStack extends Stack {
     // Background jobs: EventBridge Scheduler ticks each every minute; each decides from its interval
     // setting (expunge.interval, vm.reconcile.interval, ha.monitor.interval) whether it is due, so the
     // settings apply live. The HA monitor's interval may be under a minute: it runs on within the tick.
-    const scheduled = [
-      { id: 'ExpungeDestroyed', entry: 'functions/scheduled/expungeDestroyed.ts', starts: ['expunge-vm'] },
-      { id: 'Reconcile', entry: 'functions/scheduled/reconcile.ts', starts: [] },
-      { id: 'HaMonitor', entry: 'functions/scheduled/haMonitor.ts', starts: ['start-vm'] },
-    ];
-    for (const job of scheduled) {
+    for (const job of SCHEDULED_FUNCTIONS) {
       const fn = this.nodeFunction(job.id, { entry: job.entry, service: `stratus-${job.id.toLowerCase()}`, memorySize: 512, timeout: Duration.minutes(5), environment: workflowArns });
+      this.scheduledFunctions[job.id] = fn;
       this.table.grant(fn, ...TABLE_DATA_ACTIONS);
       grantWorkflows(fn, job.starts);
       const invoker = new Role(this, `${job.id}ScheduleRole`, { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
@@ -240,6 +239,8 @@ export class StratusStack extends Stack {
       httpApi: this.api,
       autoDeploy: true,
       throttle: THROTTLE,
+      // Per-route metrics: the agent gateway's 5xx alarm must not count the API's.
+      detailedMetricsEnabled: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         // HTTP API context variables only ($context.resourcePath and friends are REST-only).
@@ -270,6 +271,10 @@ export class StratusStack extends Stack {
         'Both routes authenticate in the handler: CloudStack clients sign each request with apiKey + HMAC signature (verified by api), agents sign with their host secret (core/agent-signing.ts, verified by agent-gateway). No API Gateway authorizer can check either scheme.',
     });
 
+    const functions: Record<string, NodejsFunction> = { Api: api, AgentGateway: gateway, ...this.scheduledFunctions };
+    for (const [step, fn] of Object.entries(this.stepFunctions)) functions[step] = fn;
+    this.alarms = new OperationalAlarms(this, 'Alarms', { table: this.table, stateMachines: this.stateMachines, functions, api: this.api, stage, alarmTopicArn: props.alarmTopicArn });
+
     new CfnOutput(this, 'ApiUrl', { value: `${stage.url}client/api`, description: 'CloudStack API endpoint' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
   }
@@ -299,15 +304,8 @@ export class StratusStack extends Stack {
         POWERTOOLS_SERVICE_NAME: spec.service,
         ...spec.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        banner: ESM_REQUIRE_BANNER,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // The runtime's AWS SDK v3 is used (CDK's default for nodejs18.x and later).
-        externalModules: ['@aws-sdk/*'],
-      },
+      // The one bundling definition, which the local runtime and the tests build too (cdk/lambdas.ts).
+      bundling: { ...CDK_BUNDLING, format: OutputFormat.ESM },
     });
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: L1_REASON });
     acknowledgeWildcardResource(role, `${this.table.tableArn}/index/*`, INDEX_REASON);

@@ -5,17 +5,19 @@
  * the recordJobFailure step turns them into a job's `{errorcode, errortext}`.
  */
 export abstract class CloudStackError extends Error {
+  /**
+   * A string literal in every class, never `new.target.name`: the deployed bundles are minified,
+   * which renames classes, and workflows (Catch, Retry) and recordJobFailure know errors by name.
+   */
+  abstract override readonly name: string;
   abstract readonly errorCode: number;
   readonly csErrorCode: number = 9999;
   readonly expose: boolean = true;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
 }
 
 /** 431 with ParamProcessWorker's exact text: Go clients string-match it. */
 export class MissingParameterError extends CloudStackError {
+  override readonly name = 'MissingParameterError';
   readonly errorCode = 431;
   constructor(command: string, param: string) {
     super(`Unable to execute API command ${command.toLowerCase()} due to missing parameter ${param}`);
@@ -24,6 +26,7 @@ export class MissingParameterError extends CloudStackError {
 
 /** 431 for an id that is not a known entity (or is not visible to the caller). */
 export class EntityNotFoundError extends CloudStackError {
+  override readonly name = 'EntityNotFoundError';
   readonly errorCode = 431;
   constructor(command: string, param: string, value: string) {
     super(
@@ -33,12 +36,14 @@ export class EntityNotFoundError extends CloudStackError {
 }
 
 export class InvalidParameterError extends CloudStackError {
+  override readonly name = 'InvalidParameterError';
   readonly errorCode = 431;
   override readonly csErrorCode = 4350;
 }
 
 /** 430: a map key that is not `name[i].field`. */
 export class MalformedParameterError extends CloudStackError {
+  override readonly name = 'MalformedParameterError';
   readonly errorCode = 430;
   constructor(key: string) {
     super(
@@ -48,41 +53,49 @@ export class MalformedParameterError extends CloudStackError {
 }
 
 export class PermissionDeniedError extends CloudStackError {
+  override readonly name = 'PermissionDeniedError';
   readonly errorCode = 531;
   override readonly csErrorCode = 4365;
 }
 
 export class AccountLimitError extends CloudStackError {
+  override readonly name = 'AccountLimitError';
   readonly errorCode = 532;
   override readonly csErrorCode = 4280;
 }
 
 export class InsufficientCapacityError extends CloudStackError {
+  override readonly name = 'InsufficientCapacityError';
   readonly errorCode = 533;
   override readonly csErrorCode = 4325;
 }
 
 export class ResourceUnavailableError extends CloudStackError {
+  override readonly name = 'ResourceUnavailableError';
   readonly errorCode = 534;
   override readonly csErrorCode = 4380;
 }
 
 export class ResourceAllocationError extends CloudStackError {
+  override readonly name = 'ResourceAllocationError';
   readonly errorCode = 535;
   override readonly csErrorCode = 4370;
 }
 
 export class ResourceInUseError extends CloudStackError {
+  override readonly name = 'ResourceInUseError';
   readonly errorCode = 536;
   override readonly csErrorCode = 4375;
 }
 
 export class ConcurrentOperationError extends CloudStackError {
+  override readonly name = 'ConcurrentOperationError';
   readonly errorCode = 530;
   override readonly csErrorCode = 4300;
 }
 
 export class InternalError extends CloudStackError {
+  override readonly name = 'InternalError';
   readonly errorCode = 530;
   override readonly csErrorCode = 4250;
   override readonly expose = false;
@@ -90,6 +103,7 @@ export class InternalError extends CloudStackError {
 
 /** 401: bad key, bad or expired signature, unknown command, or a command the role may not call. */
 export class AuthError extends CloudStackError {
+  override readonly name = 'AuthError';
   readonly errorCode = 401;
   constructor(message = 'unable to verify user credentials and/or request signature') {
     super(message);
@@ -118,22 +132,25 @@ export function toErrorShape(err: unknown, { rootAdmin }: { rootAdmin: boolean }
   return { errorcode: 530, cserrorcode: 4250, errortext: rootAdmin ? message : USER_ERROR_MESSAGE };
 }
 
-const byName: Record<string, { errorCode: number; csErrorCode: number }> = {
-  MissingParameterError: { errorCode: 431, csErrorCode: 9999 },
-  EntityNotFoundError: { errorCode: 431, csErrorCode: 9999 },
-  InvalidParameterError: { errorCode: 431, csErrorCode: 4350 },
-  PermissionDeniedError: { errorCode: 531, csErrorCode: 4365 },
-  AccountLimitError: { errorCode: 532, csErrorCode: 4280 },
-  InsufficientCapacityError: { errorCode: 533, csErrorCode: 4325 },
-  ResourceUnavailableError: { errorCode: 534, csErrorCode: 4380 },
-  ResourceAllocationError: { errorCode: 535, csErrorCode: 4370 },
-  ResourceInUseError: { errorCode: 536, csErrorCode: 4375 },
-  ConcurrentOperationError: { errorCode: 530, csErrorCode: 4300 },
-};
+// The errors a step may throw, each known by its name once it has crossed a workflow's Catch.
+const byName = new Map(
+  [
+    new MissingParameterError('', ''),
+    new EntityNotFoundError('', '', ''),
+    new InvalidParameterError(''),
+    new PermissionDeniedError(''),
+    new AccountLimitError(''),
+    new InsufficientCapacityError(''),
+    new ResourceUnavailableError(''),
+    new ResourceAllocationError(''),
+    new ResourceInUseError(''),
+    new ConcurrentOperationError(''),
+  ].map((e) => [e.name, { errorCode: e.errorCode, csErrorCode: e.csErrorCode }]),
+);
 
 /** Codes for an error known only by its class name (as a workflow's Catch hands it over). */
 export function codesForErrorName(name: string): { errorCode: number; csErrorCode: number } {
-  return byName[name] ?? { errorCode: 530, csErrorCode: 4250 };
+  return byName.get(name) ?? { errorCode: 530, csErrorCode: 4250 };
 }
 
 /**

@@ -39,6 +39,7 @@ export function nextResourceState(current: HostResourceState, event: 'Enable' | 
  * 9999, as AddHostCmd answers a DiscoveryException and DeleteHostCmd a refused deletion.
  */
 export class ServerApiError extends CloudStackError {
+  override readonly name = 'ServerApiError';
   readonly errorCode = 530;
 }
 

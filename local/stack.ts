@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { placeholdersIn, stepNameFor } from '../core/workflow-substitutions';
 import { Agent, type AgentLogger } from '../agent/agent';
 import { SimulatorDriver, type SimulatorConfig } from '../agent/drivers/simulator';
@@ -11,17 +10,13 @@ import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunction
 import { toApiGatewayEvent, sendResult } from './apigw-adapter';
 import { freePort } from './ports';
 import { projectRoot } from './paths';
-// The same handler modules Lambda runs; they read their configuration from the environment on
-// first use, which startLocalStack sets before any request.
-import { handler as apiHandler } from '../functions/api/handler';
-import { handler as agentGatewayHandler } from '../functions/agent-gateway/handler';
-import { stepHandlers } from '../functions/steps';
+import { buildLambdaBundles } from './lambda-bundles';
+import { startLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { createStore } from '../functions/store';
 import { addHostRecord, seedInventory, type SeedResult } from '../functions/bootstrap/seed';
-import { createJobStarter } from '../functions/api/jobs';
-import { expungeDestroyed } from '../functions/scheduled/expungeDestroyed';
-import { reconcile, type ReconcileReport } from '../functions/scheduled/reconcile';
-import { haMonitor, type HaMonitorReport } from '../functions/scheduled/haMonitor';
+import type { ReconcileReport } from '../functions/scheduled/reconcile';
+import type { HaMonitorReport } from '../functions/scheduled/haMonitor';
+import type { ScheduledRun } from '../functions/scheduled/scheduled-run';
 
 /**
  * The whole control plane on one machine, no AWS account and no Docker: DynamoDB Local, the local
@@ -69,7 +64,7 @@ export interface LocalStack {
    */
   setConnected(hostName: string, connected: boolean): void;
   /** Run the scheduled expunge, the reconciler and the HA monitor now, whatever their intervals. */
-  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: Awaited<ReturnType<typeof expungeDestroyed>>; reconcile: ReconcileReport; ha: HaMonitorReport }>;
+  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport }>;
   stop(): Promise<void>;
 }
 
@@ -79,15 +74,13 @@ const TABLE = 'stratus';
 const WORKFLOWS_DIR = join(projectRoot(), 'workflows');
 const localFunctionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stratus-${name}`;
 
-type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
-
-/** Every `${XxxFn}` of every workflow, as the local ARN of the step handler it names. */
-function stepFunctionArns(): Record<string, string> {
+/** Every `${XxxFn}` of every workflow, as the local ARN of the step function it names. */
+function stepFunctionArns(functions: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const file of readdirSync(WORKFLOWS_DIR).filter((f) => f.endsWith('.asl.json'))) {
     for (const placeholder of placeholdersIn(readFileSync(join(WORKFLOWS_DIR, file), 'utf8'))) {
       const step = stepNameFor(placeholder);
-      if (!step || !stepHandlers[step]) throw new Error(`Workflow ${file} has placeholder \${${placeholder}}, which names no step in functions/steps/index.ts`);
+      if (!step || !functions[step]) throw new Error(`Workflow ${file} has placeholder \${${placeholder}}, which names no step function in functions/steps/`);
       out[placeholder] = localFunctionArn(step);
     }
   }
@@ -128,15 +121,22 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (opts.quiet ? 'ERROR' : 'WARN'),
     });
 
+    // Every function runs as CDK deploys it: bundled, minified ESM, in a runtime of its own, started
+    // below once the environment it reads is complete.
+    const bundles = buildLambdaBundles();
+    let lambdas: LambdaRuntime | undefined;
+    const invoke = (name: string, event: unknown, o?: { timeoutMs?: number }) =>
+      lambdas ? lambdas.invoke(name, event, o) : Promise.reject(Object.assign(new Error('The local Lambda runtime is not started'), { name: 'Lambda.ServiceException' }));
+
     const sfn: LocalStepFunctions = await startLocalStepFunctions({
       region: REGION,
       accountId: ACCOUNT,
       workflowsDir: WORKFLOWS_DIR,
-      substitutions: stepFunctionArns(),
+      substitutions: stepFunctionArns(bundles.files),
       invoke: async (arn, payload) => {
-        const handler = arn.startsWith(localFunctionArn('')) ? stepHandlers[arn.slice(localFunctionArn('').length)] : undefined;
-        if (!handler) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
-        return handler(payload);
+        const name = arn.startsWith(localFunctionArn('')) ? arn.slice(localFunctionArn('').length) : '';
+        if (!bundles.files[name]) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
+        return invoke(name, payload);
       },
     });
     stoppers.push(sfn.close);
@@ -147,6 +147,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         .map((name) => [name, sfn.stateMachineArn(name)]),
     );
     Object.assign(process.env, { SFN_ENDPOINT: sfn.endpoint, WORKFLOW_ARNS: JSON.stringify(workflowArns) });
+    const runtime = startLambdaRuntime(bundles, { ...process.env } as Record<string, string>);
+    lambdas = runtime;
+    stoppers.push(runtime.close);
 
     // Requests still running when we stop (an agent's long poll) finish before DynamoDB Local goes.
     const inFlight = new Set<Promise<unknown>>();
@@ -155,13 +158,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = (req.url ?? '/').split('?')[0];
-        const route: HttpHandler | undefined = path === '/client/api' || path === '/client/api/' ? apiHandler : path.startsWith('/agent/') ? agentGatewayHandler : undefined;
-        if (!route) {
+        const fn = path === '/client/api' || path === '/client/api/' ? 'api' : path.startsWith('/agent/') ? 'agentGateway' : undefined;
+        if (!fn) {
           res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the CloudStack API is at /client/api\n');
           return;
         }
-        const handled = route(toApiGatewayEvent(req, Buffer.concat(chunks)), lambdaContext(path))
-          .then((result) => sendResult(res, result))
+        // API Gateway gives an integration 30 s; both functions stop before that (cdk/stack.ts: 29 s).
+        const handled = invoke(fn, toApiGatewayEvent(req, Buffer.concat(chunks)), { timeoutMs: 29_000 })
+          .then((result) => sendResult(res, result as APIGatewayProxyResultV2))
           .catch((err: Error) => {
             if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: err.message }));
           })
@@ -234,12 +238,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     };
     for (let i = 1; i <= (opts.simHosts ?? 2); i++) await addSimHost(`simhost-${i}`);
 
-    const jobs = createJobStarter(store);
-    const runScheduled: LocalStack['runScheduled'] = async (o = {}) => ({
-      expunge: await expungeDestroyed(store, jobs, { force: true }),
-      reconcile: await reconcile(store, { force: true, graceMs: o.reconcileGraceMs }),
-      ha: await haMonitor(store, jobs, { force: true }),
+    // The scheduled functions, invoked as EventBridge Scheduler invokes them, but ticked locally.
+    const scheduled = async (run: ScheduledRun) => ({
+      expunge: (await invoke('expungeDestroyed', run)) as { ran: boolean; started: string[] },
+      reconcile: (await invoke('reconcile', run)) as ReconcileReport,
+      // The HA monitor runs once per invocation here (withinMs 0): the local tick is its interval.
+      ha: ((await invoke('haMonitor', { ...run, withinMs: 0 })) as HaMonitorReport[])[0],
     });
+    const runScheduled: LocalStack['runScheduled'] = async (o = {}) => scheduled({ force: true, graceMs: o.reconcileGraceMs });
     if (opts.scheduler !== false) {
       const tickMs = opts.scheduler?.tickMs ?? 1000;
       let running: Promise<unknown> = Promise.resolve();
@@ -247,7 +253,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       const timer = setInterval(() => {
         if (busy) return;
         busy = true;
-        running = Promise.all([expungeDestroyed(store, jobs), reconcile(store, { graceMs: opts.scheduler ? opts.scheduler.reconcileGraceMs : undefined }), haMonitor(store, jobs)])
+        running = scheduled({ graceMs: opts.scheduler ? opts.scheduler.reconcileGraceMs : undefined })
           .catch((err: Error) => opts.logger?.error('scheduled job failed', { error: err.message }))
           .finally(() => (busy = false));
       }, tickMs);
@@ -286,22 +292,3 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 }
 
 export { freePort };
-
-/** The little of a Lambda context the handlers read (Powertools logs the request id). */
-function lambdaContext(path: string): Context {
-  const name = path.startsWith('/agent/') ? 'stratus-agent-gateway' : 'stratus-api';
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: localFunctionArn(name.replace('stratus-', '')),
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}

@@ -204,6 +204,7 @@ class ChildExited extends Error {
     readonly sawBegin: boolean,
   ) {
     super(message);
+    this.name = 'ChildExited';
   }
 }
 

@@ -33,10 +33,13 @@ export function cloudstackErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIGat
     onError(request) {
       const err: unknown = request.error;
       const api = request.context.stratus;
-      if (!(err instanceof CloudStackError)) {
-        logger.error('unexpected error', { command: api?.command?.name, error: err as Error });
-      } else if (err.errorCode >= 530) {
-        logger.warn('command failed', { command: api?.command?.name, error: err });
+      const requestId = request.context.awsRequestId;
+      if (!(err instanceof CloudStackError) || !err.expose) {
+        // Something an operator must look at: once, with its stack and the request it broke.
+        logger.error('unexpected error', { requestId, command: api?.command?.name, error: err as Error });
+      } else {
+        // A refused request (bad input, no room, busy VM, ...) is the client's answer, not an incident.
+        logger.info('command refused', { requestId, command: api?.command?.name, errorcode: err.errorCode, errortext: err.message });
       }
       request.response = errorResponse(err, api?.command?.envelope, api?.caller?.role === 'rootAdmin');
     },

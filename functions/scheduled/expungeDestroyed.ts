@@ -2,6 +2,7 @@ import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
 import { undefineTarget, VM_CMD } from '../api/vm-access';
+import { scheduledRun } from './scheduled-run';
 import { createStore, type Store } from '../store';
 
 /**
@@ -37,7 +38,8 @@ export async function expungeDestroyed(store: Store, jobs: JobStarter, { now = n
   return { ran: true, started };
 }
 
-export const handler = async () => {
+export const handler = async (event?: unknown) => {
+  const { force } = scheduledRun(event);
   const store = createStore();
-  return expungeDestroyed(store, createJobStarter(store));
+  return expungeDestroyed(store, createJobStarter(store), { force });
 };

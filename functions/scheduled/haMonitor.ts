@@ -7,6 +7,7 @@ import { decideForDownHost, haDomainsOf, haTimings, heartbeatVerdict, poweredOff
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
 import { VM_CMD } from '../api/vm-access';
+import { scheduledRun } from './scheduled-run';
 import { createStore, type Store } from '../store';
 import { createLookups, type Lookups } from '../views/lookups';
 
@@ -316,13 +317,14 @@ const where = (host: Host) => ({ zoneId: host.zoneId, podId: host.podId, cluster
 /** Within one EventBridge Scheduler tick (a minute), run as often as ha.monitor.interval asks. */
 const TICK_MS = 55_000;
 
-export const handler = async () => {
+export const handler = async (event?: unknown) => {
+  const { force, withinMs = TICK_MS } = scheduledRun(event);
   const store = createStore();
   const jobs = createJobStarter(store);
-  const until = Date.now() + TICK_MS;
+  const until = Date.now() + withinMs;
   const reports: HaMonitorReport[] = [];
   for (;;) {
-    reports.push(await haMonitor(store, jobs));
+    reports.push(await haMonitor(store, jobs, { force }));
     const next = (await store.settings.getNumber('ha.monitor.interval')) * 1000;
     if (Date.now() + next > until) return reports;
     await sleep(next);

@@ -2,6 +2,7 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AsyncJob, Host, Vm } from '../../core/entities';
 import type { VmState } from '../../core/vm-states';
 import { workflowArn } from '../api/jobs';
+import { scheduledRun } from './scheduled-run';
 import { createStore, type Store } from '../store';
 import type { StoredAgentTask } from '../store/tasks';
 import { memo } from '../views/lookups';
@@ -253,4 +254,7 @@ async function describeExecution(job: AsyncJob): Promise<ExecutionStatus> {
   }
 }
 
-export const handler = async () => reconcile(createStore());
+export const handler = async (event?: unknown) => {
+  const { force, graceMs } = scheduledRun(event);
+  return reconcile(createStore(), { force, graceMs });
+};

@@ -2,21 +2,15 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import type { Cluster, Host, HostResourceState, Pod, Zone } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, hostSecretKey, kindIndex, nameClaimKey, scopeIndex, strip, type ItemKey, type Kind } from './keys';
+import { NameTakenError } from './name-taken';
 import { Repository, type Listing } from './repository';
 
-/** Another zone, pod, cluster or host of the scope already has the name (case-insensitive, as MySQL compares). */
-export class NameTakenError extends Error {
-  constructor(kind: Kind, name: string) {
-    super(`A ${kind.toLowerCase()} named ${name} already exists`);
-    this.name = 'NameTakenError';
-  }
-}
 
 /** The entity named in an update or delete no longer exists. */
 export class EntityGoneError extends Error {
+  override readonly name = 'EntityGoneError';
   constructor(kind: Kind, id: string) {
     super(`${kind} ${id} no longer exists`);
-    this.name = 'EntityGoneError';
   }
 }
 

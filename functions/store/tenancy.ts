@@ -4,18 +4,9 @@ import type { Account, AccountState, Caller, Domain, User } from '../../core/ent
 import { ConcurrentOperationError } from '../../core/errors';
 import type { CredentialsRepository } from './credentials';
 import { entityKey, nameLockKey, type Kind, type NameKind } from './keys';
+import { NameTakenError } from './name-taken';
 import { Repository, type Listing } from './repository';
 
-/** A name already held by another domain, account or user (the command words CloudStack's error). */
-export class NameTakenError extends Error {
-  constructor(
-    readonly kind: NameKind,
-    readonly taken: string,
-  ) {
-    super(`The ${kind.toLowerCase()} name ${taken} is taken`);
-    this.name = 'NameTakenError';
-  }
-}
 
 /**
  * An account as stored: the API keys of its users ride on it, so a state change reaches every key

@@ -11,7 +11,7 @@ export class SfnApiError extends Error {
     readonly statusCode = 400,
   ) {
     super(message);
-    this.name = new.target.name;
+    this.name = 'SfnApiError';
   }
 }
 
@@ -22,6 +22,6 @@ export class WorkflowDefinitionError extends Error {
     message: string,
   ) {
     super(`${file}: ${message}`);
-    this.name = new.target.name;
+    this.name = 'WorkflowDefinitionError';
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Cluster } from '../../../core/entities';
 import { EntityNotFoundError, InternalError, InvalidParameterError } from '../../../core/errors';
 import { isAllocationState, parseHypervisor } from '../../../core/infrastructure';
-import { NameTakenError } from '../../store/infrastructure';
+import { NameTakenError } from '../../store/name-taken';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { toClusterResponse } from '../../views/infrastructure';

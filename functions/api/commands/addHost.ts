@@ -4,7 +4,7 @@ import type { Cluster, Pod, Zone } from '../../../core/entities';
 import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import { hostAddressFromUrl, isAllocationState, parseHypervisor, ServerApiError } from '../../../core/infrastructure';
 import type { Store } from '../../store';
-import { NameTakenError } from '../../store/infrastructure';
+import { NameTakenError } from '../../store/name-taken';
 import { addHostRecord } from '../../bootstrap/seed';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';

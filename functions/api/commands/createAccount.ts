@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Account, Role } from '../../../core/entities';
 import { InvalidParameterError } from '../../../core/errors';
-import { NameTakenError } from '../../store/tenancy';
+import { NameTakenError } from '../../store/name-taken';
 import { defineCommand } from '../define-command';
 import { cs } from '../params';
 import { defaultDomain, visibleDomain } from '../scope';

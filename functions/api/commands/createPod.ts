@@ -5,7 +5,7 @@ import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors
 import { isAllocationState } from '../../../core/infrastructure';
 import { cidrsOverlap, formatIpv4, inCidr, netmaskPrefix, networkOf, parseCidr, parseIpv4, type Cidr } from '../../../core/ipv4';
 import type { Store } from '../../store';
-import { NameTakenError } from '../../store/infrastructure';
+import { NameTakenError } from '../../store/name-taken';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { toPodResponse } from '../../views/infrastructure';

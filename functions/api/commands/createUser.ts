@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canAccess } from '../../../core/access';
 import { InvalidParameterError } from '../../../core/errors';
-import { NameTakenError } from '../../store/tenancy';
+import { NameTakenError } from '../../store/name-taken';
 import { toUserResponse } from '../../views/tenancy';
 import { defineCommand } from '../define-command';
 import { cs } from '../params';

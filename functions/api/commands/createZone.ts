@@ -4,7 +4,7 @@ import type { Zone } from '../../../core/entities';
 import { InvalidParameterError } from '../../../core/errors';
 import { isAllocationState } from '../../../core/infrastructure';
 import { isIpv4, isValidGuestCidr } from '../../../core/ipv4';
-import { NameTakenError } from '../../store/infrastructure';
+import { NameTakenError } from '../../store/name-taken';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { toZoneResponse } from '../../views/infrastructure';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import { isAllocationState } from '../../../core/infrastructure';
-import { EntityGoneError, NameTakenError } from '../../store/infrastructure';
+import { EntityGoneError } from '../../store/infrastructure';
+import { NameTakenError } from '../../store/name-taken';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { toPodResponse } from '../../views/infrastructure';

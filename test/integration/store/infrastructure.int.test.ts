@@ -4,7 +4,7 @@ import type { Host, Zone } from '../../../core/entities';
 import { ConcurrentOperationError } from '../../../core/errors';
 import { newHostRecord } from '../../../core/infrastructure';
 import type { Store } from '../../../functions/store';
-import { NameTakenError } from '../../../functions/store/infrastructure';
+import { NameTakenError } from '../../../functions/store/name-taken';
 import { startStore } from '../helpers/dynamodb-local';
 
 /**

@@ -218,6 +218,57 @@ describe('StratusStack', () => {
     });
   });
 
+  describe('alarms', () => {
+    const alarms = () => Object.values(built.template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+
+    it('alarms on failed and timed-out executions of every state machine', () => {
+      // Prepare
+      const machines = ASL_FILES.map((f) => f.replace(/\.asl\.json$/, ''));
+      // Act
+      const failed = alarms().filter((a) => a.Namespace === 'AWS/States' && a.MetricName === 'ExecutionsFailed');
+      const timedOut = alarms().filter((a) => a.Namespace === 'AWS/States' && a.MetricName === 'ExecutionsTimedOut');
+      // Assess
+      expect(failed).toHaveLength(machines.length);
+      expect(timedOut).toHaveLength(machines.length);
+      for (const a of [...failed, ...timedOut]) expect(a).toMatchObject({ Threshold: 1, Period: 60, Statistic: 'Sum', TreatMissingData: 'notBreaching' });
+    });
+
+    it('alarms on errors and throttles of every function, and on DynamoDB throttling', () => {
+      // Prepare
+      const functions = Object.keys(built.template.findResources('AWS::Lambda::Function')).length;
+      // Act
+      const lambda = (metric: string) => alarms().filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric);
+      const table = alarms().filter((a) => (a.Metrics as Array<{ MetricStat?: { Metric: { Namespace: string; MetricName: string } } }> | undefined)?.some((m) => m.MetricStat?.Metric.Namespace === 'AWS/DynamoDB' && m.MetricStat.Metric.MetricName === 'ThrottledRequests'));
+      // Assess
+      expect(functions).toBeGreaterThan(20);
+      expect(lambda('Errors')).toHaveLength(functions);
+      expect(lambda('Throttles')).toHaveLength(functions);
+      expect(table).toHaveLength(1);
+    });
+
+    it("alarms on the agent gateway's 5xx from its route's own metrics", () => {
+      // Act
+      const gateway = alarms().filter((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx');
+      // Assess
+      expect(gateway).toHaveLength(1);
+      expect(gateway[0].Dimensions).toEqual(expect.arrayContaining([{ Name: 'Resource', Value: '/agent/{proxy+}' }, { Name: 'Method', Value: 'POST' }]));
+      built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: Match.objectLike({ DetailedMetricsEnabled: true }) });
+    });
+
+    it('notifies an SNS topic when one is given', () => {
+      // Prepare
+      const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
+      const topic = 'arn:aws:sns:us-east-1:123456789012:stratus-alarms';
+      // Act
+      const template = Template.fromStack(new StratusStack(app, 'Stratus', { alarmTopicArn: topic }));
+      const all = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+      // Assess
+      expect(all.length).toBeGreaterThan(0);
+      for (const a of all) expect({ alarm: a.AlarmActions, ok: a.OKActions }).toEqual({ alarm: [topic], ok: [topic] });
+      expect(alarms().every((a) => a.AlarmActions === undefined)).toBe(true); // the stack built without one
+    });
+  });
+
   describe('IAM', () => {
     const roleOf = (id: string) => (built.stack.node.findChild(id) as unknown as { role: IRole }).role;
 
