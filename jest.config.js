@@ -10,6 +10,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|aws-local-stepfunctions)/)'],
   // middy publishes only an `import` export; map it to its file as tsconfig `paths` does for tsx and esbuild.
   moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  setupFiles: ['<rootDir>/test/support/quiet-logs.js'],
   reporters: ['default', '<rootDir>/test/support/plain-summary-reporter.js'],
   testTimeout: 60000,
 };

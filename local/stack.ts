@@ -35,6 +35,12 @@ export interface LocalStackOptions {
   agentPollIntervalMs?: number;
   /** How long an agent's task lease lasts (default 60 s); the reconciler's restart test shortens it. */
   agentLeaseMs?: number;
+  /**
+   * How long a function may use a setting it read (default 5 s, as on AWS): each function caches
+   * settings in its own process, so a change reaches the others within this bound. Tests that change a
+   * setting and act on it at once use 0.
+   */
+  settingsCacheMs?: number;
   logger?: AgentLogger;
   quiet?: boolean;
   /**
@@ -118,6 +124,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_SECRET_ACCESS_KEY: 'local',
       AGENT_POLL_INTERVAL_MS: String(opts.agentPollIntervalMs ?? 100),
       AGENT_LEASE_MS: String(opts.agentLeaseMs ?? 60_000),
+      ...(opts.settingsCacheMs === undefined ? {} : { SETTINGS_CACHE_MS: String(opts.settingsCacheMs) }),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (opts.quiet ? 'ERROR' : 'WARN'),
     });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AsyncJob, Caller, Host, Vm } from '../../core/entities';
 import { InternalError } from '../../core/errors';
+import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
 import { sfnClient } from '../workflows-client';
 
@@ -64,10 +65,17 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
     version: 1,
   });
 
+  /** Refused before anything is written: a workflow must never start on an input it cannot run. */
+  function checked(job: AsyncJob, input: Record<string, unknown>): Record<string, unknown> {
+    const problem = checkWorkflowInput(job.workflow, input);
+    if (problem) throw new InternalError(`Workflow ${job.workflow} cannot start on this input: ${problem}`);
+    return input;
+  }
+
   async function execute(job: AsyncJob, held: Vm, stateIfUnstarted: Vm['state'], input: Record<string, unknown>): Promise<StartedJob> {
     const stateMachineArn = workflowArn(job.workflow);
     try {
-      await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify({ ...input, jobId: job.id, vmId: held.id }) }));
+      await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify(input) }));
     } catch (err) {
       // The start may have reached Step Functions even though its answer did not reach us; when we
       // cannot tell (the check itself failed), the job stays pending for the reconciler to settle.
@@ -89,22 +97,25 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
   return {
     async startWithNewVm(spec) {
       const job = newJob(spec, spec.vm.id);
+      const input = checked(job, { ...spec.input, jobId: job.id, vmId: spec.vm.id });
       const placed: Vm = { ...spec.vm, activeJobId: job.id };
       await store.jobs.createWithNewVm(job, placed, store.vms);
-      return execute(job, placed, 'Error', spec.input);
+      return execute(job, placed, 'Error', input);
     },
     async startOnVm(spec) {
       const job = newJob(spec, spec.vm.id);
+      const input = checked(job, { ...spec.input, jobId: job.id, vmId: spec.vm.id });
       await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms, spec.remove);
       const held: Vm = { ...spec.vm, ...spec.set, activeJobId: job.id, version: spec.vm.version + 1 };
-      return execute(job, held, spec.vm.state, spec.input);
+      return execute(job, held, spec.vm.state, input);
     },
     async startOnHost(spec) {
       const job = newJob(spec, spec.host.id, 'Host');
+      const input = checked(job, { ...spec.input, jobId: job.id, hostId: spec.host.id });
       await store.jobs.createWith(job, [store.maintenance.beginOperation(job, spec.host)]).catch((err) => store.maintenance.explainBegin(err, spec.host));
       const stateMachineArn = workflowArn(job.workflow);
       try {
-        await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify({ ...spec.input, jobId: job.id, hostId: spec.host.id }) }));
+        await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify(input) }));
       } catch (err) {
         if ((await executionExists(stateMachineArn, job.id)) !== false) return { jobid: job.id, id: spec.host.id };
         const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;

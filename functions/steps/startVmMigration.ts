@@ -48,7 +48,7 @@ export const handler = defineStep(
       caller: SYSTEM_CALLER,
       vm,
       set: { state: 'Migrating', lastUpdated: at.toISOString() },
-      input: { sourceHostId: hostId, destination: {}, notify: { taskToken }, waitUntil: at.toISOString() }, // a drain does not wait for room
+      input: { sourceHostId: hostId, destination: { chosen: false }, notify: { taskToken }, waitUntil: at.toISOString() }, // a drain does not wait for room
     });
     return { migrationJobId: started.jobid };
     // The iteration ends when the migration's job ends: its last step answers the token.

@@ -8,9 +8,14 @@ import { settingKey, settingPartition } from './keys';
  * Setting values: the cluster's or zone's override, else the global value, else the catalogue's default
  * (core/settings.ts). One Query reads a setting's global value and every zone override together;
  * results are cached for a few seconds per process and dropped on this process's own writes, so a
- * change made through this process applies at once and elsewhere within SETTINGS_CACHE_MS.
+ * change made through this process applies at once and elsewhere (another Lambda function, another
+ * instance) within SETTINGS_CACHE_MS; the environment's SETTINGS_CACHE_MS may change that bound.
  */
 export const SETTINGS_CACHE_MS = 5_000;
+const cacheMs = () => {
+  const configured = Number(process.env.SETTINGS_CACHE_MS);
+  return process.env.SETTINGS_CACHE_MS !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : SETTINGS_CACHE_MS;
+};
 
 interface Values {
   global?: string;
@@ -47,7 +52,7 @@ export class SettingsRepository {
       else if (sk.startsWith('ZONE#')) values.zones[sk.slice('ZONE#'.length)] = String(item.value);
       else if (sk.startsWith('CLUSTER#')) values.clusters[sk.slice('CLUSTER#'.length)] = String(item.value);
     }
-    this.cache.set(name, { values, until: this.clock() + SETTINGS_CACHE_MS });
+    this.cache.set(name, { values, until: this.clock() + cacheMs() });
     return values;
   }
 

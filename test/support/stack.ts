@@ -28,6 +28,8 @@ export async function startTestStack(opts: LocalStackOptions = {}): Promise<Test
     simHosts: 2,
     quiet: true,
     agent: { heartbeatIntervalMs: 1000, pollWaitMs: 2000 },
+    // A test that changes a setting acts on it at once; on AWS (and npm start) it reaches every function within 5 s.
+    settingsCacheMs: 0,
     logger: agentLogger,
     ...opts,
   });

@@ -47,7 +47,7 @@ export default defineCommand({
       caller,
       vm,
       set: { state: 'Migrating', lastUpdated: at.toISOString() },
-      input: { sourceHostId: source.id, destination: destinationHostId ? { hostId: destinationHostId, chosen: false } : {}, notify: {}, waitUntil: new Date(at.getTime() + waitSeconds * 1000).toISOString() },
+      input: { sourceHostId: source.id, destination: destinationHostId ? { hostId: destinationHostId, chosen: false } : { chosen: false }, notify: {}, waitUntil: new Date(at.getTime() + waitSeconds * 1000).toISOString() },
     });
   },
 });

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Each workflow's input, declared once: the command that starts a job checks it here (JobStarter),
+ * so a missing or malformed field is a clear error in the command, never a States.Runtime deep in
+ * an execution. The keys are the ASL files' names (workflows/<name>.asl.json); a test checks that
+ * every file has its schema and that every `$.field` a state reads is declared (or written by an
+ * earlier state's ResultPath).
+ */
+const id = z.string().min(1);
+const jobAndVm = { jobId: id, vmId: id };
+
+/** Where an administrator asked a VM to run (podid/clusterid/hostid), or HA's preferred cluster. */
+export const RequestedPlacement = z.object({ podId: id.optional(), clusterId: id.optional(), hostId: id.optional(), preferClusterId: id.optional() });
+
+/** The host a VM's domain may be left on (hasHost), for the undefine of destroy and expunge. */
+const undefineTarget = { hasHost: z.boolean(), undefineHostId: z.string(), result: z.string() };
+const needsUndefineHost = (i: { hasHost: boolean; undefineHostId: string }) => !i.hasHost || i.undefineHostId !== '';
+
+export const WORKFLOW_INPUTS = {
+  'deploy-vm': z.object({ ...jobAndVm, startVm: z.boolean(), placement: RequestedPlacement }),
+  'start-vm': z.object({ ...jobAndVm, placement: RequestedPlacement }),
+  'stop-vm': z.object({ ...jobAndVm, hostId: id, forced: z.boolean(), stopTimeoutMs: z.number().int().nonnegative() }),
+  'reboot-vm': z.object({ ...jobAndVm, hostId: id }),
+  'destroy-vm': z
+    .object({ ...jobAndVm, wasRunning: z.boolean(), stateBefore: z.string(), hostId: z.string(), expunge: z.boolean(), ...undefineTarget })
+    .refine((i) => !i.wasRunning || i.hostId !== '', { message: 'a VM to power off needs its hostId', path: ['hostId'] })
+    .refine(needsUndefineHost, { message: 'hasHost needs undefineHostId', path: ['undefineHostId'] }),
+  'expunge-vm': z.object({ ...jobAndVm, ...undefineTarget }).refine(needsUndefineHost, { message: 'hasHost needs undefineHostId', path: ['undefineHostId'] }),
+  'scale-vm': z.object({
+    ...jobAndVm,
+    hostId: id,
+    scaleRetry: z.number().int().positive(),
+    inPlaceAttempts: z.object({ n: z.number().int() }),
+    destinationAttempts: z.object({ n: z.number().int() }),
+  }),
+  'migrate-vm': z.object({
+    ...jobAndVm,
+    sourceHostId: id,
+    destination: z.object({ hostId: id.optional(), chosen: z.boolean() }),
+    notify: z.object({ taskToken: id.optional() }),
+    waitUntil: z.iso.datetime(),
+  }),
+  'host-maintenance': z.object({ jobId: id, hostId: id, moves: z.array(z.unknown()) }),
+} as const;
+
+export type WorkflowName = keyof typeof WORKFLOW_INPUTS;
+export type WorkflowInput<W extends WorkflowName> = z.infer<(typeof WORKFLOW_INPUTS)[W]>;
+
+/** The input checked against its workflow's schema; a problem message names the field, or undefined. */
+export function checkWorkflowInput(workflow: string, input: unknown): string | undefined {
+  const schema = (WORKFLOW_INPUTS as Record<string, z.ZodType>)[workflow];
+  if (!schema) return `no workflow is named ${workflow}`;
+  const result = schema.safeParse(input);
+  return result.success ? undefined : result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+}
