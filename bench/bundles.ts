@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { lambdaEntries } from '../cdk/lambdas';
+import { buildLambdaBundles } from '../local/lambda-bundles';
 import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import { median } from './stats';
 
 /**
- * Lambda bundles as CDK builds them (cdk/stack.ts nodeFunction: esbuild, ESM, minified, the
- * createRequire banner, @aws-sdk/* left to the runtime), measured by size and by the time a fresh
+ * The Lambda bundles CDK deploys (cdk/lambdas.ts: esbuild, ESM, minified, the createRequire banner,
+ * @aws-sdk/* left to the runtime), built by local/lambda-bundles.ts, measured by size and by the time a fresh
  * Node process takes to import each one. The bundles go under the repository's .build/ (ignored by
  * git) so that their bare `@aws-sdk/*` imports resolve from node_modules, as they resolve from the
  * runtime's SDK on Lambda; ESM resolution follows the importing file, not cwd or NODE_PATH.
  */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface BundleResult {
   name: string;
@@ -31,42 +31,21 @@ export interface BundlesResult {
   bundles: BundleResult[];
 }
 
-export async function benchBundles(root: string, stepNames: readonly string[], runs: number): Promise<BundlesResult> {
-  const entries = [
-    { name: 'api', entry: 'functions/api/handler.ts' },
-    { name: 'agent-gateway', entry: 'functions/agent-gateway/handler.ts' },
-    ...stepNames.map((s) => ({ name: `step-${s}`, entry: `functions/steps/${s}.ts` })),
-  ];
+export async function benchBundles(root: string, runs: number): Promise<BundlesResult> {
   const outDir = join(root, '.build', 'bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-
   const empty = join(outDir, 'empty.mjs');
   writeFileSync(empty, 'export {};\n');
   const emptySamples = Array.from({ length: runs }, () => loadOnce(root, empty));
 
-  // Loaded at run time: esbuild finds its native binary relative to its own package, so it cannot
-  // be bundled into the bench itself (local/run.cjs bundles this entry).
-  const { build } = createRequire(join(root, 'package.json'))('esbuild') as typeof import('esbuild');
+  // The very files the local stack runs and CDK deploys (cdk/lambdas.ts; a test checks they match).
+  const { files } = buildLambdaBundles(root);
+  const entries = lambdaEntries(root);
   const bundles: BundleResult[] = [];
-  for (const { name, entry } of entries) {
-    const outfile = join(outDir, name, 'index.mjs');
-    await build({
-      entryPoints: [join(root, entry)],
-      outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      banner: { js: ESM_REQUIRE_BANNER },
-      external: ['@aws-sdk/*'],
-      tsconfig: join(root, 'tsconfig.json'),
-      logLevel: 'warning',
-    });
+  for (const [name, outfile] of Object.entries(files)) {
     const loadSamplesMs = Array.from({ length: runs }, () => loadOnce(root, outfile));
-    bundles.push({ name, entry: relative(root, join(root, entry)), minifiedBytes: statSync(outfile).size, loadMs: median(loadSamplesMs), loadSamplesMs });
+    bundles.push({ name, entry: entries[name], minifiedBytes: statSync(outfile).size, loadMs: median(loadSamplesMs), loadSamplesMs });
   }
   return { runs, node: process.version, emptyModuleLoadMs: median(emptySamples), bundles };
 }

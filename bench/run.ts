@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { CloudStackClient } from '../local/cloudstack-client';
 import { projectRoot } from '../local/paths';
 import { startLocalStack } from '../local/stack';
-import { stepHandlers } from '../functions/steps';
+import { lambdaEntries } from '../cdk/lambdas';
 import { benchBundles, type BundlesResult } from './bundles';
 import { benchDeploys, checkAllRunning, type DeployResult } from './deploy';
 import { benchGetItem, benchListPage } from './latency';
@@ -83,8 +83,8 @@ async function main(): Promise<void> {
 
   // Before the stack starts, so that load times do not share the CPUs with agents and DynamoDB Local.
   const loadAtStart = loadavg()[0];
-  log(`bundling ${2 + Object.keys(stepHandlers).length} Lambda entries and loading each ${params.loadRuns} times`);
-  const bundles: BundlesResult = await benchBundles(root, Object.keys(stepHandlers), params.loadRuns);
+  log(`bundling ${Object.keys(lambdaEntries(root)).length} Lambda entries and loading each ${params.loadRuns} times`);
+  const bundles: BundlesResult = await benchBundles(root, params.loadRuns);
   // Pure and CPU-bound: also before the stack starts.
   log(`timing the allocator over ${params.allocatorHosts} hosts, ${params.allocatorRuns} runs per algorithm`);
   const allocator: AllocatorBench = benchAllocator({ hosts: params.allocatorHosts, runs: params.allocatorRuns });

