@@ -41,7 +41,7 @@ export const WORKFLOW_INPUTS = {
     notify: z.object({ taskToken: id.optional() }),
     waitUntil: z.iso.datetime(),
   }),
-  'host-maintenance': z.object({ jobId: id, hostId: id, moves: z.array(z.unknown()) }),
+  'host-maintenance': z.object({ jobId: id, hostId: id, moves: z.array(z.unknown()), failure: z.object({}) }),
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOW_INPUTS;

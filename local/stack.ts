@@ -7,6 +7,7 @@ import { Agent, type AgentLogger } from '../agent/agent';
 import { SimulatorDriver, type SimulatorConfig } from '../agent/drivers/simulator';
 import { startDynamoDbLocal, ensureTable, type DynamoDbLocal } from './dynamodb';
 import { startLocalStepFunctions, type LocalStepFunctions } from './stepfunctions/server';
+import type { TaskFaults } from './stepfunctions/engine';
 import { toApiGatewayEvent, sendResult } from './apigw-adapter';
 import { freePort } from './ports';
 import { projectRoot } from './paths';
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   settingsCacheMs?: number;
   logger?: AgentLogger;
   quiet?: boolean;
+  /** Test-only: Task states that fail on purpose, and retries without waits (stepfunctions/engine.ts TaskFaults). */
+  taskFaults?: TaskFaults;
   /**
    * The background jobs (scheduled expunge, reconciler, HA monitor), ticked every `tickMs` as EventBridge
    * Scheduler ticks them on AWS; each decides from its interval setting whether it is due.
@@ -145,6 +148,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         if (!bundles.files[name]) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
         return invoke(name, payload);
       },
+      faults: opts.taskFaults,
     });
     stoppers.push(sfn.close);
     const workflowArns = Object.fromEntries(

@@ -6,13 +6,15 @@ import { hostResponseOf } from '../views/host';
 import { defineStep } from './define-step';
 
 /** What each Map iteration ended with: moved, or the error that kept the VM on the host. */
+const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
 const Move = z.object({
   vmId: z.string(),
   name: z.string().optional(),
   moved: z.boolean(),
-  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  failure: Caught.optional(),
 });
-const Input = z.object({ jobId: z.string(), hostId: z.string(), moves: z.array(Move), state: z.string() });
+/** `failure`: a step before the drain that failed (ListHostVms), caught at `$.failure.<State>`. */
+const Input = z.object({ jobId: z.string(), hostId: z.string(), moves: z.array(Move), failure: z.record(z.string(), Caught).default({}), state: z.string() });
 
 /** The reason inside a Lambda error's Cause, or the Cause itself. */
 function reasonOf(failure: z.infer<typeof Move>['failure']): string {
@@ -28,20 +30,24 @@ function reasonOf(failure: z.infer<typeof Move>['failure']): string {
 
 /**
  * End the drain: no VM left on the host -> Maintenance, and the job succeeds with the host; VMs
- * still on it -> ErrorInMaintenance with each one's reason, and the job fails naming them. The VMs
+ * still on it, or a step before the drain that failed -> ErrorInMaintenance with each one's reason,
+ * and the job fails naming them (and that step). The VMs
  * are read again rather than taken from the iterations, so one that left by itself meanwhile (a
  * user's stop) is not blamed. A maintenance cancelled meanwhile leaves the host as
  * cancelHostMaintenance set it.
  */
 export const handler = defineStep(
   Input,
-  async ({ jobId, hostId, moves, state }, { store, now }) => {
+  async ({ jobId, hostId, moves, failure, state }, { store, now }) => {
     const [host, job] = await Promise.all([store.hosts.get(hostId, true), store.jobs.get(jobId, true)]);
     if (!host || !job) throw new InternalError(`Host ${hostId} or job ${jobId} no longer exists`);
     if (job.status !== 0) return { completed: false };
     const left = (await store.vms.listOnHost(hostId)).filter((vm) => vm.hostId === hostId);
     const why = new Map(moves.map((m) => [m.vmId, reasonOf(m.failure)]));
-    const reason = left.length ? `${left.length} VM(s) could not be moved off host ${host.name}: ${left.map((vm) => `${vm.name} (${vm.id}): ${why.get(vm.id) ?? 'it is still placed on the host'}`).join('; ')}` : undefined;
+    // A drain that could not start (its VMs unread) ends in ErrorInMaintenance naming that step, whatever is left.
+    const [failedBefore, caught] = Object.entries(failure)[0] ?? [];
+    const unmoved = left.length ? `${left.length} VM(s) could not be moved off host ${host.name}: ${left.map((vm) => `${vm.name} (${vm.id}): ${why.get(vm.id) ?? 'it is still placed on the host'}`).join('; ')}` : undefined;
+    const reason = failedBefore ? `${failedBefore} failed: ${reasonOf(caught)}${unmoved ? `; ${unmoved}` : ''}` : unmoved;
     const cancelled = host.resourceState !== 'PrepareForMaintenance';
     const to = reason ? 'ErrorInMaintenance' : 'Maintenance';
     const at = now();
@@ -55,7 +61,7 @@ export const handler = defineStep(
       jobId,
       {
         ...outcome,
-        ...(outcome.status === 2 ? { failedStep: 'MigrateEachVm', failureReason: outcome.result.errortext, publicErrorText: outcome.result.errortext } : {}),
+        ...(outcome.status === 2 ? { failedStep: failedBefore ?? 'MigrateEachVm', failureReason: outcome.result.errortext, publicErrorText: outcome.result.errortext } : {}),
         step: state,
         created: job.created,
         also: [store.maintenance.finishOperation(host, jobId, to, reason)],

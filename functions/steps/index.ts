@@ -8,7 +8,6 @@ import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as listHostVms } from './listHostVms';
 import { handler as recordJobFailure } from './recordJobFailure';
 import { handler as recordJobSuccess } from './recordJobSuccess';
-import { handler as releaseAddresses } from './releaseAddresses';
 import { handler as releaseCapacity } from './releaseCapacity';
 import { handler as releaseMigration } from './releaseMigration';
 import { handler as releaseScale } from './releaseScale';
@@ -33,7 +32,6 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   listHostVms,
   recordJobFailure,
   recordJobSuccess,
-  releaseAddresses,
   releaseCapacity,
   releaseMigration,
   releaseScale,

@@ -7,6 +7,8 @@ import { defineStep } from './define-step';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
+import type { Store } from '../store';
+import type { Vm } from '../../core/entities';
 
 /**
  * `result`: what the job answers. `vm` (default) the VM object; `success` CloudStack's SuccessResponse
@@ -18,8 +20,9 @@ const Input = z.object({ jobId: z.string(), vmId: z.string(), state: z.string(),
 
 /**
  * Settle the VM in the state its operation leads to (Starting -> Running, Stopping -> Stopped,
- * Expunging -> Expunged; `keepState` for a reboot or a destroy, which are already where they end)
- * and complete the job with the VM object, in one transaction; then the job's event.
+ * Expunging -> Expunged, its guest addresses given back; `keepState` for a reboot or a destroy, which
+ * are already where they end) and complete the job with the VM object, in one transaction; then the
+ * job's event.
  */
 export const handler = defineStep(
   Input,
@@ -39,7 +42,7 @@ export const handler = defineStep(
     const result = answer === 'success' ? { success: true } : { virtualmachine: await toVirtualMachineResponse(shown, createLookups(store), 'full') };
     const completed = await store.jobs.complete(
       jobId,
-      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' && vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : [] },
+      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' ? expungedOperations(store, vm) : [] },
       // A VM that just booted keeps the size it booted with: live scaling is bounded by it.
       { vm, set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) }, remove: ['activeJobId'] },
       store.vms,
@@ -56,3 +59,8 @@ export const handler = defineStep(
   },
   { recordsOwnStep: true },
 );
+
+/** An expunged VM leaves the expunge queue and gives its guest addresses back, with its record. */
+function expungedOperations(store: Store, vm: Vm) {
+  return [...(vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : []), ...store.addresses.releaseOperations(vm.id, vm.nics)];
+}

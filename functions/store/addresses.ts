@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Network, Nic } from '../../core/entities';
 import { guestAddress } from '../../core/naming';
 import { addressKey } from './keys';
@@ -7,7 +7,7 @@ import { Repository } from './repository';
 /**
  * Guest addresses. A counter proposes the next address (wrapping round the network's range); a
  * conditional put of the address item takes it, and a taken one moves on to the next. Expunge
- * deletes the items, so an address comes back for later VMs (R-LIFE.12) and two VMs never share one.
+ * deletes the items (in its record's transaction), so an address comes back for later VMs (R-LIFE.12) and two VMs never share one.
  */
 export class AddressesRepository extends Repository {
   /** Take a free address of `network` for `vmId`; undefined when every address is in use. */
@@ -29,19 +29,20 @@ export class AddressesRepository extends Repository {
     return undefined;
   }
 
-  /** Give back the addresses of a VM's NICs (only those it still holds: a retry is a no-op). */
-  async release(vmId: string, nics: readonly Nic[]): Promise<void> {
-    await Promise.all(
-      nics.map(async (nic) => {
-        try {
-          await this.db.send(
-            new DeleteCommand({ TableName: this.table, Key: addressKey(nic.networkId, nic.ipAddress), ConditionExpression: 'vmId = :vm', ExpressionAttributeValues: { ':vm': vmId } }),
-          );
-        } catch (err) {
-          if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-        }
-      }),
-    );
+  /**
+   * Give back the addresses of a VM's NICs, for the transaction that expunges it (R-LIFE.12), so a VM
+   * never exists without the addresses its NICs name. Only those it still holds: a retry, or an
+   * address it no longer has, deletes nothing of another VM's.
+   */
+  releaseOperations(vmId: string, nics: readonly Nic[]) {
+    return nics.map((nic) => ({
+      Delete: {
+        TableName: this.table,
+        Key: addressKey(nic.networkId, nic.ipAddress),
+        ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm',
+        ExpressionAttributeValues: { ':vm': vmId },
+      },
+    }));
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { Json, LoadedWorkflow, TaskSpec } from './definitions';
+import { forEachState, type Json, type LoadedWorkflow, type TaskSpec } from './definitions';
 import { SfnApiError } from './errors';
 import { HistoryRecorder, type EngineEvent, type HistoryEvent } from './history';
 
@@ -16,6 +16,19 @@ export interface EngineOptions {
   region: string;
   accountId: string;
   invoke(functionArn: string, payload: unknown): Promise<unknown>;
+  /** Test-only fault injection (see TaskFaults); absent in `npm start`. */
+  faults?: TaskFaults;
+}
+
+/**
+ * For tests of the workflows' failure paths: `taskFault` answers, before a Task state calls its
+ * function, the error that call fails with (as if the step's Lambda threw it), or undefined to let
+ * it run; `retryIntervalMs` replaces every Retry's wait, so a fault that outlasts the retries
+ * reaches the Catch in milliseconds rather than the definitions' seconds.
+ */
+export interface TaskFaults {
+  taskFault?(workflow: string, state: string, input: unknown): Error | undefined;
+  retryIntervalMs?: number;
 }
 
 export interface Execution {
@@ -228,8 +241,11 @@ export class LocalEngine {
     const handlers = Object.fromEntries(
       [...workflow.tasks.values()].map((spec) => [spec.stateName, (taskInput: Json) => this.runTask(execution, spec, taskInput)]),
     );
+    const retryIntervalMs = this.options.faults?.retryIntervalMs;
+    const retryIntervalOverrides: Record<string, number> = {};
+    if (retryIntervalMs !== undefined) forEachState(workflow.engineDefinition, (name, state) => void (state.Retry ? (retryIntervalOverrides[name] = retryIntervalMs) : undefined));
     const runOptions: RunOptions = {
-      overrides: { taskResourceLocalHandlers: handlers as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'] },
+      overrides: { taskResourceLocalHandlers: handlers as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'], retryIntervalOverrides },
       context: {
         Execution: { Id: execution.arn, Name: execution.name, RoleArn: this.roleArn, RootInput: input },
         StateMachine: { Id: execution.stateMachineArn, Name: workflow.name },
@@ -320,6 +336,8 @@ export class LocalEngine {
 
     const invoke = (arn: string, payload: Json) => this.options.invoke(arn, structuredClone(payload));
     try {
+      const fault = this.options.faults?.taskFault?.(execution.workflow.name, spec.stateName, input);
+      if (fault) throw lambdaError(fault);
       switch (spec.kind) {
         case 'function':
           invoke(spec.resource, input).then((v) => resolve(asJson(v)), (e: unknown) => reject(lambdaError(e)));

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { loadWorkflowDefinitions, type LoadedWorkflow } from './definitions';
-import { LocalEngine, type Execution, type ExecutionStatus } from './engine';
+import { LocalEngine, type Execution, type ExecutionStatus, type TaskFaults } from './engine';
 import { SfnApiError } from './errors';
 
 export { loadWorkflowDefinitions, checkDefinition, type LoadedWorkflow } from './definitions';
@@ -28,6 +28,8 @@ export interface LocalStepFunctionsOptions {
   substitutions: Record<string, string>;
   /** The local "Lambda": resolves with the function's return value or throws its error. */
   invoke(functionArn: string, payload: unknown): Promise<unknown>;
+  /** Test-only: Task states failed on purpose, and retries without waits (engine.ts TaskFaults). */
+  faults?: TaskFaults;
 }
 
 export interface LocalStepFunctions {
@@ -215,7 +217,7 @@ export async function startLocalStepFunctions(o: LocalStepFunctionsOptions): Pro
   const region = o.region ?? 'us-east-1';
   const accountId = o.accountId ?? '000000000000';
   const workflows = loadWorkflowDefinitions(o.workflowsDir, o.substitutions);
-  const engine = await LocalEngine.create({ region, accountId, invoke: o.invoke });
+  const engine = await LocalEngine.create({ region, accountId, invoke: o.invoke, faults: o.faults });
   const api = new Api(engine, workflows);
 
   const server = createServer((req, res) => {

@@ -29,7 +29,7 @@ export default defineCommand({
       eventType: 'MAINT.PREPARE',
       caller,
       host,
-      input: { moves: [] }, // FinishMaintenance reads $.moves even when there was nothing to move
+      input: { moves: [], failure: {} }, // FinishMaintenance reads both on every path: nothing moved, nothing failed yet
     });
     return { kind: 'async', jobid: started.jobid, id: host.id };
   },

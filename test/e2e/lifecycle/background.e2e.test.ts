@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createStore } from '../../../functions/store';
+import { documentClient } from '../../../functions/store/client';
 import { catalogue, startTestStack } from '../../support/stack';
 import { createTenant, deployStoppedVm, type Tenant } from '../../support/tenants';
 
@@ -50,7 +52,7 @@ describe('scheduled expunge, events and hidden details', () => {
     expect(await env.stack.hosts[0].driver.domains()).not.toContainEqual(expect.objectContaining({ name: vm[0].instancename }));
     const network = (await store.inventory.getNetwork(vm[0].nic[0].networkid))!;
     expect(await store.addresses.take(network, 'probe', async () => Number(ip.split('.')[3]) - 1)).toBe(ip);
-    await store.addresses.release('probe', [{ ...vm[0].nic[0], networkId: network.id, ipAddress: ip }]);
+    await documentClient().send(new TransactWriteCommand({ TransactItems: store.addresses.releaseOperations('probe', [{ ...vm[0].nic[0], networkId: network.id, ipAddress: ip }]) }));
     await env.admin.ok('updateConfiguration', { name: 'expunge.delay', value: 86400 });
   });
 

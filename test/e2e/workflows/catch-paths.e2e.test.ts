@@ -1,0 +1,393 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createStore } from '../../../functions/store';
+import { documentClient } from '../../../functions/store/client';
+import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
+import { projectRoot } from '../../../local/paths';
+import { catalogue, startTestStack, type TestStack } from '../../support/stack';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Every Catch path of every workflow ends in a settled job. Each workflow runs once per input shape
+ * its commands send with no fault, then once with each Task state it reached failing (the step's
+ * Lambda throws on every attempt; retries wait 0 ms), then with each state that only a failure
+ * reaches failing too, until every Task state of every workflow has failed in at least one run.
+ * After each run: no execution ended in States.Runtime or is still running; the job is settled, and
+ * a failed one names the first step that failed (or the reconciler, when the step that records
+ * failures is the one failing); the VM is in a state the workflow names, not a transitional one;
+ * every host's allocated capacity is the sum of what its VMs hold, and every address in use belongs
+ * to a NIC of a VM that exists; a failed job that left its VM as it was (state and host) left capacity and
+ * addresses exactly as before.
+ */
+jest.setTimeout(20 * 60_000);
+
+const WORKFLOWS_DIR = join(projectRoot(), 'workflows');
+const TRANSITIONAL = new Set(['Starting', 'Stopping', 'Migrating', 'Expunging']);
+
+const definitions = new Map<string, JsonObject>();
+function definitionOf(workflow: string): JsonObject {
+  if (!definitions.has(workflow)) definitions.set(workflow, JSON.parse(readFileSync(join(WORKFLOWS_DIR, `${workflow}.asl.json`), 'utf8')) as JsonObject);
+  return definitions.get(workflow)!;
+}
+
+function taskStatesOf(workflow: string): string[] {
+  const out: string[] = [];
+  const definition = definitionOf(workflow);
+  forEachState(definition, (name, state) => void (state.Type === 'Task' ? out.push(name) : undefined));
+  return out;
+}
+
+/** Whether a failure of this Task state is the job's failure: its catch-all writes under the job's $.failure. */
+function recordsFailure(workflow: string, state: string): boolean {
+  let found = false;
+  const definition = definitionOf(workflow);
+  forEachState(definition, (name, s) => {
+    if (name !== state) return;
+    const catchAll = ((s.Catch as JsonObject[] | undefined) ?? []).find((c) => (c.ErrorEquals as string[]).includes('States.ALL'));
+    found = !catchAll || String(catchAll.ResultPath ?? '').startsWith('$.failure');
+  });
+  // Inside a Map, $.failure is the iteration's: the drain records what each VM ended with.
+  return found && enclosing(workflow, state).length === 0;
+}
+
+/** A state with no Catch records the job's end: when it fails for good, the reconciler settles the job. */
+function recordsLast(workflow: string, state: string): boolean {
+  let last = false;
+  const definition = definitionOf(workflow);
+  forEachState(definition, (name, s) => void (name === state ? (last = !s.Catch) : undefined));
+  return last;
+}
+
+/** The Map or Parallel states a state runs inside. */
+function enclosing(workflow: string, state: string): string[] {
+  const out: string[] = [];
+  const definition = definitionOf(workflow);
+  forEachState(definition, (name, s) => {
+    const nested = [s.ItemProcessor, s.Iterator, ...((s.Branches as JsonObject[] | undefined) ?? [])].filter((m): m is JsonObject => !!m && typeof m === 'object');
+    for (const machine of nested) forEachState(machine, (inner) => void (inner === state ? out.push(name) : undefined));
+  });
+  return out;
+}
+
+interface Plan {
+  workflow: string;
+  failing: string[];
+  reached: string[];
+  hit: string[];
+}
+
+let plan: Plan | undefined;
+
+describe('every Catch path of every workflow ends in a settled job', () => {
+  let env: TestStack;
+  let cat: Awaited<ReturnType<typeof catalogue>>;
+  let sfn: SFNClient;
+  const hostIds: Record<string, string> = {};
+  const outcomes: string[] = [];
+
+  beforeAll(async () => {
+    env = await startTestStack({
+      simHosts: 0,
+      scheduler: false,
+      taskFaults: {
+        retryIntervalMs: 0,
+        taskFault: (workflow, state) => {
+          if (!plan || plan.workflow !== workflow) return undefined;
+          plan.reached.push(state);
+          if (!plan.failing.includes(state)) return undefined;
+          plan.hit.push(state);
+          return new Error(`Injected: ${state} fails`);
+        },
+      },
+    });
+    for (const [name, size] of [
+      ['fault-a', { cpuNumber: 8, cpuSpeed: 2000, memoryTotal: 16384 }],
+      ['fault-b', { cpuNumber: 8, cpuSpeed: 2000, memoryTotal: 16384 }],
+      ['fault-small', { cpuNumber: 2, cpuSpeed: 2000, memoryTotal: 2048 }],
+    ] as const) {
+      hostIds[name] = (await env.stack.addSimHost(name, size)).hostId;
+    }
+    cat = await catalogue(env.admin);
+    await env.admin.ok('updateConfiguration', { name: 'enable.dynamic.scale.vm', value: 'true' });
+    sfn = new SFNClient({ endpoint: env.stack.stepFunctionsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  });
+  afterAll(async () => {
+    // What each run ended with, for a reader of a failure (npm test prints nothing when they pass).
+    mkdirSync(join(projectRoot(), '.build'), { recursive: true });
+    writeFileSync(join(projectRoot(), '.build', 'catch-paths.txt'), `${outcomes.length} runs\n${outcomes.join('\n')}\n`);
+    sfn?.destroy();
+    await env?.stop();
+  });
+
+  const offering = (name: string) => cat.offerings.find((o) => o.name === name)!;
+  const small = () => ({ serviceofferingid: offering('Small Instance').id, templateid: cat.templateid, zoneid: cat.zoneid });
+  let seq = 0;
+  const job = async (submit: Promise<Obj>) => ((await submit) as { jobid: string }).jobid;
+  const expectDone = async (jobid: string) => expect(await env.admin.waitForJob(jobid)).toMatchObject({ jobstatus: 1 });
+  const vmOf = async (id: string): Promise<Obj | undefined> => ((await env.admin.ok('listVirtualMachines', { id, listall: true })).virtualmachine as Obj[] | undefined)?.[0];
+  const deploy = async (params: Obj = {}) => {
+    const reply = await env.admin.ok('deployVirtualMachine', { ...small(), name: `catch-${++seq}`, ...params });
+    await expectDone(reply.jobid as string);
+    return reply.id as string;
+  };
+  const stop = async (id: string) => expectDone(await job(env.admin.ok('stopVirtualMachine', { id })));
+
+  /** What each command sends, from a VM set up for it (no fault while setting up). */
+  interface Shape {
+    name: string;
+    workflow: string;
+    setUp(): Promise<string | undefined>; // the VM's id, if it exists before the command
+    run(vmId: string | undefined): Promise<{ jobid: string; vmId: string }>;
+    /** Checks of its own and putting back what the next run needs, once the job has settled. */
+    after?(label: string): Promise<void>;
+  }
+  const onVm = (command: string, params: Obj = {}) => async (id: string | undefined) => ({ jobid: await job(env.admin.ok(command, { id: id!, ...params })), vmId: id! });
+  const runningOn = (host?: string, params: Obj = {}) => () => deploy({ ...(host ? { hostid: hostIds[host] } : {}), ...params });
+  const stoppedAfterRun = (host: string) => async () => {
+    const id = await deploy({ hostid: hostIds[host] });
+    await stop(id);
+    return id;
+  };
+  const deployShape = (name: string, params: Obj): Shape => ({
+    name,
+    workflow: 'deploy-vm',
+    setUp: async () => undefined,
+    run: async () => {
+      const reply = await env.admin.ok('deployVirtualMachine', { ...small(), name: `catch-${++seq}`, ...params });
+      return { jobid: reply.jobid as string, vmId: reply.id as string };
+    },
+  });
+  const custom = (cpuNumber: number, cpuSpeed: number, memory: number) => ({
+    serviceofferingid: offering('Custom Instance').id,
+    'details[0].cpuNumber': cpuNumber,
+    'details[0].cpuSpeed': cpuSpeed,
+    'details[0].memory': memory,
+  });
+
+  const shapes: Shape[] = [
+    deployShape('startvm=true', {}),
+    deployShape('startvm=true hostid', { get hostid() { return hostIds['fault-a']; } }),
+    deployShape('startvm=false', { startvm: false }),
+    { name: 'never started', workflow: 'start-vm', setUp: () => deploy({ startvm: false }), run: onVm('startVirtualMachine') },
+    { name: 'hostid', workflow: 'start-vm', setUp: stoppedAfterRun('fault-a'), run: async (id) => onVm('startVirtualMachine', { hostid: hostIds['fault-b'] })(id) },
+    { name: 'graceful', workflow: 'stop-vm', setUp: runningOn('fault-a'), run: onVm('stopVirtualMachine') },
+    { name: 'forced', workflow: 'stop-vm', setUp: runningOn('fault-a'), run: onVm('stopVirtualMachine', { forced: true }) },
+    { name: 'running', workflow: 'reboot-vm', setUp: runningOn('fault-a'), run: onVm('rebootVirtualMachine') },
+    { name: 'running', workflow: 'destroy-vm', setUp: runningOn('fault-a'), run: onVm('destroyVirtualMachine') },
+    { name: 'running expunge', workflow: 'destroy-vm', setUp: runningOn('fault-a'), run: onVm('destroyVirtualMachine', { expunge: true }) },
+    { name: 'stopped expunge', workflow: 'destroy-vm', setUp: stoppedAfterRun('fault-a'), run: onVm('destroyVirtualMachine', { expunge: true }) },
+    {
+      name: 'destroyed',
+      workflow: 'expunge-vm',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone(await job(env.admin.ok('destroyVirtualMachine', { id })));
+        return id;
+      },
+      run: onVm('expungeVirtualMachine'),
+    },
+    { name: 'hostid', workflow: 'migrate-vm', setUp: runningOn('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('migrateVirtualMachine', { virtualmachineid: id!, hostid: hostIds['fault-b'] })), vmId: id! }) },
+    { name: 'no host', workflow: 'migrate-vm', setUp: runningOn('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('migrateVirtualMachine', { virtualmachineid: id! })), vmId: id! }) },
+    { name: 'in place', workflow: 'scale-vm', setUp: runningOn('fault-a'), run: (id) => onVm('scaleVirtualMachine', custom(1, 1000, 1024))(id) },
+    // fault-small has 2 GiB: a VM grown to 3 GiB (within the 4x of its boot size) moves to a host with room, then grows there.
+    {
+      name: 'by a move',
+      workflow: 'scale-vm',
+      setUp: async () => {
+        // Room for a Medium VM on fault-small, whatever other runs left there.
+        const there = ((await env.admin.ok('listVirtualMachines', { listall: true, hostid: hostIds['fault-small'] })).virtualmachine as Obj[] | undefined) ?? [];
+        for (const v of there) await expectDone(await job(env.admin.ok('destroyVirtualMachine', { id: v.id, expunge: true })));
+        return deploy({ hostid: hostIds['fault-small'], serviceofferingid: offering('Medium Instance').id });
+      },
+      run: (id) => onVm('scaleVirtualMachine', custom(1, 1000, 3072))(id),
+    },
+    {
+      name: 'a host with a VM',
+      workflow: 'host-maintenance',
+      setUp: runningOn('fault-b'),
+      run: async (id) => ({ jobid: await job(env.admin.ok('prepareHostForMaintenance', { id: hostIds['fault-b'] })), vmId: id! }),
+      after: async (label) => {
+        // The drain ends in a resource state the workflow names, and the host can be taken back.
+        const host = ((await env.admin.ok('listHosts', { id: hostIds['fault-b'] })).host as Obj[])[0];
+        expect({ label, resourcestate: host.resourcestate }).toEqual({ label, resourcestate: expect.stringMatching(/^(Maintenance|ErrorInMaintenance|Enabled)$/) });
+        if (host.resourcestate !== 'Enabled') await expectDone(await job(env.admin.ok('cancelHostMaintenance', { id: hostIds['fault-b'] })));
+      },
+    },
+  ];
+
+  /** Address items of the guest network: ip -> VM id. */
+  async function addressesInUse(): Promise<Record<string, string>> {
+    const networks = (await env.admin.ok('listNetworks', { listall: true })).network as Obj[];
+    const out: Record<string, string> = {};
+    for (const n of networks) {
+      const { Items } = await documentClient().send(new QueryCommand({ TableName: process.env.TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ADDR#${n.id}` } }));
+      for (const item of Items ?? []) out[item.sk as string] = item.vmId as string;
+    }
+    return out;
+  }
+  async function capacity(): Promise<Record<string, { cpu: number; memory: number }>> {
+    const hosts = (await env.admin.ok('listHosts')).host as Obj[];
+    return Object.fromEntries(hosts.map((h) => [h.name, { cpu: h.cpuallocatedvalue, memory: h.memoryallocated / 2 ** 20 }]));
+  }
+  /**
+   * What each host's VMs hold: the Running ones their size; a VM in Error, as it failed ('holds'), on
+   * the host it had with the holds of the move or scale it was making (read from the inventory), and
+   * once the reconciler has heard from the hosts ('where-on'), its size where its domain still runs.
+   */
+  async function heldBy(vms: Obj[], errorVms: 'holds' | 'where-on'): Promise<Record<string, { cpu: number; memory: number }>> {
+    const hosts = (await env.admin.ok('listHosts')).host as Obj[];
+    const out = Object.fromEntries(hosts.map((h) => [h.name, { cpu: 0, memory: 0 }]));
+    const byId = Object.fromEntries(hosts.map((h) => [h.id, h.name]));
+    const add = (hostId: string | undefined, cpu: number, memory: number) => {
+      if (!hostId) return;
+      out[byId[hostId]].cpu += cpu;
+      out[byId[hostId]].memory += memory;
+    };
+    for (const v of vms) {
+      if (v.state === 'Running') add(v.hostid, v.cpunumber * v.cpuspeed, v.memory);
+      if (v.state !== 'Error') continue;
+      if (errorVms === 'where-on') {
+        for (const h of env.stack.hosts) if (h.driver.domain(v.instancename)?.state === 'PowerOn') add(h.hostId, v.cpunumber * v.cpuspeed, v.memory);
+        continue;
+      }
+      const held = await createStore().vms.get(v.id, true);
+      if (!held) continue;
+      add(held.hostId, held.cpuNumber * held.cpuSpeed, held.memory);
+      if (held.migration) add(held.migration.hostId, held.migration.cpu, held.migration.memory);
+      if (held.pendingScale) add(held.pendingScale.hostId ?? held.hostId, held.pendingScale.heldCpu, held.pendingScale.heldMemory);
+    }
+    return out;
+  }
+  const sameCapacity = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+  async function allVms(): Promise<Obj[]> {
+    return ((await env.admin.ok('listVirtualMachines', { listall: true })).virtualmachine as Obj[] | undefined) ?? [];
+  }
+
+  /** Waits for the job; a job whose execution could not record its end is settled by the reconciler. */
+  async function settled(jobid: string): Promise<Obj> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const result = await env.admin.ok('queryAsyncJobResult', { jobid });
+      if (result.jobstatus !== 0) return result;
+      if (Date.now() > deadline) throw new Error(`job ${jobid} still pending after 60 s`);
+      const running = await newExecutions('RUNNING');
+      if (running.length === 0) await env.stack.runScheduled({ reconcileGraceMs: 0 });
+      await new Promise((r) => setTimeout(r, running.length === 0 ? 1200 : 100));
+    }
+  }
+
+  let executionsSeen = new Set<string>();
+  /** Executions not seen before this run: those it started (and their children). */
+  async function newExecutions(status?: 'RUNNING'): Promise<Obj[]> {
+    const out: Obj[] = [];
+    for (const file of readdirSync(WORKFLOWS_DIR)) {
+      const name = file.replace(/\.asl\.json$/, '');
+      const arn = `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+      const { executions } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, ...(status ? { statusFilter: status } : {}), maxResults: 1000 }));
+      for (const e of executions ?? []) if (!executionsSeen.has(e.executionArn!)) out.push({ ...e, workflow: name });
+    }
+    return out;
+  }
+
+  async function runOnce(shape: Shape, failing: string[]): Promise<Plan> {
+    plan = undefined;
+    const vmId = await shape.setUp();
+    executionsSeen = new Set((await newExecutions()).map((e) => e.executionArn as string).concat([...executionsSeen]));
+    const before = { capacity: await capacity(), addresses: await addressesInUse(), vm: vmId ? await vmOf(vmId) : undefined };
+    const current: Plan = { workflow: shape.workflow, failing, reached: [], hit: [] };
+    plan = current;
+    const started = await shape.run(vmId);
+    const result = await settled(started.jobid);
+    plan = undefined;
+    // Whatever the job started (a stop's release, an expunge the destroy asked for) ends too.
+    for (let i = 0; i < 100 && (await newExecutions('RUNNING')).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+
+    const label = `${shape.workflow} [${shape.name}] failing ${failing.join(', ') || 'nothing'}`;
+    const vm = await vmOf(started.vmId);
+    outcomes.push(`${label}: job ${result.jobstatus === 1 ? 'succeeded' : `failed at ${result.failedstep}`}, VM ${vm?.state ?? 'expunged'}; reached ${[...new Set(current.reached)].join(' ')}`);
+
+    // No execution ended outside its Catch paths, and none is left running.
+    for (const e of await newExecutions()) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      expect({ label, workflow: e.workflow, status: d.status, error: d.error }).not.toMatchObject({ error: 'States.Runtime' });
+      expect({ label, workflow: e.workflow, status: d.status }).not.toMatchObject({ status: 'RUNNING' });
+    }
+    // The job is settled; a failure names the first step that failed, with CloudStack's shape.
+    expect({ label, status: result.jobstatus }).toEqual({ label, status: expect.any(Number) });
+    if (result.jobstatus === 2) {
+      // The step named is one that failed: the first, when its Catch records the failure at once; when
+      // the workflow first falls back (a graceful shutdown before the power-off) or tries again (a hot
+      // scale, then a move), the one whose failure ended it, or the Map it ran in (a drain's VM that
+      // stayed: the drain failed). When the recording itself fails for good,
+      // the reconciler settles the job.
+      const first = current.hit[0];
+      const named = recordsFailure(shape.workflow, first) ? [first] : [...new Set(current.hit.flatMap((s) => [s, ...enclosing(shape.workflow, s)]))];
+      const recorderFailed = current.hit.some((s) => recordsLast(shape.workflow, s));
+      expect({ label, failedstep: result.failedstep, named: [...named, ...(recorderFailed ? ['Reconcile'] : [])].includes(result.failedstep) }).toEqual({
+        label,
+        failedstep: result.failedstep,
+        named: true,
+      });
+      expect(result.jobresult).toMatchObject({ errorcode: 530, errortext: expect.any(String) });
+    } else {
+      expect({ label, status: result.jobstatus }).toEqual({ label, status: 1 });
+    }
+    // The VM is in a state the workflow names.
+    if (vm) expect({ label, transitional: TRANSITIONAL.has(vm.state) ? vm.state : false }).toEqual({ label, transitional: false });
+
+    // The ledgers: each host's allocation is what its Running VMs hold, plus what a VM left in Error
+    // still holds on the host it could not confirm off, until the reconciler sees where it runs, if anywhere.
+    let vms = await allVms();
+    let hostsNow = await capacity();
+    expect({ label, capacity: hostsNow }).toEqual({ label, capacity: await heldBy(vms, 'holds') });
+    if (vms.some((v) => v.state === 'Error')) {
+      for (let i = 0; i < 20 && !sameCapacity(hostsNow, await heldBy(vms, 'where-on')); i++) {
+        await env.stack.runScheduled({ reconcileGraceMs: 0 });
+        await new Promise((r) => setTimeout(r, 500));
+        hostsNow = await capacity();
+        vms = await allVms();
+      }
+      expect({ label, afterReconcile: hostsNow }).toEqual({ label, afterReconcile: await heldBy(vms, 'where-on') });
+    }
+    const addresses = await addressesInUse();
+    const nics = Object.fromEntries(vms.flatMap((v) => ((v.nic as Obj[]) ?? []).map((n) => [n.ipaddress, v.id])));
+    expect({ label, addresses }).toEqual({ label, addresses: nics });
+    if (result.jobstatus === 2 && before.vm && vm?.state === before.vm.state && vm?.hostid === before.vm.hostid) {
+      expect({ label, capacity: hostsNow, addresses }).toEqual({ label, capacity: before.capacity, addresses: before.addresses });
+    }
+    await shape.after?.(label);
+    return current;
+  }
+
+  /** Runs the shape with no fault, then with each reached state failing, then deeper until nothing new. */
+  async function faultEveryState(shape: Shape, faulted: Set<string>): Promise<void> {
+    const baseline = await runOnce(shape, []);
+    const queue: string[][] = [...new Set(baseline.reached)].map((s) => [s]);
+    const tried = new Set<string>();
+    while (queue.length > 0) {
+      const failing = queue.shift()!;
+      const key = failing.join('>');
+      if (tried.has(key)) continue;
+      tried.add(key);
+      const run = await runOnce(shape, failing);
+      for (const s of run.hit) faulted.add(s);
+      // A state only this failure reached fails next, with the same failures before it.
+      if (failing.length < 3) for (const s of new Set(run.reached)) if (!failing.includes(s) && !faulted.has(s) && !queue.some((q) => q.at(-1) === s)) queue.push([...failing, s]);
+    }
+  }
+
+  const workflows = readdirSync(WORKFLOWS_DIR)
+    .filter((f) => f.endsWith('.asl.json'))
+    .map((f) => f.replace(/\.asl\.json$/, ''));
+
+  it.each(workflows)('%s: each Task state failing in turn, for each input shape', async (workflow) => {
+    const faulted = new Set<string>();
+    const mine = shapes.filter((s) => s.workflow === workflow);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const shape of mine) await faultEveryState(shape, faulted);
+    expect([...faulted].sort()).toEqual(taskStatesOf(workflow).sort());
+  });
+});
