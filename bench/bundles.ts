@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { lambdaEntries } from '../cdk/lambdas';
 import { buildLambdaBundles } from '../local/lambda-bundles';
-import { pathToFileURL } from 'node:url';
 import { median } from './stats';
 
 /**
@@ -31,7 +31,7 @@ export interface BundlesResult {
   bundles: BundleResult[];
 }
 
-export async function benchBundles(root: string, runs: number): Promise<BundlesResult> {
+export function benchBundles(root: string, runs: number): BundlesResult {
   const outDir = join(root, '.build', 'bench-bundles');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });

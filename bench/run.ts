@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // Before the stack starts, so that load times do not share the CPUs with agents and DynamoDB Local.
   const loadAtStart = loadavg()[0];
   log(`bundling ${Object.keys(lambdaEntries(root)).length} Lambda entries and loading each ${params.loadRuns} times`);
-  const bundles: BundlesResult = await benchBundles(root, params.loadRuns);
+  const bundles: BundlesResult = benchBundles(root, params.loadRuns);
   // Pure and CPU-bound: also before the stack starts.
   log(`timing the allocator over ${params.allocatorHosts} hosts, ${params.allocatorRuns} runs per algorithm`);
   const allocator: AllocatorBench = benchAllocator({ hosts: params.allocatorHosts, runs: params.allocatorRuns });

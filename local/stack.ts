@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { placeholdersIn, stepNameFor } from '../core/workflow-substitutions';
@@ -14,7 +14,7 @@ import { projectRoot } from './paths';
 import { buildLambdaBundles } from './lambda-bundles';
 import { startLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { createStore } from '../functions/store';
-import { addHostRecord, seedInventory, type SeedResult } from '../functions/bootstrap/seed';
+import { addHostRecord, seedInventory, writeCredentialsFile, type SeedResult } from '../functions/bootstrap/seed';
 import type { ReconcileReport } from '../functions/scheduled/reconcile';
 import type { HaMonitorReport } from '../functions/scheduled/haMonitor';
 import type { ScheduledRun } from '../functions/scheduled/scheduled-run';
@@ -275,11 +275,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }
 
     const credentials = { apiKey: seed.admin.apiKey, secretKey: seed.admin.secretKey };
-    writeFileSync(
-      join(dataDir, 'credentials.env'),
-      `# Written by npm start: source it, then e.g. \`cloudstack listZones\`\nexport CLOUDSTACK_ENDPOINT=${endpoint}/client/api\nexport CLOUDSTACK_KEY=${credentials.apiKey}\nexport CLOUDSTACK_SECRET=${credentials.secretKey}\n`,
-      { mode: 0o600 },
-    );
+    writeCredentialsFile(join(dataDir, 'credentials.env'), 'npm start', `${endpoint}/client/api`, credentials);
 
     return {
       endpoint,

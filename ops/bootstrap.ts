@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetParameterCommand, ParameterNotFound, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { seedInventory } from '../functions/bootstrap/seed';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { seedInventory, writeCredentialsFile } from '../functions/bootstrap/seed';
 import type { Store } from '../functions/store';
 
 /**
@@ -56,6 +55,8 @@ export function parseBootstrapArgs(argv: string[], env: NodeJS.ProcessEnv): Boot
   });
   if (values.help) return 'help';
   if (!values.stack) throw new Error('--stack is required (the CloudFormation stack name cdk deploy created, e.g. Stratus)');
+  // CloudFormation's own rule for stack names; the name also becomes part of the SSM parameter paths.
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(values.stack)) throw new Error(`--stack must be a CloudFormation stack name (a letter, then letters, digits and hyphens), not ${values.stack}`);
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('no region: pass --region or set AWS_REGION');
   if (values.hypervisor !== 'KVM' && values.hypervisor !== 'Simulator') throw new Error(`--hypervisor must be KVM or Simulator, not ${values.hypervisor}`);
@@ -83,13 +84,7 @@ export async function bootstrapDeployment(store: Store, aws: BootstrapAws, opts:
   const parameters = adminKeyParameters(opts.stack);
   const wroteApiKey = await putSecureString(aws, parameters.apiKey, seed.admin.apiKey, `Stratus ${opts.stack}: the admin user's API key`);
   const wroteSecret = await putSecureString(aws, parameters.secretKey, seed.admin.secretKey, `Stratus ${opts.stack}: the admin user's secret key`);
-  if (opts.credentialsFile) {
-    writeFileSync(
-      opts.credentialsFile,
-      `# Written by npm run bootstrap: source it, then e.g. \`cloudstack listZones\`\nexport CLOUDSTACK_ENDPOINT=${apiUrl}\nexport CLOUDSTACK_KEY=${seed.admin.apiKey}\nexport CLOUDSTACK_SECRET=${seed.admin.secretKey}\n`,
-      { mode: 0o600 },
-    );
-  }
+  if (opts.credentialsFile) writeCredentialsFile(opts.credentialsFile, 'npm run bootstrap', apiUrl, seed.admin);
   const fetchKey = (name: string) => `$(aws ssm get-parameter --region ${opts.region} --name ${name} --with-decryption --query Parameter.Value --output text)`;
   const summary = `Stratus stack ${opts.stack} (${opts.region}) is bootstrapped.
   CloudStack API: ${apiUrl}
@@ -110,7 +105,7 @@ async function putSecureString(aws: BootstrapAws, name: string, value: string, d
     const { Parameter } = await aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     if (Parameter?.Value === value) return false;
   } catch (err) {
-    if (!(err instanceof ParameterNotFound) && (err as Error).name !== 'ParameterNotFound') throw err;
+    if ((err as Error).name !== 'ParameterNotFound') throw err;
   }
   await aws.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true, Description: description }));
   return true;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
 import { stableId } from '../../core/ids';
 import { newHostRecord, REGISTRATION_TOKEN_TTL_SECONDS } from '../../core/infrastructure';
@@ -136,4 +137,16 @@ export async function addHostRecord(
   await store.infrastructure.createHost(record);
   const token = await store.hostAgent.createRegistrationToken(id, REGISTRATION_TOKEN_TTL_SECONDS, now);
   return { hostId: id, token, host: record };
+}
+
+/**
+ * The file `npm start` and `npm run bootstrap` write for the admin (mode 0600): source it, and the
+ * `cloudstack` CLI (and anything reading CLOUDSTACK_*) calls the API as the admin.
+ */
+export function writeCredentialsFile(path: string, writtenBy: string, apiUrl: string, keys: { apiKey: string; secretKey: string }): void {
+  writeFileSync(
+    path,
+    `# Written by ${writtenBy}: source it, then e.g. \`cloudstack listZones\`\nexport CLOUDSTACK_ENDPOINT=${apiUrl}\nexport CLOUDSTACK_KEY=${keys.apiKey}\nexport CLOUDSTACK_SECRET=${keys.secretKey}\n`,
+    { mode: 0o600 },
+  );
 }

@@ -4,9 +4,9 @@ import { newEvent } from '../../core/events';
 import { SYSTEM_CALLER } from '../../core/system';
 import { hostResponseOf } from '../views/host';
 import { defineStep } from './define-step';
+import { Caught, firstFailure, messageOf } from './failures';
 
 /** What each Map iteration ended with: moved, or the error that kept the VM on the host. */
-const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
 const Move = z.object({
   vmId: z.string(),
   name: z.string().optional(),
@@ -16,25 +16,15 @@ const Move = z.object({
 /** `failure`: a step before the drain that failed (ListHostVms), caught at `$.failure.<State>`. */
 const Input = z.object({ jobId: z.string(), hostId: z.string(), moves: z.array(Move), failure: z.record(z.string(), Caught).default({}), state: z.string() });
 
-/** The reason inside a Lambda error's Cause, or the Cause itself. */
-function reasonOf(failure: z.infer<typeof Move>['failure']): string {
-  if (!failure) return 'it is still placed on the host';
-  try {
-    const parsed = JSON.parse(failure.Cause ?? '') as { errorMessage?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: the Cause is the text (a migration job's failure)
-  }
-  return failure.Cause ?? failure.Error;
-}
+/** Why a VM stayed: its migration's error message, or that it is still placed on the host. */
+const reasonOf = (failure: Caught | undefined): string => (failure ? (messageOf(failure.Cause) ?? failure.Error) : 'it is still placed on the host');
 
 /**
  * End the drain: no VM left on the host -> Maintenance, and the job succeeds with the host; VMs
  * still on it, or a step before the drain that failed -> ErrorInMaintenance with each one's reason,
- * and the job fails naming them (and that step). The VMs
- * are read again rather than taken from the iterations, so one that left by itself meanwhile (a
- * user's stop) is not blamed. A maintenance cancelled meanwhile leaves the host as
- * cancelHostMaintenance set it.
+ * and the job fails naming them (and that step). The VMs are read again rather than taken from
+ * the iterations, so one that left by itself meanwhile (a user's stop) is not blamed. A maintenance
+ * cancelled meanwhile leaves the host as cancelHostMaintenance set it.
  */
 export const handler = defineStep(
   Input,
@@ -45,8 +35,8 @@ export const handler = defineStep(
     const left = (await store.vms.listOnHost(hostId)).filter((vm) => vm.hostId === hostId);
     const why = new Map(moves.map((m) => [m.vmId, reasonOf(m.failure)]));
     // A drain that could not start (its VMs unread) ends in ErrorInMaintenance naming that step, whatever is left.
-    const [failedBefore, caught] = Object.entries(failure)[0] ?? [];
-    const unmoved = left.length ? `${left.length} VM(s) could not be moved off host ${host.name}: ${left.map((vm) => `${vm.name} (${vm.id}): ${why.get(vm.id) ?? 'it is still placed on the host'}`).join('; ')}` : undefined;
+    const [failedBefore, caught] = firstFailure(failure) ?? [];
+    const unmoved = left.length ? `${left.length} VM(s) could not be moved off host ${host.name}: ${left.map((vm) => `${vm.name} (${vm.id}): ${why.get(vm.id) ?? reasonOf(undefined)}`).join('; ')}` : undefined;
     const reason = failedBefore ? `${failedBefore} failed: ${reasonOf(caught)}${unmoved ? `; ${unmoved}` : ''}` : unmoved;
     const cancelled = host.resourceState !== 'PrepareForMaintenance';
     const to = reason ? 'ErrorInMaintenance' : 'Maintenance';

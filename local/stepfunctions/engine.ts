@@ -27,7 +27,7 @@ export interface EngineOptions {
  * reaches the Catch in milliseconds rather than the definitions' seconds.
  */
 export interface TaskFaults {
-  taskFault?(workflow: string, state: string, input: unknown): Error | undefined;
+  taskFault?(workflow: string, state: string): Error | undefined;
   retryIntervalMs?: number;
 }
 
@@ -336,7 +336,7 @@ export class LocalEngine {
 
     const invoke = (arn: string, payload: Json) => this.options.invoke(arn, structuredClone(payload));
     try {
-      const fault = this.options.faults?.taskFault?.(execution.workflow.name, spec.stateName, input);
+      const fault = this.options.faults?.taskFault?.(execution.workflow.name, spec.stateName);
       if (fault) throw lambdaError(fault);
       switch (spec.kind) {
         case 'function':

@@ -27,50 +27,36 @@ jest.setTimeout(20 * 60_000);
 const WORKFLOWS_DIR = join(projectRoot(), 'workflows');
 const TRANSITIONAL = new Set(['Starting', 'Stopping', 'Migrating', 'Expunging']);
 
-const definitions = new Map<string, JsonObject>();
-function definitionOf(workflow: string): JsonObject {
-  if (!definitions.has(workflow)) definitions.set(workflow, JSON.parse(readFileSync(join(WORKFLOWS_DIR, `${workflow}.asl.json`), 'utf8')) as JsonObject);
-  return definitions.get(workflow)!;
+/** What the checks need of each state of a workflow, read once from its definition. */
+interface StateFacts {
+  task: boolean;
+  /** A failure here is the job's failure: its catch-all writes under the job's $.failure (none: it records the end). */
+  recordsFailure: boolean;
+  /** No Catch: it records the job's end, and when it fails for good the reconciler settles the job. */
+  recordsLast: boolean;
+  /** The Map or Parallel states it runs inside. */
+  inside: string[];
 }
 
-function taskStatesOf(workflow: string): string[] {
-  const out: string[] = [];
-  const definition = definitionOf(workflow);
-  forEachState(definition, (name, state) => void (state.Type === 'Task' ? out.push(name) : undefined));
-  return out;
-}
-
-/** Whether a failure of this Task state is the job's failure: its catch-all writes under the job's $.failure. */
-function recordsFailure(workflow: string, state: string): boolean {
-  let found = false;
-  const definition = definitionOf(workflow);
-  forEachState(definition, (name, s) => {
-    if (name !== state) return;
-    const catchAll = ((s.Catch as JsonObject[] | undefined) ?? []).find((c) => (c.ErrorEquals as string[]).includes('States.ALL'));
-    found = !catchAll || String(catchAll.ResultPath ?? '').startsWith('$.failure');
+const facts = new Map<string, Map<string, StateFacts>>();
+function statesOf(workflow: string): Map<string, StateFacts> {
+  const known = facts.get(workflow);
+  if (known) return known;
+  const definition = JSON.parse(readFileSync(join(WORKFLOWS_DIR, `${workflow}.asl.json`), 'utf8')) as JsonObject;
+  const out = new Map<string, StateFacts>();
+  forEachState(definition, (name, state) => {
+    const catchAll = ((state.Catch as JsonObject[] | undefined) ?? []).find((c) => (c.ErrorEquals as string[]).includes('States.ALL'));
+    out.set(name, { task: state.Type === 'Task', recordsFailure: !catchAll || String(catchAll.ResultPath ?? '').startsWith('$.failure'), recordsLast: !state.Catch, inside: out.get(name)?.inside ?? [] });
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as JsonObject[] | undefined) ?? [])].filter((m): m is JsonObject => !!m && typeof m === 'object');
+    for (const machine of nested) forEachState(machine, (inner) => void out.set(inner, { ...(out.get(inner) as StateFacts), inside: [...(out.get(inner)?.inside ?? []), name] }));
   });
   // Inside a Map, $.failure is the iteration's: the drain records what each VM ended with.
-  return found && enclosing(workflow, state).length === 0;
-}
-
-/** A state with no Catch records the job's end: when it fails for good, the reconciler settles the job. */
-function recordsLast(workflow: string, state: string): boolean {
-  let last = false;
-  const definition = definitionOf(workflow);
-  forEachState(definition, (name, s) => void (name === state ? (last = !s.Catch) : undefined));
-  return last;
-}
-
-/** The Map or Parallel states a state runs inside. */
-function enclosing(workflow: string, state: string): string[] {
-  const out: string[] = [];
-  const definition = definitionOf(workflow);
-  forEachState(definition, (name, s) => {
-    const nested = [s.ItemProcessor, s.Iterator, ...((s.Branches as JsonObject[] | undefined) ?? [])].filter((m): m is JsonObject => !!m && typeof m === 'object');
-    for (const machine of nested) forEachState(machine, (inner) => void (inner === state ? out.push(name) : undefined));
-  });
+  for (const f of out.values()) if (f.inside.length > 0) f.recordsFailure = false;
+  facts.set(workflow, out);
   return out;
 }
+const taskStatesOf = (workflow: string) => [...statesOf(workflow)].filter(([, f]) => f.task).map(([name]) => name);
+const stateFacts = (workflow: string, state: string) => statesOf(workflow).get(state)!;
 
 interface Plan {
   workflow: string;
@@ -284,7 +270,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     }
   }
 
-  let executionsSeen = new Set<string>();
+  const executionsSeen = new Set<string>();
   /** Executions not seen before this run: those it started (and their children). */
   async function newExecutions(status?: 'RUNNING'): Promise<Obj[]> {
     const out: Obj[] = [];
@@ -300,7 +286,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   async function runOnce(shape: Shape, failing: string[]): Promise<Plan> {
     plan = undefined;
     const vmId = await shape.setUp();
-    executionsSeen = new Set((await newExecutions()).map((e) => e.executionArn as string).concat([...executionsSeen]));
+    for (const e of await newExecutions()) executionsSeen.add(e.executionArn as string);
     const before = { capacity: await capacity(), addresses: await addressesInUse(), vm: vmId ? await vmOf(vmId) : undefined };
     const current: Plan = { workflow: shape.workflow, failing, reached: [], hit: [] };
     plan = current;
@@ -329,8 +315,8 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       // stayed: the drain failed). When the recording itself fails for good,
       // the reconciler settles the job.
       const first = current.hit[0];
-      const named = recordsFailure(shape.workflow, first) ? [first] : [...new Set(current.hit.flatMap((s) => [s, ...enclosing(shape.workflow, s)]))];
-      const recorderFailed = current.hit.some((s) => recordsLast(shape.workflow, s));
+      const named = stateFacts(shape.workflow, first).recordsFailure ? [first] : [...new Set(current.hit.flatMap((s) => [s, ...stateFacts(shape.workflow, s).inside]))];
+      const recorderFailed = current.hit.some((s) => stateFacts(shape.workflow, s).recordsLast);
       expect({ label, failedstep: result.failedstep, named: [...named, ...(recorderFailed ? ['Reconcile'] : [])].includes(result.failedstep) }).toEqual({
         label,
         failedstep: result.failedstep,

@@ -99,6 +99,7 @@ describe('npm run bootstrap', () => {
     expect(() => parseBootstrapArgs(['--stack', 'S'], {})).toThrow('no region: pass --region or set AWS_REGION');
     expect(parseBootstrapArgs(['--stack', 'S'], { AWS_REGION: 'us-west-2' })).toMatchObject({ stack: 'S', region: 'us-west-2', hypervisor: 'KVM' });
     expect(() => parseBootstrapArgs(['--stack', 'S', '--region', 'r', '--hypervisor', 'XenServer'], {})).toThrow('--hypervisor must be KVM or Simulator, not XenServer');
+    expect(() => parseBootstrapArgs(['--stack', 'my stack/../x', '--region', 'r'], {})).toThrow('--stack must be a CloudFormation stack name (a letter, then letters, digits and hyphens), not my stack/../x');
     expect(parseBootstrapArgs(['--help'], {})).toBe('help');
   });
 });

@@ -1,4 +1,4 @@
-import { describeFailure, publicText } from '../../../functions/steps/recordJobFailure';
+import { describeFailure, publicText } from '../../../functions/steps/failures';
 import { USER_ERROR_MESSAGE } from '../../../core/errors';
 
 describe('the failure a job records', () => {
