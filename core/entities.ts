@@ -95,8 +95,10 @@ export interface Cluster {
   created: string;
 }
 
-export type HostState = 'Connecting' | 'Up' | 'Down' | 'Disconnected' | 'Alert';
-export type HostResourceState = 'Enabled' | 'Disabled' | 'Maintenance' | 'PrepareForMaintenance' | 'ErrorInMaintenance';
+export const HOST_STATES = ['Connecting', 'Up', 'Down', 'Disconnected', 'Alert'] as const;
+export type HostState = (typeof HOST_STATES)[number];
+export const HOST_RESOURCE_STATES = ['Enabled', 'Disabled', 'Maintenance', 'PrepareForMaintenance', 'ErrorInMaintenance'] as const;
+export type HostResourceState = (typeof HOST_RESOURCE_STATES)[number];
 
 /** A domain's power state as the host's agent last reported it. */
 export type PowerState = 'PowerOn' | 'PowerOff' | 'Unknown';

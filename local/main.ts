@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(simHosts) || simHosts < 0 || simHosts > 1000) throw new Error(`--sim-hosts must be 0 to 1000, not ${values['sim-hosts']}`);
 
   const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
+  const m = stack.migrated;
+  if (m.from < m.to) console.log(`Data in ${stack.dataDir} migrated from version ${m.from} to ${m.to}: ${m.updated} of ${m.items} items re-indexed, ${m.counters} list counters.`);
   console.log(`Stratus is running.
   CloudStack API: ${stack.apiUrl}
   Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)

@@ -14,6 +14,8 @@ import { projectRoot } from './paths';
 import { buildLambdaBundles } from './lambda-bundles';
 import { startLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { createStore } from '../functions/store';
+import { migrateData, type MigrationReport } from '../ops/migrate-data';
+import { documentClient } from '../functions/store/client';
 import { addHostRecord, seedInventory, writeCredentialsFile, type SeedResult } from '../functions/bootstrap/seed';
 import type { ReconcileReport } from '../functions/scheduled/reconcile';
 import type { HaMonitorReport } from '../functions/scheduled/haMonitor';
@@ -63,6 +65,8 @@ export interface LocalStack {
   stepFunctionsEndpoint: string;
   hosts: Array<{ name: string; hostId: string; driver: SimulatorDriver; agent: Agent }>;
   seed: SeedResult;
+  /** What the data migration did to an existing data directory (ops/migrate-data.ts). */
+  migrated: MigrationReport;
   /** Add a simulated host the way addHost + an agent would. */
   addSimHost(name: string, config?: Partial<Omit<SimulatorConfig, 'hostname'>>): Promise<LocalStack['hosts'][number]>;
   /** Start a simulated host's agent with the one-time token addHost returned; it registers and heartbeats. */
@@ -74,6 +78,8 @@ export interface LocalStack {
   setConnected(hostName: string, connected: boolean): void;
   /** Run the scheduled expunge, the reconciler and the HA monitor now, whatever their intervals. */
   runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport }>;
+  /** One tick of the HA monitor alone, as its Lambda runs it (the scale bench times it). */
+  runHaMonitor(): Promise<HaMonitorReport>;
   stop(): Promise<void>;
 }
 
@@ -195,6 +201,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const endpoint = `http://127.0.0.1:${port}`;
 
     const store = createStore();
+    // A .stratus/ written by an older Stratus is brought to today's data shape first (ops/migrate-data.ts).
+    const migrated = await migrateData(documentClient(), TABLE);
     const seed = await seedInventory(store, { hypervisor: 'Simulator' });
 
     const hosts: LocalStack['hosts'] = [];
@@ -257,6 +265,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ha: ((await invoke('haMonitor', { ...run, withinMs: 0 })) as HaMonitorReport[])[0],
     });
     const runScheduled: LocalStack['runScheduled'] = async (o = {}) => scheduled({ force: true, graceMs: o.reconcileGraceMs });
+    const runHaMonitor: LocalStack['runHaMonitor'] = async () => ((await invoke('haMonitor', { force: true, withinMs: 0 })) as HaMonitorReport[])[0];
     if (opts.scheduler !== false) {
       const tickMs = opts.scheduler?.tickMs ?? 1000;
       let running: Promise<unknown> = Promise.resolve();
@@ -286,10 +295,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       stepFunctionsEndpoint: sfn.endpoint,
       hosts,
       seed,
+      migrated,
       addSimHost,
       startSimAgent,
       setConnected,
       runScheduled,
+      runHaMonitor,
       stop: stopAll,
     };
   } catch (err) {

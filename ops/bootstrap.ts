@@ -3,6 +3,8 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { seedInventory, writeCredentialsFile } from '../functions/bootstrap/seed';
 import type { Store } from '../functions/store';
+import { documentClient } from '../functions/store/client';
+import { migrateData } from './migrate-data';
 
 /**
  * `npm run bootstrap -- --stack <name> [--region <region>]`: seeds a deployed stack's table the
@@ -80,6 +82,8 @@ export async function stackOutputs(aws: BootstrapAws, stack: string): Promise<{ 
 
 /** Seeds the inventory behind `store` (the deployed table) and stores the admin keys. */
 export async function bootstrapDeployment(store: Store, aws: BootstrapAws, opts: BootstrapOptions, apiUrl: string, tableName: string): Promise<BootstrapResult> {
+  // A table written by an older Stratus is brought to today's data shape first (idempotent, once).
+  const migrated = await migrateData(documentClient(), tableName);
   const seed = await seedInventory(store, { hypervisor: opts.hypervisor });
   const parameters = adminKeyParameters(opts.stack);
   const wroteApiKey = await putSecureString(aws, parameters.apiKey, seed.admin.apiKey, `Stratus ${opts.stack}: the admin user's API key`);
@@ -88,7 +92,7 @@ export async function bootstrapDeployment(store: Store, aws: BootstrapAws, opts:
   const fetchKey = (name: string) => `$(aws ssm get-parameter --region ${opts.region} --name ${name} --with-decryption --query Parameter.Value --output text)`;
   const summary = `Stratus stack ${opts.stack} (${opts.region}) is bootstrapped.
   CloudStack API: ${apiUrl}
-  Table:          ${tableName}
+  Table:          ${tableName}, data version ${migrated.to}${migrated.from < migrated.to ? ` (migrated from ${migrated.from}: ${migrated.updated} items re-indexed)` : ''}
   Zone:           ${seed.zone.name} (${seed.zone.id}), pod ${seed.pod.name}, cluster ${seed.cluster.name} (${opts.hypervisor})
   Admin keys:     SSM SecureString ${parameters.apiKey} and ${parameters.secretKey}${wroteApiKey || wroteSecret ? '' : ' (unchanged)'}
 To call the API with cs:

@@ -53,6 +53,8 @@ interface Run {
   at: string;
   lookups: Lookups;
   report: HaMonitorReport;
+  /** hosts read by this run */
+  hosts: Map<string, Host>;
 }
 
 export async function haMonitor(store: Store, jobs: JobStarter, opts: HaMonitorOptions = {}): Promise<HaMonitorReport> {
@@ -65,33 +67,67 @@ export async function haMonitor(store: Store, jobs: JobStarter, opts: HaMonitorO
     ['ping.interval', 'ping.timeout', 'host.down.timeout', 'agent.fence.interval'].map((n) => store.settings.getNumber(n)),
   );
   const timings = haTimings({ pingInterval, pingTimeout, hostDownTimeout, agentFenceInterval });
-  // One listing of each kind per run (the kinds' index, never a Scan): every decision below reads its VM again, consistently.
-  const [hosts, vms] = await Promise.all([store.hosts.listAll(), store.vms.listAll()]);
-  const run: Run = { store, jobs, now, at: now.toISOString(), lookups: createLookups(store), report };
-  const hostsById = new Map(hosts.map((h) => [h.id, h]));
+  // What changed, never what exists: hosts whose heartbeat is late (a range of the heartbeat index),
+  // hosts marked by a change (a heartbeat that reported one, a migration's destination), and VMs
+  // marked for a restart. Every decision below reads its VM again, consistently.
+  const silentSince = new Date(now.getTime() - timings.alertAfterMs).toISOString();
+  const [late, marks, pending] = await Promise.all([store.hosts.listSilentSince(silentSince), store.ha.listAttention(), store.ha.listPendingRestarts()]);
+  const run: Run = { store, jobs, now, at: now.toISOString(), lookups: createLookups(store), report, hosts: new Map() };
+  const lateIds = new Set(late.map((h) => h.id));
+  const marked = await store.hosts.getMany(marks.map((m) => m.hostId).filter((id) => !lateIds.has(id)));
+  const markSince = new Map(marks.map((m) => [m.hostId, m.since]));
+  const found = new Set([...lateIds, ...marked.map((h) => h.id)]);
+  for (const m of marks) if (!found.has(m.hostId)) await attempt(report, m.hostId, () => store.ha.dropAttention(m.hostId, m.since)); // a deleted host
 
-  for (const listed of hosts) {
+  for (const listed of [...late, ...marked]) {
     await attempt(report, listed.id, async () => {
       const judged = await judgeHeartbeat(run, listed, timings);
       // The proofs of a Down host's VMs read its fence orders and power states: consistently, not from the index.
       const host = judged.state === 'Down' ? ((await store.hosts.get(judged.id, true)) ?? judged) : judged;
-      hostsById.set(host.id, host);
-      const onHost = vms.filter((vm) => vm.hostId === host.id);
+      run.hosts.set(host.id, host);
+      const onHost = await store.vms.listOnHost(host.id);
+      let undecided = false;
       if (host.state === 'Down') for (const vm of onHost) await attempt(report, vm.id, () => settleOnDownHost(run, vm.id, host));
       if (host.state === 'Up') {
-        if (host.alertSince || host.downSince) await hostHeardAgain(run, host);
-        for (const vm of onHost) if (poweredOffByGuest(vm, host)) await attempt(report, vm.id, () => settlePoweredOff(run, vm.id, host));
+        if ((host.alertSince || host.downSince) && !(await hostHeardAgain(run, host))) undecided = true;
+        for (const vm of onHost) {
+          if (poweredOffByGuest(vm, host)) await attempt(report, vm.id, () => settlePoweredOff(run, vm.id, host));
+          else if (awaitsProof(vm, host)) undecided = true;
+        }
       }
+      const names = haDomainsOf(host.id, await store.vms.listOnHost(host.id));
+      if (names.join(',') !== (host.haDomains ?? []).join(',')) await store.ha.setHaDomains(host.id, names);
+      const since = markSince.get(host.id);
+      if (since !== undefined && !undecided) await store.ha.dropAttention(host.id, since);
     });
   }
-  // VMs marked for a restart by this run or an earlier one that stopped before starting it.
-  for (const vm of vms) if (vm.haRestartPending && !report.restarting.some((r) => r.vmId === vm.id)) await attempt(report, vm.id, () => restartPending(run, vm.id, hostsById));
-  await attempt(report, 'restarts', () => followRestarts(run, hostsById));
-  for (const host of hosts) {
-    const names = haDomainsOf(host.id, vms);
-    if (names.join(',') !== (host.haDomains ?? []).join(',')) await attempt(report, host.id, () => store.ha.setHaDomains(host.id, names));
+  // VMs marked for a restart by this run or an earlier one that stopped before starting it; a mark whose flag is down goes.
+  for (const mark of pending) {
+    await attempt(report, mark.vmId, async () => {
+      if (!report.restarting.some((r) => r.vmId === mark.vmId)) await restartPending(run, mark.vmId);
+      if (!(await store.vms.get(mark.vmId, true))?.haRestartPending) await store.ha.dropPendingRestart(mark.vmId, mark.at);
+    });
   }
+  await attempt(report, 'restarts', () => followRestarts(run));
   return report;
+}
+
+/**
+ * A Running VM on an Up host that its heartbeats cannot judge yet: the heartbeat before the latest
+ * was sent before the VM last changed, so an absent domain proves nothing. Its host stays marked.
+ */
+function awaitsProof(vm: Vm, host: Host): boolean {
+  return vm.state === 'Running' && !vm.activeJobId && vm.hostId === host.id && !(host.previousHeartbeat && host.previousHeartbeat > vm.lastUpdated);
+}
+
+/** A host as this run last saw it, else as stored. */
+async function hostOf(run: Run, id: string | undefined): Promise<Host | undefined> {
+  if (!id) return undefined;
+  if (!run.hosts.has(id)) {
+    const host = await run.store.hosts.get(id);
+    if (host) run.hosts.set(id, host);
+  }
+  return run.hosts.get(id);
 }
 
 /** One host or VM that cannot be handled now (a write that lost a race) does not stop the others. */
@@ -131,7 +167,7 @@ async function judgeHeartbeat(run: Run, host: Host, t: HaTimings): Promise<Host>
 }
 
 /** A host Up again after Alert or Down: an event, and the alert "host is back" after Down; then the marks go. */
-async function hostHeardAgain(run: Run, host: Host): Promise<void> {
+async function hostHeardAgain(run: Run, host: Host): Promise<boolean> {
   const desc = await describeHost(run, host);
   const since = host.downSince ?? host.alertSince;
   await notify(run, {
@@ -140,7 +176,9 @@ async function hostHeardAgain(run: Run, host: Host): Promise<void> {
       : undefined,
     event: hostEvent(host, `ha-host-up:${host.id}:${since}`, 'INFO', `Host ${host.name} is Up again (${host.downSince ? 'Down' : 'Alert'} since ${since})`),
   });
-  if (await run.store.ha.clearRecovery(host)) run.report.back.push(host.id);
+  if (!(await run.store.ha.clearRecovery(host))) return false;
+  run.report.back.push(host.id);
+  return true;
 }
 
 /** A VM of a Down host, read again: wait, leave it (not proven off), or stop it in the inventory and maybe restart it. */
@@ -211,7 +249,7 @@ async function stopInInventory(run: Run, vm: Vm, host: Host, o: { restart: boole
     set: { state: 'Stopped', lastUpdated: run.at, ...(o.restart ? { haRestartPending: true } : {}), ...(o.mayStillRun ? { mayStillRunOn: host.id } : {}) },
     remove: o.restart ? [] : ['haRestartPending'],
     hostState: o.hostState,
-    also: [...writes, run.store.vms.dropErrorHoldOperation(vm.id)],
+    also: [...writes, run.store.vms.dropErrorHoldOperation(vm.id), ...(o.restart ? [run.store.ha.pendingRestartOperation(vm.id, run.at)] : [])],
   });
   if (outcome !== 'released') return false;
   run.report.stopped.push(vm.id);
@@ -219,10 +257,10 @@ async function stopInInventory(run: Run, vm: Vm, host: Host, o: { restart: boole
 }
 
 /** A VM marked for an HA restart, read again: restart it if it is still Stopped and free; a stale mark goes. */
-async function restartPending(run: Run, vmId: string, hosts: ReadonlyMap<string, Host>): Promise<void> {
+async function restartPending(run: Run, vmId: string): Promise<void> {
   const vm = await run.store.vms.get(vmId, true);
   if (!vm?.haRestartPending) return;
-  if (vm.state === 'Stopped' && !vm.activeJobId) return restart(run, vm.id, vm.lastHostId ? hosts.get(vm.lastHostId) : undefined, 'it was stopped for an HA restart that had not started yet');
+  if (vm.state === 'Stopped' && !vm.activeJobId) return restart(run, vm.id, await hostOf(run, vm.lastHostId), 'it was stopped for an HA restart that had not started yet');
   // Started or changed by someone else since it was marked: the mark must not fire later.
   if (!vm.activeJobId) await run.store.vms.update(vm, { haRestartPending: false });
 }
@@ -259,13 +297,13 @@ async function restart(run: Run, vmId: string, from: Host | undefined, why: stri
 }
 
 /** Each restart job that has ended: its alert (restarted on host X, or why not), then it is no longer followed. */
-async function followRestarts(run: Run, hosts: ReadonlyMap<string, Host>): Promise<void> {
+async function followRestarts(run: Run): Promise<void> {
   for (const r of await run.store.ha.listTracked()) {
     const job = await run.store.jobs.get(r.jobId, true);
     if (job?.status === 0) continue;
-    const [vm, from] = [await run.store.vms.get(r.vmId, true), hosts.get(r.fromHostId)];
+    const [vm, from] = [await run.store.vms.get(r.vmId, true), await hostOf(run, r.fromHostId)];
     if (vm && job?.status === 1) {
-      const to = vm.hostId ? hosts.get(vm.hostId) : undefined;
+      const to = await hostOf(run, vm.hostId);
       await notify(run, {
         alert: { kind: 'userVm', key: `ha-restarted:${r.jobId}`, subject: `VM ${vm.name} (id: ${vm.id}) restarted by HA on host ${to?.name ?? vm.hostId ?? 'unknown'}`, description: `HA restarted VM ${vm.name} (id: ${vm.id})${from ? `, which was running on host ${from.name}` : ''}, on host ${to?.name ?? vm.hostId} (job ${r.jobId}).`, where: { zoneId: vm.zoneId, podId: to?.podId, clusterId: to?.clusterId, hostId: vm.hostId } },
       });

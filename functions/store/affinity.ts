@@ -141,6 +141,7 @@ export class AffinityRepository extends Repository {
               },
             },
             this.finishedJob(job),
+            ...this.counterOperations('JOB', undefined, job),
           ],
         }),
       );
@@ -163,6 +164,7 @@ export class AffinityRepository extends Repository {
             { Delete: { TableName: this.table, Key: entityKey('AFFINITYGROUP', group.id), ConditionExpression: 'attribute_exists(pk)' } },
             { Delete: { TableName: this.table, Key: nameClaimKey('AFFINITYGROUP', group.accountId, group.name) } },
             this.finishedJob(job),
+            ...this.counterOperations('JOB', undefined, job),
           ],
         }),
       );
@@ -209,6 +211,7 @@ export class AffinityRepository extends Repository {
             update,
             this.finishedJob(job),
             ...groupIds.map((id) => ({ ConditionCheck: { TableName: this.table, Key: entityKey('AFFINITYGROUP', id), ConditionExpression: 'attribute_exists(pk)' } })),
+            ...this.counterOperations('JOB', undefined, job),
           ],
         }),
       );
@@ -228,7 +231,7 @@ export class AffinityRepository extends Repository {
     return {
       Put: {
         TableName: this.table,
-        Item: this.entityItem('JOB', job, { order: job.created, scope: { name: 'ACCOUNT', id: job.accountId } }),
+        Item: this.listedItem('JOB', job),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 
 /**
  * One DocumentClient per process and configuration, from the environment: TABLE_NAME, and
@@ -17,6 +18,7 @@ export function documentClient(): DynamoDBDocumentClient {
       ...(endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       maxAttempts: 5,
     });
+    base.middlewareStack.add(retryCounterConflicts, { step: 'initialize', name: 'retryCounterConflicts' });
     client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
   return client;
@@ -26,4 +28,38 @@ export function tableName(): string {
   const name = process.env.TABLE_NAME;
   if (!name) throw new Error('TABLE_NAME is not set');
   return name;
+}
+
+/**
+ * A transaction that lost only on a counter item (listing counters, indexing.ts) to another
+ * transaction in flight is tried again: counters take every create and delete of their partition,
+ * so two racing writers meet there although nothing they condition on changed. Any other loss
+ * (a failed condition, a conflict on a real item) is the caller's to judge.
+ */
+const COUNTER_RETRIES = 8;
+const retryCounterConflicts: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+  if ((context as { commandName?: string }).commandName !== 'TransactWriteItemsCommand') return next(args);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await next(args);
+    } catch (err) {
+      if (attempt >= COUNTER_RETRIES || !onlyCounterConflicts(err, (args.input as { TransactItems?: unknown[] }).TransactItems ?? [])) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
+    }
+  }
+};
+
+function onlyCounterConflicts(err: unknown, items: unknown[]): boolean {
+  const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  if ((err as Error).name !== 'TransactionCanceledException' || !reasons) return false;
+  let conflicts = 0;
+  for (const [i, reason] of reasons.entries()) {
+    if (!reason.Code || reason.Code === 'None') continue;
+    if (reason.Code !== 'TransactionConflict') return false;
+    const op = items[i] as Record<string, { Key?: { pk?: { S?: string } } }> | undefined;
+    const pk = op && Object.values(op)[0]?.Key?.pk?.S;
+    if (!pk?.startsWith('COUNT#')) return false;
+    conflicts++;
+  }
+  return conflicts > 0;
 }

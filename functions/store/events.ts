@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CloudEvent, UsageEvent, Vm } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import { makesUsage, type NewEvent, type UsageDetails } from '../../core/events';
 import { stableId, UUID_PATTERN } from '../../core/ids';
+import { accountPartition } from './indexing';
+import { ListingRepository } from './listing';
 import { Repository } from './repository';
 
 export type { NewEvent } from '../../core/events';
@@ -21,11 +23,17 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  */
 export class EventsRepository extends Repository {
   get = (id: string) => this.getEntity<CloudEvent>('EVENT', id);
-  listAll = () => this.listKind<CloudEvent>('EVENT');
-  listByAccount = (accountId: string) => this.listScope<CloudEvent>('EVENT', 'ACCOUNT', accountId);
+  /** An account's events, oldest first. */
+  listByAccount = (accountId: string) => this.listing.all<CloudEvent>({ index: 'gsi2', partitions: [accountPartition('EVENT', accountId)] });
+  listUsageByAccount = (accountId: string) => this.listing.all<UsageEvent>({ index: 'gsi2', partitions: [accountPartition('USAGE', accountId)] });
 
-  listUsage = () => this.listKind<UsageEvent>('USAGE');
-  listUsageByAccount = (accountId: string) => this.listScope<UsageEvent>('USAGE', 'ACCOUNT', accountId);
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly listing = new ListingRepository(db, table),
+  ) {
+    super(db, table);
+  }
 
   /**
    * Record an event (and its usage record). An `id` derived from the job and step makes a retried
@@ -33,11 +41,6 @@ export class EventsRepository extends Repository {
    */
   async record(e: NewEvent, now = new Date()): Promise<CloudEvent> {
     const { event, writes } = await this.writes(e, now);
-    if (writes.length === 1) {
-      // One item: a conditional Put costs half a transaction.
-      await this.putEntity('EVENT', event, { order: event.created, scope: { name: 'ACCOUNT', id: event.accountId } });
-      return event;
-    }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: writes }));
     } catch (err) {
@@ -57,9 +60,10 @@ export class EventsRepository extends Repository {
     const { usage, ...fields } = e;
     const id = e.id === undefined ? randomUUID() : UUID_PATTERN.test(e.id) ? e.id : stableId('event', e.id);
     const event: CloudEvent = { ...fields, id, created: e.created ?? now.toISOString() };
-    const listing = { order: event.created, scope: { name: 'ACCOUNT', id: event.accountId } };
     const put = (item: Record<string, unknown>): TransactItem => ({ Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
-    const writes = [put(this.entityItem('EVENT', event, listing))];
+    // The Puts first (a caller may read their cancellation reasons), the counters they move after.
+    const writes = [put(this.listedItem('EVENT', event))];
+    const counters: TransactItem[] = this.counterOperations('EVENT', undefined, event);
     if (makesUsage(event)) {
       const details = usage ?? (await this.vmUsage(event));
       if (!details) throw new InternalError(`Event ${event.type} of ${event.resourceType ?? 'no resource'} ${event.resourceId ?? ''} makes a usage record: pass its usage details`);
@@ -73,9 +77,10 @@ export class EventsRepository extends Repository {
         ...details,
         created: event.created,
       };
-      writes.push(put(this.entityItem('USAGE', record, listing)));
+      writes.push(put(this.listedItem('USAGE', record)));
+      counters.push(...this.counterOperations('USAGE', undefined, record));
     }
-    return { event, writes };
+    return { event, writes: [...writes, ...counters] };
   }
 
   /** A VM event's usage details, read from the VM: its zone, offering, template and name. */

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Host } from '../../core/entities';
-import { entityKey, haRestartKey, HA_RESTARTS } from './keys';
+import { entityKey, haAttentionKey, haPendingKey, haRestartKey, HA_ATTENTION, HA_PENDING, HA_RESTARTS } from './keys';
 import { Repository } from './repository';
 
 /** A restart job the HA monitor started, followed until it ends. */
@@ -75,6 +75,46 @@ export class HaRepository extends Repository {
           ExpressionAttributeValues: { ':names': [...names] },
         }),
       );
+    } catch (err) {
+      if (!conditionFailed(err)) throw err;
+    }
+  }
+
+  /** The mark that brings a host to the HA monitor's attention, for a transaction (or alone). */
+  attentionOperation(hostId: string, at: string) {
+    return { Put: { TableName: this.table, Item: { ...haAttentionKey(hostId), hostId, since: at } } };
+  }
+
+  async markAttention(hostId: string, at: string): Promise<void> {
+    await this.db.send(new PutCommand(this.attentionOperation(hostId, at).Put));
+  }
+
+  listAttention(): Promise<Array<{ hostId: string; since: string }>> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': HA_ATTENTION } });
+  }
+
+  /** Drop a host's mark as read: one a newer change wrote meanwhile stays. */
+  async dropAttention(hostId: string, since: string): Promise<void> {
+    try {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: haAttentionKey(hostId), ConditionExpression: 'since = :since', ExpressionAttributeValues: { ':since': since } }));
+    } catch (err) {
+      if (!conditionFailed(err)) throw err;
+    }
+  }
+
+  /** The mark of a VM stopped for an HA restart, for the transaction that sets its `haRestartPending`. */
+  pendingRestartOperation(vmId: string, at: string) {
+    return { Put: { TableName: this.table, Item: { ...haPendingKey(vmId), vmId, at } } };
+  }
+
+  listPendingRestarts(): Promise<Array<{ vmId: string; at: string }>> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': HA_PENDING } });
+  }
+
+  /** Forget a VM's mark once its flag is down (the monitor reads the VM first), as read: a newer mark stays. */
+  async dropPendingRestart(vmId: string, at: string): Promise<void> {
+    try {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: haPendingKey(vmId), ConditionExpression: '#at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': at } }));
     } catch (err) {
       if (!conditionFailed(err)) throw err;
     }

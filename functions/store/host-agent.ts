@@ -4,6 +4,8 @@ import type { DomainPowerState, HeartbeatResponse, HostFacts } from '../../core/
 import type { Host, PowerState } from '../../core/entities';
 import { fenceAfterMsOf, stopOrdersFor } from '../../core/ha';
 import { entityKey, hostSecretKey, registrationTokenKey, strip } from './keys';
+import { beatOrder } from './indexing';
+import { HaRepository } from './ha';
 import { SettingsRepository } from './settings';
 import { VmsRepository } from './vms';
 
@@ -52,6 +54,7 @@ export class HostAgentRepository {
     /** the fence delay is read from settings; a host back from Down is judged against the VMs */
     private readonly settings = new SettingsRepository(db, table),
     private readonly vms = new VmsRepository(db, table),
+    private readonly ha = new HaRepository(db, table),
   ) {}
 
   /** A fresh one-time token for the host, valid for `ttlSeconds`. */
@@ -129,14 +132,17 @@ export class HostAgentRepository {
     const powerStates: Record<string, PowerState> = {};
     for (const d of domains) powerStates[d.name] = d.state;
     const fenceAfterMs = await this.fenceAfterMs();
-    const observed = () => this.observation(facts, powerStates, busy, fenceAfterMs, now);
+    const observed = () => this.observation(hostId, facts, powerStates, busy, fenceAfterMs, now);
     for (let attempt = 0; ; attempt++) {
       const up = observed();
       up.set.push('#state = :up');
       Object.assign(up.names, { '#state': 'state' });
       Object.assign(up.values, { ':up': 'Up', ':down': 'Down' });
       const host = await this.update(hostId, up, 'attribute_exists(pk) AND #state <> :down');
-      if (host) return { haDomains: host.haDomains ?? [], stop: [], fenceAfterMs };
+      if (host) {
+        if (needsAttention(host, powerStates)) await this.ha.markAttention(hostId, now.toISOString());
+        return { haDomains: host.haDomains ?? [], stop: [], fenceAfterMs };
+      }
       const current = await this.getHost(hostId);
       if (!current) throw new UnknownHostError(hostId);
       // Declared Down: judge the host's domains. Otherwise it changed between the two reads: again.
@@ -150,7 +156,9 @@ export class HostAgentRepository {
    * Down with `pendingStops`, and the agent is told to stop them.
    */
   private async heartbeatWhileDown(host: Host, observed: () => UpdateParts, powerStates: Record<string, PowerState>, fenceAfterMs: number): Promise<StandingOrders> {
-    const byInstance = new Map((await this.vms.listAll()).map((vm) => [vm.instanceName, vm]));
+    // Only the domains it reports running can be ordered to stop: their VMs, by instance name.
+    const running = Object.entries(powerStates).filter(([, state]) => state === 'PowerOn').map(([name]) => name);
+    const byInstance = new Map((await this.vms.byInstanceNames(running)).map((vm) => [vm.instanceName, vm]));
     const stop = stopOrdersFor(host.id, powerStates, byInstance);
     if (stop.length === 0) {
       const back = observed();
@@ -164,7 +172,10 @@ export class HostAgentRepository {
         unchanged = 'vmCount = :vmCount';
       }
       const updated = await this.update(host.id, back, `#state = :down AND ${unchanged}`);
-      if (updated) return { haDomains: updated.haDomains ?? [], stop: [], fenceAfterMs };
+      if (updated) {
+        await this.ha.markAttention(host.id, new Date().toISOString()); // back from Down: the monitor announces it
+        return { haDomains: updated.haDomains ?? [], stop: [], fenceAfterMs };
+      }
     }
     const down = observed();
     if (stop.length > 0) {
@@ -182,8 +193,8 @@ export class HostAgentRepository {
    * answer (the host's current `haDomains`, the very list the answer names) and of the one before.
    * DynamoDB reads every operand before it writes, so each `x = y` takes y as it was.
    */
-  private observation(facts: HostFacts, powerStates: Record<string, PowerState>, busy: readonly string[], fenceAfterMs: number, now: Date): UpdateParts {
-    const { set, values } = this.factsParts(facts, now);
+  private observation(hostId: string, facts: HostFacts, powerStates: Record<string, PowerState>, busy: readonly string[], fenceAfterMs: number, now: Date): UpdateParts {
+    const { set, values } = this.factsParts(hostId, facts, now);
     return {
       set: [
         ...set,
@@ -200,7 +211,11 @@ export class HostAgentRepository {
     };
   }
 
-  /** One conditional update of the host item; the host after it, or undefined when the condition failed. */
+  /**
+   * One conditional update of the host item; the host as it was before (what a heartbeat compares
+   * with; it never changes `haDomains`, the one field its answer names), or undefined when the
+   * condition failed.
+   */
   private async update(hostId: string, parts: UpdateParts, condition: string): Promise<Host | undefined> {
     try {
       const out = await this.db.send(
@@ -211,7 +226,7 @@ export class HostAgentRepository {
           ConditionExpression: condition,
           ExpressionAttributeNames: parts.names,
           ExpressionAttributeValues: parts.values,
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'ALL_OLD',
         }),
       );
       return strip<Host>(out.Attributes ?? {});
@@ -233,11 +248,12 @@ export class HostAgentRepository {
   }
 
   /** What the agent observes of its host: facts and the time it said so. */
-  private factsParts(facts: HostFacts, now: Date): Pick<UpdateParts, 'set' | 'values'> {
+  private factsParts(hostId: string, facts: HostFacts, now: Date): Pick<UpdateParts, 'set' | 'values'> {
     return {
       set: [
         'cpuNumber = :cpuNumber, cpuSpeed = :cpuSpeed, memoryTotal = :memoryTotal, ipAddress = :ipAddress',
         'hypervisor = :hypervisor, agentVersion = :agentVersion, migrationUri = :migrationUri, lastHeartbeat = :now',
+        'gsi3sk = :beat', // the heartbeat index (indexing.ts): the HA monitor range-queries the late hosts
       ],
       values: {
         ':cpuNumber': facts.cpuNumber,
@@ -248,13 +264,14 @@ export class HostAgentRepository {
         ':agentVersion': facts.agentVersion,
         ':migrationUri': facts.migrationUri ?? `qemu+tcp://${facts.ipAddress}/system`, // libvirt's default listener
         ':now': now.toISOString(),
+        ':beat': beatOrder({ id: hostId, lastHeartbeat: now.toISOString() }),
       },
     };
   }
 
   /** Registration: the host's facts, and Up. */
   private hostFactsUpdate(hostId: string, facts: HostFacts, now: Date) {
-    const { set, values } = this.factsParts(facts, now);
+    const { set, values } = this.factsParts(hostId, facts, now);
     return {
       TableName: this.table,
       Key: entityKey('HOST', hostId),
@@ -264,4 +281,17 @@ export class HostAgentRepository {
       ExpressionAttributeValues: { ...values, ':up': 'Up' },
     };
   }
+}
+
+/**
+ * Whether a heartbeat tells the HA monitor something it must look at: the host was not Up (or still
+ * carries its Alert or Down marks), or a domain appeared, went or changed its power state (a guest
+ * that shut itself down, a VM started or moved here, whose HA domains the fence list must name).
+ */
+function needsAttention(before: Host, powerStates: Readonly<Record<string, PowerState>>): boolean {
+  if (before.state !== 'Up' || before.alertSince || before.downSince) return true;
+  const was = before.powerStates ?? {};
+  const names = new Set([...Object.keys(was), ...Object.keys(powerStates)]);
+  for (const name of names) if (was[name] !== powerStates[name]) return true;
+  return false;
 }

@@ -1,11 +1,17 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host } from '../../core/entities';
+import { HOST_BEAT_PARTITIONS, kindPartitions, zoneHostPartitions } from './indexing';
+import { entityKey } from './keys';
+import { ListingRepository } from './listing';
 import { Repository } from './repository';
 
 /**
  * A stored host as the domain sees it: its anti-affinity groups are a DynamoDB string set (so that
  * placement can ADD and DELETE them and test `contains` in a condition), read back as a JS Set.
  */
-function fromItem(h: Host | undefined): Host | undefined {
+export function fromStoredHost(h: Host): Host;
+export function fromStoredHost(h: Host | undefined): Host | undefined;
+export function fromStoredHost(h: Host | undefined): Host | undefined {
   if (!h) return h;
   const anti = h.antiAffinityGroupIds as unknown;
   if (anti instanceof Set) return { ...h, antiAffinityGroupIds: [...(anti as Set<string>)].sort() };
@@ -14,14 +20,22 @@ function fromItem(h: Host | undefined): Host | undefined {
 
 /** Host items as the API and the allocator read them (the agent's writes are in host-agent.ts). */
 export class HostsRepository extends Repository {
-  get = async (id: string, consistent = false) => fromItem(await this.getEntity<Host>('HOST', id, consistent));
-  listAll = async () => (await this.listKind<Host>('HOST')).map((h) => fromItem(h)!);
-  /** The allocator's capacity index: every host of a zone with its capacity, one Query. */
-  listInZone = async (zoneId: string) => (await this.listScope<Host>('HOST', 'ZONE', zoneId)).map((h) => fromItem(h)!);
-  create = (h: Host) => {
-    const { antiAffinityGroupIds: anti, ...rest } = h;
-    // An empty set cannot be stored; a list would refuse placement's ADD.
-    const item = anti?.length ? { ...rest, antiAffinityGroupIds: new Set(anti) as unknown as string[] } : rest;
-    return this.putEntity('HOST', item, { order: h.name, scope: { name: 'ZONE', id: h.zoneId } });
-  };
+  get = async (id: string, consistent = false) => fromStoredHost(await this.getEntity<Host>('HOST', id, consistent));
+  /** Every host, in creation order (the kind's shards merged). */
+  listAll = async () => (await this.listing.all<Host>({ index: 'gsi1', partitions: kindPartitions('HOST') })).map((h) => fromStoredHost(h)!);
+  /** Every host of a zone with its capacity, in creation order. */
+  listInZone = async (zoneId: string) => (await this.listing.all<Host>({ index: 'gsi2', partitions: zoneHostPartitions(zoneId) })).map((h) => fromStoredHost(h)!);
+  /** Hosts whose last heartbeat is before `before` (ISO time), or that never sent one: what the HA monitor judges. */
+  listSilentSince = async (before: string) => (await this.listing.all<Host>({ index: 'gsi3', partitions: HOST_BEAT_PARTITIONS, to: before })).map((h) => fromStoredHost(h)!);
+
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly listing = new ListingRepository(db, table),
+  ) {
+    super(db, table);
+  }
+
+  /** Hosts by id (BatchGetItem), in no particular order. */
+  getMany = async (ids: readonly string[], consistent = false) => (await this.batchGet<Host>(ids.map((id) => entityKey('HOST', id)), consistent)).map((h) => fromStoredHost(h)!);
 }

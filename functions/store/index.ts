@@ -10,6 +10,7 @@ import { HostsRepository } from './hosts';
 import { InfrastructureRepository } from './infrastructure';
 import { InventoryRepository } from './inventory';
 import { JobsRepository } from './jobs';
+import { ListingRepository } from './listing';
 import { MaintenanceRepository } from './maintenance';
 import { MovesRepository } from './moves';
 import { PlacementRepository } from './placement';
@@ -45,6 +46,7 @@ export interface Store {
   alerts: AlertsRepository; // listAlerts
   ha: HaRepository; // the HA monitor's host verdicts and restart follow-ups
   templates: TemplatesRepository; // template updates (updateTemplate), conditioned on their version
+  listing: ListingRepository; // the one listing mechanism: pages and totals of index partitions
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -56,13 +58,15 @@ export function createStore(): Store {
   if (current?.db === db && current.table === table) return current.store;
   // Shared with the heartbeat route, which reads settings and (rarely) VMs: one cache per process.
   const settings = new SettingsRepository(db, table);
-  const vms = new VmsRepository(db, table);
+  const listing = new ListingRepository(db, table);
+  const vms = new VmsRepository(db, table, listing);
+  const ha = new HaRepository(db, table);
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory: new InventoryRepository(db, table),
     tenancy: new TenancyRepository(db, table),
-    hosts: new HostsRepository(db, table),
-    hostAgent: new HostAgentRepository(db, table, settings, vms),
+    hosts: new HostsRepository(db, table, listing),
+    hostAgent: new HostAgentRepository(db, table, settings, vms, ha),
     infrastructure: new InfrastructureRepository(db, table),
     vms,
     jobs: new JobsRepository(db, table),
@@ -71,13 +75,14 @@ export function createStore(): Store {
     moves: new MovesRepository(db, table),
     tasks: new TasksRepository(db, table),
     settings,
-    events: new EventsRepository(db, table),
+    events: new EventsRepository(db, table, listing),
     addresses: new AddressesRepository(db, table),
     schedules: new SchedulesRepository(db, table),
     affinity: new AffinityRepository(db, table),
     alerts: new AlertsRepository(db, table),
-    ha: new HaRepository(db, table),
+    ha,
     templates: new TemplatesRepository(db, table),
+    listing,
   };
   current = { db, table, store };
   return store;

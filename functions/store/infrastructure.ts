@@ -34,7 +34,7 @@ const cancelled = (err: unknown) => (err as Error).name === 'TransactionCanceled
 const zoneListing = (z: Zone): Listing => ({ order: z.name });
 const podListing = (p: Pod): Listing => ({ order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
 const clusterListing = (c: Cluster): Listing => ({ order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
-const hostListing = (h: Host): Listing => ({ order: h.name, scope: { name: 'ZONE', id: h.zoneId } });
+const hostListing = (h: Host): Listing => ({ order: h.created });
 const GLOBAL = 'GLOBAL';
 
 /**
@@ -115,6 +115,7 @@ export class InfrastructureRepository extends Repository {
             },
             { Delete: { TableName: this.table, Key: hostSecretKey(host.id) } },
             this.releaseClaim('HOST', host.zoneId, host.name, host.id),
+            ...this.counterOperations('HOST', host, undefined),
           ],
         }),
       );
@@ -133,8 +134,9 @@ export class InfrastructureRepository extends Repository {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.table, Item: this.entityItem(kind, entity, listing), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.table, Item: this.itemOf(kind, entity, listing), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.claim(kind, scopeId, entity.name, entity.id),
+            ...(kind === 'HOST' ? this.counterOperations('HOST', undefined, entity as unknown as Host) : []),
           ],
         }),
       );
@@ -180,6 +182,11 @@ export class InfrastructureRepository extends Repository {
       throw err;
     }
     return next;
+  }
+
+  /** Hosts are listed through indexing.ts (sharded, with counters); the catalogue kinds by their Listing. */
+  private itemOf<T extends { id: string }>(kind: Kind, entity: T, listing: Listing): Record<string, unknown> {
+    return kind === 'HOST' ? this.listedItem('HOST', entity as unknown as Host) : this.entityItem(kind, entity, listing);
   }
 
   private claim(kind: Kind, scopeId: string, name: string, id: string) {

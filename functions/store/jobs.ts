@@ -8,7 +8,7 @@ import type { VmsRepository } from './vms';
 
 /** A VM change that settles together with its job. */
 export interface VmSettlement {
-  vm: Pick<Vm, 'id' | 'version'>;
+  vm: Vm;
   set: Partial<Vm>;
   remove?: Array<keyof Vm>;
 }
@@ -20,14 +20,12 @@ export interface VmSettlement {
  */
 export class JobsRepository extends Repository {
   get = (id: string, consistent = false) => this.getEntity<AsyncJob>('JOB', id, consistent);
-  listAll = () => this.listKind<AsyncJob>('JOB');
-  listByAccount = (accountId: string) => this.listScope<AsyncJob>('JOB', 'ACCOUNT', accountId);
 
   private putOperation(job: AsyncJob) {
     return {
       Put: {
         TableName: this.table,
-        Item: this.entityItem('JOB', job, { order: job.created, scope: { name: 'ACCOUNT', id: job.accountId } }),
+        Item: this.listedItem('JOB', job),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -63,12 +61,12 @@ export class JobsRepository extends Repository {
   }
 
   /**
-   * The Put of a job that finished when it was submitted (an async command whose work needed no
+   * The Put (and counters) of a job that finished when it was submitted (an async command whose work needed no
    * workflow, such as disableAccount), for the transaction that does that work: no pending marker.
    */
-  completedOperation(job: AsyncJob) {
+  completedOperations(job: AsyncJob) {
     if (job.status === 0) throw new Error(`Job ${job.id} is pending: start it with a workflow`);
-    return this.putOperation(job);
+    return [this.putOperation(job), ...this.counterOperations('JOB', undefined, job)];
   }
 
   /**
@@ -77,12 +75,13 @@ export class JobsRepository extends Repository {
    * CancellationReasons index the writes from 1 (0 is the job).
    */
   async createWith(job: AsyncJob, operations: object[]): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), ...operations, this.pendingMarker(job)] as never }));
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), ...operations, this.pendingMarker(job), ...this.counterOperations('JOB', undefined, job)] as never }));
   }
 
   /** Create the job and a new VM at once (deploy). */
   async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), vms.createOperation(vm), this.pendingMarker(job)] }));
+    const [put, ...rest] = vms.createOperations(vm);
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), put, this.pendingMarker(job), ...rest, ...this.counterOperations('JOB', undefined, job)] as never }));
   }
 
   /**
@@ -95,7 +94,11 @@ export class JobsRepository extends Repository {
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(#activeJobId)`;
     update.Update.ExpressionAttributeNames['#activeJobId'] = 'activeJobId';
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), update, this.pendingMarker(job)] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [this.putOperation(job), update, this.pendingMarker(job), ...vms.changeCounterOperations(vm, set, remove), ...this.counterOperations('JOB', undefined, job)] as never,
+        }),
+      );
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
       // A condition that failed, or (on DynamoDB proper) a transaction racing ours on the VM item.
@@ -170,6 +173,7 @@ export class JobsRepository extends Repository {
     const items: object[] = settlement ? [jobUpdate, vms.updateOperation(settlement.vm, settlement.set, settlement.remove)] : [jobUpdate];
     if (outcome.created) items.push({ Delete: { TableName: this.table, Key: pendingJobKey(outcome.created, jobId) } });
     items.push(...(outcome.also ?? []));
+    if (settlement) items.push(...vms.changeCounterOperations(settlement.vm, settlement.set, settlement.remove));
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
       return true;

@@ -81,8 +81,23 @@ export const errorHoldKey = (vmId: string): ItemKey => ({ pk: ERROR_HOLDS, sk: v
 export const HA_RESTARTS = 'HA#RESTART';
 export const haRestartKey = (vmId: string): ItemKey => ({ pk: HA_RESTARTS, sk: vmId });
 
+/**
+ * Hosts the HA monitor must look at although their heartbeat is on time: back from Alert or Down,
+ * reporting a domain that changed, receiving a migrated VM. Written by what changed; the monitor
+ * deletes each once it has nothing left to decide there.
+ */
+export const HA_ATTENTION = 'HA#ATTENTION';
+export const haAttentionKey = (hostId: string): ItemKey => ({ pk: HA_ATTENTION, sk: hostId });
+
+/** VMs stopped for an HA restart that has not started yet (the flag `haRestartPending` on the VM), written with the flag. */
+export const HA_PENDING = 'HA#PENDING';
+export const haPendingKey = (vmId: string): ItemKey => ({ pk: HA_PENDING, sk: vmId });
+
 /** A guest address in use on a network: one item per address, so an address is never given twice. */
 export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });
+
+/** A VM's instance name (the libvirt domain name a heartbeat reports), pointing at its VM. */
+export const instanceNameKey = (instanceName: string): ItemKey => ({ pk: `INSTANCE#${instanceName}`, sk: 'INSTANCE' });
 
 /** When a scheduled job last ran. */
 export const scheduleKey = (name: string): ItemKey => ({ pk: `SCHEDULE#${name}`, sk: 'SCHEDULE' });
@@ -90,7 +105,7 @@ export const scheduleKey = (name: string): ItemKey => ({ pk: `SCHEDULE#${name}`,
 export const taskPartition = (hostId: string) => `TASK#${hostId}`;
 export const taskKey = (hostId: string, taskId: string): ItemKey => ({ pk: taskPartition(hostId), sk: `TASK#${taskId}` });
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt'] as const;
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'text', 'expiresAt'] as const;
 
 /** The domain object behind a stored item. */
 export function strip<T>(item: Record<string, unknown>): T {

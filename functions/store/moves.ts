@@ -3,7 +3,7 @@ import { capacityOf, cpuRequestOf } from '../../core/allocator';
 import type { Host, MigrationHold, PendingScale, Vm } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
 import { adjustOperation, giveBackOperation, holdOperation, type Size } from './host-capacity';
-import { affinityPinKey, entityKey } from './keys';
+import { affinityPinKey, entityKey, haAttentionKey } from './keys';
 import type { ReserveLimits } from './placement';
 import { Repository } from './repository';
 import type { VmsRepository } from './vms';
@@ -141,6 +141,8 @@ export class MovesRepository extends Repository {
     items.push(vms.updateOperation(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']));
     for (const groupId of hold.affinityHeld.affinity)
       items.push({ Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'SET hostId = :host', ExpressionAttributeValues: { ':host': hold.hostId } } });
+    // The destination's fence list must name the VM now: the HA monitor looks at the host (store/ha.ts).
+    items.push({ Put: { TableName: this.table, Item: { ...haAttentionKey(hold.hostId), hostId: hold.hostId, since: new Date().toISOString() } } });
     const done = (fresh: Vm | undefined) => !!fresh && !fresh.migration && fresh.hostId === hold.hostId;
     return this.transactOnVm(items, vmIndex, vm, vms, done, { ok: 'committed' as const, already: 'already' as const }, 'its migration was being committed');
   }

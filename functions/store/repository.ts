@@ -1,5 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { entityKey, kindIndex, scopeIndex, scopePartition, strip, type Kind } from './keys';
+import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type ListedKind } from './indexing';
 
 /** Where an entity is listed: its kind's index order, and optionally one scope (an account, a zone). */
 export interface Listing {
@@ -32,6 +33,46 @@ export abstract class Repository {
     };
   }
 
+  /** The full stored item of an entity of a listed kind (indexing.ts decides its index attributes). */
+  protected listedItem<K extends ListedKind>(kind: K, entity: Parameters<typeof indexAttributes<K>>[1]): Record<string, unknown> {
+    return storedItem(kind, entity);
+  }
+
+  /**
+   * The index attributes an update of a listed item must SET and REMOVE, from the item before and
+   * after it (both whole), as UpdateExpression parts with their names and values.
+   */
+  protected indexUpdate<K extends ListedKind>(kind: K, before: Parameters<typeof indexAttributes<K>>[1], after: Parameters<typeof indexAttributes<K>>[1]) {
+    const { set, remove } = indexChanges(indexAttributes(kind, before), indexAttributes(kind, after));
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    for (const [k, v] of Object.entries(set)) {
+      names[`#ix_${k}`] = k;
+      values[`:ix_${k}`] = v;
+      sets.push(`#ix_${k} = :ix_${k}`);
+    }
+    const removes = remove.map((k) => {
+      names[`#ix_${k}`] = k;
+      return `#ix_${k}`;
+    });
+    return { sets, removes, names, values };
+  }
+
+  /** The counter Updates that follow an item of a listed kind in or out of its counted partitions, for the same transaction. */
+  counterOperations<K extends ListedKind>(kind: K, before: Parameters<typeof indexAttributes<K>>[1] | undefined, after: Parameters<typeof indexAttributes<K>>[1] | undefined) {
+    const id = (after ?? before)!.id;
+    return counterDeltas(kind, before, after).map((d) => {
+      const adds = ['n :n'];
+      const values: Record<string, number> = { ':n': d.n };
+      if (d.gone !== 0) {
+        adds.push('gone :gone');
+        values[':gone'] = d.gone;
+      }
+      return { Update: { TableName: this.table, Key: counterKey(d.partition, id), UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeValues: values } };
+    });
+  }
+
   /** Create once: a second put of the same id is a no-op when `idempotent`, else an error. */
   protected async putEntity<T extends { id: string }>(kind: Kind, entity: T, listing: Listing, { idempotent = true } = {}): Promise<boolean> {
     try {
@@ -47,6 +88,21 @@ export abstract class Repository {
       if (idempotent && (err as Error).name === 'ConditionalCheckFailedException') return false;
       throw err;
     }
+  }
+
+  /** Items by key (BatchGetItem, 100 a call), in no particular order; missing ones are left out. */
+  protected async batchGet<T>(keys: ReadonlyArray<{ pk: string; sk: string }>, consistent = false): Promise<T[]> {
+    const items: T[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Array<Record<string, unknown>> | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      for (let attempt = 0; request?.length; attempt++) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: consistent } } }));
+        for (const item of out.Responses?.[this.table] ?? []) items.push(strip<T>(item));
+        request = out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined;
+        if (request?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+    return items;
   }
 
   protected listKind<T>(kind: Kind): Promise<T[]> {

@@ -4,14 +4,23 @@
  *
  * - pk/sk: the item (`VM#<id>`/`VM`), or a member of a small collection (`TASK#<hostId>`/`TASK#<taskId>`).
  * - gsi1 (gsi1pk/gsi1sk): every item of a kind (`VM`, `HOST`, ...), ordered for listing.
- * - gsi2 (gsi2pk/gsi2sk): a kind within a scope (`VM#ACCOUNT#<id>`, `HOST#ZONE#<id>`, `JOB#INSTANCE#<id>`).
+ * - gsi2 (gsi2pk/gsi2sk): a kind within a scope (`VM#ACCOUNT#<id>`, `HOST#ZONE#<id>#<shard>`).
+ * - gsi3 (gsi3pk/gsi3sk): a second scope: an owned kind within its domain (`VM#DOMAIN#<id>`), hosts by
+ *   their last heartbeat (`HOST#BEAT#<shard>`), what the HA monitor range-queries for late hosts.
+ * - gsi4 (gsi4pk/gsi4sk): a third: VMs by the host holding them (`VM#HOST#<id>`), jobs by the
+ *   resource they act on (`JOB#INSTANCE#<id>`).
+ * Which item goes where is decided in indexing.ts and nowhere else; listing.ts reads them.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 export const TABLE_INDEXES = [
   { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
 ] as const;
+
+export type IndexName = (typeof TABLE_INDEXES)[number]['indexName'];
 
 /** Attribute that DynamoDB's TTL deletes by (epoch seconds); reads filter on it too (DynamoDB Local never expires items). */
 export const TTL_ATTRIBUTE = 'expiresAt';

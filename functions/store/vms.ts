@@ -1,8 +1,18 @@
 import type { Vm } from '../../core/entities';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, ERROR_HOLDS, errorHoldKey, EXPUNGE_QUEUE, expungeQueueKey } from './keys';
+import { accountPartition, vmHostPartition } from './indexing';
+import { entityKey, ERROR_HOLDS, errorHoldKey, EXPUNGE_QUEUE, expungeQueueKey, instanceNameKey } from './keys';
+import { ListingRepository } from './listing';
 import { Repository } from './repository';
+
+/** A VM as an update leaves it. */
+export function applied(vm: Vm, set: Partial<Vm>, remove: Array<keyof Vm>): Vm {
+  const after: Record<string, unknown> = { ...vm };
+  for (const [k, v] of Object.entries(set)) if (v !== undefined) after[k] = v;
+  for (const k of remove) delete after[k];
+  return after as unknown as Vm;
+}
 
 /**
  * VM items. Writes that change a VM's state go through a transaction together with its job
@@ -10,44 +20,69 @@ import { Repository } from './repository';
  */
 export class VmsRepository extends Repository {
   get = (id: string, consistent = false) => this.getEntity<Vm>('VM', id, consistent);
-  listAll = () => this.listKind<Vm>('VM');
-  /**
-   * The VMs holding capacity on a host (placed there, or moving there). Read from the VM kind's
-   * index and filtered: only rare paths ask (maintenance, a host going Down), so no per-host index
-   * is kept on every placement; at tens of thousands of VMs one should be (docs/decisions.md).
-   */
-  listOnHost = async (hostId: string) => (await this.listAll()).filter((vm) => vm.hostId === hostId || vm.migration?.hostId === hostId);
-  listByAccount = (accountId: string) => this.listScope<Vm>('VM', 'ACCOUNT', accountId);
+  /** The VMs placed on a host (its capacity holders), oldest first: one Query of the by-host index. */
+  /** An account's VMs, oldest first (its listing partition): for what needs them all (dispersing placement, affinity members). */
+  listByAccount = (accountId: string) => this.listing.all<Vm>({ index: 'gsi2', partitions: [accountPartition('VM', accountId)] });
+  listOnHost = (hostId: string) => this.listing.all<Vm>({ index: 'gsi4', partitions: [vmHostPartition(hostId)] });
 
-  /** The Put of a new VM item, for a transaction. */
-  createOperation(vm: Vm) {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: this.entityItem('VM', vm, { order: vm.created, scope: { name: 'ACCOUNT', id: vm.accountId } }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly listing = new ListingRepository(db, table),
+  ) {
+    super(db, table);
+  }
+
+  /** The Put of a new VM item and its counters, for a transaction (the Put first). */
+  createOperations(vm: Vm) {
+    return [
+      { Put: { TableName: this.table, Item: this.listedItem('VM', vm), ConditionExpression: 'attribute_not_exists(pk)' } },
+      this.instanceNameOperation(vm),
+      ...this.counterOperations('VM', undefined, vm),
+    ];
+  }
+
+  /** The VM an instance name belongs to (a heartbeat names domains by it): one item per name, written with the VM. */
+  private instanceNameOperation(vm: Pick<Vm, 'id' | 'instanceName'>) {
+    return { Put: { TableName: this.table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } } };
+  }
+
+  /** The VMs behind instance names (those Stratus never made are absent), by key. */
+  async byInstanceNames(names: readonly string[]): Promise<Vm[]> {
+    if (names.length === 0) return [];
+    const refs = await this.batchGet<{ vmId: string }>(names.map(instanceNameKey));
+    return this.batchGet<Vm>(refs.map((r) => entityKey('VM', r.vmId)), true);
+  }
+
+  /** The counter Updates of a VM change (Destroyed, recovered, Expunged), for the transaction that makes it. */
+  changeCounterOperations(vm: Vm, set: Partial<Vm>, remove: Array<keyof Vm> = []) {
+    return this.counterOperations('VM', vm, applied(vm, set, remove));
   }
 
   /**
    * The Update of a VM's fields, for a transaction: conditioned on the version read, it bumps the
-   * version and may REMOVE attributes (a released host, a finished job).
+   * version and may REMOVE attributes (a released host, a finished job). `vm` is the whole VM as
+   * read: the index attributes (indexing.ts) follow the change. A change that moves the VM in or out
+   * of a counted listing (Destroyed, recovered, Expunged) also needs changeCounterOperations.
    */
-  updateOperation(vm: Pick<Vm, 'id' | 'version'>, set: Partial<Vm>, remove: Array<keyof Vm> = []) {
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':expected': vm.version, ':next': vm.version + 1 };
-    const sets = ['#version = :next'];
+  updateOperation(vm: Vm, set: Partial<Vm>, remove: Array<keyof Vm> = []) {
+    const index = this.indexUpdate('VM', vm, applied(vm, set, remove));
+    const names: Record<string, string> = { '#version': 'version', ...index.names };
+    const values: Record<string, unknown> = { ':expected': vm.version, ':next': vm.version + 1, ...index.values };
+    const sets = ['#version = :next', ...index.sets];
     for (const [k, v] of Object.entries(set)) {
       if (v === undefined || k === 'version' || k === 'id') continue;
       names[`#${k}`] = k;
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
     }
-    const removes = remove.map((k) => {
-      names[`#${String(k)}`] = String(k);
-      return `#${String(k)}`;
-    });
+    const removes = [
+      ...remove.map((k) => {
+        names[`#${String(k)}`] = String(k);
+        return `#${String(k)}`;
+      }),
+      ...index.removes,
+    ];
     return {
       Update: {
         TableName: this.table,
@@ -94,10 +129,10 @@ export class VmsRepository extends Repository {
     return queued.map((q) => q.vmId);
   }
 
-  /** One conditional VM update with the writes that belong to it (the expunge queue), in one transaction. */
-  async update(vm: Pick<Vm, 'id' | 'version'>, set: Partial<Vm>, remove: Array<keyof Vm> = [], also: object[] = []): Promise<void> {
+  /** One conditional VM update with the writes that belong to it (the expunge queue, its counters), in one transaction. */
+  async update(vm: Vm, set: Partial<Vm>, remove: Array<keyof Vm> = [], also: object[] = []): Promise<void> {
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [this.updateOperation(vm, set, remove), ...also] as never }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.updateOperation(vm, set, remove), ...also, ...this.changeCounterOperations(vm, set, remove)] as never }));
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
       const code = reasons?.[0]?.Code;

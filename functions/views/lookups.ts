@@ -30,6 +30,43 @@ export function memo<T>(load: (id: string) => Promise<T>): (id: string) => Promi
   };
 }
 
+/**
+ * Like memo, but the keys asked for in one turn of the event loop (a page's items rendered at once)
+ * are read together, by one `loadMany` (a BatchGetItem): a page of 20 VMs on 20 hosts reads its hosts
+ * in one round trip, not twenty.
+ */
+export function batchedMemo<T extends { id: string }>(loadMany: (ids: string[]) => Promise<T[]>): (id: string) => Promise<T | undefined> {
+  const seen = new Map<string, Promise<T | undefined>>();
+  let waiting: Map<string, { resolve: (v: T | undefined) => void; reject: (e: unknown) => void }> | undefined;
+  const flush = () => {
+    const batch = waiting!;
+    waiting = undefined;
+    loadMany([...batch.keys()]).then(
+      (items) => {
+        const byId = new Map(items.map((i) => [i.id, i]));
+        for (const [id, w] of batch) w.resolve(byId.get(id));
+      },
+      (err) => {
+        for (const w of batch.values()) w.reject(err);
+      },
+    );
+  };
+  return (id: string) => {
+    let p = seen.get(id);
+    if (!p) {
+      p = new Promise<T | undefined>((resolve, reject) => {
+        if (!waiting) {
+          waiting = new Map();
+          queueMicrotask(flush);
+        }
+        waiting.set(id, { resolve, reject });
+      });
+      seen.set(id, p);
+    }
+    return p;
+  };
+}
+
 function once<T>(load: () => Promise<T>) {
   let p: Promise<T> | undefined;
   return () => (p ??= load());
@@ -45,7 +82,7 @@ export function createLookups(store: Store): Lookups {
     cluster: memo((id) => store.inventory.getCluster(id)),
     offering: memo((id) => store.inventory.getServiceOffering(id)),
     template: memo((id) => store.inventory.getTemplate(id)),
-    host: memo((id) => store.hosts.get(id)),
+    host: batchedMemo((ids) => store.hosts.getMany(ids)),
     account: memo((id) => store.inventory.getAccount(id)),
     domain: memo((id) => store.inventory.getDomain(id)),
     user: memo((id) => store.inventory.getUser(id)),

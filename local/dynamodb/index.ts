@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/store/table';
 import { freePort } from '../ports';
 import { projectRoot } from '../paths';
@@ -98,7 +98,18 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   const client = localClient(endpoint);
   try {
     try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      // A table made by an older Stratus: the indexes it lacks are added, one at a time as DynamoDB allows.
+      const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+      for (const ix of TABLE_INDEXES.filter((i) => !present.has(i.indexName))) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            AttributeDefinitions: [ix.partitionKey, ix.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+            GlobalSecondaryIndexUpdates: [{ Create: { IndexName: ix.indexName, KeySchema: [{ AttributeName: ix.partitionKey, KeyType: 'HASH' }, { AttributeName: ix.sortKey, KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } } }],
+          }),
+        );
+      }
       return;
     } catch (err) {
       if ((err as Error).name !== 'ResourceNotFoundException') throw err;

@@ -1,4 +1,8 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { findDoubleRuns } from '../../agent/drivers/simulator';
+import { documentClient, tableName } from '../../functions/store/client';
+import { counterDeltas, type ListedKind } from '../../functions/store/indexing';
+import { strip } from '../../functions/store/keys';
 import type { TestStack } from './stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -29,4 +33,43 @@ export async function expectOneCopyAndExactAccounting(env: TestStack): Promise<v
       memory: mine.reduce((s, v) => s + v.memory, 0),
     });
   }
+}
+
+/**
+ * The listing counters (functions/store/indexing.ts) equal what their partitions hold: every item of
+ * a listed kind is tallied from the table (a Scan, fine for a test) and compared with the counters.
+ * A counter that drifted would make `count` lie for ever after; call it after flows that create,
+ * destroy, recover, expunge or fail.
+ */
+export async function expectExactListCounters(): Promise<void> {
+  const db = documentClient();
+  const table = tableName();
+  const counted = new Map<string, { n: number; gone: number }>();
+  const stored = new Map<string, { n: number; gone: number }>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    start = page.LastEvaluatedKey;
+    for (const item of page.Items ?? []) {
+      const pk = String(item.pk);
+      if (pk.startsWith('COUNT#')) {
+        const partition = pk.slice('COUNT#'.length);
+        const c = stored.get(partition) ?? { n: 0, gone: 0 };
+        c.n += Number(item.n ?? 0);
+        c.gone += Number(item.gone ?? 0);
+        stored.set(partition, c);
+        continue;
+      }
+      const kind = String(item.sk) as ListedKind;
+      if (!['VM', 'JOB', 'EVENT', 'USAGE', 'HOST'].includes(kind) || pk !== `${kind}#${String(item.id)}`) continue;
+      for (const d of counterDeltas(kind, undefined, strip<never>(item))) {
+        const c = counted.get(d.partition) ?? { n: 0, gone: 0 };
+        c.n += d.n;
+        c.gone += d.gone;
+        counted.set(d.partition, c);
+      }
+    }
+  } while (start);
+  const nonZero = (m: Map<string, { n: number; gone: number }>) => Object.fromEntries([...m].filter(([, c]) => c.n !== 0 || c.gone !== 0).sort(([a], [b]) => a.localeCompare(b)));
+  expect(nonZero(stored)).toEqual(nonZero(counted));
 }

@@ -49,7 +49,7 @@ const notInMaintenance = (host: Host) =>
 
 /** deleteRoutingHost's refusal, naming the state of a VM on the host. */
 async function inUse(store: Store, host: Host, forced: boolean): Promise<ServerApiError> {
-  const states = [...new Set((await store.vms.listAll()).filter((vm) => vm.hostId === host.id).map((vm) => vm.state))];
+  const states = [...new Set((await store.vms.listOnHost(host.id)).map((vm) => vm.state))];
   const base = `Unable to delete the host as there are vms in ${states.join('/') || 'an unknown'} state using this host`;
   return new ServerApiError(
     forced ? `${base}: a forced deletion does not stop or restart them here; stop or migrate them first` : `${base} and isForced=false specified`,

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
-import { listInScope, resolveScope, scopeParams } from '../scope';
+import { pageOf, scopePartitions } from '../listing';
+import { resolveScope, scopeParams } from '../scope';
+import type { AsyncJob } from '../../../core/entities';
+import { jobInstancePartition } from '../../store/indexing';
+import { Conditions } from '../../store/listing';
 import { toAsyncJobResponse } from '../../views/asyncJob';
 import { createLookups } from '../../views/lookups';
 
@@ -21,10 +24,20 @@ export default defineCommand({
   async handle(ctx) {
     const { params, store, caller } = ctx;
     const scope = await resolveScope(ctx, params);
-    const all = await listInScope(store, scope, { all: () => store.jobs.listAll(), byAccount: (id) => store.jobs.listByAccount(id) });
-    const jobs = all.filter((j) => !params.resourceid || j.instanceId === params.resourceid).reverse(); // newest first
+    const where = new Conditions();
+    let source = await scopePartitions(store, 'JOB', scope, where);
+    // A resource's jobs are an index of their own, narrowed to the caller's scope.
+    if (params.resourceid) {
+      if (scope.kind === 'accounts') where.in('accountId', scope.accountIds);
+      if (scope.kind === 'domain') where.or((c) => c.eq('domainPath', scope.domain.path), (c) => (scope.recursive ? c.beginsWith('domainPath', `${scope.domain.path}/`) : c.eq('domainId', scope.domain.id)));
+      source = { index: 'gsi4', partitions: [jobInstancePartition(params.resourceid)] };
+    }
+    where.contains('text', params.keyword?.toLowerCase());
     const root = caller.role === 'rootAdmin';
     const hidden = root ? undefined : await createLookups(store).hiddenDetails();
-    return listOf('asyncjobs', jobs, params, (j) => [j.cmd], (j) => toAsyncJobResponse(j, root ? 'full' : 'restricted', hidden));
+    // In creation order, as CloudStack lists jobs (id ascending).
+    return pageOf<AsyncJob>(store, 'asyncjobs', { ...source, filter: where.build(), countFrom: where.empty && !params.resourceid ? (c) => c.n : undefined }, params, (j) =>
+      toAsyncJobResponse(j, root ? 'full' : 'restricted', hidden),
+    );
   },
 });

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { canAccess } from '../../../core/access';
-import type { Caller } from '../../../core/entities';
+import type { Caller, CloudEvent } from '../../../core/entities';
 import { InvalidParameterError } from '../../../core/errors';
 import { isEventResourceType, type EventResourceType } from '../../../core/events';
 import type { Store } from '../../store';
 import { cs, isUuid } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
-import { listInScope, resolveScope, scopeParams } from '../scope';
+import { pageOf, scopePartitions } from '../listing';
+import { resolveScope, scopeParams } from '../scope';
+import { Conditions } from '../../store/listing';
 import { createLookups } from '../../views/lookups';
 import { toEventResponse } from '../../views/event';
 
@@ -89,24 +90,26 @@ export default defineCommand({
     // entrytime with duration lists pending events in CloudStack, whose code answers nothing; Stratus archives nothing.
     if ((params.entrytime !== undefined && params.duration !== undefined) || params.archived === true) return { kind: 'list', key: 'event', items: [], count: 0 };
 
-    const all = await listInScope(store, scope, { all: () => store.events.listAll(), byAccount: (id) => store.events.listByAccount(id) });
-    const eq = (a: string | undefined, b: string | undefined) => b === undefined || a?.toLowerCase() === b.toLowerCase();
-    const matching = all
-      .filter((e) => {
-        const at = Date.parse(e.created);
-        return (
-          (params.id === undefined || e.id === params.id) &&
-          (params.startid === undefined || e.id === params.startid || e.parentId === params.startid) &&
-          eq(e.level, params.level) &&
-          eq(e.type, params.type) &&
-          (params.startdate === undefined || at >= params.startdate) &&
-          (params.enddate === undefined || at <= params.enddate) &&
-          (resourceType === undefined || e.resourceType === resourceType) &&
-          (params.resourceid === undefined || e.resourceId?.toLowerCase() === params.resourceid.toLowerCase())
-        );
-      })
-      .reverse(); // newest first, as CloudStack orders by creation time descending
+    const where = new Conditions();
+    const source = await scopePartitions(store, 'EVENT', scope, where, params.id);
+    if (params.startid !== undefined) {
+      const startid = params.startid;
+      where.or((c) => c.eq('id', startid), (c) => c.eq('parentId', startid));
+    }
+    // Levels and types are stored as CloudStack writes them, upper case; the request may use any case.
+    where.eq('level', params.level?.toUpperCase()).eq('type', params.type?.toUpperCase());
+    where.eq('resourceType', resourceType).eq('resourceId', params.resourceid?.toLowerCase());
+    where.contains('text', params.keyword?.toLowerCase());
+    const from = params.startdate === undefined ? undefined : new Date(params.startdate).toISOString();
+    const to = params.enddate === undefined ? undefined : new Date(params.enddate).toISOString();
     const lookups = createLookups(store);
-    return listOf('event', matching, { keyword: params.keyword, page: params.page, pagesize: params.pagesize }, (e) => [e.type, e.description, e.level], (e) => toEventResponse(e, lookups));
+    // Newest first, as CloudStack orders events by creation time descending.
+    return pageOf<CloudEvent>(
+      store,
+      'event',
+      { ...source, descending: true, from, to, filter: where.build(), countFrom: where.empty ? (c) => c.n : undefined },
+      params,
+      (e) => toEventResponse(e, lookups),
+    );
   },
 });

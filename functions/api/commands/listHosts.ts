@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { pageOf } from '../listing';
+import { HOST_RESOURCE_STATES, HOST_STATES, type Host } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
+import { fromStoredHost } from '../../store/hosts';
+import { kindCounter, kindPartitions, zoneHostCounter, zoneHostPartitions } from '../../store/indexing';
+import { Conditions, type ListSpec } from '../../store/listing';
 import { factorsByHost } from '../../store/placement';
 import { toHostResponse } from '../../views/infrastructure';
 
@@ -25,20 +29,26 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store }) {
-    const hosts = params.zoneid ? await store.hosts.listInZone(params.zoneid) : await store.hosts.listAll();
+    const where = new Conditions();
+    const source: Pick<ListSpec, 'index' | 'kind' | 'partitions' | 'counters'> = params.id
+      ? { kind: 'HOST', partitions: [params.id] }
+      : params.zoneid
+        ? { index: 'gsi2', partitions: zoneHostPartitions(params.zoneid), counters: [zoneHostCounter(params.zoneid)] }
+        : { index: 'gsi1', partitions: kindPartitions('HOST'), counters: [kindCounter('HOST')] };
+    if (params.id) where.eq('zoneId', params.zoneid);
+    const anyCase = (states: readonly string[], wanted: string | undefined) => (wanted === undefined ? undefined : states.filter((s) => s.toLowerCase() === wanted.toLowerCase()));
+    const state = anyCase(HOST_STATES, params.state);
+    const resourceState = anyCase(HOST_RESOURCE_STATES, params.resourcestate);
+    if (state) where.in('state', state);
+    if (resourceState) where.in('resourceState', resourceState);
+    if (params.type && params.type.toLowerCase() !== 'routing') where.in('id', []); // Stratus has routing hosts only
+    where.eq('podId', params.podid).eq('clusterId', params.clusterid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
     const names = createLookups(store);
-    const matching = hosts.filter(
-      (h) =>
-        (!params.podid || h.podId === params.podid) &&
-        (!params.clusterid || h.clusterId === params.clusterid) &&
-        (!params.state || h.state.toLowerCase() === params.state.toLowerCase()) &&
-        (!params.resourcestate || h.resourceState.toLowerCase() === params.resourcestate.toLowerCase()) &&
-        (!params.type || params.type.toLowerCase() === 'routing'),
-    );
-    const factorsOf = await factorsByHost(store.settings, matching);
-    return listOf('host', matching, params, (h) => [h.name], async (h) => {
-      const [zone, pod, cluster] = await Promise.all([names.zone(h.zoneId), names.pod(h.podId), names.cluster(h.clusterId)]);
-      return toHostResponse(h, { zone, pod, cluster }, factorsOf(h));
+    // In creation order, as CloudStack lists hosts (id ascending).
+    return pageOf<Host>(store, 'host', { ...source, filter: where.build(), countFrom: where.empty ? (c) => c.n : undefined }, params, async (stored) => {
+      const h = fromStoredHost(stored);
+      const [zone, pod, cluster, hostFactors] = await Promise.all([names.zone(h.zoneId), names.pod(h.podId), names.cluster(h.clusterId), factorsByHost(store.settings, [h]).then((of) => of(h))]);
+      return toHostResponse(h, { zone, pod, cluster }, hostFactors);
     });
   },
 });

@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
-import { canSeeDestroyed, listInScope, resolveScope, scopeParams } from '../scope';
+import { pageOf, scopePartitions } from '../listing';
+import { canSeeDestroyed, resolveScope, scopeParams } from '../scope';
+import type { Vm } from '../../../core/entities';
+import { VM_STATES } from '../../../core/vm-states';
+import { vmHostPartition } from '../../store/indexing';
+import { Conditions } from '../../store/listing';
 import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
 
@@ -27,25 +31,32 @@ export default defineCommand({
   async handle(ctx) {
     const { params, store, caller } = ctx;
     const scope = await resolveScope(ctx, params, params.id);
-    const [candidates, destroyedVisible] = await Promise.all([
-      listInScope(store, scope, { all: () => store.vms.listAll(), byAccount: (id) => store.vms.listByAccount(id) }),
-      canSeeDestroyed(caller, store),
-    ]);
+    const where = new Conditions();
+    let source = await scopePartitions(store, 'VM', scope, where, params.id);
+    // The root admin's hostid is an index of its own; anyone else's scope stays the partition.
+    if (params.hostid && !params.id && scope.kind === 'everything') source = { index: 'gsi4', partitions: [vmHostPartition(params.hostid)] }; // counted by a COUNT: a host holds few
+    else where.eq('hostId', params.hostid);
+    if (params.id) where.notIn('state', ['Expunged']); // listed nowhere, but still an item
+    const hideGone = !(await canSeeDestroyed(caller, store));
+    const narrowed = !where.empty;
     const state = params.state?.toLowerCase();
-    const vms = candidates.filter((v) => {
-      const gone = v.state === 'Destroyed' || v.state === 'Expunging';
-      return (
-        v.state !== 'Expunged' &&
-        (destroyedVisible || !gone) &&
-        (state === undefined || (state === 'present' ? !gone : v.state.toLowerCase() === state)) &&
-        (!params.zoneid || v.zoneId === params.zoneid) &&
-        (!params.hostid || v.hostId === params.hostid) &&
-        (!params.templateid || v.templateId === params.templateid) &&
-        (!params.serviceofferingid || v.serviceOfferingId === params.serviceofferingid)
-      );
-    });
+    if (state === 'present') where.notIn('state', GONE);
+    else if (state !== undefined) where.in('state', VM_STATES.filter((s) => s.toLowerCase() === state)); // an unknown state: none
+    where.eq('zoneId', params.zoneid).eq('templateId', params.templateid).eq('serviceOfferingId', params.serviceofferingid).eq('name', params.name);
+    where.contains('text', params.keyword?.toLowerCase());
+    // The counters keep every VM and those gone apart: the total is theirs unless something else narrows.
+    const countable = !narrowed && where.empty && source.index !== 'gsi4';
+    if (hideGone) where.notIn('state', GONE);
     const lookups = createLookups(store);
     const view = caller.role === 'rootAdmin' ? 'full' : 'restricted';
-    return listOf('virtualmachine', vms, params, (v) => [v.name, v.displayName], (v) => toVirtualMachineResponse(v, lookups, view));
+    return pageOf<Vm>(
+      store,
+      'virtualmachine',
+      { ...source, filter: where.build(), countFrom: countable ? (c) => c.n - (hideGone ? c.gone : 0) : undefined },
+      params,
+      (v) => toVirtualMachineResponse(v, lookups, view),
+    );
   },
 });
+
+const GONE = ['Destroyed', 'Expunging'];

@@ -60,7 +60,9 @@ export default defineCommand({
       const kept = Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => hidden.has(k)));
       set.details = { ...kept, ...given };
     }
-    await store.vms.update(vm, set);
+    // A placed VM whose HA changes changes its host's fence list: the HA monitor looks at that host.
+    const fenceListChanges = set.haEnable !== undefined && set.haEnable !== vm.haEnable && vm.hostId;
+    await store.vms.update(vm, set, [], fenceListChanges && vm.hostId ? [store.ha.attentionOperation(vm.hostId, now.toISOString())] : []);
     const updated: Vm = { ...vm, ...set, version: vm.version + 1 };
     const changed = Object.keys(set).filter((k) => k !== 'lastUpdated');
     await recordVmEvent(store, { type: 'VM.UPDATE', actor: caller, vm: updated, ok: true, text: `Successfully completed updating VM ${updated.name} (${vm.id}): ${changed.join(', ') || 'nothing changed'}` });

@@ -1,3 +1,4 @@
+import { expectExactListCounters } from '../../support/invariants';
 import { catalogue, startTestStack } from '../../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -157,5 +158,9 @@ describe('VM lifecycle end to end', () => {
     const extra = await env.admin.call('updateVirtualMachine', { id, 'details[0].extraconfig': 'x' });
     expect(extra.status).toBe(431);
     expect(await vmOf(id)).toMatchObject({ displayname: 'Renamed', details: { keyboard: 'us' } });
+  });
+
+  it('keeps every list counter exact through create, destroy, recover and expunge', async () => {
+    await expectExactListCounters();
   });
 });

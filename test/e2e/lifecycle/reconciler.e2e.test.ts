@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuRequestOf } from '../../../core/allocator';
+import type { Vm } from '../../../core/entities';
 import { createStore } from '../../../functions/store';
+import { kindPartitions } from '../../../functions/store/indexing';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,7 +60,7 @@ describe('reconciler after a restart in the middle of deploys and stops', () => 
 
     // Every VM's state matches its host's report, and each host's use is the sum of what it holds.
     const store = createStore();
-    const vms = (await store.vms.listAll()).filter((v) => v.state !== 'Expunged');
+    const vms = (await store.listing.all<Vm>({ index: 'gsi1', partitions: kindPartitions('VM') })).filter((v) => v.state !== 'Expunged');
     const powerOn = new Map<string, string>(); // instance -> host
     for (const h of env.stack.hosts) for (const d of await h.driver.domains()) if (d.state === 'PowerOn') powerOn.set(d.name, h.hostId);
     for (const vm of vms) {

@@ -6,6 +6,7 @@ import { createStore } from '../../../functions/store';
 import { documentClient } from '../../../functions/store/client';
 import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
 import { projectRoot } from '../../../local/paths';
+import { expectExactListCounters } from '../../support/invariants';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -380,5 +381,9 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     expect(mine.length).toBeGreaterThan(0);
     for (const shape of mine) await faultEveryState(shape, faulted);
     expect([...faulted].sort()).toEqual(taskStatesOf(workflow).sort());
+  });
+
+  it('leaves every list counter exact after all those runs (what each list answers as count)', async () => {
+    await expectExactListCounters();
   });
 });

@@ -75,7 +75,7 @@ describe('heartbeat standing orders', () => {
       zoneId: 'zone-1', serviceOfferingId: 'off', templateId: 'tpl', osTypeId: 'os', cpuNumber: 1, cpuSpeed: 500, memory: 512, state: 'Running',
       nics: [], haEnable: false, details: {}, affinityGroupIds: [], created: new Date().toISOString(), lastUpdated: new Date().toISOString(), version: 1, ...over,
     };
-    await db.send(new TransactWriteCommand({ TransactItems: [vms.createOperation(vm)] }));
+    await db.send(new TransactWriteCommand({ TransactItems: vms.createOperations(vm) as never }));
     return vm;
   };
 
@@ -148,10 +148,10 @@ describe('heartbeat standing orders', () => {
     // Prepare: nothing to stop, but the host's guest count moves between the read and the write
     const client = await agentFor('h-race', { vmCount: 2 });
     await setHost('h-race', { state: 'Down' });
-    const original = vms.listAll.bind(vms);
-    const spy = jest.spyOn(vms, 'listAll').mockImplementation(async () => {
+    const original = vms.byInstanceNames.bind(vms);
+    const spy = jest.spyOn(vms, 'byInstanceNames').mockImplementation(async (names) => {
       await setHost('h-race', { vmCount: 1 });
-      return original();
+      return original(names);
     });
 
     // Act

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Caller, Vm } from '../../../core/entities';
+import type { Caller, CloudEvent, Vm } from '../../../core/entities';
+import { kindPartitions } from '../../../functions/store/indexing';
 import { newEvent } from '../../../core/events';
 import { UUID_PATTERN } from '../../../core/ids';
 import type { Store } from '../../../functions/store';
@@ -56,7 +57,7 @@ describe('EventsRepository', () => {
       version: 1,
     };
     const { documentClient } = await import('../../../functions/store/client');
-    await documentClient().send(new TransactWriteCommand({ TransactItems: [store.vms.createOperation(vm)] }));
+    await documentClient().send(new TransactWriteCommand({ TransactItems: store.vms.createOperations(vm) as never }));
     return vm;
   }
 
@@ -150,7 +151,7 @@ describe('EventsRepository', () => {
     const later = await store.events.record(newEvent({ type: 'USER.UPDATE', caller: b, description: 'b' }), new Date('2026-03-02T00:00:00Z'));
     const earlier = await store.events.record(newEvent({ type: 'USER.UPDATE', caller: a, description: 'a' }), new Date('2026-03-01T00:00:00Z'));
 
-    const all = (await store.events.listAll()).filter((e) => e.id === earlier.id || e.id === later.id);
+    const all = (await store.listing.all<CloudEvent>({ index: 'gsi1', partitions: kindPartitions('EVENT') })).filter((e) => e.id === earlier.id || e.id === later.id);
 
     expect(all.map((e) => e.description)).toEqual(['a', 'b']);
   });

@@ -46,7 +46,7 @@ describe('PlacementRepository', () => {
       created: now,
       version: 1,
     };
-    await store.hosts.create(host);
+    await store.infrastructure.createHost(host);
     return host;
   }
 
@@ -75,7 +75,7 @@ describe('PlacementRepository', () => {
       version: 1,
     };
     const { documentClient } = await import('../../../functions/store/client');
-    await documentClient().send(new TransactWriteCommand({ TransactItems: [store.vms.createOperation(vm)] }));
+    await documentClient().send(new TransactWriteCommand({ TransactItems: store.vms.createOperations(vm) as never }));
     return vm;
   }
 

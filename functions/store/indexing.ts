@@ -1,0 +1,185 @@
+import type { AsyncJob, CloudEvent, Host, UsageEvent, Vm } from '../../core/entities';
+import type { IndexName } from './table';
+
+/**
+ * Where an item of a listed kind is indexed, decided here for every write and for the data
+ * migration (ops/migrate-data.ts), so the two never disagree.
+ *
+ * Each entry is one index partition the item is listed in, with its sort key. Partitions that take
+ * every write of a kind (the kind-wide listing, a zone's hosts) are split into SHARDS partitions
+ * by a hash of the id, so no index partition takes every write (listing.ts merges them back in
+ * order). Counted partitions have a counter (counterKey) that moves in the same transaction as the
+ * item enters or leaves them, so `count` is a read of a few counters, never of the items.
+ */
+
+export const SHARDS = 16;
+export const COUNTER_SHARDS = 8;
+
+/** A stable shard of an id (FNV-1a), two digits. */
+export function shardOf(id: string, shards = SHARDS): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return String(h % shards).padStart(2, '0');
+}
+
+export const shardsOf = (base: string): string[] => Array.from({ length: SHARDS }, (_, i) => `${base}#${String(i).padStart(2, '0')}`);
+
+export interface IndexEntry {
+  index: IndexName;
+  partition: string;
+  order: string;
+  /** The counter that follows this partition's size (one for all the shards of a sharded one), if any. */
+  counter?: string;
+}
+
+export type ListedKind = 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST';
+
+type Entity<K extends ListedKind> = K extends 'VM' ? Vm : K extends 'JOB' ? AsyncJob : K extends 'EVENT' ? CloudEvent : K extends 'USAGE' ? UsageEvent : Host;
+
+/** The partitions of the kind-wide listing (gsi1), in shards; their one counter is the kind's. */
+export const kindPartitions = (kind: ListedKind) => shardsOf(kind);
+export const kindCounter = (kind: ListedKind) => kind;
+export const accountPartition = (kind: ListedKind, accountId: string) => `${kind}#ACCOUNT#${accountId}`;
+export const domainPartition = (kind: ListedKind, domainId: string) => `${kind}#DOMAIN#${domainId}`;
+export const vmHostPartition = (hostId: string) => `VM#HOST#${hostId}`;
+export const jobInstancePartition = (instanceId: string) => `JOB#INSTANCE#${instanceId}`;
+export const zoneHostCounter = (zoneId: string) => `HOST#ZONE#${zoneId}`;
+export const zoneHostPartitions = (zoneId: string) => shardsOf(zoneHostCounter(zoneId));
+export const HOST_BEAT_PARTITIONS = shardsOf('HOST#BEAT');
+/** The heartbeat index's sort key: hosts that never heartbeat sort first (an empty time). */
+export const beatOrder = (host: Pick<Host, 'id' | 'lastHeartbeat'>) => `${host.lastHeartbeat ?? ''}#${host.id}`;
+
+const created = (e: { created: string; id: string }) => `${e.created}#${e.id}`;
+
+/** A VM in these states is listed, but hidden from users unless allow.user.view.destroyed.vm: counted apart. */
+export const isGoneVm = (vm: Pick<Vm, 'state'>) => vm.state === 'Destroyed' || vm.state === 'Expunging';
+
+/** The index partitions of an item of a listed kind. */
+export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): IndexEntry[] {
+  const e = entity as Entity<ListedKind>;
+  // `counted`: true for a partition counted on its own, a name for the counter its shards share.
+  const entry = (index: IndexName, partition: string, order: string, counted: boolean | string): IndexEntry => ({
+    index,
+    partition,
+    order,
+    ...(counted ? { counter: counted === true ? partition : counted } : {}),
+  });
+  switch (kind) {
+    case 'VM': {
+      const vm = e as Vm;
+      if (vm.state === 'Expunged') return []; // gone for good: listed nowhere, counted nowhere
+      return [
+        entry('gsi1', `VM#${shardOf(vm.id)}`, created(vm), 'VM'),
+        entry('gsi2', accountPartition('VM', vm.accountId), created(vm), true),
+        entry('gsi3', domainPartition('VM', vm.domainId), created(vm), true),
+        ...(vm.hostId ? [entry('gsi4', vmHostPartition(vm.hostId), created(vm), false)] : []),
+      ];
+    }
+    case 'JOB': {
+      const job = e as AsyncJob;
+      return [
+        entry('gsi1', `JOB#${shardOf(job.id)}`, created(job), 'JOB'),
+        entry('gsi2', accountPartition('JOB', job.accountId), created(job), true),
+        entry('gsi3', domainPartition('JOB', job.domainId), created(job), true),
+        ...(job.instanceId ? [entry('gsi4', jobInstancePartition(job.instanceId), created(job), false)] : []),
+      ];
+    }
+    case 'EVENT': {
+      const event = e as CloudEvent;
+      return [
+        entry('gsi1', `EVENT#${shardOf(event.id)}`, created(event), 'EVENT'),
+        entry('gsi2', accountPartition('EVENT', event.accountId), created(event), true),
+        entry('gsi3', domainPartition('EVENT', event.domainId), created(event), true),
+      ];
+    }
+    case 'USAGE': {
+      const usage = e as UsageEvent;
+      return [entry('gsi1', `USAGE#${shardOf(usage.id)}`, created(usage), 'USAGE'), entry('gsi2', accountPartition('USAGE', usage.accountId), created(usage), true)];
+    }
+    case 'HOST': {
+      const host = e as Host;
+      const shard = shardOf(host.id);
+      return [
+        entry('gsi1', `HOST#${shard}`, created(host), 'HOST'),
+        entry('gsi2', `${zoneHostCounter(host.zoneId)}#${shard}`, created(host), zoneHostCounter(host.zoneId)),
+        entry('gsi3', `HOST#BEAT#${shard}`, beatOrder(host), false),
+      ];
+    }
+  }
+  throw new Error(`Kind ${String(kind)} is not listed through indexing.ts`);
+}
+
+/** The whole stored item of an entity of a listed kind: its key, its index attributes, its fields. */
+export function storedItem<K extends ListedKind>(kind: K, entity: Entity<K>): Record<string, unknown> {
+  return { ...entity, pk: `${kind}#${entity.id}`, sk: kind, ...indexAttributes(kind, entity) };
+}
+
+/** The lower-case text `keyword` searches (a substring, case-insensitive, as CloudStack's LIKE %kw%). */
+export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): string | undefined {
+  const e = entity as Entity<ListedKind>;
+  const join = (...parts: Array<string | undefined>) => parts.filter((p) => p !== undefined).join('\n').toLowerCase();
+  switch (kind) {
+    case 'VM':
+      return join((e as Vm).name, (e as Vm).displayName);
+    case 'JOB':
+      return join((e as AsyncJob).cmd);
+    case 'EVENT':
+      return join((e as CloudEvent).type, (e as CloudEvent).description, (e as CloudEvent).level);
+    case 'HOST':
+      return join((e as Host).name);
+    default:
+      return undefined;
+  }
+}
+
+/** The stored index attributes of an item (gsiNpk/gsiNsk and `text`). */
+export function indexAttributes<K extends ListedKind>(kind: K, entity: Entity<K>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of indexEntries(kind, entity)) {
+    out[`${e.index}pk`] = e.partition;
+    out[`${e.index}sk`] = e.order;
+  }
+  const text = searchText(kind, entity);
+  if (text !== undefined && indexEntries(kind, entity).length > 0) out.text = text;
+  return out;
+}
+
+export const INDEX_ATTRIBUTE_NAMES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'text'] as const;
+
+/** What changes in the index attributes when an item goes from `before` to `after`: SET these, REMOVE those. */
+export function indexChanges(before: Record<string, string>, after: Record<string, string>): { set: Record<string, string>; remove: string[] } {
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(after)) if (before[k] !== v) set[k] = v;
+  return { set, remove: Object.keys(before).filter((k) => !(k in after)) };
+}
+
+/** A counter's delta: entries (`n`) and, for VMs, those hidden from users (`gone`). */
+export interface CounterDelta {
+  partition: string;
+  n: number;
+  gone: number;
+}
+
+/** How the counted partitions change when an item is created (no before), changed, or deleted (no after). */
+export function counterDeltas<K extends ListedKind>(kind: K, before: Entity<K> | undefined, after: Entity<K> | undefined): CounterDelta[] {
+  const goneOf = (e: Entity<K> | undefined) => (kind === 'VM' && e && isGoneVm(e as Vm) ? 1 : 0);
+  const deltas = new Map<string, CounterDelta>();
+  const add = (e: Entity<K> | undefined, sign: number) => {
+    if (!e) return;
+    for (const entry of indexEntries(kind, e)) {
+      if (!entry.counter) continue;
+      const d = deltas.get(entry.counter) ?? { partition: entry.counter, n: 0, gone: 0 };
+      d.n += sign;
+      d.gone += sign * goneOf(e);
+      deltas.set(entry.counter, d);
+    }
+  };
+  add(before, -1);
+  add(after, 1);
+  return [...deltas.values()].filter((d) => d.n !== 0 || d.gone !== 0);
+}
+
+/** A counter's item: one per partition and counter shard (so racing writers rarely meet on one item). */
+export const COUNTER_BUCKET = 'ever';
+export const counterPartition = (partition: string) => `COUNT#${partition}`;
+export const counterKey = (partition: string, id: string) => ({ pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#${shardOf(id, COUNTER_SHARDS)}` });

@@ -1,0 +1,271 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Repository } from './repository';
+import { COUNTER_BUCKET, counterPartition } from './indexing';
+import { strip } from './keys';
+import type { IndexName } from './table';
+
+/**
+ * The one listing mechanism: every list reads the index partitions that hold its scope (an account,
+ * a domain, a host, a kind's shards), merged in the index's order, and reads only what the page
+ * needs. The total comes from the partitions' counters when nothing but the partitions narrows the
+ * list, else from a server-side COUNT of the partitions with the filter (nothing is transferred).
+ *
+ * - Page 1 reads full items, `limit` per partition at most.
+ * - A later page walks the keys only (a projection of the index keys) up to the offset, then gets
+ *   the page's items by key: the skipped items' bodies never leave DynamoDB.
+ */
+
+/** A DynamoDB filter on the items of the partitions (what no index serves). */
+export interface Filter {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export interface ListSpec {
+  /** The index read; none: the table itself, where `partitions` are entity ids of `kind` (a lookup by id). */
+  index?: IndexName;
+  kind?: string;
+  partitions: readonly string[];
+  /** The counters that total the partitions (a sharded family has one); default: one per partition. */
+  counters?: readonly string[];
+  /** Newest first (descending sort keys). */
+  descending?: boolean;
+  /** An inclusive range of the sort key (its leading creation time), e.g. listEvents' dates. */
+  from?: string;
+  to?: string;
+  filter?: Filter;
+  offset: number;
+  /** Items per page; undefined: everything from the offset on. */
+  limit?: number;
+  /**
+   * How to total the list: from the counters (a function of a partition's summed counter), when the
+   * filter is exactly what the counters separate (or there is none) and there is no range; else a COUNT.
+   */
+  countFrom?: (counter: { n: number; gone: number }) => number;
+}
+
+interface Cursor {
+  partition: string;
+  buffer: Array<Record<string, unknown>>;
+  next?: Record<string, unknown>;
+  done: boolean;
+}
+
+const KEY_PROJECTION = (index: IndexName | undefined) => (index ? ['pk', 'sk', `${index}pk`, `${index}sk`] : ['pk', 'sk']);
+const sortKeyOf = (index: IndexName | undefined) => (index ? `${index}sk` : 'sk');
+
+export class ListingRepository extends Repository {
+  /** One page and the total. */
+  async page<T>(spec: ListSpec): Promise<{ items: T[]; count: number }> {
+    const need = spec.limit === undefined ? Infinity : spec.offset + spec.limit;
+    const keysOnly = spec.offset > 0;
+    // A lookup by id is complete once walked: its count is what it found.
+    const counted = spec.limit !== undefined && spec.index !== undefined;
+    const [walked, count] = await Promise.all([this.walk(spec, need, keysOnly), counted ? this.count(spec) : undefined]);
+    const slice = walked.slice(spec.offset, need);
+    const items = keysOnly ? await this.bodies<T>(slice) : slice.map((i) => strip<T>(i));
+    return { items, count: count ?? walked.length };
+  }
+
+  /** Everything in the partitions, merged in order (internal reads of bounded partitions: a host's VMs). */
+  async all<T>(spec: Omit<ListSpec, 'offset' | 'limit' | 'countFrom' | 'counters'>): Promise<T[]> {
+    return (await this.walk({ ...spec, offset: 0 }, Infinity, false)).map((i) => strip<T>(i));
+  }
+
+  /** The total of a list: its counters, or a server-side COUNT of its partitions. */
+  async count(spec: ListSpec): Promise<number> {
+    if (spec.countFrom && spec.from === undefined && spec.to === undefined) {
+      const countFrom = spec.countFrom;
+      const sums = await Promise.all((spec.counters ?? spec.partitions).map((p) => this.counter(p)));
+      return sums.reduce((total, c) => total + countFrom(c), 0);
+    }
+    const counts = await Promise.all(
+      spec.partitions.map(async (partition) => {
+        let total = 0;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.db.send(new QueryCommand({ ...this.query(spec, partition), Select: 'COUNT', ExclusiveStartKey: start }));
+          total += out.Count ?? 0;
+          start = out.LastEvaluatedKey;
+        } while (start);
+        return total;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** A partition's counter: the sum of its counter shards. */
+  async counter(partition: string): Promise<{ n: number; gone: number }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :b)',
+        ExpressionAttributeValues: { ':p': counterPartition(partition), ':b': `${COUNTER_BUCKET}#` },
+      }),
+    );
+    let n = 0;
+    let gone = 0;
+    for (const item of out.Items ?? []) {
+      n += Number(item.n ?? 0);
+      gone += Number(item.gone ?? 0);
+    }
+    return { n, gone };
+  }
+
+  private query(spec: ListSpec, partition: string): QueryCommandInput {
+    if (!spec.index) {
+      if (!spec.kind) throw new Error('A lookup by id needs the kind of its items');
+      return {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', ...(spec.filter?.names ?? {}) },
+        ExpressionAttributeValues: { ':pk': `${spec.kind}#${partition}`, ':sk': spec.kind, ...(spec.filter?.values ?? {}) },
+        ...(spec.filter ? { FilterExpression: spec.filter.expression } : {}),
+      };
+    }
+    const pk = `${spec.index}pk`;
+    const sk = `${spec.index}sk`;
+    const names: Record<string, string> = { '#pk': pk, ...(spec.filter?.names ?? {}) };
+    const values: Record<string, unknown> = { ':pk': partition, ...(spec.filter?.values ?? {}) };
+    let condition = '#pk = :pk';
+    if (spec.from !== undefined || spec.to !== undefined) names['#sk'] = sk;
+    // The range is of the sort key's leading time: `to` takes every id after that time too.
+    if (spec.from !== undefined) values[':from'] = spec.from;
+    if (spec.to !== undefined) values[':to'] = `${spec.to}\uffff`;
+    if (spec.from !== undefined && spec.to !== undefined) condition += ' AND #sk BETWEEN :from AND :to';
+    else if (spec.from !== undefined) condition += ' AND #sk >= :from';
+    else if (spec.to !== undefined) condition += ' AND #sk <= :to';
+    return {
+      TableName: this.table,
+      IndexName: spec.index,
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(spec.filter ? { FilterExpression: spec.filter.expression } : {}),
+      ScanIndexForward: !spec.descending,
+    };
+  }
+
+  /**
+   * The first `need` items of the merged partitions (keys only when asked): each partition is read
+   * lazily, a chunk at a time, and the chunks are merged by the index's sort key.
+   */
+  private async walk(spec: ListSpec, need: number, keysOnly: boolean): Promise<Array<Record<string, unknown>>> {
+    const sk = sortKeyOf(spec.index);
+    const cursors: Cursor[] = spec.partitions.map((partition) => ({ partition, buffer: [], done: false }));
+    const chunk = () => {
+      if (need === Infinity) return undefined;
+      const left = need - out.length;
+      if (cursors.length === 1) return Math.min(1000, left);
+      // Spread over the partitions, with room for an uneven spread; never less than a few items.
+      return Math.min(1000, Math.max(10, Math.ceil((left * 1.5) / cursors.filter((x) => !x.done).length) + 5));
+    };
+    const fill = async (c: Cursor) => {
+      const input = this.query(spec, c.partition);
+      if (keysOnly) {
+        const projected = KEY_PROJECTION(spec.index);
+        input.ProjectionExpression = projected.map((_, i) => `#k${i}`).join(', ');
+        projected.forEach((name, i) => (input.ExpressionAttributeNames![`#k${i}`] = name));
+      }
+      // A filter may drop a whole chunk: read on until something passes or the partition ends.
+      do {
+        const result = await this.db.send(new QueryCommand({ ...input, Limit: chunk(), ExclusiveStartKey: c.next }));
+        c.buffer.push(...(result.Items ?? []));
+        c.next = result.LastEvaluatedKey;
+        c.done = !c.next;
+      } while (c.buffer.length === 0 && !c.done);
+    };
+    const out: Array<Record<string, unknown>> = [];
+    await Promise.all(cursors.map(fill));
+    const before = (a: Record<string, unknown>, b: Record<string, unknown>) => (spec.descending ? String(a[sk]) > String(b[sk]) : String(a[sk]) < String(b[sk]));
+    while (out.length < need) {
+      // Every cursor that is empty but not finished must be read before the merge can go on.
+      const empty = cursors.filter((c) => c.buffer.length === 0 && !c.done);
+      if (empty.length) await Promise.all(empty.map(fill));
+      let best: Cursor | undefined;
+      for (const c of cursors) if (c.buffer.length && (!best || before(c.buffer[0], best.buffer[0]))) best = c;
+      if (!best) break;
+      out.push(best.buffer.shift()!);
+    }
+    return out;
+  }
+
+  /** The items behind keys, in the keys' order; one deleted between the two reads is simply not on the page. */
+  private async bodies<T>(keys: Array<Record<string, unknown>>): Promise<T[]> {
+    const found = new Map((await this.batchGet<T & { id: string }>(keys as Array<{ pk: string; sk: string }>)).map((i) => [i.id, i]));
+    const idOf = (k: Record<string, unknown>) => String(k.pk).slice(String(k.pk).indexOf('#') + 1);
+    return keys.map((k) => found.get(idOf(k))).filter((i): i is T & { id: string } => !!i);
+  }
+}
+
+/**
+ * A FilterExpression built from conditions, with its names and values numbered so that they never
+ * collide with the key condition's (`#pk`, `:pk`, `#sk`, `:from`, `:to`).
+ */
+export class Conditions {
+  private readonly parts: string[] = [];
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+  private n = 0;
+
+  private name(attribute: string): string {
+    const key = `#f_${attribute}`;
+    this.names[key] = attribute;
+    return key;
+  }
+
+  private value(v: unknown): string {
+    const key = `:f${this.n++}`;
+    this.values[key] = v;
+    return key;
+  }
+
+  /** attribute = value (skipped when value is undefined). */
+  eq(attribute: string, value: string | number | boolean | undefined): this {
+    if (value !== undefined) this.parts.push(`${this.name(attribute)} = ${this.value(value)}`);
+    return this;
+  }
+
+  /** attribute is one of values (none: nothing passes). */
+  in(attribute: string, values: readonly string[]): this {
+    this.parts.push(values.length ? `${this.name(attribute)} IN (${values.map((v) => this.value(v)).join(', ')})` : 'attribute_not_exists(pk)');
+    return this;
+  }
+
+  notIn(attribute: string, values: readonly string[]): this {
+    if (values.length) this.parts.push(`NOT (${this.name(attribute)} IN (${values.map((v) => this.value(v)).join(', ')}))`);
+    return this;
+  }
+
+  /** attribute contains the substring (skipped when undefined). */
+  contains(attribute: string, sub: string | undefined): this {
+    if (sub) this.parts.push(`contains(${this.name(attribute)}, ${this.value(sub)})`);
+    return this;
+  }
+
+  beginsWith(attribute: string, prefix: string): this {
+    this.parts.push(`begins_with(${this.name(attribute)}, ${this.value(prefix)})`);
+    return this;
+  }
+
+  /** Either condition set holds. */
+  or(a: (c: Conditions) => void, b: (c: Conditions) => void): this {
+    const start = this.parts.length;
+    a(this);
+    const left = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
+    b(this);
+    const right = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
+    this.parts.push(`((${left}) OR (${right}))`);
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.parts.length === 0;
+  }
+
+  build(): Filter | undefined {
+    if (this.parts.length === 0) return undefined;
+    return { expression: this.parts.join(' AND '), names: { ...this.names }, values: { ...this.values } };
+  }
+}

@@ -1,0 +1,110 @@
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Host, Vm } from '../core/entities';
+import { counterDeltas, counterPartition, COUNTER_BUCKET, indexAttributes, INDEX_ATTRIBUTE_NAMES, type ListedKind } from '../functions/store/indexing';
+import { haAttentionKey, haPendingKey, instanceNameKey, strip } from '../functions/store/keys';
+
+/**
+ * Brings a table written by an older Stratus to the current data shape, once: `npm start` runs it
+ * on an existing `.stratus/` directory and `npm run bootstrap` on a deployed table. It is the one
+ * place that reads a whole table (a Scan), which no request or scheduled job ever does.
+ *
+ * Version 2 (issue 10, the listing mechanism): every item of a listed kind gets the index
+ * attributes indexing.ts gives it (sharded kind partitions, domain and host partitions, the
+ * heartbeat index, search text), every VM its instance-name item, the counted partitions their
+ * counters, and what the HA monitor used to find by reading everything its marks (hosts back from
+ * Alert or Down, VMs awaiting an HA restart).
+ */
+export const DATA_VERSION = 2;
+const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
+const LISTED: ReadonlySet<string> = new Set<ListedKind>(['VM', 'JOB', 'EVENT', 'USAGE', 'HOST']);
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  items: number;
+  updated: number;
+  counters: number;
+}
+
+export async function migrateData(db: DynamoDBDocumentClient, table: string, now = new Date()): Promise<MigrationReport> {
+  const schema = await db.send(new GetCommand({ TableName: table, Key: SCHEMA_KEY, ConsistentRead: true }));
+  const from = Number(schema.Item?.version ?? 1);
+  const report: MigrationReport = { from, to: Math.max(from, DATA_VERSION), items: 0, updated: 0, counters: 0 };
+  if (from >= DATA_VERSION) return report;
+
+  const counters = new Map<string, { n: number; gone: number }>();
+  const oldCounters: Array<{ pk: string; sk: string }> = [];
+  const writes: Array<() => Promise<unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    start = page.LastEvaluatedKey;
+    for (const item of page.Items ?? []) {
+      report.items++;
+      const pk = String(item.pk);
+      const kind = String(item.sk);
+      if (pk.startsWith('COUNT#')) {
+        oldCounters.push({ pk, sk: String(item.sk) });
+        continue;
+      }
+      if (!LISTED.has(kind) || pk !== `${kind}#${String(item.id)}`) continue;
+      const listed = kind as ListedKind;
+      const entity = strip<never>(item);
+      for (const d of counterDeltas(listed, undefined, entity)) {
+        const c = counters.get(d.partition) ?? { n: 0, gone: 0 };
+        c.n += d.n;
+        c.gone += d.gone;
+        counters.set(d.partition, c);
+      }
+      const attrs = indexAttributes(listed, entity);
+      const set = Object.entries(attrs).filter(([k, v]) => item[k] !== v);
+      const remove = INDEX_ATTRIBUTE_NAMES.filter((k) => k in item && !(k in attrs));
+      if (set.length || remove.length) {
+        report.updated++;
+        const names = Object.fromEntries([...set.map(([k]) => k), ...remove].map((k) => [`#${k}`, k]));
+        const expression = [set.length ? `SET ${set.map(([k]) => `#${k} = :${k}`).join(', ')}` : '', remove.length ? `REMOVE ${remove.map((k) => `#${k}`).join(', ')}` : ''].join(' ').trim();
+        writes.push(() =>
+          db.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: expression,
+              ExpressionAttributeNames: names,
+              ...(set.length ? { ExpressionAttributeValues: Object.fromEntries(set.map(([k, v]) => [`:${k}`, v])) } : {}),
+            }),
+          ),
+        );
+      }
+      if (listed === 'VM') {
+        const vm = entity as Vm;
+        writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
+        if (vm.haRestartPending) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haPendingKey(vm.id), vmId: vm.id, at: now.toISOString() } })));
+      }
+      if (listed === 'HOST') {
+        const host = entity as Host;
+        if (host.alertSince || host.downSince) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haAttentionKey(host.id), hostId: host.id, since: now.toISOString() } })));
+      }
+    }
+  } while (start);
+
+  for (const key of oldCounters) writes.push(() => db.send(new DeleteCommand({ TableName: table, Key: key })));
+  await inBatches(writes);
+  // The counts, written after the old ones are gone (every shard but 00 stays absent).
+  const counterWrites = [...counters].map(
+    ([partition, c]) => () => db.send(new PutCommand({ TableName: table, Item: { pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#00`, n: c.n, gone: c.gone } })),
+  );
+  await inBatches(counterWrites);
+  report.counters = counterWrites.length;
+  await db.send(new PutCommand({ TableName: table, Item: { ...SCHEMA_KEY, version: DATA_VERSION, migratedAt: now.toISOString() } }));
+  return report;
+}
+
+/** Runs the writes 25 at a time. */
+async function inBatches(writes: Array<() => Promise<unknown>>): Promise<void> {
+  for (let i = 0; i < writes.length; i += 25) await Promise.all(writes.slice(i, i + 25).map((w) => w()));
+}
+
+/** Marks a new table as already in the current shape (nothing to migrate). */
+export async function markCurrent(db: DynamoDBDocumentClient, table: string, now = new Date()): Promise<void> {
+  await db.send(new PutCommand({ TableName: table, Item: { ...SCHEMA_KEY, version: DATA_VERSION, migratedAt: now.toISOString() } }));
+}
