@@ -12,7 +12,7 @@ import type { IndexName } from './table';
  * item enters or leaves them, so `count` is a read of a few counters, never of the items.
  */
 
-export const SHARDS = 16;
+export const SHARDS = 8;
 export const COUNTER_SHARDS = 8;
 
 /** A stable shard of an id (FNV-1a), two digits. */

@@ -92,12 +92,17 @@ export abstract class Repository {
 
   /** Items by key (BatchGetItem, 100 a call), in no particular order; missing ones are left out. */
   protected async batchGet<T>(keys: ReadonlyArray<{ pk: string; sk: string }>, consistent = false): Promise<T[]> {
-    const items: T[] = [];
+    return (await this.batchGetItems(keys, consistent)).map((i) => strip<T>(i));
+  }
+
+  /** The stored items behind keys, keys included. */
+  protected async batchGetItems(keys: ReadonlyArray<{ pk: string; sk: string }>, consistent = false): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
     for (let i = 0; i < keys.length; i += 100) {
       let request: Array<Record<string, unknown>> | undefined = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
       for (let attempt = 0; request?.length; attempt++) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ConsistentRead: consistent } } }));
-        for (const item of out.Responses?.[this.table] ?? []) items.push(strip<T>(item));
+        items.push(...(out.Responses?.[this.table] ?? []));
         request = out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined;
         if (request?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
       }

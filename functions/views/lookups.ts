@@ -1,5 +1,7 @@
 import type { Account, AffinityGroup, Cluster, Domain, Host, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
 import type { Store } from '../store';
+import { fromStoredHost } from '../store/hosts';
+import type { Kind } from '../store/keys';
 
 /**
  * Names that responses show beside ids (zonename, templatename, ...), read once per request: a list
@@ -76,17 +78,29 @@ function once<T>(load: () => Promise<T>) {
 export const detailNames = (text: string): ReadonlySet<string> => new Set(text.split(',').map((d) => d.trim()).filter(Boolean));
 
 export function createLookups(store: Store): Lookups {
+  // Every name a page's items show, of whatever kind, is read in one BatchGetItem per turn.
+  const entity = batchedMemo(async (pks) => {
+    const found = await store.listing.entities(pks.map((pk) => ({ pk, sk: pk.slice(0, pk.indexOf('#')) })));
+    return pks.filter((pk) => found.has(pk)).map((pk) => ({ ...found.get(pk)!, id: pk }));
+  });
+  const of =
+    <T>(kind: Kind) =>
+    async (id: string) => {
+      const item = await entity(`${kind}#${id}`);
+      return item && ({ ...item, id } as unknown as T);
+    };
+  const host = of<Host>('HOST');
   return {
-    zone: memo((id) => store.inventory.getZone(id)),
-    pod: memo((id) => store.inventory.getPod(id)),
-    cluster: memo((id) => store.inventory.getCluster(id)),
-    offering: memo((id) => store.inventory.getServiceOffering(id)),
-    template: memo((id) => store.inventory.getTemplate(id)),
-    host: batchedMemo((ids) => store.hosts.getMany(ids)),
-    account: memo((id) => store.inventory.getAccount(id)),
-    domain: memo((id) => store.inventory.getDomain(id)),
-    user: memo((id) => store.inventory.getUser(id)),
-    affinityGroup: memo((id) => store.affinity.get(id)),
+    zone: memo(of<Zone>('ZONE')),
+    pod: memo(of<Pod>('POD')),
+    cluster: memo(of<Cluster>('CLUSTER')),
+    offering: memo(of<ServiceOffering>('OFFERING')),
+    template: memo(of<Template>('TEMPLATE')),
+    host: memo(async (id) => fromStoredHost(await host(id))),
+    account: memo(of<Account>('ACCOUNT')),
+    domain: memo(of<Domain>('DOMAIN')),
+    user: memo(of<User>('USER')),
+    affinityGroup: memo(of<AffinityGroup>('AFFINITYGROUP')),
     hiddenDetails: once(async () => detailNames(await store.settings.get('user.vm.blacklisted.details'))),
   };
 }
