@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { benchBundles, type BundlesResult } from './bundles';
 import { benchDeploys, checkAllRunning, type DeployResult } from './deploy';
 import { benchGetItem, benchListPage } from './latency';
 import { renderSummary } from './report';
-import { rounded, type Summary } from './stats';
+import { gitCommit, rounded, type Summary } from './stats';
 import { benchAffinityDeploys, benchAllocator, type AffinityDeployBench, type AllocatorBench } from './placement';
 import { benchTransitions, type TransitionsResult } from './transitions';
 import { benchHaFailover, type HaBenchResult } from './ha';
@@ -219,15 +218,6 @@ async function main(): Promise<void> {
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-function gitCommit(root: string): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 main().then(
   () => process.exit(0),

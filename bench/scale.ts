@@ -14,7 +14,7 @@ import { instanceNameKey, strip } from '../functions/store/keys';
 import { CloudStackClient } from '../local/cloudstack-client';
 import { projectRoot } from '../local/paths';
 import { startLocalStack, type LocalStack } from '../local/stack';
-import { summarize, timed } from './stats';
+import { gitCommit, summarize, timed } from './stats';
 
 /**
  * `npm run bench:scale -- [--vms 100000] [--hosts 10000] [--events 1000000] [--out bench/results/scale.json]`
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   const result = {
     date: new Date(started).toISOString(),
+    commit: gitCommit(projectRoot()),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version },
     parameters: { ...target, calls, pageSize: PAGE, accounts: ACCOUNTS },
     notes: [
@@ -374,6 +375,7 @@ export function table(rows: Row[]): string {
 }
 
 const round = (v: number) => Math.round(v * 100) / 100;
+
 
 function int(v: string | undefined, name: string): number {
   const n = Number(v);

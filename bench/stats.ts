@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 /** Small summary statistics over latency samples (milliseconds). */
 export type Summary = {
   n: number;
@@ -36,4 +38,15 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const t0 = performance.now();
   const value = await fn();
   return { ms: performance.now() - t0, value };
+}
+
+/** The commit a run measured, `+dirty` when the work tree had changes. */
+export function gitCommit(root: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -141,8 +141,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // below once the environment it reads is complete.
     const bundles = buildLambdaBundles();
     let lambdas: LambdaRuntime | undefined;
-    const invoke = (name: string, event: unknown, o?: { timeoutMs?: number }) =>
-      lambdas ? lambdas.invoke(name, event, o) : Promise.reject(Object.assign(new Error('The local Lambda runtime is not started'), { name: 'Lambda.ServiceException' }));
+    // The agent gateway runs in a runtime of its own, as each function has its own concurrency on AWS:
+    // heartbeats are never queued behind API requests or workflow steps.
+    let agentLambdas: LambdaRuntime | undefined;
+    const invoke = (name: string, event: unknown, o?: { timeoutMs?: number }) => {
+      const runtime = name === 'agentGateway' ? agentLambdas : lambdas;
+      return runtime ? runtime.invoke(name, event, o) : Promise.reject(Object.assign(new Error('The local Lambda runtime is not started'), { name: 'Lambda.ServiceException' }));
+    };
 
     const sfn: LocalStepFunctions = await startLocalStepFunctions({
       region: REGION,
@@ -165,8 +170,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     );
     Object.assign(process.env, { SFN_ENDPOINT: sfn.endpoint, WORKFLOW_ARNS: JSON.stringify(workflowArns) });
     const runtime = startLambdaRuntime(bundles, { ...process.env } as Record<string, string>);
+    const agentRuntime = startLambdaRuntime(bundles, { ...process.env } as Record<string, string>);
     lambdas = runtime;
-    stoppers.push(runtime.close);
+    agentLambdas = agentRuntime;
+    stoppers.push(runtime.close, agentRuntime.close);
 
     // Requests still running when we stop (an agent's long poll) finish before DynamoDB Local goes.
     const inFlight = new Set<Promise<unknown>>();

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Caller } from '../../core/entities';
 import { AuthError, InternalError } from '../../core/errors';
 import { createStore, type Store } from '../store';
+import { withDeadline } from '../store/client';
 import type { Command } from './define-command';
 import { cloudstackErrors } from './errors';
 import { createJobStarter, type JobStarter } from './jobs';
@@ -73,6 +74,8 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
   };
 }
 
+const DEFAULT_BUDGET_MS = 29_000;
+
 /** Validate the parameters and run the verified command. */
 export function route(deps: ApiDeps) {
   return async (_event: APIGatewayProxyEventV2, context: ApiLambdaContext): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -82,7 +85,9 @@ export function route(deps: ApiDeps) {
     const raw = unpackParams(state.params);
     const params = command.parse(raw, caller.role);
     const store = deps.store();
-    const result = await command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name });
+    // Its reads stop a second before the function's time limit, when API Gateway has given up on it.
+    const budget = (context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS) - 1000;
+    const result = await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name }));
     return toResponse(command.envelope, result);
   };
 }

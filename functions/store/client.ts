@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InternalError } from '../../core/errors';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 
@@ -19,6 +21,7 @@ export function documentClient(): DynamoDBDocumentClient {
       maxAttempts: 5,
     });
     base.middlewareStack.add(retryCounterConflicts, { step: 'initialize', name: 'retryCounterConflicts' });
+    base.middlewareStack.add(stopPastDeadline, { step: 'initialize', name: 'stopPastDeadline', priority: 'high' });
     client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
   return client;
@@ -63,3 +66,21 @@ function onlyCounterConflicts(err: unknown, items: unknown[]): boolean {
   }
   return conflicts > 0;
 }
+
+/**
+ * A request's deadline (epoch ms): past it, its DynamoDB calls are refused before they are sent, so
+ * a request its caller gave up on (API Gateway answers after 30 s) stops reading instead of keeping
+ * the table busy, as Lambda's own time limit would stop it on AWS.
+ */
+const deadlines = new AsyncLocalStorage<number>();
+
+/** Run `work` with its DynamoDB calls refused once `ms` have passed. */
+export function withDeadline<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  return deadlines.run(Date.now() + ms, work);
+}
+
+const stopPastDeadline: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+  const deadline = deadlines.getStore();
+  if (deadline !== undefined && Date.now() > deadline) throw new InternalError('The request ran out of time; its remaining reads were not made');
+  return next(args);
+};

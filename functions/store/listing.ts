@@ -11,8 +11,9 @@ import type { IndexName } from './table';
  * list, else from a server-side COUNT of the partitions with the filter (nothing is transferred).
  *
  * - Page 1 reads full items, `limit` per partition at most.
- * - A later page walks the keys only (a projection of the index keys) up to the offset, then gets
- *   the page's items by key: the skipped items' bodies never leave DynamoDB.
+ * - A later page of one partition skips by a server-side COUNT and reads the page where it stopped;
+ *   of merged partitions, it walks the keys only (a projection of the index keys) up to the offset
+ *   and gets the page's items by key. Either way the skipped items' bodies never leave DynamoDB.
  */
 
 /** A DynamoDB filter on the items of the partitions (what no index serves). */
@@ -58,6 +59,11 @@ const sortKeyOf = (index: IndexName | undefined) => (index ? `${index}sk` : 'sk'
 export class ListingRepository extends Repository {
   /** One page and the total. */
   async page<T>(spec: ListSpec): Promise<{ items: T[]; count: number }> {
+    if (spec.partitions.length === 1 && spec.offset > 0 && spec.limit !== undefined) {
+      // One partition needs no merge: skip by a server-side COUNT, then read the page where it stopped.
+      const [items, count] = await Promise.all([this.skipThenRead(spec, spec.partitions[0], spec.offset, spec.limit), this.count(spec)]);
+      return { items: items.map((i) => strip<T>(i)), count };
+    }
     const need = spec.limit === undefined ? Infinity : spec.offset + spec.limit;
     const keysOnly = spec.offset > 0;
     // A lookup by id is complete once walked: its count is what it found.
@@ -150,6 +156,28 @@ export class ListingRepository extends Repository {
       ...(spec.filter ? { FilterExpression: spec.filter.expression } : {}),
       ScanIndexForward: !spec.descending,
     };
+  }
+
+  /**
+   * Past `offset` items of one partition without reading them out (Select COUNT with a Limit stops
+   * where it counted to, filter included), then `limit` items from there.
+   */
+  private async skipThenRead(spec: ListSpec, partition: string, offset: number, limit: number): Promise<Array<Record<string, unknown>>> {
+    const input = this.query(spec, partition);
+    let start: Record<string, unknown> | undefined;
+    for (let skipped = 0; skipped < offset; ) {
+      const out = await this.db.send(new QueryCommand({ ...input, Select: 'COUNT', Limit: Math.min(1000, offset - skipped), ExclusiveStartKey: start }));
+      skipped += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+      if (!start) return [];
+    }
+    const items: Array<Record<string, unknown>> = [];
+    do {
+      const out = await this.db.send(new QueryCommand({ ...input, Limit: limit - items.length, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return items;
   }
 
   /**
