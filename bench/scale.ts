@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const calls = int(values.calls, 'calls');
   const steps = stepsUpTo(target);
   const started = Date.now();
+  const commit = gitCommit(projectRoot()); // what runs is what was checked out at the start
   const log = (msg: string) => console.error(`[scale ${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-scale-'));
   log(`starting the local stack; steps: ${steps.map((s) => `${s.vms} VMs / ${s.hosts} hosts / ${s.events} events`).join(', ')}`);
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   const result = {
     date: new Date(started).toISOString(),
-    commit: gitCommit(projectRoot()),
+    commit,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version },
     parameters: { ...target, calls, pageSize: PAGE, accounts: ACCOUNTS },
     notes: [

@@ -12,9 +12,11 @@ import { haAttentionKey, haPendingKey, instanceNameKey, strip } from '../functio
  * attributes indexing.ts gives it (sharded kind partitions, domain and host partitions, the
  * heartbeat index, search text), every VM its instance-name item, the counted partitions their
  * counters, and what the HA monitor used to find by reading everything its marks (hosts back from
- * Alert or Down, VMs awaiting an HA restart).
+ * Alert or Down, VMs awaiting an HA restart). Version 3: each host's task partition its marker
+ * (how many tasks it holds), which an idle agent's poll reads instead of the partition. A table at
+ * version 2 is simply migrated again: every step is idempotent.
  */
-export const DATA_VERSION = 2;
+export const DATA_VERSION = 3;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(['VM', 'JOB', 'EVENT', 'USAGE', 'HOST']);
 
@@ -33,6 +35,7 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
   if (from >= DATA_VERSION) return report;
 
   const counters = new Map<string, { n: number; gone: number }>();
+  const tasksByHost = new Map<string, number>();
   const oldCounters: Array<{ pk: string; sk: string }> = [];
   const writes: Array<() => Promise<unknown>> = [];
   let start: Record<string, unknown> | undefined;
@@ -45,6 +48,10 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
       const kind = String(item.sk);
       if (pk.startsWith('COUNT#')) {
         oldCounters.push({ pk, sk: String(item.sk) });
+        continue;
+      }
+      if (pk.startsWith('TASK#') && kind.startsWith('TASK#')) {
+        tasksByHost.set(pk, (tasksByHost.get(pk) ?? 0) + 1);
         continue;
       }
       if (!LISTED.has(kind) || pk !== `${kind}#${String(item.id)}`) continue;
@@ -94,6 +101,7 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
     ([partition, c]) => () => db.send(new PutCommand({ TableName: table, Item: { pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#00`, n: c.n, gone: c.gone } })),
   );
   await inBatches(counterWrites);
+  await inBatches([...tasksByHost].map(([partition, n]) => () => db.send(new PutCommand({ TableName: table, Item: { pk: partition, sk: 'MARK', pending: n } }))));
   report.counters = counterWrites.length;
   await db.send(new PutCommand({ TableName: table, Item: { ...SCHEMA_KEY, version: DATA_VERSION, migratedAt: now.toISOString() } }));
   return report;

@@ -26,7 +26,7 @@ import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedErro
  */
 export interface AgentGatewayDeps {
   hostAgent: Pick<HostAgentRepository, 'register' | 'secretFor' | 'heartbeat'>;
-  tasks: Pick<TasksRepository, 'lease' | 'get' | 'complete' | 'remove'>;
+  tasks: Pick<TasksRepository, 'pendingTasks' | 'lease' | 'get' | 'complete' | 'remove'>;
   sfn: Pick<SFNClient, 'send'>;
   /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
   jobs: Pick<JobsRepository, 'recordStep'>;
@@ -102,7 +102,9 @@ const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, lease
   const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
   const until = performance.now() + Math.max(0, Math.min(waitMs, remaining - POLL_RESERVE_MS));
   for (;;) {
-    const leased = await tasks.lease(hostId, maxTasks, leaseMs, now());
+    // An idle host's look is one eventually consistent GetItem of its marker, not a consistent Query.
+    const pending = await tasks.pendingTasks(hostId);
+    const leased = pending > 0 ? await tasks.lease(hostId, maxTasks, leaseMs, now(), pending) : [];
     if (leased.length > 0) return json(200, { tasks: leased.map(toLeasedTask) });
     const left = until - performance.now();
     if (left <= 0) return json(200, { tasks: [] });

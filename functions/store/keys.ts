@@ -104,6 +104,8 @@ export const scheduleKey = (name: string): ItemKey => ({ pk: `SCHEDULE#${name}`,
 
 export const taskPartition = (hostId: string) => `TASK#${hostId}`;
 export const taskKey = (hostId: string, taskId: string): ItemKey => ({ pk: taskPartition(hostId), sk: `TASK#${taskId}` });
+/** How many tasks the host's partition holds: what an idle agent's poll reads instead of the partition. */
+export const taskMarkKey = (hostId: string): ItemKey => ({ pk: taskPartition(hostId), sk: 'MARK' });
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'text', 'expiresAt'] as const;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AgentTask } from '../../core/entities';
-import { strip, taskKey, taskPartition } from './keys';
+import { strip, taskKey, taskMarkKey, taskPartition } from './keys';
 
 /** An agent task as stored: the entity plus its deadline (epoch ms), past which nobody runs it. */
 export type StoredAgentTask = AgentTask & { deadline: number };
@@ -21,6 +21,10 @@ const isNew = 'attribute_not_exists(pk)';
 // Every lease increments attempts, so "attempts unchanged" means nobody leased it since we read it.
 const notLeasedSinceRead = 'attribute_exists(pk) AND attempts = :attempts';
 const heldByLease = 'leaseId = :leaseId';
+
+/** A transaction whose first write's condition failed (the task is there already, or gone). */
+const cancelledOnFirst = (err: unknown) =>
+  (err as Error).name === 'TransactionCanceledException' && (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 
 /**
  * Agent tasks live in their host's partition (`TASK#<hostId>`), so a poll is one consistent Query.
@@ -51,17 +55,47 @@ export class TasksRepository {
     };
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...taskKey(task.hostId, task.id), ...item, expiresAt: Math.ceil(task.deadline / 1000) },
-          ConditionExpression: isNew,
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: { ...taskKey(task.hostId, task.id), ...item, expiresAt: Math.ceil(task.deadline / 1000) }, ConditionExpression: isNew } },
+            this.markOperation(task.hostId, 1),
+          ],
         }),
       );
       return true;
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      if (cancelledOnFirst(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * Whether the host may have work: its marker counts the tasks in its partition (moved in the same
+   * transaction as each task), read eventually consistently, half a read unit. An idle agent's poll
+   * costs this instead of a consistent Query; a task written a moment ago is seen by the next look.
+   */
+  async pendingTasks(hostId: string): Promise<number> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: taskMarkKey(hostId) }));
+    return Number(out.Item?.pending ?? 0);
+  }
+
+  /**
+   * Zero the marker of a host whose partition was found empty although the marker counted `seen`
+   * (tasks DynamoDB's TTL deleted never moved it): only if it still says `seen`, so a task created
+   * meanwhile keeps its count.
+   */
+  private async resetMark(hostId: string, seen: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: taskMarkKey(hostId), UpdateExpression: 'SET pending = :zero', ConditionExpression: 'pending = :seen', ExpressionAttributeValues: { ':zero': 0, ':seen': seen } }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  private markOperation(hostId: string, delta: number) {
+    return { Update: { TableName: this.table, Key: taskMarkKey(hostId), UpdateExpression: 'ADD pending :d', ExpressionAttributeValues: { ':d': delta } } };
   }
 
   async get(hostId: string, taskId: string): Promise<StoredAgentTask | undefined> {
@@ -71,9 +105,10 @@ export class TasksRepository {
 
   /**
    * Lease up to `max` tasks of the host: queued ones and those whose lease expired. Tasks past their
-   * deadline are deleted, never handed out (their workflow has already timed out).
+   * deadline are deleted, never handed out (their workflow has already timed out). `markerSaid`: the
+   * count pendingTasks read, which an empty partition corrects.
    */
-  async lease(hostId: string, max: number, leaseMs: number, now = Date.now()): Promise<StoredAgentTask[]> {
+  async lease(hostId: string, max: number, leaseMs: number, now = Date.now(), markerSaid?: number): Promise<StoredAgentTask[]> {
     const leased: StoredAgentTask[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -86,7 +121,8 @@ export class TasksRepository {
           ExclusiveStartKey: start,
         }),
       );
-      const tasks = (out.Items ?? []).map((raw) => strip<StoredAgentTask>(raw));
+      const tasks = (out.Items ?? []).filter((raw) => raw.sk !== taskMarkKey(hostId).sk).map((raw) => strip<StoredAgentTask>(raw));
+      if (tasks.length === 0 && !out.LastEvaluatedKey && !start && markerSaid) await this.resetMark(hostId, markerSaid);
       const expired = tasks.filter((t) => t.deadline <= now);
       const available = tasks
         .filter((t) => t.deadline > now && (t.status === 'queued' || (t.leaseUntil ?? 0) <= now))
@@ -109,16 +145,16 @@ export class TasksRepository {
   async complete(hostId: string, taskId: string, leaseId: string): Promise<boolean> {
     try {
       await this.db.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: taskKey(hostId, taskId),
-          ConditionExpression: heldByLease,
-          ExpressionAttributeValues: { ':leaseId': leaseId },
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: taskKey(hostId, taskId), ConditionExpression: heldByLease, ExpressionAttributeValues: { ':leaseId': leaseId } } },
+            this.markOperation(hostId, -1),
+          ],
         }),
       );
       return true;
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!cancelledOnFirst(err)) throw err;
       const current = await this.get(hostId, taskId);
       if (!current) return false;
       throw new StaleLeaseError(taskId, leaseId);
@@ -128,14 +164,27 @@ export class TasksRepository {
   /** Every task queued for or leased by a host (the reconciler's view). */
   async listForHost(hostId: string): Promise<StoredAgentTask[]> {
     const out = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': taskPartition(hostId) }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :task)',
+        ExpressionAttributeValues: { ':pk': taskPartition(hostId), ':task': 'TASK#' },
+        ConsistentRead: true,
+      }),
     );
     return (out.Items ?? []).map((raw) => strip<StoredAgentTask>(raw));
   }
 
-  /** Delete the task whatever its lease (its workflow no longer waits for it). */
+  /** Delete the task whatever its lease (its workflow no longer waits for it); one already gone is left so. */
   async remove(hostId: string, taskId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: taskKey(hostId, taskId) }));
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Delete: { TableName: this.table, Key: taskKey(hostId, taskId), ConditionExpression: 'attribute_exists(pk)' } }, this.markOperation(hostId, -1)],
+        }),
+      );
+    } catch (err) {
+      if (!cancelledOnFirst(err)) throw err;
+    }
   }
 
   private async tryLease(task: StoredAgentTask, leaseMs: number, now: number): Promise<StoredAgentTask | undefined> {

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Vm } from '../../../core/entities';
+import type { Store } from '../../../functions/store';
+import { documentClient, tableName } from '../../../functions/store/client';
+import { accountPartition, kindCounter } from '../../../functions/store/indexing';
+import { DATA_VERSION, migrateData } from '../../../ops/migrate-data';
+import { startStore } from '../helpers/dynamodb-local';
+
+/**
+ * The data migration against DynamoDB Local: items written in the shape of the release before the
+ * listing mechanism (one unsharded kind partition, no counters, no instance-name items, no task
+ * markers) come out listed, counted and polled as today's writes make them; a second run changes
+ * nothing.
+ */
+describe('migrateData', () => {
+  let store: Store;
+  let local: Awaited<ReturnType<typeof startStore>>;
+  beforeAll(async () => {
+    local = await startStore('migrate');
+    store = local.store;
+  });
+  afterAll(() => local.stop());
+
+  it('re-indexes old items, writes their counters, instance names and task markers, once', async () => {
+    // Prepare: a VM and a task as the previous release stored them
+    const db = documentClient();
+    const table = tableName();
+    const accountId = `account-${randomUUID()}`;
+    const created = '2026-06-01T00:00:00.000Z';
+    const vm: Vm = {
+      id: randomUUID(),
+      name: 'old-1',
+      displayName: 'Old One',
+      instanceName: `i-2-1-OLD-${randomUUID().slice(0, 4)}`,
+      accountId,
+      userId: 'user-1',
+      domainId: 'domain-old',
+      domainPath: 'ROOT',
+      zoneId: 'zone-1',
+      serviceOfferingId: 'o',
+      templateId: 't',
+      osTypeId: 'os',
+      cpuNumber: 1,
+      cpuSpeed: 500,
+      memory: 512,
+      state: 'Running',
+      hostId: 'host-old',
+      nics: [],
+      haEnable: true,
+      haRestartPending: true,
+      details: {},
+      affinityGroupIds: [],
+      created,
+      lastUpdated: created,
+      version: 3,
+    };
+    await db.send(new PutCommand({ TableName: table, Item: { pk: `VM#${vm.id}`, sk: 'VM', gsi1pk: 'VM', gsi1sk: `${created}#${vm.id}`, gsi2pk: `VM#ACCOUNT#${accountId}`, gsi2sk: `${created}#${vm.id}`, ...vm } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'TASK#host-old', sk: 'TASK#t-1', id: 't-1', hostId: 'host-old', status: 'queued', attempts: 0, deadline: Date.now() + 60_000 } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'SCHEMA', sk: 'DATA', version: 1 } }));
+
+    // Act
+    const first = await migrateData(db, table);
+    const second = await migrateData(db, table);
+
+    // Assess
+    expect(first).toMatchObject({ from: 1, to: DATA_VERSION });
+    expect(first.updated).toBeGreaterThanOrEqual(1);
+    expect(second).toMatchObject({ from: DATA_VERSION, to: DATA_VERSION, items: 0, updated: 0 });
+    expect((await store.vms.listOnHost('host-old')).map((v) => v.id)).toEqual([vm.id]);
+    expect(await store.listing.counter(accountPartition('VM', accountId))).toEqual({ n: 1, gone: 0 });
+    expect((await store.listing.counter(kindCounter('VM'))).n).toBeGreaterThanOrEqual(1);
+    expect((await store.vms.byInstanceNames([vm.instanceName])).map((v) => v.id)).toEqual([vm.id]);
+    expect(await store.tasks.pendingTasks('host-old')).toBe(1);
+    expect(await store.ha.listPendingRestarts()).toEqual([expect.objectContaining({ vmId: vm.id })]);
+    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `VM#${vm.id}`, sk: 'VM' } }))).Item!;
+    expect(item.gsi1pk).toMatch(/^VM#\d\d$/);
+    expect(item.text).toBe('old-1\nold one');
+  });
+});
