@@ -34,6 +34,7 @@ const cancelled = (err: unknown) => (err as Error).name === 'TransactionCanceled
 const zoneListing = (z: Zone): Listing => ({ order: z.name });
 const podListing = (p: Pod): Listing => ({ order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
 const clusterListing = (c: Cluster): Listing => ({ order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
+// Hosts are listed through indexing.ts (itemOf below); this Listing is what createNamed asks for.
 const hostListing = (h: Host): Listing => ({ order: h.created });
 const GLOBAL = 'GLOBAL';
 

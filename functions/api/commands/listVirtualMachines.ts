@@ -38,14 +38,13 @@ export default defineCommand({
     else where.eq('hostId', params.hostid);
     if (params.id) where.notIn('state', ['Expunged']); // listed nowhere, but still an item
     const hideGone = !(await canSeeDestroyed(caller, store));
-    const narrowed = !where.empty;
     const state = params.state?.toLowerCase();
     if (state === 'present') where.notIn('state', GONE);
     else if (state !== undefined) where.in('state', VM_STATES.filter((s) => s.toLowerCase() === state)); // an unknown state: none
     where.eq('zoneId', params.zoneid).eq('templateId', params.templateid).eq('serviceOfferingId', params.serviceofferingid).eq('name', params.name);
     where.contains('text', params.keyword?.toLowerCase());
     // The counters keep every VM and those gone apart: the total is theirs unless something else narrows.
-    const countable = !narrowed && where.empty && source.index !== 'gsi4';
+    const countable = where.empty && source.index !== 'gsi4';
     if (hideGone) where.notIn('state', GONE);
     const lookups = createLookups(store);
     const view = caller.role === 'rootAdmin' ? 'full' : 'restricted';
