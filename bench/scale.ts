@@ -9,7 +9,7 @@ import type { AsyncJob, CloudEvent, Host, Vm } from '../core/entities';
 import { addHostRecord } from '../functions/bootstrap/seed';
 import { createStore } from '../functions/store';
 import { documentClient } from '../functions/store/client';
-import { accountPartition, counterDeltas, counterPartition, COUNTER_BUCKET, storedItem, type ListedKind } from '../functions/store/indexing';
+import { accountPartition, counterBucket, counterDeltas, counterPartition, expiryOf, storedItem, type ListedKind } from '../functions/store/indexing';
 import { instanceNameKey, strip } from '../functions/store/keys';
 import { CloudStackClient } from '../local/cloudstack-client';
 import { projectRoot } from '../local/paths';
@@ -156,7 +156,9 @@ async function prepare(stack: LocalStack, admin: CloudStackClient): Promise<Worl
 class Grower {
   private have = { vms: 0, hosts: 0, events: 0 };
   private hostIds: string[] = [];
-  private readonly base = Date.parse('2026-01-01T00:00:00Z');
+  // Two days back: the grown events (100 ms apart) and VMs (1 s apart) are all in the past and within
+  // event.purge.delay; jobs completed now are kept job.expire.minutes from now, as real writes keep them.
+  private readonly base = Date.now() - 2 * 86_400_000;
   readonly sampleVmIds: string[][] = [[], [], []];
 
   constructor(
@@ -166,15 +168,17 @@ class Grower {
   ) {}
 
   async growTo(step: { vms: number; hosts: number; events: number }, log: (m: string) => void): Promise<void> {
-    const counters = new Map<string, { n: number; gone: number }>();
-    const tally = (kind: ListedKind, entity: never) => {
-      for (const d of counterDeltas(kind, undefined, entity)) {
-        const c = counters.get(d.partition) ?? { n: 0, gone: 0 };
+    const counters = new Map<string, { partition: string; expires?: number; n: number; gone: number }>();
+    const tally = (kind: ListedKind, entity: never, expires?: number) => {
+      for (const d of counterDeltas(kind, undefined, entity, { after: expires })) {
+        const key = `${d.partition}\u0000${counterBucket(d.expires)}`;
+        const c = counters.get(key) ?? { partition: d.partition, expires: d.expires, n: 0, gone: 0 };
         c.n += d.n;
         c.gone += d.gone;
-        counters.set(d.partition, c);
+        counters.set(key, c);
       }
     };
+    const jobExpires = expiryOf(new Date().toISOString(), 1440 * 60);
     const items: Array<Record<string, unknown>> = [];
     const flush = async (force = false) => {
       if (items.length >= 2500 || (force && items.length)) await this.write(items.splice(0));
@@ -210,9 +214,9 @@ class Grower {
       const vm: Vm = { ...a.vm, id: randomUUID(), name: `scale-vm-${i}`, displayName: `scale-vm-${i}`, instanceName: `i-9-${i}-SCALE`, created, lastUpdated: created, hostId: this.hostIds[i % this.hostIds.length], state: 'Running', version: 1 };
       delete (vm as Partial<Vm>).activeJobId;
       const job: AsyncJob = { ...a.job, id: randomUUID(), instanceId: vm.id, created, completed: created };
-      items.push(storedItem('VM', vm), { ...instanceNameKey(vm.instanceName), vmId: vm.id }, storedItem('JOB', job));
+      items.push(storedItem('VM', vm), { ...instanceNameKey(vm.instanceName), vmId: vm.id }, { ...storedItem('JOB', job), expiresAt: jobExpires });
       tally('VM', vm as never);
-      tally('JOB', job as never);
+      tally('JOB', job as never, jobExpires);
       if (this.sampleVmIds[i % ACCOUNTS].length < 200) this.sampleVmIds[i % ACCOUNTS].push(vm.id);
       await flush();
     }
@@ -220,21 +224,22 @@ class Grower {
       const i = this.have.events;
       const a = this.world.accounts[i % ACCOUNTS];
       const event: CloudEvent = { ...a.event, id: randomUUID(), created: new Date(this.base + 100 * i).toISOString(), description: `scale event ${i}` };
-      items.push(storedItem('EVENT', event));
-      tally('EVENT', event as never);
+      const expires = expiryOf(event.created, 15 * 86_400); // event.purge.delay's default
+      items.push({ ...storedItem('EVENT', event), expiresAt: expires });
+      tally('EVENT', event as never, expires);
       if (i % 100_000 === 0 && i > 0) log(`  ${i} events written`);
       await flush();
     }
     await flush(true);
     // The counters the grown items moved, added where the store keeps them.
     await Promise.all(
-      [...counters].map(([partition, c]) =>
+      [...counters.values()].map((c) =>
         this.db.send(
           new UpdateCommand({
             TableName: this.table,
-            Key: { pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#00` },
-            UpdateExpression: 'ADD n :n, gone :g',
-            ExpressionAttributeValues: { ':n': c.n, ':g': c.gone },
+            Key: { pk: counterPartition(c.partition), sk: `${counterBucket(c.expires)}#00` },
+            UpdateExpression: `ADD n :n, gone :g${c.expires === undefined ? '' : ' SET expiresAt = :e'}`,
+            ExpressionAttributeValues: { ':n': c.n, ':g': c.gone, ...(c.expires === undefined ? {} : { ':e': c.expires }) },
           }),
         ),
       ),

@@ -49,6 +49,9 @@ export const SETTINGS: readonly SettingDef[] = [
 
   // Stopping, jobs, agents and HA (VirtualMachineManager, AgentManager; the graceful stop is Stratus')
   { name: 'vm.stop.graceful.timeout', category: 'Advanced', type: 'Integer', defaultValue: '60', description: 'Time (in seconds) a graceful (ACPI) stop may take before the VM is powered off', scopes: ['global', 'zone'] },
+  // Retention (ManagementServerImpl's event purge, AsyncJobManagerImpl's job expiry): enforced by DynamoDB TTL
+  { name: 'event.purge.delay', category: 'Advanced', type: 'Integer', defaultValue: '15', description: 'Events older than specified number days will be purged. Set this value to 0 to never delete events', scopes: ['global'] },
+  { name: 'job.expire.minutes', category: 'Advanced', type: 'Long', defaultValue: '1440', description: 'Time (in minutes) for async-jobs to be kept in system', scopes: ['global'] },
   { name: 'vm.job.timeout', category: 'Advanced', type: 'Long', defaultValue: '600000', description: 'Time in milliseconds to wait before attempting to cancel a job', scopes: ['global'] },
   { name: 'vm.reconcile.interval', category: 'Advanced', type: 'Integer', defaultValue: '60', description: "Interval (in seconds) of the reconciler, which settles jobs whose workflow is gone and the VMs they held, from what the hosts' agents report", scopes: ['global'] },
   { name: 'ping.interval', category: 'Advanced', type: 'Integer', defaultValue: '60', description: 'Ping interval in seconds', scopes: ['global'], check: (v) => positive('ping.interval', v) },

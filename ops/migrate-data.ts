@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host, Vm } from '../core/entities';
-import { counterDeltas, counterPartition, COUNTER_BUCKET, indexAttributes, INDEX_ATTRIBUTE_NAMES, type ListedKind } from '../functions/store/indexing';
-import { haAttentionKey, haPendingKey, instanceNameKey, strip } from '../functions/store/keys';
+import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, type ListedKind } from '../functions/store/indexing';
+import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from '../functions/store/keys';
 
 /**
  * Brings a table written by an older Stratus to the current data shape, once: `npm start` runs it
@@ -14,9 +14,12 @@ import { haAttentionKey, haPendingKey, instanceNameKey, strip } from '../functio
  * counters, and what the HA monitor used to find by reading everything its marks (hosts back from
  * Alert or Down, VMs awaiting an HA restart). Version 3: each host's task partition its marker
  * (how many tasks it holds), which an idle agent's poll reads instead of the partition. A table at
- * version 2 is simply migrated again: every step is idempotent.
+ * version 2 is simply migrated again: every step is idempotent. Version 4: events, usage records and
+ * finished jobs get the expiry today's writes give them (event.purge.delay, job.expire.minutes, as
+ * stored or by default), and their counters go to their expiry buckets; DynamoDB's TTL then deletes
+ * what is already past it, as CloudStack's purge would have.
  */
-export const DATA_VERSION = 3;
+export const DATA_VERSION = 4;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(['VM', 'JOB', 'EVENT', 'USAGE', 'HOST']);
 
@@ -34,7 +37,14 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
   const report: MigrationReport = { from, to: Math.max(from, DATA_VERSION), items: 0, updated: 0, counters: 0 };
   if (from >= DATA_VERSION) return report;
 
-  const counters = new Map<string, { n: number; gone: number }>();
+  const setting = async (name: string, fallback: number) => {
+    const out = await db.send(new GetCommand({ TableName: table, Key: settingKey(name, {}), ConsistentRead: true }));
+    const value = Number(out.Item?.value ?? fallback);
+    return Number.isFinite(value) ? value : fallback;
+  };
+  const keepEvents = (await setting('event.purge.delay', 15)) * 86_400;
+  const keepJobs = (await setting('job.expire.minutes', 1440)) * 60;
+  const counters = new Map<string, { partition: string; expires?: number; n: number; gone: number }>();
   const tasksByHost = new Map<string, number>();
   const oldCounters: Array<{ pk: string; sk: string }> = [];
   const writes: Array<() => Promise<unknown>> = [];
@@ -57,15 +67,18 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
       if (!LISTED.has(kind) || pk !== `${kind}#${String(item.id)}`) continue;
       const listed = kind as ListedKind;
       const entity = strip<never>(item);
-      for (const d of counterDeltas(listed, undefined, entity)) {
-        const c = counters.get(d.partition) ?? { n: 0, gone: 0 };
+      const expires = typeof item.expiresAt === 'number' ? item.expiresAt : expiryFor(listed, item, keepEvents, keepJobs);
+      for (const d of counterDeltas(listed, undefined, entity, { after: expires })) {
+        const key = `${d.partition}\u0000${counterBucket(d.expires)}`;
+        const c = counters.get(key) ?? { partition: d.partition, expires: d.expires, n: 0, gone: 0 };
         c.n += d.n;
         c.gone += d.gone;
-        counters.set(d.partition, c);
+        counters.set(key, c);
       }
-      const attrs = indexAttributes(listed, entity);
+      const attrs: Record<string, string | number> = indexAttributes(listed, entity);
+      if (expires !== undefined) attrs.expiresAt = expires;
       const set = Object.entries(attrs).filter(([k, v]) => item[k] !== v);
-      const remove = INDEX_ATTRIBUTE_NAMES.filter((k) => k in item && !(k in attrs));
+      const remove = INDEX_ATTRIBUTE_NAMES.filter((k) => k in item && !(k in attrs)) as string[];
       if (set.length || remove.length) {
         report.updated++;
         const names = Object.fromEntries([...set.map(([k]) => k), ...remove].map((k) => [`#${k}`, k]));
@@ -97,14 +110,27 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
   for (const key of oldCounters) writes.push(() => db.send(new DeleteCommand({ TableName: table, Key: key })));
   await inBatches(writes);
   // The counts, written after the old ones are gone (every shard but 00 stays absent).
-  const counterWrites = [...counters].map(
-    ([partition, c]) => () => db.send(new PutCommand({ TableName: table, Item: { pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#00`, n: c.n, gone: c.gone } })),
+  const counterWrites = [...counters.values()].map(
+    (c) => () =>
+      db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: counterPartition(c.partition), sk: `${counterBucket(c.expires)}#00`, n: c.n, gone: c.gone, ...(c.expires === undefined ? {} : { expiresAt: c.expires }) },
+        }),
+      ),
   );
   await inBatches(counterWrites);
   await inBatches([...tasksByHost].map(([partition, n]) => () => db.send(new PutCommand({ TableName: table, Item: { pk: partition, sk: 'MARK', pending: n } }))));
   report.counters = counterWrites.length;
   await db.send(new PutCommand({ TableName: table, Item: { ...SCHEMA_KEY, version: DATA_VERSION, migratedAt: now.toISOString() } }));
   return report;
+}
+
+/** When an item written before expiries existed expires: events and usage records after their creation, jobs after they completed. */
+function expiryFor(kind: ListedKind, item: Record<string, unknown>, keepEvents: number, keepJobs: number): number | undefined {
+  if (kind === 'EVENT' || kind === 'USAGE') return expiryOf(String(item.created), keepEvents);
+  if (kind === 'JOB' && item.status !== 0) return expiryOf(String(item.completed ?? item.created), keepJobs);
+  return undefined;
 }
 
 /** Runs the writes 25 at a time. */

@@ -4,6 +4,7 @@ import type { AffinityGroup, AsyncJob, Caller, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
 import { affinityPinKey, entityKey, nameClaimKey } from './keys';
 import type { EventsRepository } from './events';
+import { JobsRepository } from './jobs';
 import { Repository } from './repository';
 import type { VmsRepository } from './vms';
 
@@ -92,6 +93,9 @@ export class MemberChangedError extends Error {
  * each writes its change and its completed job in one transaction.
  */
 export class AffinityRepository extends Repository {
+  // The affinity commands finish their jobs at once: written as JobsRepository writes a finished job.
+  private readonly jobs = new JobsRepository(this.db, this.table);
+
   get = (id: string, consistent = false) => this.getEntity<AffinityGroup>('AFFINITYGROUP', id, consistent);
   listAll = () => this.listKind<AffinityGroup>('AFFINITYGROUP');
   listByAccount = (accountId: string) => this.listScope<AffinityGroup>('AFFINITYGROUP', 'ACCOUNT', accountId);
@@ -122,6 +126,7 @@ export class AffinityRepository extends Repository {
 
   /** Create the group, claim its name in its account and record the finished job, at once. */
   async create(group: AffinityGroup, job: AsyncJob): Promise<void> {
+    const [jobPut, ...jobCounters] = await this.jobs.completedOperations(job);
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -140,8 +145,8 @@ export class AffinityRepository extends Repository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            this.finishedJob(job),
-            ...this.counterOperations('JOB', undefined, job),
+            jobPut,
+            ...jobCounters,
           ],
         }),
       );
@@ -157,14 +162,15 @@ export class AffinityRepository extends Repository {
    * held stays until those members release their capacity.
    */
   async delete(group: AffinityGroup, job: AsyncJob): Promise<'deleted' | 'gone'> {
+    const [jobPut, ...jobCounters] = await this.jobs.completedOperations(job);
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             { Delete: { TableName: this.table, Key: entityKey('AFFINITYGROUP', group.id), ConditionExpression: 'attribute_exists(pk)' } },
             { Delete: { TableName: this.table, Key: nameClaimKey('AFFINITYGROUP', group.accountId, group.name) } },
-            this.finishedJob(job),
-            ...this.counterOperations('JOB', undefined, job),
+            jobPut,
+            ...jobCounters,
           ],
         }),
       );
@@ -198,6 +204,7 @@ export class AffinityRepository extends Repository {
    * must still be the version read, Stopped and free of any job, and every group must still exist.
    */
   async setMembership(vm: Vm, groupIds: readonly string[], vms: VmsRepository, job: AsyncJob): Promise<void> {
+    const [jobPut, ...jobCounters] = await this.jobs.completedOperations(job);
     const update = vms.updateOperation(vm, { affinityGroupIds: [...groupIds], lastUpdated: job.completed ?? job.created });
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND #state IN (:stopped, :allocated) AND attribute_not_exists(#activeJobId)`;
     update.Update.ExpressionAttributeNames['#state'] = 'state';
@@ -209,9 +216,9 @@ export class AffinityRepository extends Repository {
         new TransactWriteCommand({
           TransactItems: [
             update,
-            this.finishedJob(job),
+            jobPut,
             ...groupIds.map((id) => ({ ConditionCheck: { TableName: this.table, Key: entityKey('AFFINITYGROUP', id), ConditionExpression: 'attribute_exists(pk)' } })),
-            ...this.counterOperations('JOB', undefined, job),
+            ...jobCounters,
           ],
         }),
       );
@@ -221,19 +228,5 @@ export class AffinityRepository extends Repository {
       if (gone >= 0) throw new InvalidParameterError(`Unable to find affinity group by id ${groupIds[gone]}`);
       throw err;
     }
-  }
-
-  /**
-   * A job that completed with its command (the async affinity commands have no workflow), listed
-   * as jobs.ts lists every job: by creation time, within its account.
-   */
-  private finishedJob(job: AsyncJob) {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: this.listedItem('JOB', job),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
   }
 }

@@ -4,7 +4,8 @@ import type { CloudEvent, UsageEvent, Vm } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import { makesUsage, type NewEvent, type UsageDetails } from '../../core/events';
 import { stableId, UUID_PATTERN } from '../../core/ids';
-import { accountPartition } from './indexing';
+import { accountPartition, expiryOf } from './indexing';
+import { SettingsRepository } from './settings';
 import { ListingRepository } from './listing';
 import { Repository } from './repository';
 
@@ -31,6 +32,7 @@ export class EventsRepository extends Repository {
     db: DynamoDBDocumentClient,
     table: string,
     private readonly listing = new ListingRepository(db, table),
+    private readonly settings = new SettingsRepository(db, table),
   ) {
     super(db, table);
   }
@@ -60,10 +62,14 @@ export class EventsRepository extends Repository {
     const { usage, ...fields } = e;
     const id = e.id === undefined ? randomUUID() : UUID_PATTERN.test(e.id) ? e.id : stableId('event', e.id);
     const event: CloudEvent = { ...fields, id, created: e.created ?? now.toISOString() };
-    const put = (item: Record<string, unknown>): TransactItem => ({ Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
+    // Kept event.purge.delay days (0: for ever), then DynamoDB's TTL deletes the event and its usage record.
+    const expires = expiryOf(event.created, (await this.settings.getNumber('event.purge.delay')) * 86_400);
+    const put = (item: Record<string, unknown>): TransactItem => ({
+      Put: { TableName: this.table, Item: { ...item, ...(expires === undefined ? {} : { expiresAt: expires }) }, ConditionExpression: 'attribute_not_exists(pk)' },
+    });
     // The Puts first (a caller may read their cancellation reasons), the counters they move after.
     const writes = [put(this.listedItem('EVENT', event))];
-    const counters: TransactItem[] = this.counterOperations('EVENT', undefined, event);
+    const counters: TransactItem[] = this.counterOperations('EVENT', undefined, event, { after: expires });
     if (makesUsage(event)) {
       const details = usage ?? (await this.vmUsage(event));
       if (!details) throw new InternalError(`Event ${event.type} of ${event.resourceType ?? 'no resource'} ${event.resourceId ?? ''} makes a usage record: pass its usage details`);
@@ -78,7 +84,7 @@ export class EventsRepository extends Repository {
         created: event.created,
       };
       writes.push(put(this.listedItem('USAGE', record)));
-      counters.push(...this.counterOperations('USAGE', undefined, record));
+      counters.push(...this.counterOperations('USAGE', undefined, record, { after: expires }));
     }
     return { event, writes: [...writes, ...counters] };
   }

@@ -153,33 +153,52 @@ export function indexChanges(before: Record<string, string>, after: Record<strin
   return { set, remove: Object.keys(before).filter((k) => !(k in after)) };
 }
 
-/** A counter's delta: entries (`n`) and, for VMs, those hidden from users (`gone`). */
+/**
+ * A counter's delta: entries (`n`) and, for VMs, those hidden from users (`gone`), in the bucket of
+ * the items' expiry: `ever` for items that do not expire, else the hour they expire at (`expires`,
+ * epoch seconds), so that a bucket's count leaves the total exactly when its items leave the lists.
+ */
 export interface CounterDelta {
   partition: string;
+  expires?: number;
   n: number;
   gone: number;
 }
 
+/** When items expire (DynamoDB TTL), before and after a change: epoch seconds, or none. */
+export interface Expiry {
+  before?: number;
+  after?: number;
+}
+
 /** How the counted partitions change when an item is created (no before), changed, or deleted (no after). */
-export function counterDeltas<K extends ListedKind>(kind: K, before: Entity<K> | undefined, after: Entity<K> | undefined): CounterDelta[] {
+export function counterDeltas<K extends ListedKind>(kind: K, before: Entity<K> | undefined, after: Entity<K> | undefined, expiry: Expiry = {}): CounterDelta[] {
   const goneOf = (e: Entity<K> | undefined) => (kind === 'VM' && e && isGoneVm(e as Vm) ? 1 : 0);
   const deltas = new Map<string, CounterDelta>();
-  const add = (e: Entity<K> | undefined, sign: number) => {
+  const add = (e: Entity<K> | undefined, sign: number, expires: number | undefined) => {
     if (!e) return;
     for (const entry of indexEntries(kind, e)) {
       if (!entry.counter) continue;
-      const d = deltas.get(entry.counter) ?? { partition: entry.counter, n: 0, gone: 0 };
+      const key = `${entry.counter}\u0000${expires ?? ''}`;
+      const d = deltas.get(key) ?? { partition: entry.counter, ...(expires === undefined ? {} : { expires }), n: 0, gone: 0 };
       d.n += sign;
       d.gone += sign * goneOf(e);
-      deltas.set(entry.counter, d);
+      deltas.set(key, d);
     }
   };
-  add(before, -1);
-  add(after, 1);
+  add(before, -1, expiry.before);
+  add(after, 1, expiry.after);
   return [...deltas.values()].filter((d) => d.n !== 0 || d.gone !== 0);
 }
 
-/** A counter's item: one per partition and counter shard (so racing writers rarely meet on one item). */
+/** An item kept `keepSeconds` from `from` expires at the end of that hour (epoch seconds); 0 or less: never. */
+export function expiryOf(from: string, keepSeconds: number): number | undefined {
+  if (!(keepSeconds > 0)) return undefined;
+  return Math.ceil((Date.parse(from) / 1000 + keepSeconds) / 3600) * 3600;
+}
+
+/** A counter's item: one per partition, expiry bucket and counter shard (so racing writers rarely meet on one item). */
 export const COUNTER_BUCKET = 'ever';
+export const counterBucket = (expires: number | undefined) => (expires === undefined ? COUNTER_BUCKET : `x${String(expires).padStart(10, '0')}`);
 export const counterPartition = (partition: string) => `COUNT#${partition}`;
-export const counterKey = (partition: string, id: string) => ({ pk: counterPartition(partition), sk: `${COUNTER_BUCKET}#${shardOf(id, COUNTER_SHARDS)}` });
+export const counterKey = (partition: string, id: string, expires?: number) => ({ pk: counterPartition(partition), sk: `${counterBucket(expires)}#${shardOf(id, COUNTER_SHARDS)}` });

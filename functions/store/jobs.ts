@@ -1,9 +1,11 @@
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AsyncJob, JobStatus, Vm } from '../../core/entities';
 import type { ErrorShape } from '../../core/errors';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, pendingJobKey, PENDING_JOBS } from './keys';
+import { expiryOf } from './indexing';
+import { entityKey, pendingJobKey, PENDING_JOBS, strip } from './keys';
 import { Repository } from './repository';
+import { SettingsRepository } from './settings';
 import type { VmsRepository } from './vms';
 
 /** A VM change that settles together with its job. */
@@ -19,7 +21,25 @@ export interface VmSettlement {
  * completing a completed job is a no-op (steps are retried by the workflow).
  */
 export class JobsRepository extends Repository {
-  get = (id: string, consistent = false) => this.getEntity<AsyncJob>('JOB', id, consistent);
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly settings = new SettingsRepository(db, table),
+  ) {
+    super(db, table);
+  }
+
+  /** A job, unless it expired (job.expire.minutes after it completed; DynamoDB's TTL deletes it lazily). */
+  async get(id: string, consistent = false, now = new Date()): Promise<AsyncJob | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: entityKey('JOB', id), ConsistentRead: consistent }));
+    if (!out.Item || (typeof out.Item.expiresAt === 'number' && out.Item.expiresAt <= now.getTime() / 1000)) return undefined;
+    return strip<AsyncJob>(out.Item);
+  }
+
+  /** When a job completed at `completed` expires (job.expire.minutes), epoch seconds. */
+  private async expiryAfter(completed: string): Promise<number | undefined> {
+    return expiryOf(completed, (await this.settings.getNumber('job.expire.minutes')) * 60);
+  }
 
   private putOperation(job: AsyncJob) {
     return {
@@ -64,9 +84,12 @@ export class JobsRepository extends Repository {
    * The Put (and counters) of a job that finished when it was submitted (an async command whose work needed no
    * workflow, such as disableAccount), for the transaction that does that work: no pending marker.
    */
-  completedOperations(job: AsyncJob) {
+  async completedOperations(job: AsyncJob) {
     if (job.status === 0) throw new Error(`Job ${job.id} is pending: start it with a workflow`);
-    return [this.putOperation(job), ...this.counterOperations('JOB', undefined, job)];
+    const expires = await this.expiryAfter(job.completed ?? job.created);
+    const put = this.putOperation(job);
+    if (expires !== undefined) Object.assign(put.Put.Item, { expiresAt: expires });
+    return [put, ...this.counterOperations('JOB', undefined, job, { after: expires })];
   }
 
   /**
@@ -154,6 +177,14 @@ export class JobsRepository extends Repository {
       ':step': outcome.step ? [{ name: outcome.step, at: now.toISOString() }] : [],
     };
     const sets = ['#status = :status', '#result = :result', '#code = :code', '#completed = :completed', '#version = #version + :one', '#steps = list_append(if_not_exists(#steps, :none), :step)'];
+    // From now on it is kept job.expire.minutes; its counters move to the bucket of that hour.
+    const job = await this.get(jobId, true, now);
+    const expires = await this.expiryAfter(now.toISOString());
+    if (expires !== undefined) {
+      names['#expiresAt'] = 'expiresAt';
+      values[':expiresAt'] = expires;
+      sets.push('#expiresAt = :expiresAt');
+    }
     for (const field of ['failedStep', 'failureReason', 'publicErrorText'] as const) {
       if (!outcome[field]) continue;
       names[`#${field}`] = field;
@@ -174,6 +205,7 @@ export class JobsRepository extends Repository {
     if (outcome.created) items.push({ Delete: { TableName: this.table, Key: pendingJobKey(outcome.created, jobId) } });
     items.push(...(outcome.also ?? []));
     if (settlement) items.push(...vms.changeCounterOperations(settlement.vm, settlement.set, settlement.remove));
+    if (job?.status === 0) items.push(...this.counterOperations('JOB', job, job, { after: expires }));
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
       return true;

@@ -1,6 +1,6 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { Repository } from './repository';
-import { COUNTER_BUCKET, counterPartition } from './indexing';
+import { COUNTER_BUCKET, counterBucket, counterPartition } from './indexing';
 import { strip } from './keys';
 import type { IndexName } from './table';
 
@@ -37,6 +37,11 @@ export interface ListSpec {
   to?: string;
   filter?: Filter;
   offset: number;
+  /**
+   * Items that expire (events, finished jobs: DynamoDB TTL) are listed and counted only while they
+   * are alive at this time; TTL deletes them lazily, and DynamoDB Local never does.
+   */
+  liveAt?: Date;
   /** Items per page; undefined: everything from the offset on. */
   limit?: number;
   /**
@@ -88,7 +93,7 @@ export class ListingRepository extends Repository {
   async count(spec: ListSpec): Promise<number> {
     if (spec.countFrom && spec.from === undefined && spec.to === undefined) {
       const countFrom = spec.countFrom;
-      const sums = await Promise.all((spec.counters ?? spec.partitions).map((p) => this.counter(p)));
+      const sums = await Promise.all((spec.counters ?? spec.partitions).map((p) => this.counter(p, spec.liveAt)));
       return sums.reduce((total, c) => total + countFrom(c), 0);
     }
     const counts = await Promise.all(
@@ -106,18 +111,24 @@ export class ListingRepository extends Repository {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  /** A partition's counter: the sum of its counter shards. */
-  async counter(partition: string): Promise<{ n: number; gone: number }> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :p AND begins_with(sk, :b)',
-        ExpressionAttributeValues: { ':p': counterPartition(partition), ':b': `${COUNTER_BUCKET}#` },
-      }),
+  /**
+   * A partition's counter: the sum of its counter shards, of the items that never expire and, with
+   * `liveAt`, of the expiry buckets still ahead of it (a range of the counter partition's keys).
+   */
+  async counter(partition: string, liveAt?: Date): Promise<{ n: number; gone: number }> {
+    // Without `liveAt`, every bucket: what a list without it shows.
+    const queries: Array<{ condition: string; values: Record<string, string> }> = liveAt
+      ? [
+          { condition: 'pk = :p AND begins_with(sk, :b)', values: { ':b': `${COUNTER_BUCKET}#` } },
+          { condition: 'pk = :p AND sk BETWEEN :from AND :to', values: { ':from': counterBucket(Math.floor(liveAt.getTime() / 1000) + 1), ':to': 'x~' } },
+        ]
+      : [{ condition: 'pk = :p', values: {} }];
+    const pages = await Promise.all(
+      queries.map((q) => this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: q.condition, ExpressionAttributeValues: { ':p': counterPartition(partition), ...q.values } }))),
     );
     let n = 0;
     let gone = 0;
-    for (const item of out.Items ?? []) {
+    for (const item of pages.flatMap((p) => p.Items ?? [])) {
       n += Number(item.n ?? 0);
       gone += Number(item.gone ?? 0);
     }
@@ -125,6 +136,8 @@ export class ListingRepository extends Repository {
   }
 
   private query(spec: ListSpec, partition: string): QueryCommandInput {
+    const filter = withLiveness(spec.filter, spec.liveAt);
+    spec = { ...spec, filter };
     if (!spec.index) {
       if (!spec.kind) throw new Error('A lookup by id needs the kind of its items');
       return {
@@ -232,6 +245,17 @@ export class ListingRepository extends Repository {
   }
 }
 
+/** The filter, and (with `liveAt`) only items not yet expired: TTL is lazy, so reads check it too. */
+function withLiveness(filter: Filter | undefined, liveAt: Date | undefined): Filter | undefined {
+  if (!liveAt) return filter;
+  const alive = '(attribute_not_exists(#live_exp) OR #live_exp > :live_now)';
+  return {
+    expression: filter ? `${alive} AND ${filter.expression}` : alive, // a Conditions filter is ANDs; its ORs are in parentheses
+    names: { ...(filter?.names ?? {}), '#live_exp': 'expiresAt' },
+    values: { ...(filter?.values ?? {}), ':live_now': Math.floor(liveAt.getTime() / 1000) },
+  };
+}
+
 /**
  * A FilterExpression built from conditions, with its names and values numbered so that they never
  * collide with the key condition's (`#pk`, `:pk`, `#sk`, `:from`, `:to`).
@@ -289,7 +313,8 @@ export class Conditions {
     const left = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
     b(this);
     const right = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
-    this.parts.push(`((${left}) OR (${right}))`);
+    // AND binds tighter than OR; DynamoDB refuses parentheses it does not need.
+    this.parts.push(`(${left} OR ${right})`);
     return this;
   }
 

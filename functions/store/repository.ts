@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { entityKey, kindIndex, scopeIndex, scopePartition, strip, type Kind } from './keys';
-import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type ListedKind } from './indexing';
+import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type Expiry, type ListedKind } from './indexing';
 
 /** Where an entity is listed: its kind's index order, and optionally one scope (an account, a zone). */
 export interface Listing {
@@ -59,17 +59,23 @@ export abstract class Repository {
     return { sets, removes, names, values };
   }
 
-  /** The counter Updates that follow an item of a listed kind in or out of its counted partitions, for the same transaction. */
-  counterOperations<K extends ListedKind>(kind: K, before: Parameters<typeof indexAttributes<K>>[1] | undefined, after: Parameters<typeof indexAttributes<K>>[1] | undefined) {
+  /**
+   * The counter Updates that follow an item of a listed kind in or out of its counted partitions, for
+   * the same transaction; `expiry` says when the item expires before and after (TTL buckets).
+   */
+  counterOperations<K extends ListedKind>(kind: K, before: Parameters<typeof indexAttributes<K>>[1] | undefined, after: Parameters<typeof indexAttributes<K>>[1] | undefined, expiry: Expiry = {}) {
     const id = (after ?? before)!.id;
-    return counterDeltas(kind, before, after).map((d) => {
+    return counterDeltas(kind, before, after, expiry).map((d) => {
       const adds = ['n :n'];
       const values: Record<string, number> = { ':n': d.n };
       if (d.gone !== 0) {
         adds.push('gone :gone');
         values[':gone'] = d.gone;
       }
-      return { Update: { TableName: this.table, Key: counterKey(d.partition, id), UpdateExpression: `ADD ${adds.join(', ')}`, ExpressionAttributeValues: values } };
+      // A bucket's counter expires with its items.
+      if (d.expires !== undefined) values[':expires'] = d.expires;
+      const update = `ADD ${adds.join(', ')}${d.expires !== undefined ? ' SET expiresAt = :expires' : ''}`;
+      return { Update: { TableName: this.table, Key: counterKey(d.partition, id, d.expires), UpdateExpression: update, ExpressionAttributeValues: values } };
     });
   }
 

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { findDoubleRuns } from '../../agent/drivers/simulator';
 import { documentClient, tableName } from '../../functions/store/client';
-import { counterDeltas, type ListedKind } from '../../functions/store/indexing';
+import { counterBucket, counterDeltas, type ListedKind } from '../../functions/store/indexing';
 import { strip } from '../../functions/store/keys';
 import type { TestStack } from './stack';
 
@@ -53,7 +53,7 @@ export async function expectExactListCounters(): Promise<void> {
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       if (pk.startsWith('COUNT#')) {
-        const partition = pk.slice('COUNT#'.length);
+        const partition = `${pk.slice('COUNT#'.length)} ${String(item.sk).split('#')[0]}`; // and its expiry bucket
         const c = stored.get(partition) ?? { n: 0, gone: 0 };
         c.n += Number(item.n ?? 0);
         c.gone += Number(item.gone ?? 0);
@@ -62,11 +62,13 @@ export async function expectExactListCounters(): Promise<void> {
       }
       const kind = String(item.sk) as ListedKind;
       if (!['VM', 'JOB', 'EVENT', 'USAGE', 'HOST'].includes(kind) || pk !== `${kind}#${String(item.id)}`) continue;
-      for (const d of counterDeltas(kind, undefined, strip<never>(item))) {
-        const c = counted.get(d.partition) ?? { n: 0, gone: 0 };
+      const expires = typeof item.expiresAt === 'number' ? item.expiresAt : undefined;
+      for (const d of counterDeltas(kind, undefined, strip<never>(item), { after: expires })) {
+        const key = `${d.partition} ${counterBucket(d.expires)}`;
+        const c = counted.get(key) ?? { n: 0, gone: 0 };
         c.n += d.n;
         c.gone += d.gone;
-        counted.set(d.partition, c);
+        counted.set(key, c);
       }
     }
   } while (start);

@@ -37,7 +37,7 @@ export default defineCommand({
       result: { host: await hostResponseOf(store, updated) },
       at: now,
     });
-    await store.maintenance.cancel(host, store.jobs.completedOperations(job));
+    await store.maintenance.cancel(host, await store.jobs.completedOperations(job));
     await store.events.record(newEvent({ type: 'MAINT.CANCEL', caller, description: `Cancelled the maintenance of host ${host.name}: it was ${host.resourceState}, it is Enabled`, resource: { type: 'Host', id: host.id, name: host.name }, jobId: job.id }), now);
     return { kind: 'async', jobid: job.id, id: host.id };
   },

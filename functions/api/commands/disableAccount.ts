@@ -51,7 +51,7 @@ export default defineCommand({
       completed: at,
       version: 1,
     };
-    await store.tenancy.setAccountState(account.id, target, store.credentials, store.jobs.completedOperations(job));
+    await store.tenancy.setAccountState(account.id, target, store.credentials, await store.jobs.completedOperations(job));
     store.credentials.forgetAccount(account.id);
     return { kind: 'async', jobid: job.id };
   },

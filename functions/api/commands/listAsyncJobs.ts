@@ -36,7 +36,7 @@ export default defineCommand({
     const root = caller.role === 'rootAdmin';
     const hidden = root ? undefined : await createLookups(store).hiddenDetails();
     // In creation order, as CloudStack lists jobs (id ascending).
-    return pageOf<AsyncJob>(store, 'asyncjobs', { ...source, filter: where.build(), countFrom: where.empty && !params.resourceid ? (c) => c.n : undefined }, params, (j) =>
+    return pageOf<AsyncJob>(store, 'asyncjobs', { ...source, filter: where.build(), liveAt: ctx.now, countFrom: where.empty && !params.resourceid ? (c) => c.n : undefined }, params, (j) =>
       toAsyncJobResponse(j, root ? 'full' : 'restricted', hidden),
     );
   },

@@ -77,7 +77,7 @@ export default defineCommand({
     ...scopeParams,
     ...listParams,
   }),
-  async handle({ params, store, caller, command }) {
+  async handle({ params, store, caller, command, now }) {
     // QueryManagerImpl.searchForEventIdsAndCount, in its order.
     const resourceType = params.resourcetype;
     if (resourceType !== undefined && !isEventResourceType(resourceType)) throw new InvalidParameterError('Invalid resourcetype');
@@ -107,7 +107,7 @@ export default defineCommand({
     return pageOf<CloudEvent>(
       store,
       'event',
-      { ...source, descending: true, from, to, filter: where.build(), countFrom: where.empty ? (c) => c.n : undefined },
+      { ...source, descending: true, from, to, filter: where.build(), liveAt: now, countFrom: where.empty ? (c) => c.n : undefined },
       params,
       (e) => toEventResponse(e, lookups),
     );

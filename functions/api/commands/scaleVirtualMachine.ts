@@ -53,7 +53,7 @@ export default defineCommand({
         result: { virtualmachine: await toVirtualMachineResponse(updated, createLookups(store), view) },
         at: now,
       });
-      await store.vms.update(vm, set, [], store.jobs.completedOperations(job));
+      await store.vms.update(vm, set, [], await store.jobs.completedOperations(job));
       await recordVmEvent(store, { type: 'VM.UPGRADE', actor: caller, vm: updated, ok: true, jobId: job.id, text: `Successfully completed upgrading Vm. Vm Id: ${vm.id}; service offering ${change.next.name}, applied at its next start` });
       return { kind: 'async', jobid: job.id, id: vm.id };
     }

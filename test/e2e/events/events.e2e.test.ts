@@ -150,6 +150,8 @@ describe('events end to end', () => {
       const { id, jobid } = (await env.admin.ok('deployVirtualMachine', { serviceofferingid: cat.offerings[0].id, templateid: cat.templateid, zoneid: cat.zoneid, startvm: 'false', name: 'probe-vm' })) as Obj;
       expect(await env.admin.waitForJob(jobid)).toMatchObject({ jobstatus: 1 });
       vmId = id;
+      // The fixtures are dated 2021: kept for ever, or event.purge.delay would have them gone already.
+      await env.admin.ok('updateConfiguration', { name: 'event.purge.delay', value: '0' });
       const vm = { type: 'VirtualMachine' as const, id: vmId, name: 'probe-vm' };
       const parent = await record({ type: 'VM.REBOOT', caller: admin, description: 'filter-reboot-started', state: 'Started', resource: vm }, '2021-03-04T10:00:00Z');
       parentId = parent.id;

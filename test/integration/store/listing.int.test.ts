@@ -176,4 +176,41 @@ describe('ListingRepository', () => {
   it('lists nothing for a host that holds nothing', async () => {
     expect(await store.listing.all<Vm>({ index: 'gsi4', partitions: [vmHostPartition('host-none')] })).toEqual([]);
   });
+
+  it('keeps events event.purge.delay days: older ones are neither listed nor counted (TTL deletes them later)', async () => {
+    // Prepare: three events of one account, one of them 20 days old (the default delay is 15 days)
+    const caller = { userId: 'u', username: 'u', accountId: `account-${randomUUID()}`, accountName: 'old', domainId: domain, domainPath: 'ROOT/listing', role: 'user' as const };
+    const now = new Date();
+    for (const daysAgo of [20, 2, 1]) await store.events.record(newEvent({ type: 'USER.UPDATE', caller, description: `${daysAgo} days ago` }), new Date(now.getTime() - daysAgo * 86_400_000));
+    const spec = { index: 'gsi2' as const, partitions: [accountPartition('EVENT', caller.accountId)], descending: true, liveAt: now, offset: 0, limit: 20 };
+
+    // Act
+    const page = await store.listing.page<CloudEvent>({ ...spec, countFrom: (c) => c.n });
+    const counted = await store.listing.page<CloudEvent>({ ...spec, filter: new Conditions().eq('type', 'USER.UPDATE').build() });
+    const everything = await store.listing.all<CloudEvent>({ index: 'gsi2', partitions: [accountPartition('EVENT', caller.accountId)] });
+
+    // Assess
+    expect(page.items.map((e) => e.description)).toEqual(['1 days ago', '2 days ago']);
+    expect(page.count).toBe(2);
+    expect(counted.count).toBe(2);
+    expect(everything).toHaveLength(3); // still stored until TTL's sweep
+  });
+
+  it('keeps a finished job job.expire.minutes after it completed, then it is gone', async () => {
+    // Prepare: a pending job of a new account, completed a day and a half ago (the default is 1,440 minutes)
+    const accountId = `account-${randomUUID()}`;
+    const created = new Date(Date.now() - 36 * 3_600_000);
+    const job = { id: randomUUID(), cmd: 'test', workflow: 'none', accountId, accountName: 'a', userId: 'u', domainId: domain, domainPath: 'ROOT/listing', status: 0 as const, resultCode: 0, steps: [], created: created.toISOString(), version: 1 };
+    await store.jobs.createWith(job, []);
+    const counter = () => store.listing.counter(accountPartition('JOB', accountId), new Date());
+    const pending = await counter();
+
+    // Act
+    await store.jobs.complete(job.id, { status: 1, result: {}, created: job.created }, undefined, store.vms, created);
+
+    // Assess
+    expect(pending).toEqual({ n: 1, gone: 0 });
+    expect(await counter()).toEqual({ n: 0, gone: 0 });
+    expect(await store.jobs.get(job.id, true)).toBeUndefined();
+  });
 });
