@@ -83,12 +83,12 @@ export class StratusStack extends Stack {
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
-      // CloudFormation adds one index per update: a table deployed before gsi3/gsi4 is upgraded by
-      // deploying with `-c tableIndexes=3` first, then without (README, "Upgrading a deployment").
+      // CloudFormation adds one index per update: a table deployed before gsi3..gsi5 is upgraded by
+      // deploying with `-c tableIndexes=3`, then 4, then without (README, "Upgrading a deployment").
       globalSecondaryIndexes: TABLE_INDEXES.slice(0, Number(this.node.tryGetContext('tableIndexes') ?? TABLE_INDEXES.length)).map((ix) => ({
         indexName: ix.indexName,
         partitionKey: { name: ix.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: ix.sortKey, type: AttributeType.STRING },
+        sortKey: { name: ix.sortKey, type: ix.sortKeyType === 'N' ? AttributeType.NUMBER : AttributeType.STRING },
         projectionType: ProjectionType.ALL,
       })),
       timeToLiveAttribute: TTL_ATTRIBUTE,

@@ -276,8 +276,9 @@ export const DETAILS_PER_REASON = 10;
 /**
  * CloudStack's 533 text, followed by what ruled the hosts out, grouped by constraint (in the order
  * of the hosts by name): the error explains itself, even for 10,000 hosts (a few named per group).
+ * `unread`: hosts placement counted but did not read, all short of that much memory.
  */
-export function explainNoHost(vmLabel: string, scope: PlacementScope, ruledOut: readonly RuledOut[]): string {
+export function explainNoHost(vmLabel: string, scope: PlacementScope, ruledOut: readonly RuledOut[], unread?: { hosts?: number; memory: number }): string {
   const where = scope.host
     ? `host ${scope.host}`
     : scope.cluster
@@ -286,7 +287,8 @@ export function explainNoHost(vmLabel: string, scope: PlacementScope, ruledOut: 
         ? `pod ${scope.pod} of zone ${scope.zone}`
         : `zone ${scope.zone}`;
   const head = `Unable to create a deployment for ${vmLabel}`;
-  if (ruledOut.length === 0) return `${head}: ${where} has no hosts`;
+  const more = unread && unread.hosts !== 0 ? unread : undefined;
+  if (ruledOut.length === 0 && !more) return `${head}: ${where} has no hosts`;
   const groups = new Map<Reason, string[]>();
   const ordered = [...ruledOut].sort((a, b) => (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0));
   for (const r of ordered) {
@@ -294,12 +296,19 @@ export function explainNoHost(vmLabel: string, scope: PlacementScope, ruledOut: 
     if (list) list.push(r.detail);
     else groups.set(r.reason, [r.detail]);
   }
+  if (more && !groups.has('memory')) groups.set('memory', []);
   const parts = [...groups].map(([reason, details]) => {
     const shown = details.slice(0, DETAILS_PER_REASON).join('; ');
-    const more = details.length > DETAILS_PER_REASON ? `; and ${details.length - DETAILS_PER_REASON} more` : '';
-    return `${LABEL[reason]} (${details.length}): ${shown}${more}`;
+    let tail = details.length > DETAILS_PER_REASON ? `; and ${details.length - DETAILS_PER_REASON} more` : '';
+    let count = String(details.length);
+    if (reason === 'memory' && more) {
+      tail += `${details.length ? '; and ' : ''}${more.hosts ?? 'the other'} host(s) with less than ${more.memory} MiB memory free, counted, not read one by one`;
+      count = more.hosts === undefined ? `${details.length}+` : String(details.length + more.hosts);
+    }
+    return `${LABEL[reason]} (${count}): ${shown}${tail}`;
   });
-  const verdict = scope.host ? `host ${scope.host} cannot take it, ruled out by` : `no host in ${where} can take it; ${ruledOut.length} host(s) ruled out by`;
+  const total = more ? (more.hosts === undefined ? `${ruledOut.length}+` : String(ruledOut.length + more.hosts)) : String(ruledOut.length);
+  const verdict = scope.host ? `host ${scope.host} cannot take it, ruled out by` : `no host in ${where} can take it; ${total} host(s) ruled out by`;
   const affinityHint = groups.has('affinity') || groups.has('anti-affinity') ? '. Please check the affinity groups provided, there may not be sufficient capacity to follow them' : '';
   return `${head}: ${verdict} ${parts.join(' | ')}${affinityHint}`;
 }

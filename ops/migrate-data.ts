@@ -17,9 +17,11 @@ import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from
  * version 2 is simply migrated again: every step is idempotent. Version 4: events, usage records and
  * finished jobs get the expiry today's writes give them (event.purge.delay, job.expire.minutes, as
  * stored or by default), and their counters go to their expiry buckets; DynamoDB's TTL then deletes
- * what is already past it, as CloudStack's purge would have.
+ * what is already past it, as CloudStack's purge would have. Version 5: hosts enter the capacity
+ * index (gsi5, their free memory); a reservation racing the migration leaves the key stale only
+ * until the host's next heartbeat, which sets it from the host's own fields again.
  */
-export const DATA_VERSION = 4;
+export const DATA_VERSION = 5;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(['VM', 'JOB', 'EVENT', 'USAGE', 'HOST']);
 

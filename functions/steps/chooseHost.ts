@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  allocate,
   cpuRequestOf,
   explainNoHost,
   ruleOut,
@@ -15,6 +14,7 @@ import { ConcurrentOperationError, InsufficientCapacityError, InternalError } fr
 import { OS_CATEGORIES, OS_CATEGORY_NONE, osTypeById } from '../../core/os-catalogue';
 import type { Store } from '../store';
 import { clusterLimits } from '../store/placement';
+import { findHost, type HostSearch } from './find-host';
 import { defineStep } from './define-step';
 
 /** Where an administrator asked the VM to run (deploy or start with podid/clusterid/hostid). */
@@ -42,8 +42,7 @@ const NO_OS_PREFERENCE = new Set(OS_CATEGORIES.filter((c) => c.name === OS_CATEG
 /**
  * Pick a host for the VM (core/allocator.ts) within its zone, or within the pod, cluster or host an
  * administrator named (no fallback elsewhere); none fits: 533 naming what ruled each host out. The
- * zone's index may lag behind a reservation that just committed, so the pick is confirmed on a
- * consistent read of the host: after a lost race the workflow never picks the full host again.
+ * zone's hosts are read from the capacity index until one fits (find-host.ts), never all of them.
  */
 export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { store }) => {
   const vm = await store.vms.get(vmId, true);
@@ -52,9 +51,9 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   const requested = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId, preferClusterId: placement?.preferClusterId };
   const label = `VM[User|${vm.instanceName}]`;
 
-  const [zone, hosts, offering, owner, pods, clusters, groups, algorithm] = await Promise.all([
+  const [zone, named, offering, owner, pods, clusters, groups, algorithm] = await Promise.all([
     store.inventory.getZone(vm.zoneId),
-    requested.hostId ? store.hosts.get(requested.hostId, true).then((h) => (h ? [h] : [])) : store.hosts.listInZone(vm.zoneId),
+    requested.hostId ? store.hosts.get(requested.hostId, true) : undefined,
     store.inventory.getServiceOffering(vm.serviceOfferingId),
     store.inventory.getAccount(vm.accountId),
     // The VM's zone only: a deploy never reads the whole inventory's pods and clusters.
@@ -64,51 +63,60 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
     store.settings.get('vm.allocation.algorithm', { zoneId: vm.zoneId }),
   ]);
   const zoneName = zone?.name ?? vm.zoneId;
-  if (requested.hostId && hosts.length === 0) throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: host ${requested.hostId} no longer exists`);
+  if (requested.hostId && !named) throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: host ${requested.hostId} no longer exists`);
   // CloudStack lets a root admin's VMs use disabled zones, pods and clusters (to try them out); nobody else's.
   const rootOwned = owner?.role === 'rootAdmin';
   if (zone && zone.allocationState !== 'Enabled' && !rootOwned) throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: zone ${zoneName} is disabled for allocation`);
 
-  const candidates: Host[] = hosts.filter(
-    (h) => h.zoneId === vm.zoneId && (!requested.podId || h.podId === requested.podId) && (!requested.clusterId || h.clusterId === requested.clusterId),
-  );
+  const inScope = (h: Host) => h.zoneId === vm.zoneId && (!requested.podId || h.podId === requested.podId) && (!requested.clusterId || h.clusterId === requested.clusterId);
   const scope: PlacementScope = {
     zone: zoneName,
     pod: requested.podId ? (pods.find((p) => p.id === requested.podId)?.name ?? requested.podId) : undefined,
     cluster: requested.clusterId ? (clusters.find((c) => c.id === requested.clusterId)?.name ?? requested.clusterId) : undefined,
-    host: requested.hostId ? hosts[0].name : undefined,
+    host: named?.name,
   };
 
   const request = await placementRequestFor(store, vm, offering, groups);
-  const ctx = await contextFor(store, vm, candidates, { algorithm, rootOwned, pods, clusters });
+  const ctx = await contextFor(store, vm, named ? [named] : [], { algorithm, rootOwned, pods, clusters });
   // A pin may name a host outside the candidates (another cluster): the explanation names it too.
   for (const a of request.affinity ?? []) {
     if (a.hostId && !ctx.hostNames?.has(a.hostId)) (ctx.hostNames as Map<string, string>).set(a.hostId, (await store.hosts.get(a.hostId))?.name ?? a.hostId);
   }
 
+  if (named) {
+    const candidates = inScope(named) ? [named] : [];
+    const why = candidates.length ? ruleOut(named, request, ctx) : undefined;
+    if (candidates.length && !why) return { hostId: named.id, requested };
+    throw new InsufficientCapacityError(explainNoHost(label, scope, why ? [why] : []));
+  }
+
   // A VM started again goes back to its last host when that host can take it, as CloudStack's planner
   // considers the last host first: its domain and disks are there.
   // With local storage (the offering's storageType) its disks exist only there, so it is the only choice.
-  const last = !requested.hostId && vm.lastHostId ? candidates.find((h) => h.id === vm.lastHostId) : undefined;
-  if (last) {
-    const fresh = await store.hosts.get(last.id, true);
-    const why = fresh ? ruleOut(fresh, request, ctx) : undefined;
-    if (fresh && !why) return { hostId: fresh.id, requested };
+  const last = vm.lastHostId ? await store.hosts.get(vm.lastHostId, true) : undefined;
+  if (last && inScope(last)) {
+    const why = ruleOut(last, request, ctx);
+    if (!why) return { hostId: last.id, requested };
     if (offering?.storageType === 'local')
-      throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: its disks are on host ${last.name} (local storage), which cannot take it: ${why?.detail ?? 'the host is gone'}`);
+      throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: its disks are on host ${last.name} (local storage), which cannot take it: ${why.detail}`);
   }
 
-  for (;;) {
-    // An HA restart tries the cluster the VM ran in first, then the rest of its zone (never another zone).
-    const preferred = requested.preferClusterId ? candidates.filter((h) => h.clusterId === requested.preferClusterId) : [];
-    const inPreferred = preferred.length > 0 ? allocate(preferred, request, ctx, { noOsPreference: NO_OS_PREFERENCE }) : undefined;
-    const allocation = inPreferred?.ok ? inPreferred : allocate(candidates, request, ctx, { noOsPreference: NO_OS_PREFERENCE });
-    if (!allocation.ok) throw new InsufficientCapacityError(explainNoHost(label, scope, allocation.ruledOut));
-    const fresh = await store.hosts.get(allocation.host.id, true);
-    if (fresh && !ruleOut(fresh, request, ctx)) return { hostId: fresh.id, requested };
-    // Stale in the index: judge the host on what it really is now, and look again.
-    candidates.splice(candidates.indexOf(allocation.host), 1, ...(fresh ? [fresh] : []));
+  const search: HostSearch = {
+    zoneId: vm.zoneId,
+    request,
+    ctx,
+    podId: requested.podId,
+    clusterId: requested.clusterId,
+    memoryFactor: Math.max(1, ...clusters.map((c) => ctx.factors(c.id).memory)),
+  };
+  // An HA restart tries the cluster the VM ran in first, then the rest of its zone (never another zone).
+  if (requested.preferClusterId && !requested.clusterId) {
+    const inCluster = await findHost(store, { ...search, clusterId: requested.preferClusterId, explain: false }, { noOsPreference: NO_OS_PREFERENCE });
+    if (inCluster.ok) return { hostId: inCluster.host.id, requested };
   }
+  const found = await findHost(store, search, { noOsPreference: NO_OS_PREFERENCE });
+  if (!found.ok) throw new InsufficientCapacityError(explainNoHost(label, scope, found.ruledOut, found.unread));
+  return { hostId: found.host.id, requested };
 });
 
 /**
@@ -145,7 +153,8 @@ export async function contextFor(
   zoneInfo: { algorithm: string; rootOwned: boolean; pods: readonly Pod[]; clusters: readonly Cluster[] },
 ): Promise<PlacementContext> {
   const strategy = strategyFor(zoneInfo.algorithm);
-  const clusterIds = [...new Set(candidates.map((h) => h.clusterId))];
+  // The zone's clusters (placement reads its hosts a page at a time) and those of hosts given.
+  const clusterIds = [...new Set([...zoneInfo.clusters.filter((c) => c.zoneId === vm.zoneId).map((c) => c.id), ...candidates.map((h) => h.clusterId)])];
   const limits = new Map(await Promise.all(clusterIds.map(async (clusterId) => [clusterId, await clusterLimits(store.settings, { zoneId: vm.zoneId, clusterId })] as const)));
   const disabled = (list: ReadonlyArray<Pod | Cluster>) =>
     new Map(zoneInfo.rootOwned ? [] : list.filter((x) => x.zoneId === vm.zoneId && x.allocationState !== 'Enabled').map((x) => [x.id, x.name] as [string, string]));
@@ -153,11 +162,13 @@ export async function contextFor(
   let accountVmsByHost: Map<string, number> | undefined;
   let accountVmsByPod: Map<string, number> | undefined;
   if (strategy.order === 'dispersing' || strategy.concentratePods) {
-    const podOf = new Map(candidates.map((h) => [h.id, h.podId]));
+    const others = (await store.vms.listByAccount(vm.accountId)).filter((other) => other.hostId && other.id !== vm.id);
+    // The pods of the hosts the owner's VMs run on (not only of the hosts placement reads).
+    const podOf = strategy.concentratePods ? new Map((await store.hosts.getMany([...new Set(others.map((o) => o.hostId!))])).map((h) => [h.id, h.podId])) : new Map<string, string>();
     accountVmsByHost = new Map();
     accountVmsByPod = new Map();
-    for (const other of await store.vms.listByAccount(vm.accountId)) {
-      if (!other.hostId || other.id === vm.id) continue;
+    for (const other of others) {
+      if (!other.hostId) continue;
       accountVmsByHost.set(other.hostId, (accountVmsByHost.get(other.hostId) ?? 0) + 1);
       const pod = podOf.get(other.hostId);
       if (pod) accountVmsByPod.set(pod, (accountVmsByPod.get(pod) ?? 0) + 1);

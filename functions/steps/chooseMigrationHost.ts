@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { allocate, cpuRequestOf, explainNoHost, ruleOut } from '../../core/allocator';
+import { cpuRequestOf, explainNoHost } from '../../core/allocator';
 import { InsufficientCapacityError, InternalError } from '../../core/errors';
 import { OS_CATEGORIES, OS_CATEGORY_NONE } from '../../core/os-catalogue';
 import { migrationRequest } from '../api/migration-targets';
 import { contextFor } from './chooseHost';
+import { findHost } from './find-host';
 import { heldVm } from './held-vm';
 import { defineStep } from './define-step';
 
@@ -23,8 +24,7 @@ export const handler = defineStep(Input, async ({ jobId, vmId, forScale }, { sto
   if (!vm.hostId) throw new InternalError(`VM ${vmId} runs on no host`);
   const source = await store.hosts.get(vm.hostId, true);
   if (!source) throw new InternalError(`Host ${vm.hostId} of VM ${vmId} no longer exists`);
-  const [hosts, offering, algorithm, pods, clusters, zone] = await Promise.all([
-    store.hosts.listInZone(vm.zoneId),
+  const [offering, algorithm, pods, clusters, zone] = await Promise.all([
     store.inventory.getServiceOffering((forScale ? vm.pendingScale?.serviceOfferingId : undefined) ?? vm.serviceOfferingId),
     store.settings.get('vm.allocation.algorithm', { zoneId: vm.zoneId }),
     store.inventory.listPodsInZone(vm.zoneId),
@@ -35,18 +35,17 @@ export const handler = defineStep(Input, async ({ jobId, vmId, forScale }, { sto
   const size = target ? { cpu: cpuRequestOf(target), memory: target.memory } : undefined;
   // A host affinity group whose only member is this VM goes with it (migrationRequest).
   const request = await migrationRequest(store, vm, offering, size);
-  const candidates = hosts.filter((h) => h.clusterId === source.clusterId && h.id !== source.id);
   // An administrator's move is not held to pod or cluster allocation flags, only to the hosts' own state.
-  const ctx = await contextFor(store, vm, candidates, { algorithm, rootOwned: true, pods, clusters });
-  for (;;) {
-    const allocation = allocate(candidates, request, ctx, { noOsPreference: NO_OS_PREFERENCE });
-    if (!allocation.ok) {
-      const cluster = clusters.find((c) => c.id === source.clusterId)?.name ?? source.clusterId;
-      throw new InsufficientCapacityError(explainNoHost(`VM[User|${vm.instanceName}]`, { zone: zone?.name ?? vm.zoneId, cluster }, allocation.ruledOut).replace('create a deployment for', 'find a host to migrate'));
-    }
-    const fresh = await store.hosts.get(allocation.host.id, true);
-    if (fresh && !ruleOut(fresh, request, ctx)) return { hostId: fresh.id, chosen: true };
-    // Stale in the index: judge the host on what it really is now, and look again.
-    candidates.splice(candidates.indexOf(allocation.host), 1, ...(fresh ? [fresh] : []));
-  }
+  const ctx = await contextFor(store, vm, [], { algorithm, rootOwned: true, pods, clusters });
+  // The other hosts of its cluster, from the capacity index until one fits (find-host.ts).
+  const found = await findHost(
+    store,
+    { zoneId: vm.zoneId, request, ctx, clusterId: source.clusterId, except: source.id, memoryFactor: ctx.factors(source.clusterId).memory },
+    { noOsPreference: NO_OS_PREFERENCE },
+  );
+  if (found.ok) return { hostId: found.host.id, chosen: true };
+  const cluster = clusters.find((c) => c.id === source.clusterId)?.name ?? source.clusterId;
+  throw new InsufficientCapacityError(
+    explainNoHost(`VM[User|${vm.instanceName}]`, { zone: zone?.name ?? vm.zoneId, cluster }, found.ruledOut, found.unread).replace('create a deployment for', 'find a host to migrate'),
+  );
 });

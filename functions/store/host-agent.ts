@@ -254,6 +254,7 @@ export class HostAgentRepository {
         'cpuNumber = :cpuNumber, cpuSpeed = :cpuSpeed, memoryTotal = :memoryTotal, ipAddress = :ipAddress',
         'hypervisor = :hypervisor, agentVersion = :agentVersion, migrationUri = :migrationUri, lastHeartbeat = :now',
         'gsi3sk = :beat', // the heartbeat index (indexing.ts): the HA monitor range-queries the late hosts
+        'gsi5sk = :memoryTotal - memoryUsed', // the capacity index (indexing.ts memoryFreeOf), for the total reported
       ],
       values: {
         ':cpuNumber': facts.cpuNumber,

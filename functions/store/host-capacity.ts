@@ -9,6 +9,14 @@ import { entityKey } from './keys';
  * cannot both pass. A give-back never takes a host below zero.
  */
 
+/**
+ * The capacity index's key (gsi5sk, indexing.ts memoryFreeOf) following a change of `:mem` in the
+ * used memory, in the same update; `:noFree` (0) stands in on a host the data migration has not
+ * reached yet, whose next heartbeat sets the key from its fields.
+ */
+export const FREE_MINUS_MEM = 'gsi5sk = if_not_exists(gsi5sk, :noFree) - :mem';
+const FREE_PLUS_MEM = 'gsi5sk = if_not_exists(gsi5sk, :noFree) + :mem';
+
 /** A size on a host: CPU (MHz) and memory (MiB). */
 export interface Size {
   cpu: number;
@@ -27,9 +35,12 @@ export function holdOperation(table: string, host: Host, size: Size, limits: { f
     ':memCeiling': cap.memory - size.memory,
     ':up': 'Up',
     ':enabled': 'Enabled',
+    ':freeAfter': host.memoryTotal - size.memory,
   };
   const conditions = ['cpuUsed <= :cpuCeiling', 'memoryUsed <= :memCeiling', '#state = :up', 'resourceState = :enabled'];
-  let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem ADD vmCount :one';
+  // The capacity index's key (indexing.ts memoryFreeOf) from the used memory as it is, not as it was
+  // read (a total the agent changed since is set right by its next heartbeat).
+  let update = 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem, gsi5sk = :freeAfter - memoryUsed ADD vmCount :one';
   if (limits.maxGuests > 0) {
     values[':guestCeiling'] = limits.maxGuests - 1;
     conditions.push('(attribute_not_exists(vmCount) OR vmCount <= :guestCeiling)');
@@ -52,8 +63,8 @@ export function holdOperation(table: string, host: Host, size: Size, limits: { f
  */
 export function giveBackOperation(table: string, hostId: string, size: Size, antiAffinity: readonly string[], { slot = true, hostState }: { slot?: boolean; hostState?: Host['state'] } = {}) {
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':cpu': size.cpu, ':mem': size.memory };
-  let update = 'SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem';
+  const values: Record<string, unknown> = { ':cpu': size.cpu, ':mem': size.memory, ':noFree': 0 };
+  let update = `SET cpuUsed = cpuUsed - :cpu, memoryUsed = memoryUsed - :mem, ${FREE_PLUS_MEM}`;
   let condition = 'cpuUsed >= :cpu AND memoryUsed >= :mem';
   if (slot) {
     values[':minusOne'] = -1;
@@ -87,9 +98,9 @@ export function adjustOperation(table: string, hostId: string, delta: Size) {
     Update: {
       TableName: table,
       Key: entityKey('HOST', hostId),
-      UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
+      UpdateExpression: `SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem, ${FREE_MINUS_MEM}`,
       ConditionExpression: 'cpuUsed >= :minusCpu AND memoryUsed >= :minusMem',
-      ExpressionAttributeValues: { ':cpu': delta.cpu, ':mem': delta.memory, ':minusCpu': -delta.cpu, ':minusMem': -delta.memory },
+      ExpressionAttributeValues: { ':cpu': delta.cpu, ':mem': delta.memory, ':minusCpu': -delta.cpu, ':minusMem': -delta.memory, ':noFree': 0 },
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host } from '../../core/entities';
-import { HOST_BEAT_PARTITIONS, kindPartitions, zoneHostPartitions } from './indexing';
+import { HOST_BEAT_PARTITIONS, kindPartitions, zoneHostCounter, zoneHostPartitions, zoneRoomPartitions } from './indexing';
 import { entityKey } from './keys';
-import { ListingRepository } from './listing';
+import { Conditions, ListingRepository } from './listing';
 import { Repository } from './repository';
 
 /**
@@ -27,6 +27,25 @@ export class HostsRepository extends Repository {
   listInZone = async (zoneId: string) => (await this.listing.all<Host>({ index: 'gsi2', partitions: zoneHostPartitions(zoneId) })).map((h) => fromStoredHost(h)!);
   /** Hosts whose last heartbeat is before `before` (ISO time), or that never sent one: what the HA monitor judges. */
   listSilentSince = async (before: string) => (await this.listing.all<Host>({ index: 'gsi3', partitions: HOST_BEAT_PARTITIONS, to: before })).map((h) => fromStoredHost(h)!);
+
+  /**
+   * A zone's hosts from the capacity index (gsi5) by free memory (MiB, before overprovisioning),
+   * `size` at a time: from `atLeast` up (tightest first), or down from the most free to `atLeast`
+   * (`descending`); narrowed to a pod or cluster by a filter. Placement stops reading once one fits.
+   */
+  byFreeMemory(zoneId: string, range: { atLeast?: number; below?: number; descending?: boolean; podId?: string; clusterId?: string }, size: number): AsyncGenerator<Host[]> {
+    const filter = new Conditions().eq('podId', range.podId).eq('clusterId', range.clusterId).build();
+    const pages = this.listing.pages<Host>(
+      { index: 'gsi5', partitions: zoneRoomPartitions(zoneId), descending: range.descending, from: range.atLeast, to: range.below === undefined ? undefined : range.below - 1, filter },
+      size,
+    );
+    return (async function* () {
+      for await (const page of pages) yield page.map((h) => fromStoredHost(h));
+    })();
+  }
+
+  /** How many hosts a zone has (its counter): what placement reports of the hosts it did not read. */
+  countInZone = async (zoneId: string) => (await this.listing.counter(zoneHostCounter(zoneId))).n;
 
   constructor(
     db: DynamoDBDocumentClient,

@@ -46,6 +46,14 @@ export const jobInstancePartition = (instanceId: string) => `JOB#INSTANCE#${inst
 export const zoneHostCounter = (zoneId: string) => `HOST#ZONE#${zoneId}`;
 export const zoneHostPartitions = (zoneId: string) => shardsOf(zoneHostCounter(zoneId));
 export const HOST_BEAT_PARTITIONS = shardsOf('HOST#BEAT');
+/** The capacity index (gsi5): a zone's hosts by free memory, in shards. */
+export const zoneRoomPartitions = (zoneId: string) => shardsOf(`HOST#ROOM#${zoneId}`);
+/**
+ * The capacity index's sort key, a Number: the host's memory not in use (MiB, before
+ * overprovisioning). Every write of memoryUsed or memoryTotal keeps it by arithmetic in the same
+ * update (host-capacity.ts, moves.ts, host-agent.ts), so it is never read-modify-written.
+ */
+export const memoryFreeOf = (host: Pick<Host, 'memoryTotal' | 'memoryUsed'>) => host.memoryTotal - host.memoryUsed;
 /** The heartbeat index's sort key: hosts that never heartbeat sort first (an empty time). */
 export const beatOrder = (host: Pick<Host, 'id' | 'lastHeartbeat'>) => `${host.lastHeartbeat ?? ''}#${host.id}`;
 
@@ -133,22 +141,28 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
 }
 
 /** The stored index attributes of an item (gsiNpk/gsiNsk and `text`). */
-export function indexAttributes<K extends ListedKind>(kind: K, entity: Entity<K>): Record<string, string> {
-  const out: Record<string, string> = {};
+export function indexAttributes<K extends ListedKind>(kind: K, entity: Entity<K>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
   for (const e of indexEntries(kind, entity)) {
     out[`${e.index}pk`] = e.partition;
     out[`${e.index}sk`] = e.order;
+  }
+  if (kind === 'HOST') {
+    // The capacity index: its numeric sort key moves with every reservation (memoryFreeOf).
+    const host = entity as Host;
+    out.gsi5pk = `HOST#ROOM#${host.zoneId}#${shardOf(host.id)}`;
+    out.gsi5sk = memoryFreeOf(host);
   }
   const text = searchText(kind, entity);
   if (text !== undefined && indexEntries(kind, entity).length > 0) out.text = text;
   return out;
 }
 
-export const INDEX_ATTRIBUTE_NAMES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'text'] as const;
+export const INDEX_ATTRIBUTE_NAMES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'gsi5pk', 'gsi5sk', 'text'] as const;
 
 /** What changes in the index attributes when an item goes from `before` to `after`: SET these, REMOVE those. */
-export function indexChanges(before: Record<string, string>, after: Record<string, string>): { set: Record<string, string>; remove: string[] } {
-  const set: Record<string, string> = {};
+export function indexChanges(before: Record<string, string | number>, after: Record<string, string | number>): { set: Record<string, string | number>; remove: string[] } {
+  const set: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(after)) if (before[k] !== v) set[k] = v;
   return { set, remove: Object.keys(before).filter((k) => !(k in after)) };
 }

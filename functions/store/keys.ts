@@ -107,7 +107,7 @@ export const taskKey = (hostId: string, taskId: string): ItemKey => ({ pk: taskP
 /** How many tasks the host's partition holds: what an idle agent's poll reads instead of the partition. */
 export const taskMarkKey = (hostId: string): ItemKey => ({ pk: taskPartition(hostId), sk: 'MARK' });
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'text', 'expiresAt'] as const;
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'gsi5pk', 'gsi5sk', 'text', 'expiresAt'] as const;
 
 /** The domain object behind a stored item. */
 export function strip<T>(item: Record<string, unknown>): T {

@@ -32,9 +32,9 @@ export interface ListSpec {
   counters?: readonly string[];
   /** Newest first (descending sort keys). */
   descending?: boolean;
-  /** An inclusive range of the sort key (its leading creation time), e.g. listEvents' dates. */
-  from?: string;
-  to?: string;
+  /** An inclusive range of the sort key (its leading creation time, e.g. listEvents' dates; or a Number sort key's values). */
+  from?: string | number;
+  to?: string | number;
   filter?: Filter;
   offset: number;
   /**
@@ -82,6 +82,19 @@ export class ListingRepository extends Repository {
   /** Everything in the partitions, merged in order (internal reads of bounded partitions: a host's VMs). */
   async all<T>(spec: Omit<ListSpec, 'offset' | 'limit' | 'countFrom' | 'counters'>): Promise<T[]> {
     return (await this.walk({ ...spec, offset: 0 }, Infinity, false)).map((i) => strip<T>(i));
+  }
+
+  /**
+   * The merged partitions `size` items at a time, for a reader that stops once it has what it needs
+   * (placement: the hosts of a zone by free memory, until one fits).
+   */
+  async *pages<T>(spec: Omit<ListSpec, 'offset' | 'limit' | 'countFrom' | 'counters'>, size: number): AsyncGenerator<T[]> {
+    const merge = this.merge({ ...spec, offset: 0 }, false);
+    for (;;) {
+      const page = await merge.take(size);
+      if (page.length > 0) yield page.map((i) => strip<T>(i));
+      if (page.length < size) return;
+    }
   }
 
   /** Entities of any kinds by key, in one BatchGetItem per 100: each found one under its `pk`. */
@@ -156,7 +169,7 @@ export class ListingRepository extends Repository {
     if (spec.from !== undefined || spec.to !== undefined) names['#sk'] = sk;
     // The range is of the sort key's leading time: `to` takes every id after that time too.
     if (spec.from !== undefined) values[':from'] = spec.from;
-    if (spec.to !== undefined) values[':to'] = `${spec.to}\uffff`;
+    if (spec.to !== undefined) values[':to'] = typeof spec.to === 'number' ? spec.to : `${spec.to}\uffff`;
     if (spec.from !== undefined && spec.to !== undefined) condition += ' AND #sk BETWEEN :from AND :to';
     else if (spec.from !== undefined) condition += ' AND #sk >= :from';
     else if (spec.to !== undefined) condition += ' AND #sk <= :to';
@@ -197,44 +210,60 @@ export class ListingRepository extends Repository {
    * The first `need` items of the merged partitions (keys only when asked): each partition is read
    * lazily, a chunk at a time, and the chunks are merged by the index's sort key.
    */
-  private async walk(spec: ListSpec, need: number, keysOnly: boolean): Promise<Array<Record<string, unknown>>> {
+  private walk(spec: ListSpec, need: number, keysOnly: boolean): Promise<Array<Record<string, unknown>>> {
+    return this.merge(spec, keysOnly).take(need);
+  }
+
+  /** A merge of the spec's partitions that hands out its items in order, `take(n)` at a time. */
+  private merge(spec: ListSpec, keysOnly: boolean): { take(n: number): Promise<Array<Record<string, unknown>>> } {
     const sk = sortKeyOf(spec.index);
     const cursors: Cursor[] = spec.partitions.map((partition) => ({ partition, buffer: [], done: false }));
-    const chunk = () => {
-      if (need === Infinity) return undefined;
-      const left = need - out.length;
-      if (cursors.length === 1) return Math.min(1000, left);
-      // Spread over the partitions, with room for an uneven spread; never less than a few items.
-      return Math.min(1000, Math.max(10, Math.ceil((left * 1.5) / cursors.filter((x) => !x.done).length) + 5));
-    };
-    const fill = async (c: Cursor) => {
+    const fill = async (c: Cursor, left: number) => {
       const input = this.query(spec, c.partition);
       if (keysOnly) {
         const projected = KEY_PROJECTION(spec.index);
         input.ProjectionExpression = projected.map((_, i) => `#k${i}`).join(', ');
         projected.forEach((name, i) => (input.ExpressionAttributeNames![`#k${i}`] = name));
       }
+      // Spread over the partitions, with room for an uneven spread; never less than a few items.
+      const open = cursors.filter((x) => !x.done).length;
+      const chunk = left === Infinity ? undefined : cursors.length === 1 ? Math.min(1000, left) : Math.min(1000, Math.max(10, Math.ceil((left * 1.5) / open) + 5));
       // A filter may drop a whole chunk: read on until something passes or the partition ends.
       do {
-        const result = await this.db.send(new QueryCommand({ ...input, Limit: chunk(), ExclusiveStartKey: c.next }));
+        const result = await this.db.send(new QueryCommand({ ...input, Limit: chunk, ExclusiveStartKey: c.next }));
         c.buffer.push(...(result.Items ?? []));
         c.next = result.LastEvaluatedKey;
         c.done = !c.next;
       } while (c.buffer.length === 0 && !c.done);
     };
-    const out: Array<Record<string, unknown>> = [];
-    await Promise.all(cursors.map(fill));
-    const before = (a: Record<string, unknown>, b: Record<string, unknown>) => (spec.descending ? String(a[sk]) > String(b[sk]) : String(a[sk]) < String(b[sk]));
-    while (out.length < need) {
-      // Every cursor that is empty but not finished must be read before the merge can go on.
-      const empty = cursors.filter((c) => c.buffer.length === 0 && !c.done);
-      if (empty.length) await Promise.all(empty.map(fill));
-      let best: Cursor | undefined;
-      for (const c of cursors) if (c.buffer.length && (!best || before(c.buffer[0], best.buffer[0]))) best = c;
-      if (!best) break;
-      out.push(best.buffer.shift()!);
-    }
-    return out;
+    // Numbers (a Number sort key) compare as numbers, text as DynamoDB orders it.
+    const order = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+      const x = a[sk];
+      const y = b[sk];
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+    };
+    const before = (a: Record<string, unknown>, b: Record<string, unknown>) => (spec.descending ? order(a, b) > 0 : order(a, b) < 0);
+    let started = false;
+    return {
+      take: async (n) => {
+        const out: Array<Record<string, unknown>> = [];
+        if (!started) {
+          started = true;
+          await Promise.all(cursors.map((c) => fill(c, n)));
+        }
+        while (out.length < n) {
+          // Every cursor that is empty but not finished must be read before the merge can go on.
+          const empty = cursors.filter((c) => c.buffer.length === 0 && !c.done);
+          if (empty.length) await Promise.all(empty.map((c) => fill(c, n - out.length)));
+          let best: Cursor | undefined;
+          for (const c of cursors) if (c.buffer.length && (!best || before(c.buffer[0], best.buffer[0]))) best = c;
+          if (!best) break;
+          out.push(best.buffer.shift()!);
+        }
+        return out;
+      },
+    };
   }
 
   /** The items behind keys, in the keys' order; one deleted between the two reads is simply not on the page. */

@@ -2,7 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { capacityOf, cpuRequestOf } from '../../core/allocator';
 import type { Host, MigrationHold, PendingScale, Vm } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError } from '../../core/errors';
-import { adjustOperation, giveBackOperation, holdOperation, type Size } from './host-capacity';
+import { adjustOperation, FREE_MINUS_MEM, giveBackOperation, holdOperation, type Size } from './host-capacity';
 import { affinityPinKey, entityKey, haAttentionKey } from './keys';
 import type { ReserveLimits } from './placement';
 import { Repository } from './repository';
@@ -165,9 +165,9 @@ export class MovesRepository extends Repository {
         Update: {
           TableName: this.table,
           Key: entityKey('HOST', host.id),
-          UpdateExpression: 'SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem',
+          UpdateExpression: `SET cpuUsed = cpuUsed + :cpu, memoryUsed = memoryUsed + :mem, ${FREE_MINUS_MEM}`,
           ConditionExpression: 'cpuUsed <= :cpuCeiling AND memoryUsed <= :memCeiling',
-          ExpressionAttributeValues: { ':cpu': growth.cpu, ':mem': growth.memory, ':cpuCeiling': cap.cpu - growth.cpu, ':memCeiling': cap.memory - growth.memory },
+          ExpressionAttributeValues: { ':cpu': growth.cpu, ':mem': growth.memory, ':cpuCeiling': cap.cpu - growth.cpu, ':memCeiling': cap.memory - growth.memory, ':noFree': 0 },
         },
       });
     const vmIndex = items.length;

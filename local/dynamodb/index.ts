@@ -93,6 +93,15 @@ export function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+async function untilIndexActive(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName)?.IndexStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Index ${indexName} of table ${tableName} did not become ACTIVE within a minute`);
+}
+
 /** Create the table as CDK does (functions/store/table.ts), unless it exists. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
@@ -105,21 +114,30 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
         await client.send(
           new UpdateTableCommand({
             TableName: tableName,
-            AttributeDefinitions: [ix.partitionKey, ix.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+            AttributeDefinitions: [
+              { AttributeName: ix.partitionKey, AttributeType: 'S' },
+              { AttributeName: ix.sortKey, AttributeType: ix.sortKeyType },
+            ],
             GlobalSecondaryIndexUpdates: [{ Create: { IndexName: ix.indexName, KeySchema: [{ AttributeName: ix.partitionKey, KeyType: 'HASH' }, { AttributeName: ix.sortKey, KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } } }],
           }),
         );
+        // DynamoDB takes one new index at a time, and DynamoDB Local fails writes that touch an index still CREATING.
+        await untilIndexActive(client, tableName, ix.indexName);
       }
       return;
     } catch (err) {
       if ((err as Error).name !== 'ResourceNotFoundException') throw err;
     }
-    const attrs = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, ...TABLE_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])]);
+    const attrs = new Map<string, 'S' | 'N'>([
+      [TABLE_KEYS.partitionKey, 'S'],
+      [TABLE_KEYS.sortKey, 'S'],
+      ...TABLE_INDEXES.flatMap((i) => [[i.partitionKey, 'S'] as const, [i.sortKey, i.sortKeyType] as const]),
+    ]);
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attrs].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        AttributeDefinitions: [...attrs].map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { findDoubleRuns } from '../../agent/drivers/simulator';
 import { documentClient, tableName } from '../../functions/store/client';
-import { counterBucket, counterDeltas, type ListedKind } from '../../functions/store/indexing';
+import { counterBucket, counterDeltas, indexAttributes, INDEX_ATTRIBUTE_NAMES, type ListedKind } from '../../functions/store/indexing';
 import { strip } from '../../functions/store/keys';
 import type { TestStack } from './stack';
 
@@ -39,13 +39,16 @@ export async function expectOneCopyAndExactAccounting(env: TestStack): Promise<v
  * The listing counters (functions/store/indexing.ts) equal what their partitions hold: every item of
  * a listed kind is tallied from the table (a Scan, fine for a test) and compared with the counters.
  * A counter that drifted would make `count` lie for ever after; call it after flows that create,
- * destroy, recover, expunge or fail.
+ * destroy, recover, expunge or fail. Every listed item's index attributes are also what indexing.ts
+ * gives it now (a host's capacity key its free memory): an item indexed as it was would be listed,
+ * or placed, as it no longer is.
  */
 export async function expectExactListCounters(): Promise<void> {
   const db = documentClient();
   const table = tableName();
   const counted = new Map<string, { n: number; gone: number }>();
   const stored = new Map<string, { n: number; gone: number }>();
+  const misindexed: Obj[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
@@ -63,6 +66,9 @@ export async function expectExactListCounters(): Promise<void> {
       const kind = String(item.sk) as ListedKind;
       if (!['VM', 'JOB', 'EVENT', 'USAGE', 'HOST'].includes(kind) || pk !== `${kind}#${String(item.id)}`) continue;
       const expires = typeof item.expiresAt === 'number' ? item.expiresAt : undefined;
+      const expected: Obj = indexAttributes(kind, strip<never>(item));
+      const wrong = INDEX_ATTRIBUTE_NAMES.filter((k) => item[k] !== expected[k]);
+      if (wrong.length) misindexed.push({ item: pk, stored: Object.fromEntries(wrong.map((k) => [k, item[k]])), expected: Object.fromEntries(wrong.map((k) => [k, expected[k]])) });
       for (const d of counterDeltas(kind, undefined, strip<never>(item), { after: expires })) {
         const key = `${d.partition} ${counterBucket(d.expires)}`;
         const c = counted.get(key) ?? { n: 0, gone: 0 };
@@ -74,4 +80,5 @@ export async function expectExactListCounters(): Promise<void> {
   } while (start);
   const nonZero = (m: Map<string, { n: number; gone: number }>) => Object.fromEntries([...m].filter(([, c]) => c.n !== 0 || c.gone !== 0).sort(([a], [b]) => a.localeCompare(b)));
   expect(nonZero(stored)).toEqual(nonZero(counted));
+  expect(misindexed).toEqual([]);
 }

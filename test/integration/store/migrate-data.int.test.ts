@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { newHostRecord } from '../../../core/infrastructure';
 import type { Vm } from '../../../core/entities';
 import type { Store } from '../../../functions/store';
 import { documentClient, tableName } from '../../../functions/store/client';
 import { accountPartition, kindCounter } from '../../../functions/store/indexing';
 import { DATA_VERSION, migrateData } from '../../../ops/migrate-data';
-import { startStore } from '../helpers/dynamodb-local';
+import { createTable, localClient, localDocumentClient, startStore } from '../helpers/dynamodb-local';
 
 /**
  * The data migration against DynamoDB Local: items written in the shape of the release before the
@@ -76,5 +78,39 @@ describe('migrateData', () => {
     const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `VM#${vm.id}`, sk: 'VM' } }))).Item!;
     expect(item.gsi1pk).toMatch(/^VM#\d\d$/);
     expect(item.text).toBe('old-1\nold one');
+  });
+
+  it('gives a table made before the capacity index the index, and its hosts their free memory as its key', async () => {
+    // Prepare: a table with gsi1..gsi4 only, holding a host as version 4 stored it (no gsi5 attributes)
+    const table = `before-gsi5-${randomUUID().slice(0, 8)}`;
+    const client = localClient(local.endpoint);
+    const index = (n: number) => ({ IndexName: `gsi${n}`, KeySchema: [{ AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const }, { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const }], Projection: { ProjectionType: 'ALL' as const } });
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', ...[1, 2, 3, 4].flatMap((n) => [`gsi${n}pk`, `gsi${n}sk`])].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: [1, 2, 3, 4].map(index),
+      }),
+    );
+    const db = localDocumentClient(local.endpoint);
+    const where = { zone: { id: 'zone-old' }, pod: { id: 'pod-1' }, cluster: { id: 'cluster-1', hypervisor: 'Simulator' as const } };
+    const host = { ...newHostRecord(where, { id: randomUUID(), name: 'old-host' }, new Date()), cpuNumber: 4, cpuSpeed: 1000, memoryTotal: 8192, memoryUsed: 1024 };
+    await db.send(new PutCommand({ TableName: table, Item: { pk: `HOST#${host.id}`, sk: 'HOST', ...host } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'SCHEMA', sk: 'DATA', version: 4 } }));
+
+    // Act
+    await createTable(local.endpoint, table);
+    const report = await migrateData(db, table);
+
+    // Assess
+    const described = await client.send(new DescribeTableCommand({ TableName: table }));
+    expect(described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['gsi1', 'gsi2', 'gsi3', 'gsi4', 'gsi5']);
+    expect(described.Table?.AttributeDefinitions).toContainEqual({ AttributeName: 'gsi5sk', AttributeType: 'N' });
+    expect(report).toMatchObject({ from: 4, to: DATA_VERSION });
+    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `HOST#${host.id}`, sk: 'HOST' } }))).Item!;
+    expect(item.gsi5pk).toMatch(/^HOST#ROOM#zone-old#\d\d$/);
+    expect(item.gsi5sk).toBe(8192 - 1024);
   });
 });

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { explainNoHost, strategyFor, type PlacementContext } from '../../../core/allocator';
 import type { AffinityGroup, Host, Vm } from '../../../core/entities';
 import { CapacityRaceError } from '../../../core/errors';
 import type { Store } from '../../../functions/store';
+import { documentClient, tableName } from '../../../functions/store/client';
+import { entityKey } from '../../../functions/store/keys';
 import type { ReserveLimits } from '../../../functions/store/placement';
+import { EXPLAINED_HOSTS, findHost } from '../../../functions/steps/find-host';
 import { startStore } from '../helpers/dynamodb-local';
 
 /**
@@ -26,20 +30,22 @@ describe('PlacementRepository', () => {
   const now = new Date('2026-01-01T00:00:00Z').toISOString();
   const plain: ReserveLimits = { factors: { cpu: 1, memory: 1 }, maxGuests: 50, antiAffinity: [], affinity: [] };
 
-  async function aHost(room: { cpuNumber: number; cpuSpeed: number; memoryTotal: number }): Promise<Host> {
+  async function aHost(room: { cpuNumber: number; cpuSpeed: number; memoryTotal: number; memoryUsed?: number; zoneId?: string; name?: string }): Promise<Host> {
     const host: Host = {
       id: randomUUID(),
-      name: `host-${randomUUID().slice(0, 8)}`,
-      zoneId: 'zone-1',
+      name: room.name ?? `host-${randomUUID().slice(0, 8)}`,
+      zoneId: room.zoneId ?? 'zone-1',
       podId: 'pod-1',
       clusterId: 'cluster-1',
       hypervisor: 'Simulator',
       state: 'Up',
       resourceState: 'Enabled',
       ipAddress: '192.0.2.10',
-      ...room,
+      cpuNumber: room.cpuNumber,
+      cpuSpeed: room.cpuSpeed,
+      memoryTotal: room.memoryTotal,
       cpuUsed: 0,
-      memoryUsed: 0,
+      memoryUsed: room.memoryUsed ?? 0,
       cpuOverprovisioning: 1,
       memoryOverprovisioning: 1,
       hostTags: [],
@@ -283,6 +289,77 @@ describe('PlacementRepository', () => {
       expect(now.memoryUsed).toBeLessThanOrEqual(4096);
       expect(mine.filter((vm) => vm.affinityGroupIds.includes(group.id)).length).toBeLessThanOrEqual(1);
       expect(now.antiAffinityGroupIds ?? []).toEqual(mine.some((vm) => vm.affinityGroupIds.includes(group.id)) ? [group.id] : []);
+      // The capacity index's key moved with every reserve and release (placement reads hosts by it).
+      expect((await freeMemoryKey(h.id))).toBe(4096 - now.memoryUsed);
     }
+  });
+
+  const freeMemoryKey = async (hostId: string) =>
+    (await documentClient().send(new GetCommand({ TableName: tableName(), Key: entityKey('HOST', hostId), ConsistentRead: true }))).Item?.gsi5sk as number | undefined;
+
+  describe('the capacity index (gsi5) and the placement that reads it', () => {
+    const zoneId = `zone-${randomUUID().slice(0, 8)}`;
+    const ctx = (): PlacementContext => ({ strategy: strategyFor('firstfit'), factors: () => ({ cpu: 1, memory: 1 }), maxGuests: () => 0, hostNames: new Map() });
+    const search = (memory: number, c = ctx()) => ({ zoneId, request: { cpu: 500, memory, hostTags: [] }, ctx: c, memoryFactor: 1 });
+    let roomy: Host[];
+
+    beforeAll(async () => {
+      // A zone of many full hosts (as a real zone's busy majority) and three with room.
+      const full = Array.from({ length: EXPLAINED_HOSTS + 100 }, (_, i) => ({ cpuNumber: 4, cpuSpeed: 1000, memoryTotal: 8192, memoryUsed: 8192 - (i % 100), zoneId, name: `full-${String(i).padStart(4, '0')}` }));
+      for (let i = 0; i < full.length; i += 50) await Promise.all(full.slice(i, i + 50).map((h) => aHost(h)));
+      roomy = await Promise.all([1024, 2048, 4096].map((used, i) => aHost({ cpuNumber: 4, cpuSpeed: 1000, memoryTotal: 8192, memoryUsed: used, zoneId, name: `roomy-${i}` })));
+    }, 120_000);
+
+    it('lists a zone\'s hosts by free memory, from a bound up or from the most free down, only those in range', async () => {
+      // Act
+      const up: Host[] = [];
+      for await (const page of store.hosts.byFreeMemory(zoneId, { atLeast: 4096 }, 2)) up.push(...page);
+      const down = await store.hosts.byFreeMemory(zoneId, { descending: true }, 2).next();
+      const below: Host[] = [];
+      for await (const page of store.hosts.byFreeMemory(zoneId, { below: 2, descending: true }, 500)) below.push(...page);
+
+      // Assess
+      expect(up.map((h) => h.name)).toEqual(['roomy-2', 'roomy-1', 'roomy-0']);
+      expect((down.value as Host[]).map((h) => h.name)).toEqual(['roomy-0', 'roomy-1']);
+      expect(below.map((h) => h.memoryTotal - h.memoryUsed).every((free) => free <= 1)).toBe(true);
+      expect(below).toHaveLength(2 * 11); // free 0 and 1, eleven hosts each
+    });
+
+    it('chooses among the hosts with room only, by the allocator\'s order, whatever the full ones', async () => {
+      // Act
+      const small = await findHost(store, search(3000), {});
+      const big = await findHost(store, search(7000), {});
+
+      // Assess: first fit orders by name among those that fit; only roomy-0 has 7000 MiB free.
+      expect(small.ok && small.host.name).toBe('roomy-0');
+      expect(big.ok && big.host.name).toBe('roomy-0');
+      const cpuBound = await findHost(store, { ...search(3000), request: { cpu: 4001, memory: 3000, hostTags: [] } }, {});
+      expect(cpuBound.ok).toBe(false);
+    });
+
+    it('explains a VM no host can take: the hosts it read one by one, and how many more it only counted', async () => {
+      // Act
+      const none = await findHost(store, search(9000), {});
+      if (none.ok) throw new Error('a host was found for 9000 MiB in hosts of 8192');
+      const text = explainNoHost('VM[User|i-2-9-VM]', { zone: 'z' }, none.ruledOut, none.unread);
+
+      // Assess: the whole zone is accounted for, though no more than EXPLAINED_HOSTS were read.
+      expect(none.ruledOut.length).toBeLessThanOrEqual(EXPLAINED_HOSTS + 64);
+      expect(none.ruledOut.length + (none.unread?.hosts ?? 0)).toBe(EXPLAINED_HOSTS + 103);
+      expect(text).toContain(`no host in zone z can take it; ${EXPLAINED_HOSTS + 103} host(s) ruled out by insufficient memory (${EXPLAINED_HOSTS + 103}): host full-`);
+      expect(text).toContain(`host(s) with less than 9000 MiB memory free, counted, not read one by one`);
+    });
+
+    it('keeps a host\'s key at its free memory when a reservation takes room and its release gives it back', async () => {
+      // Prepare
+      const vm = await aVm({ cpuNumber: 1, cpuSpeed: 500, memory: 1000 });
+      const host = (await store.hosts.get(roomy[0].id, true))!;
+
+      // Act / Assess
+      await store.placement.reserve(vm, host, store.vms, plain);
+      expect(await freeMemoryKey(host.id)).toBe(8192 - 1024 - 1000);
+      await store.placement.release((await store.vms.get(vm.id, true))!, store.vms);
+      expect(await freeMemoryKey(host.id)).toBe(8192 - 1024);
+    });
   });
 });
