@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host, Vm } from '../core/entities';
-import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, type ListedKind } from '../functions/store/indexing';
+import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, LISTED_KINDS, type ListedKind } from '../functions/store/indexing';
 import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from '../functions/store/keys';
 
 /**
@@ -19,11 +19,14 @@ import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from
  * stored or by default), and their counters go to their expiry buckets; DynamoDB's TTL then deletes
  * what is already past it, as CloudStack's purge would have. Version 5: hosts enter the capacity
  * index (gsi5, their free memory); a reservation racing the migration leaves the key stale only
- * until the host's next heartbeat, which sets it from the host's own fields again.
+ * until the host's next heartbeat, which sets it from the host's own fields again. Version 6: the
+ * catalogue kinds (zones, pods, clusters, offerings, templates, networks, accounts, users, affinity
+ * groups, alerts) are listed in creation order, as CloudStack lists them, not by name: their index
+ * keys are rewritten and they get the scope partitions and search text their list commands read.
  */
-export const DATA_VERSION = 5;
+export const DATA_VERSION = 6;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
-const LISTED: ReadonlySet<string> = new Set<ListedKind>(['VM', 'JOB', 'EVENT', 'USAGE', 'HOST']);
+const LISTED: ReadonlySet<string> = new Set<ListedKind>(LISTED_KINDS);
 
 export interface MigrationReport {
   from: number;

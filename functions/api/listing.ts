@@ -2,7 +2,7 @@ import type { CommandResult } from './define-command';
 import { filterByKeyword, paginate, resolvePaging } from './paging';
 import type { ListScope } from './scope';
 import type { Store } from '../store';
-import { accountPartition, domainPartition, kindCounter, kindPartitions } from '../store/indexing';
+import { accountPartition, domainPartition, kindCounter, kindPartitions, type CatalogueKind } from '../store/indexing';
 import type { Conditions, ListSpec } from '../store/listing';
 import type { IndexName } from '../store/table';
 
@@ -25,26 +25,31 @@ export async function pageOf<T>(store: Store, key: string, spec: Omit<ListSpec, 
   return { kind: 'list', key, items: await Promise.all(page.items.map(toResponse)), count: page.count };
 }
 
-export type OwnedKind = 'VM' | 'JOB' | 'EVENT';
+export type OwnedKind = 'VM' | 'JOB' | 'EVENT' | 'AFFINITYGROUP' | 'USER';
+/** Owned kinds written by every request: their kind-wide listing is sharded and counted. */
+const SHARDED: ReadonlySet<OwnedKind> = new Set(['VM', 'JOB', 'EVENT']);
 
 /**
- * Where a scope's resources of an owned kind are: the kind's shards for everything, the accounts'
- * partitions, or the domains' (a subtree is its domains, never its accounts). With an `id`, the one
- * item, and the scope becomes a condition on it.
+ * Where a scope's resources of an owned kind are: the kind's partition(s) for everything, the
+ * accounts' partitions, or the domains' (a subtree is its domains, never its accounts). With an `id`,
+ * the one item, and the scope becomes a condition on it.
  */
 export async function scopePartitions(store: Store, kind: OwnedKind, scope: ListScope, where: Conditions, id?: string): Promise<Pick<ListSpec, 'index' | 'kind' | 'partitions' | 'counters'>> {
   if (id !== undefined) {
     if (scope.kind === 'accounts') where.in('accountId', scope.accountIds);
     if (scope.kind === 'domain') {
       const { domain } = scope;
-      if (scope.recursive) where.or((c) => c.eq('domainPath', domain.path), (c) => c.beginsWith('domainPath', `${domain.path}/`));
+      if (kind === 'USER') {
+        // Users carry their domain's id, not its path.
+        where.in('domainId', (scope.recursive ? await store.tenancy.domainTree(domain) : [domain]).map((d) => d.id));
+      } else if (scope.recursive) where.or((c) => c.eq('domainPath', domain.path), (c) => c.beginsWith('domainPath', `${domain.path}/`));
       else where.eq('domainId', domain.id);
     }
     return { kind, partitions: [id] };
   }
   switch (scope.kind) {
     case 'everything':
-      return { index: 'gsi1' as IndexName, partitions: kindPartitions(kind), counters: [kindCounter(kind)] };
+      return SHARDED.has(kind) ? { index: 'gsi1' as IndexName, partitions: kindPartitions(kind), counters: [kindCounter(kind)] } : { index: 'gsi1', partitions: [kind] };
     case 'accounts':
       return { index: 'gsi2', partitions: scope.accountIds.map((a) => accountPartition(kind, a)) };
     case 'domain': {
@@ -55,9 +60,19 @@ export async function scopePartitions(store: Store, kind: OwnedKind, scope: List
 }
 
 /**
- * The catalogue kinds (zones, offerings, templates, ...: a few hundred items at most, written by
- * administrators) are still listed from their kind's partition and filtered here; the owned and
- * infrastructure kinds go through pageOf.
+ * Where a catalogue list reads (zones, offerings, templates, accounts, ...): the one item when an id
+ * is given (a GetItem), else the first scope partition the command was given (a zone's pods, a
+ * pod's clusters), else the kind's partition. Scopes not read are conditions the command adds too.
+ */
+export function catalogueSource(kind: CatalogueKind, id: string | undefined, scopes: Array<readonly [IndexName, string] | false | '' | undefined> = []): Pick<ListSpec, 'index' | 'kind' | 'partitions'> {
+  if (id !== undefined) return { kind, partitions: [id] };
+  const scoped = scopes.find((s): s is readonly [IndexName, string] => !!s);
+  return scoped ? { index: scoped[0], partitions: [scoped[1]] } : { index: 'gsi1', partitions: [kind] };
+}
+
+/**
+ * A list that no table holds: a fixed catalogue in code (OS types, settings' definitions) or rows
+ * computed from a few items, filtered and paged in memory.
  */
 export async function listOf<T extends { id: string; name?: string }>(
   key: string,

@@ -40,12 +40,6 @@ export type ListScope =
   | { kind: 'accounts'; accountIds: string[] }
   | { kind: 'domain'; domain: Pick<Domain, 'id' | 'path'>; recursive: boolean };
 
-/** Resources owned by accounts, as their repository lists them: all (gsi1) or one account's (gsi2). */
-export interface OwnedSource<T> {
-  all(): Promise<T[]>;
-  byAccount(accountId: string): Promise<T[]>;
-}
-
 /** Whether the caller may name a domain (DomainChecker.checkAccess): root any, a domain admin its subtree, a user its own. */
 export function canSeeDomain(caller: Caller, domain: Pick<Domain, 'id' | 'path'>): boolean {
   switch (caller.role) {
@@ -103,25 +97,18 @@ export async function resolveScope(ctx: Ctx, p: ScopeInput, id?: string): Promis
   return caller.role === 'rootAdmin' ? { kind: 'everything' } : { kind: 'domain', domain: { id: caller.domainId, path: caller.domainPath }, recursive: true };
 }
 
-/** The accounts a scope covers, for lists of accounts and users. */
+/** The accounts a scope covers (listUsers' `accounttype`: users do not carry their account's type). */
 export async function accountsInScope(store: Store, scope: ListScope): Promise<StoredAccount[]> {
   switch (scope.kind) {
     case 'accounts':
       return (await Promise.all(scope.accountIds.map((id) => store.tenancy.getAccount(id)))).filter((a): a is StoredAccount => !!a);
-    case 'domain':
-    case 'everything': {
-      const domains = scope.kind === 'everything' ? await store.tenancy.listDomains() : scope.recursive ? await store.tenancy.domainTree(scope.domain) : [scope.domain];
+    case 'everything':
+      return store.tenancy.listAccounts();
+    case 'domain': {
+      const domains = scope.recursive ? await store.tenancy.domainTree(scope.domain) : [scope.domain];
       return (await Promise.all(domains.map((d) => store.tenancy.accountsInDomain(d.id)))).flat();
     }
   }
-}
-
-/** What a scope holds of one kind of owned resource, oldest first: a domain is read account by account. */
-export async function listInScope<T extends { id: string; created: string }>(store: Store, scope: ListScope, source: OwnedSource<T>): Promise<T[]> {
-  if (scope.kind === 'everything') return source.all();
-  const accountIds = scope.kind === 'accounts' ? scope.accountIds : (await accountsInScope(store, scope)).map((a) => a.id);
-  const items = (await Promise.all(accountIds.map((id) => source.byAccount(id)))).flat();
-  return items.sort((a, b) => (a.created === b.created ? a.id.localeCompare(b.id) : a.created < b.created ? -1 : 1));
 }
 
 /** Destroyed and Expunging VMs: admins see them; users only where allow.user.view.destroyed.vm is true (QueryManagerImpl). */

@@ -68,8 +68,11 @@ export async function seedInventory(store: Store, opts: SeedOptions): Promise<Se
   const cluster: Cluster = { id: stableId('cluster', 'cluster1'), name: 'cluster1', zoneId: zone.id, podId: pod.id, hypervisor: opts.hypervisor, allocationState: 'Enabled', created };
   await inv.putCluster(cluster);
 
-  for (const o of OFFERINGS) {
-    await inv.putServiceOffering({ ...o, id: stableId('offering', o.name), offerHa: false, storageType: 'shared', dynamicScalingEnabled: true, created });
+  // One millisecond apart, in OFFERINGS' order: offerings list in creation order (CloudStack's id
+  // ascending), so the first a client takes is the smallest, not the custom one.
+  const base = Date.parse(created);
+  for (const [i, o] of OFFERINGS.entries()) {
+    await inv.putServiceOffering({ ...o, id: stableId('offering', o.name), offerHa: false, storageType: 'shared', dynamicScalingEnabled: true, created: new Date(base + i).toISOString() });
   }
   const template: Template = {
     id: stableId('template', 'debian-12'),

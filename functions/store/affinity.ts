@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AffinityGroup, AsyncJob, Caller, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
 import { affinityPinKey, entityKey, nameClaimKey } from './keys';
+import { cataloguePartition } from './indexing';
 import type { EventsRepository } from './events';
 import { JobsRepository } from './jobs';
 import { Repository } from './repository';
@@ -97,8 +98,7 @@ export class AffinityRepository extends Repository {
   private readonly jobs = new JobsRepository(this.db, this.table);
 
   get = (id: string, consistent = false) => this.getEntity<AffinityGroup>('AFFINITYGROUP', id, consistent);
-  listAll = () => this.listKind<AffinityGroup>('AFFINITYGROUP');
-  listByAccount = (accountId: string) => this.listScope<AffinityGroup>('AFFINITYGROUP', 'ACCOUNT', accountId);
+  listByAccount = (accountId: string) => this.listPartition<AffinityGroup>('gsi2', cataloguePartition('AFFINITYGROUP', 'ACCOUNT', accountId));
 
   /** The groups that still exist among `ids` (a deleted group is simply absent). */
   async getMany(ids: readonly string[], consistent = false): Promise<AffinityGroup[]> {
@@ -134,7 +134,7 @@ export class AffinityRepository extends Repository {
             {
               Put: {
                 TableName: this.table,
-                Item: this.entityItem('AFFINITYGROUP', group, { order: group.name, scope: { name: 'ACCOUNT', id: group.accountId } }),
+                Item: this.listedItem('AFFINITYGROUP', group),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },

@@ -10,9 +10,6 @@ import { Repository } from './repository';
  */
 export class AlertsRepository extends Repository {
   get = (id: string) => this.getEntity<Alert>('ALERT', id);
-  /** Oldest first; listAlerts reverses. */
-  listAll = () => this.listKind<Alert>('ALERT');
-
   /** Raise the alert unless one with the same key was raised before; returns the alert and whether it is new. */
   async raise(a: NewAlert, now = new Date()): Promise<{ alert: Alert; raised: boolean }> {
     const { type, name } = ALERT_TYPES[a.kind];
@@ -26,7 +23,7 @@ export class AlertsRepository extends Repository {
       sent: now.toISOString(),
       archived: false,
     };
-    const raised = await this.putEntity('ALERT', alert, { order: alert.sent });
+    const raised = await this.putEntity('ALERT', alert);
     return { alert, raised };
   }
 }

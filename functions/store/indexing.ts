@@ -1,4 +1,5 @@
-import type { AsyncJob, CloudEvent, Host, UsageEvent, Vm } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, Domain, Host, Network, Pod, ServiceOffering, Template, UsageEvent, User, Vm, Zone } from '../../core/entities';
+import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
 /**
@@ -32,9 +33,37 @@ export interface IndexEntry {
   counter?: string;
 }
 
-export type ListedKind = 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST';
+/** The entity of each listed kind: every kind a list command returns. */
+export interface ListedEntities {
+  VM: Vm;
+  JOB: AsyncJob;
+  EVENT: CloudEvent;
+  USAGE: UsageEvent;
+  HOST: Host;
+  ZONE: Zone;
+  POD: Pod;
+  CLUSTER: Cluster;
+  OFFERING: ServiceOffering;
+  TEMPLATE: Template;
+  NETWORK: Network;
+  DOMAIN: Domain;
+  ACCOUNT: StoredAccount;
+  USER: User;
+  AFFINITYGROUP: AffinityGroup;
+  ALERT: Alert;
+}
+export type ListedKind = keyof ListedEntities;
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT'];
+type Entity<K extends ListedKind> = ListedEntities[K];
 
-type Entity<K extends ListedKind> = K extends 'VM' ? Vm : K extends 'JOB' ? AsyncJob : K extends 'EVENT' ? CloudEvent : K extends 'USAGE' ? UsageEvent : Host;
+/**
+ * The catalogue kinds: written by administrators and sign-ups, not by every request, so their
+ * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
+ * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
+ */
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST'>;
+/** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
+export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 
 /** The partitions of the kind-wide listing (gsi1), in shards; their one counter is the kind's. */
 export const kindPartitions = (kind: ListedKind) => shardsOf(kind);
@@ -113,8 +142,45 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi3', `HOST#BEAT#${shard}`, beatOrder(host), false),
       ];
     }
+    case 'DOMAIN':
+      // In path order: a subtree is one range of its parent's path (tenancy.domainTree).
+      return [entry('gsi1', 'DOMAIN', `${(e as Domain).path}#${e.id}`, false)];
+    case 'ALERT':
+      return [entry('gsi1', 'ALERT', `${(e as Alert).sent}#${e.id}`, false)];
+    default:
+      return catalogueEntries(kind as CatalogueKind, e as Entity<CatalogueKind>).map(([index, partition]) => entry(index, partition, created(e as { created: string; id: string }), false));
   }
-  throw new Error(`Kind ${String(kind)} is not listed through indexing.ts`);
+}
+
+/**
+ * Where a catalogue item is listed, in creation order everywhere (CloudStack lists them by id
+ * ascending; listNetworks reads its partitions newest first): its kind, and the scopes its list
+ * commands narrow by.
+ */
+function catalogueEntries<K extends CatalogueKind>(kind: K, entity: Entity<K>): Array<[IndexName, string]> {
+  const kindWide: [IndexName, string] = ['gsi1', kind];
+  switch (kind) {
+    case 'POD':
+      return [kindWide, ['gsi2', cataloguePartition('POD', 'ZONE', (entity as Pod).zoneId)]];
+    case 'CLUSTER': {
+      const c = entity as Cluster;
+      return [kindWide, ['gsi2', cataloguePartition('CLUSTER', 'ZONE', c.zoneId)], ['gsi3', cataloguePartition('CLUSTER', 'POD', c.podId)]];
+    }
+    case 'NETWORK':
+      return [kindWide, ['gsi2', cataloguePartition('NETWORK', 'ZONE', (entity as Network).zoneId)]];
+    case 'ACCOUNT':
+      return [kindWide, ['gsi2', cataloguePartition('ACCOUNT', 'DOMAIN', (entity as StoredAccount).domainId)]];
+    case 'USER': {
+      const u = entity as User;
+      return [kindWide, ['gsi2', cataloguePartition('USER', 'ACCOUNT', u.accountId)], ['gsi3', cataloguePartition('USER', 'DOMAIN', u.domainId)]];
+    }
+    case 'AFFINITYGROUP': {
+      const g = entity as AffinityGroup;
+      return [kindWide, ['gsi2', cataloguePartition('AFFINITYGROUP', 'ACCOUNT', g.accountId)], ['gsi3', cataloguePartition('AFFINITYGROUP', 'DOMAIN', g.domainId)]];
+    }
+    default:
+      return [kindWide];
+  }
 }
 
 /** The whole stored item of an entity of a listed kind: its key, its index attributes, its fields. */
@@ -135,6 +201,22 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as CloudEvent).type, (e as CloudEvent).description, (e as CloudEvent).level);
     case 'HOST':
       return join((e as Host).name);
+    case 'OFFERING':
+    case 'TEMPLATE':
+    case 'NETWORK':
+      return join((e as ServiceOffering | Template | Network).name, (e as ServiceOffering | Template | Network).displayText);
+    case 'ZONE':
+    case 'POD':
+    case 'CLUSTER':
+    case 'DOMAIN':
+    case 'ACCOUNT':
+      return join((e as Zone | Pod | Cluster | Domain | StoredAccount).name);
+    case 'USER':
+      return join((e as User).username, (e as User).firstName, (e as User).lastName, (e as User).email);
+    case 'AFFINITYGROUP':
+      return join((e as AffinityGroup).name, (e as AffinityGroup).description);
+    case 'ALERT':
+      return join((e as Alert).subject);
     default:
       return undefined;
   }

@@ -1,9 +1,10 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cluster, Host, HostResourceState, Pod, Zone } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, hostSecretKey, kindIndex, nameClaimKey, scopeIndex, strip, type ItemKey, type Kind } from './keys';
+import { entityKey, hostSecretKey, nameClaimKey, strip, type ItemKey, type Kind } from './keys';
 import { NameTakenError } from './name-taken';
-import { Repository, type Listing } from './repository';
+import { indexAttributes, indexChanges } from './indexing';
+import { Repository } from './repository';
 
 
 /** The entity named in an update or delete no longer exists. */
@@ -30,12 +31,7 @@ type Reasons = Array<{ Code?: string }> | undefined;
 const failed = (err: unknown, i: number) => ((err as { CancellationReasons?: Reasons }).CancellationReasons ?? [])[i]?.Code === 'ConditionalCheckFailed';
 const cancelled = (err: unknown) => (err as Error).name === 'TransactionCanceledException';
 
-/** Where each kind is listed and which scope its names are unique in. */
-const zoneListing = (z: Zone): Listing => ({ order: z.name });
-const podListing = (p: Pod): Listing => ({ order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
-const clusterListing = (c: Cluster): Listing => ({ order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
-// Hosts are listed through indexing.ts (itemOf below); this Listing is what createNamed asks for.
-const hostListing = (h: Host): Listing => ({ order: h.created });
+/** Zone names are unique everywhere; pods' in their zone, clusters' in their pod, hosts' in their zone. */
 const GLOBAL = 'GLOBAL';
 
 /**
@@ -46,18 +42,15 @@ const GLOBAL = 'GLOBAL';
  * read and the write cannot be lost, and two administrators cannot overwrite each other.
  */
 export class InfrastructureRepository extends Repository {
-  createZone = (z: Zone) => this.createNamed('ZONE', z, zoneListing(z), GLOBAL).then(() => undefined);
-  createPod = (p: Pod) => this.createNamed('POD', p, podListing(p), p.zoneId).then(() => undefined);
-  createCluster = (c: Cluster) => this.createNamed('CLUSTER', c, clusterListing(c), c.podId).then(() => undefined);
+  createZone = (z: Zone) => this.createNamed('ZONE', z, GLOBAL).then(() => undefined);
+  createPod = (p: Pod) => this.createNamed('POD', p, p.zoneId).then(() => undefined);
+  createCluster = (c: Cluster) => this.createNamed('CLUSTER', c, c.podId).then(() => undefined);
   /** 'exists' when a host with this id is already there (the bootstrap adding its simulated hosts again). */
-  createHost = (h: Host) => this.createNamed('HOST', h, hostListing(h), h.zoneId);
+  createHost = (h: Host) => this.createNamed('HOST', h, h.zoneId);
 
-  updateZone = (z: Zone, set: { name?: string; allocationState?: Zone['allocationState'] }) =>
-    this.updateNamed('ZONE', z, set, GLOBAL, (next) => zoneListing(next as Zone));
-  updatePod = (p: Pod, set: { name?: string; allocationState?: Pod['allocationState'] }) =>
-    this.updateNamed('POD', p, set, p.zoneId, (next) => podListing(next as Pod));
-  updateCluster = (c: Cluster, set: { name?: string; allocationState?: Cluster['allocationState'] }) =>
-    this.updateNamed('CLUSTER', c, set, c.podId, (next) => clusterListing(next as Cluster));
+  updateZone = (z: Zone, set: { name?: string; allocationState?: Zone['allocationState'] }) => this.updateNamed('ZONE', z, set, GLOBAL);
+  updatePod = (p: Pod, set: { name?: string; allocationState?: Pod['allocationState'] }) => this.updateNamed('POD', p, set, p.zoneId);
+  updateCluster = (c: Cluster, set: { name?: string; allocationState?: Cluster['allocationState'] }) => this.updateNamed('CLUSTER', c, set, c.podId);
 
   /** Apply the administrator's changes to `host` as read; ConcurrentOperationError when it changed since. */
   async updateHost(host: Host, changes: HostAdminChanges): Promise<Host> {
@@ -130,12 +123,12 @@ export class InfrastructureRepository extends Repository {
     }
   }
 
-  private async createNamed<T extends { id: string; name: string }>(kind: Kind, entity: T, listing: Listing, scopeId: string): Promise<'created' | 'exists'> {
+  private async createNamed<K extends 'ZONE' | 'POD' | 'CLUSTER' | 'HOST'>(kind: K, entity: Zone | Pod | Cluster | Host, scopeId: string): Promise<'created' | 'exists'> {
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.table, Item: this.itemOf(kind, entity, listing), ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: this.table, Item: this.listedItem(kind, entity as never), ConditionExpression: 'attribute_not_exists(pk)' } },
             this.claim(kind, scopeId, entity.name, entity.id),
             ...(kind === 'HOST' ? this.counterOperations('HOST', undefined, entity as unknown as Host) : []),
           ],
@@ -150,17 +143,11 @@ export class InfrastructureRepository extends Repository {
   }
 
   /** Change the allocation state and/or the name; a new name takes its claim and gives up the old one. */
-  private async updateNamed<T extends { id: string; name: string; allocationState: string }>(
-    kind: Kind,
-    entity: T,
-    set: { name?: string; allocationState?: string },
-    scopeId: string,
-    listingOf: (next: T) => Listing,
-  ): Promise<T> {
+  private async updateNamed<K extends 'ZONE' | 'POD' | 'CLUSTER', T extends Zone | Pod | Cluster>(kind: K, entity: T, set: { name?: string; allocationState?: string }, scopeId: string): Promise<T> {
     const next = { ...entity, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) } as T;
     const renamed = next.name !== entity.name;
-    const listing = listingOf(next);
-    const index = renamed ? { ...kindIndex(kind, listing.order, next.id), ...(listing.scope ? scopeIndex(kind, listing.scope.name, listing.scope.id, listing.order, next.id) : {}) } : {};
+    // A new name changes the search text only: the catalogue is listed in creation order.
+    const { set: index } = indexChanges(indexAttributes(kind, entity as never), indexAttributes(kind, next as never));
     const fields: Record<string, unknown> = { name: next.name, allocationState: next.allocationState, ...index };
     const update = {
       Update: {
@@ -183,11 +170,6 @@ export class InfrastructureRepository extends Repository {
       throw err;
     }
     return next;
-  }
-
-  /** Hosts are listed through indexing.ts (sharded, with counters); the catalogue kinds by their Listing. */
-  private itemOf<T extends { id: string }>(kind: Kind, entity: T, listing: Listing): Record<string, unknown> {
-    return kind === 'HOST' ? this.listedItem('HOST', entity as unknown as Host) : this.entityItem(kind, entity, listing);
   }
 
   private claim(kind: Kind, scopeId: string, name: string, id: string) {

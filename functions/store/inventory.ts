@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
 import { entityKey, sequenceKey } from './keys';
+import { cataloguePartition } from './indexing';
 import { Repository } from './repository';
 import { TenancyRepository } from './tenancy';
 
@@ -14,11 +15,9 @@ export class InventoryRepository extends Repository {
   private readonly tenancy = new TenancyRepository(this.db, this.table);
 
   getDomain = (id: string) => this.getEntity<Domain>('DOMAIN', id);
-  listDomains = () => this.listKind<Domain>('DOMAIN');
   putDomain = (d: Domain) => this.tenancy.putDomain(d);
 
   getAccount = (id: string) => this.getEntity<Account>('ACCOUNT', id);
-  listAccounts = () => this.listKind<Account>('ACCOUNT');
   putAccount = (a: Account) => this.tenancy.putAccount(a);
 
   getUser = (id: string) => this.getEntity<User>('USER', id);
@@ -39,30 +38,28 @@ export class InventoryRepository extends Repository {
 
   getZone = (id: string) => this.getEntity<Zone>('ZONE', id);
   listZones = () => this.listKind<Zone>('ZONE');
-  putZone = (z: Zone) => this.putEntity('ZONE', z, { order: z.name });
+  putZone = (z: Zone) => this.putEntity('ZONE', z);
 
   getPod = (id: string) => this.getEntity<Pod>('POD', id);
-  listPods = () => this.listKind<Pod>('POD');
-  listPodsInZone = (zoneId: string) => this.listScope<Pod>('POD', 'ZONE', zoneId);
-  putPod = (p: Pod) => this.putEntity('POD', p, { order: p.name, scope: { name: 'ZONE', id: p.zoneId } });
+  listPodsInZone = (zoneId: string) => this.listPartition<Pod>('gsi2', cataloguePartition('POD', 'ZONE', zoneId));
+  putPod = (p: Pod) => this.putEntity('POD', p);
 
   getCluster = (id: string) => this.getEntity<Cluster>('CLUSTER', id);
   listClusters = () => this.listKind<Cluster>('CLUSTER');
-  listClustersInZone = (zoneId: string) => this.listScope<Cluster>('CLUSTER', 'ZONE', zoneId);
-  putCluster = (c: Cluster) => this.putEntity('CLUSTER', c, { order: c.name, scope: { name: 'ZONE', id: c.zoneId } });
+  listClustersInZone = (zoneId: string) => this.listPartition<Cluster>('gsi2', cataloguePartition('CLUSTER', 'ZONE', zoneId));
+  listClustersInPod = (podId: string) => this.listPartition<Cluster>('gsi3', cataloguePartition('CLUSTER', 'POD', podId));
+  putCluster = (c: Cluster) => this.putEntity('CLUSTER', c);
 
   getServiceOffering = (id: string) => this.getEntity<ServiceOffering>('OFFERING', id);
   listServiceOfferings = () => this.listKind<ServiceOffering>('OFFERING');
-  putServiceOffering = (o: ServiceOffering) => this.putEntity('OFFERING', o, { order: o.name });
+  putServiceOffering = (o: ServiceOffering) => this.putEntity('OFFERING', o);
 
   getTemplate = (id: string) => this.getEntity<Template>('TEMPLATE', id);
-  listTemplates = () => this.listKind<Template>('TEMPLATE');
-  putTemplate = (t: Template) => this.putEntity('TEMPLATE', t, { order: t.name });
+  putTemplate = (t: Template) => this.putEntity('TEMPLATE', t);
 
   getNetwork = (id: string) => this.getEntity<Network>('NETWORK', id);
-  listNetworks = () => this.listKind<Network>('NETWORK');
-  putNetwork = (n: Network) => this.putEntity('NETWORK', n, { order: n.name, scope: { name: 'ZONE', id: n.zoneId } });
-  listNetworksInZone = (zoneId: string) => this.listScope<Network>('NETWORK', 'ZONE', zoneId);
+  putNetwork = (n: Network) => this.putEntity('NETWORK', n);
+  listNetworksInZone = (zoneId: string) => this.listPartition<Network>('gsi2', cataloguePartition('NETWORK', 'ZONE', zoneId));
 
   /** A gap-free counter (CloudStack's numeric ids appear in internal names: i-<user>-<vm>-VM). */
   async nextSequence(name: string): Promise<number> {

@@ -1,6 +1,7 @@
 /**
- * Every key and index attribute of the table is built here and nowhere else (see table.ts for the
- * layout). An item's own attributes never include these; `strip` removes them on the way out.
+ * Every item key of the table is built here and nowhere else (see table.ts for the layout; an
+ * item's index attributes come from indexing.ts). An item's own attributes never include these;
+ * `strip` removes them on the way out.
  */
 export type Kind =
   | 'DOMAIN'
@@ -26,16 +27,6 @@ export interface ItemKey {
 }
 
 export const entityKey = (kind: Kind, id: string): ItemKey => ({ pk: `${kind}#${id}`, sk: kind });
-
-/** gsi1: all items of a kind, ordered by `order` (a name or a creation time, then the id for uniqueness). */
-export const kindIndex = (kind: Kind, order: string, id: string) => ({ gsi1pk: kind, gsi1sk: `${order}#${id}` });
-
-/** gsi2: the items of a kind within a scope (an account, a zone, a VM). */
-export const scopeIndex = (kind: Kind, scope: string, scopeId: string, order: string, id: string) => ({
-  gsi2pk: `${kind}#${scope}#${scopeId}`,
-  gsi2sk: `${order}#${id}`,
-});
-export const scopePartition = (kind: Kind, scope: string, scopeId: string) => `${kind}#${scope}#${scopeId}`;
 
 export const apiKeyKey = (apiKey: string): ItemKey => ({ pk: `APIKEY#${apiKey}`, sk: 'APIKEY' });
 export const registrationTokenKey = (token: string): ItemKey => ({ pk: `REGTOKEN#${token}`, sk: 'REGTOKEN' });

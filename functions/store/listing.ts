@@ -289,6 +289,8 @@ function withLiveness(filter: Filter | undefined, liveAt: Date | undefined): Fil
  * A FilterExpression built from conditions, with its names and values numbered so that they never
  * collide with the key condition's (`#pk`, `:pk`, `#sk`, `:from`, `:to`).
  */
+const MAX_IN_OPERANDS = 99;
+
 export class Conditions {
   private readonly parts: string[] = [];
   private readonly names: Record<string, string> = {};
@@ -313,9 +315,16 @@ export class Conditions {
     return this;
   }
 
-  /** attribute is one of values (none: nothing passes). */
+  /** attribute is one of values (none: nothing passes); more than DynamoDB's 100 operands of one IN are OR'd lists. */
   in(attribute: string, values: readonly string[]): this {
-    this.parts.push(values.length ? `${this.name(attribute)} IN (${values.map((v) => this.value(v)).join(', ')})` : 'attribute_not_exists(pk)');
+    if (values.length === 0) {
+      // Every listed item has an id (a filter may not name `pk`, the key of a lookup by id).
+      this.parts.push(`attribute_not_exists(${this.name('id')})`);
+      return this;
+    }
+    const lists: string[] = [];
+    for (let i = 0; i < values.length; i += MAX_IN_OPERANDS) lists.push(`${this.name(attribute)} IN (${values.slice(i, i + MAX_IN_OPERANDS).map((v) => this.value(v)).join(', ')})`);
+    this.parts.push(lists.length === 1 ? lists[0] : `(${lists.join(' OR ')})`);
     return this;
   }
 
@@ -330,6 +339,12 @@ export class Conditions {
     return this;
   }
 
+  /** The item has no such attribute (a shared network's owner, an alert never archived). */
+  absent(attribute: string): this {
+    this.parts.push(`attribute_not_exists(${this.name(attribute)})`);
+    return this;
+  }
+
   beginsWith(attribute: string, prefix: string): this {
     this.parts.push(`begins_with(${this.name(attribute)}, ${this.value(prefix)})`);
     return this;
@@ -339,9 +354,9 @@ export class Conditions {
   or(a: (c: Conditions) => void, b: (c: Conditions) => void): this {
     const start = this.parts.length;
     a(this);
-    const left = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
+    const left = this.parts.splice(start).join(' AND ') || `attribute_exists(${this.name('id')})`;
     b(this);
-    const right = this.parts.splice(start).join(' AND ') || 'attribute_exists(pk)';
+    const right = this.parts.splice(start).join(' AND ') || `attribute_exists(${this.name('id')})`;
     // AND binds tighter than OR; DynamoDB refuses parentheses it does not need.
     this.parts.push(`(${left} OR ${right})`);
     return this;

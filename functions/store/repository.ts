@@ -1,12 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { entityKey, kindIndex, scopeIndex, scopePartition, strip, type Kind } from './keys';
-import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type Expiry, type ListedKind } from './indexing';
-
-/** Where an entity is listed: its kind's index order, and optionally one scope (an account, a zone). */
-export interface Listing {
-  order: string;
-  scope?: { name: string; id: string };
-}
+import { entityKey, strip, type Kind } from './keys';
+import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type CatalogueKind, type Expiry, type ListedKind } from './indexing';
+import type { IndexName } from './table';
 
 /**
  * What every repository does the same way: get an entity by id, create it once, and list a kind
@@ -21,16 +16,6 @@ export abstract class Repository {
   protected async getEntity<T>(kind: Kind, id: string, consistent = false): Promise<T | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: entityKey(kind, id), ConsistentRead: consistent }));
     return out.Item ? strip<T>(out.Item) : undefined;
-  }
-
-  /** The full stored item of an entity, keys and index attributes included. */
-  protected entityItem<T extends { id: string }>(kind: Kind, entity: T, listing: Listing): Record<string, unknown> {
-    return {
-      ...entityKey(kind, entity.id),
-      ...kindIndex(kind, listing.order, entity.id),
-      ...(listing.scope ? scopeIndex(kind, listing.scope.name, listing.scope.id, listing.order, entity.id) : {}),
-      ...entity,
-    };
   }
 
   /** The full stored item of an entity of a listed kind (indexing.ts decides its index attributes). */
@@ -80,12 +65,12 @@ export abstract class Repository {
   }
 
   /** Create once: a second put of the same id is a no-op when `idempotent`, else an error. */
-  protected async putEntity<T extends { id: string }>(kind: Kind, entity: T, listing: Listing, { idempotent = true } = {}): Promise<boolean> {
+  protected async putEntity<K extends ListedKind>(kind: K, entity: Parameters<typeof indexAttributes<K>>[1], { idempotent = true } = {}): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.entityItem(kind, entity, listing),
+          Item: this.listedItem(kind, entity),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -116,19 +101,18 @@ export abstract class Repository {
     return items;
   }
 
-  protected listKind<T>(kind: Kind): Promise<T[]> {
-    return this.queryAll<T>({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': kind },
-    });
+  /** Every item of a catalogue kind (its one kind-wide partition): for the few internal reads of a small catalogue. */
+  protected listKind<T>(kind: CatalogueKind): Promise<T[]> {
+    return this.listPartition<T>('gsi1', kind);
   }
 
-  protected listScope<T>(kind: Kind, scope: string, scopeId: string): Promise<T[]> {
+  /** Every item in one index partition (a zone's pods, an account's users: bounded by what the scope holds). */
+  protected listPartition<T>(index: IndexName, partition: string): Promise<T[]> {
     return this.queryAll<T>({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :p',
-      ExpressionAttributeValues: { ':p': scopePartition(kind, scope, scopeId) },
+      IndexName: index,
+      KeyConditionExpression: '#pk = :p',
+      ExpressionAttributeNames: { '#pk': `${index}pk` },
+      ExpressionAttributeValues: { ':p': partition },
     });
   }
 

@@ -3,9 +3,12 @@
  * so both create the same thing.
  *
  * - pk/sk: the item (`VM#<id>`/`VM`), or a member of a small collection (`TASK#<hostId>`/`TASK#<taskId>`).
- * - gsi1 (gsi1pk/gsi1sk): every item of a kind (`VM`, `HOST`, ...), ordered for listing.
- * - gsi2 (gsi2pk/gsi2sk): a kind within a scope (`VM#ACCOUNT#<id>`, `HOST#ZONE#<id>#<shard>`).
- * - gsi3 (gsi3pk/gsi3sk): a second scope: an owned kind within its domain (`VM#DOMAIN#<id>`), hosts by
+ * - gsi1 (gsi1pk/gsi1sk): every item of a kind, in creation order: in shards for the kinds every
+ *   request writes (`VM#<shard>`, `HOST#<shard>`), one partition for the catalogue (`ZONE`, `OFFERING`;
+ *   domains in path order).
+ * - gsi2 (gsi2pk/gsi2sk): a kind within a scope (`VM#ACCOUNT#<id>`, `HOST#ZONE#<id>#<shard>`, `POD#ZONE#<id>`).
+ * - gsi3 (gsi3pk/gsi3sk): a second scope: an owned kind within its domain (`VM#DOMAIN#<id>`,
+ *   `USER#DOMAIN#<id>`), a pod's clusters (`CLUSTER#POD#<id>`), hosts by
  *   their last heartbeat (`HOST#BEAT#<shard>`), what the HA monitor range-queries for late hosts.
  * - gsi4 (gsi4pk/gsi4sk): a third: VMs by the host holding them (`VM#HOST#<id>`), jobs by the
  *   resource they act on (`JOB#INSTANCE#<id>`).

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Template } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, kindIndex, strip } from './keys';
+import { entityKey, strip } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -10,21 +10,18 @@ import { Repository } from './repository';
  * racing cannot both apply on the same state: the later one is refused, not lost.
  */
 export class TemplatesRepository extends Repository {
-  /** Set `set` on the template read as `t`; its listing order follows a new name. */
-  async update(t: Pick<Template, 'id' | 'name' | 'version'>, set: Partial<Omit<Template, 'id' | 'version'>>): Promise<Template> {
-    const names: Record<string, string> = { '#version': 'version', '#pk': 'pk' };
-    const values: Record<string, unknown> = { ':next': (t.version ?? 0) + 1 };
-    const sets = ['#version = :next'];
+  /** Set `set` on the template read as `t`; its search text follows a new name or display text. */
+  async update(t: Template, set: Partial<Omit<Template, 'id' | 'version'>>): Promise<Template> {
+    const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) as Partial<Template>;
+    const index = this.indexUpdate('TEMPLATE', t, { ...t, ...defined });
+    const names: Record<string, string> = { '#version': 'version', '#pk': 'pk', ...index.names };
+    const values: Record<string, unknown> = { ':next': (t.version ?? 0) + 1, ...index.values };
+    const sets = ['#version = :next', ...index.sets];
     for (const [k, v] of Object.entries(set)) {
       if (v === undefined || k === 'id' || k === 'version') continue;
       names[`#${k}`] = k;
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
-    }
-    if (set.name !== undefined && set.name !== t.name) {
-      names['#gsi1sk'] = 'gsi1sk';
-      values[':gsi1sk'] = kindIndex('TEMPLATE', set.name, t.id).gsi1sk;
-      sets.push('#gsi1sk = :gsi1sk');
     }
     let condition = 'attribute_exists(#pk) AND attribute_not_exists(#version)';
     if (t.version !== undefined) {

@@ -5,7 +5,8 @@ import { ConcurrentOperationError } from '../../core/errors';
 import type { CredentialsRepository } from './credentials';
 import { entityKey, nameLockKey, type Kind, type NameKind } from './keys';
 import { NameTakenError } from './name-taken';
-import { Repository, type Listing } from './repository';
+import { Repository } from './repository';
+import { cataloguePartition, type ListedEntities } from './indexing';
 
 
 /**
@@ -44,9 +45,9 @@ export class TenancyRepository extends Repository {
   getDomain = (id: string, consistent = false) => this.getEntity<Domain>('DOMAIN', id, consistent);
   getAccount = (id: string, consistent = false) => this.getEntity<StoredAccount>('ACCOUNT', id, consistent);
   getUser = (id: string, consistent = false) => this.getEntity<User>('USER', id, consistent);
-  listDomains = () => this.listKind<Domain>('DOMAIN');
-  accountsInDomain = (domainId: string) => this.listScope<StoredAccount>('ACCOUNT', 'DOMAIN', domainId);
-  usersOfAccount = (accountId: string) => this.listScope<User>('USER', 'ACCOUNT', accountId);
+  listAccounts = () => this.listKind<StoredAccount>('ACCOUNT');
+  accountsInDomain = (domainId: string) => this.listPartition<StoredAccount>('gsi2', cataloguePartition('ACCOUNT', 'DOMAIN', domainId));
+  usersOfAccount = (accountId: string) => this.listPartition<User>('gsi2', cataloguePartition('USER', 'ACCOUNT', accountId));
 
   /** The domain at `path` ('ROOT', 'ROOT/acme'): domains are listed in path order (gsi1). */
   async domainByPath(path: string): Promise<Domain | undefined> {
@@ -82,7 +83,7 @@ export class TenancyRepository extends Repository {
 
   /** Create a domain, claiming its name under its parent. False when it exists already. */
   putDomain(d: Domain): Promise<boolean> {
-    return this.create([{ kind: 'DOMAIN', scope: d.parentId ?? ROOT_PARENT, name: d.name, ownerId: d.id }], [this.put('DOMAIN', d, { order: d.path })]);
+    return this.create([{ kind: 'DOMAIN', scope: d.parentId ?? ROOT_PARENT, name: d.name, ownerId: d.id }], [this.put('DOMAIN', d)]);
   }
 
   /**
@@ -94,7 +95,7 @@ export class TenancyRepository extends Repository {
     const domainPath = a.domainPath ?? (await this.getDomain(a.domainId))?.path;
     const account: StoredAccount = { ...a, domainPath, version: a.version ?? 1, apiKeys: [] };
     const claims: NameClaim[] = [{ kind: 'ACCOUNT', scope: a.domainId, name: a.name, ownerId: a.id }];
-    const puts = [this.put('ACCOUNT', account, { order: a.name, scope: { name: 'DOMAIN', id: a.domainId } })];
+    const puts = [this.put('ACCOUNT', account)];
     if (firstUser) {
       claims.unshift(this.userClaim(firstUser));
       puts.push(this.userPut(firstUser));
@@ -205,11 +206,11 @@ export class TenancyRepository extends Repository {
   }
 
   private userPut(u: User) {
-    return this.put('USER', u, { order: u.username, scope: { name: 'ACCOUNT', id: u.accountId } });
+    return this.put('USER', u);
   }
 
-  private put<T extends { id: string }>(kind: Kind, entity: T, listing: Listing) {
-    return { Put: { TableName: this.table, Item: this.entityItem(kind, entity, listing), ConditionExpression: 'attribute_not_exists(pk)' } };
+  private put<K extends 'DOMAIN' | 'ACCOUNT' | 'USER'>(kind: K, entity: ListedEntities[K]) {
+    return { Put: { TableName: this.table, Item: this.listedItem(kind, entity), ConditionExpression: 'attribute_not_exists(pk)' } };
   }
 
   private claim(c: NameClaim) {

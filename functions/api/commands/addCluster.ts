@@ -50,7 +50,7 @@ export default defineCommand({
       allocationState: params.allocationstate && isAllocationState(params.allocationstate) ? params.allocationstate : 'Enabled',
       created: now.toISOString(),
     };
-    const inPod = (await store.inventory.listClusters()).filter((c) => c.podId === pod.id);
+    const inPod = await store.inventory.listClustersInPod(pod.id);
     try {
       if (inPod.some((c) => c.name.toLowerCase() === cluster.name.toLowerCase())) throw new NameTakenError('CLUSTER', cluster.name);
       await store.infrastructure.createCluster(cluster);

@@ -97,7 +97,7 @@ async function clusterFor(
     return cluster;
   }
   const name = params.clustername ?? `Standalone-${params.url}`;
-  const find = async () => (await store.inventory.listClusters()).find((c) => c.podId === where.pod.id && c.name.toLowerCase() === name.toLowerCase());
+  const find = async () => (await store.inventory.listClustersInPod(where.pod.id)).find((c) => c.name.toLowerCase() === name.toLowerCase());
   const existing = await find();
   if (existing) return existing;
   const cluster: Cluster = {

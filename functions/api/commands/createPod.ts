@@ -43,7 +43,7 @@ export default defineCommand({
     // endip defaults to the last address of the pod's CIDR.
     const end = endText !== undefined ? parseIpv4(endText)! : cidr.network + 2 ** (32 - prefix) - 2;
 
-    const pods = (await store.inventory.listPods()).filter((p) => p.zoneId === zone.id);
+    const pods = await store.inventory.listPodsInZone(zone.id);
     if (pods.some((p) => p.name.toLowerCase() === params.name.toLowerCase())) throw new InvalidParameterError(duplicate(params.name, zone));
     if (!inCidr(start, cidr)) throw new InvalidParameterError('The start address of the IP range is not in the CIDR subnet.');
     if (!inCidr(end, cidr)) throw new InvalidParameterError('The end address of the IP range is not in the CIDR subnet.');

@@ -3,11 +3,16 @@ import { canAccess } from '../../../core/access';
 import type { StoredAccount } from '../../store/tenancy';
 import { ACCOUNT_TYPE } from '../../views/tenancy';
 import { defineCommand } from '../define-command';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { cataloguePartition } from '../../store/indexing';
+import { Conditions, type ListSpec } from '../../store/listing';
+import type { Role } from '../../../core/entities';
 import { listParams } from '../paging';
 import { cs } from '../params';
-import { accountOwner, accountsInScope, scopeParams, visibleDomain, type ListScope } from '../scope';
+import { accountOwner, scopeParams, visibleDomain, type ListScope } from '../scope';
 import { accountResponse } from '../tenancy';
+
+const ROLES: readonly Role[] = ['user', 'rootAdmin', 'domainAdmin'];
 
 export default defineCommand({
   name: 'listAccounts',
@@ -29,25 +34,29 @@ export default defineCommand({
     const { params, store, caller } = ctx;
     // QueryManagerImpl.searchForAccounts: `listall` matters only to admins; a user sees its own account.
     const domain = params.domainid ? await visibleDomain(ctx, params.domainid) : undefined;
-    let accounts: StoredAccount[];
+    const where = new Conditions();
+    let source: Pick<ListSpec, 'index' | 'kind' | 'partitions'>;
     if (params.id) {
       const account = await store.tenancy.getAccount(params.id);
       const visible = account && canAccess(caller, await accountOwner(store, account)) && (!domain || account.domainId === domain.id);
-      accounts = visible ? [account] : [];
+      if (!visible) where.in('id', []);
+      source = catalogueSource('ACCOUNT', params.id);
     } else {
       const admin = caller.role !== 'user';
       let scope: ListScope;
       if (params.listall === true && admin) scope = { kind: 'domain', domain: domain ?? { id: caller.domainId, path: caller.domainPath }, recursive: true };
       else if (!admin || !domain) scope = { kind: 'accounts', accountIds: [caller.accountId] };
       else scope = { kind: 'domain', domain, recursive: params.isrecursive === true };
-      accounts = await accountsInScope(store, scope);
+      if (scope.kind === 'accounts') source = { kind: 'ACCOUNT', partitions: scope.accountIds };
+      else {
+        const domains = scope.recursive ? await store.tenancy.domainTree(scope.domain) : [scope.domain];
+        source = { index: 'gsi2', partitions: domains.map((d) => cataloguePartition('ACCOUNT', 'DOMAIN', d.id)) };
+      }
     }
-    const matching = accounts.filter(
-      (a) =>
-        (params.name === undefined || a.name.toLowerCase() === params.name.toLowerCase()) &&
-        (params.accounttype === undefined || ACCOUNT_TYPE[a.role] === params.accounttype) &&
-        (params.state === undefined || a.state === params.state.toLowerCase()),
-    );
-    return listOf('account', matching, { keyword: params.keyword, page: params.page, pagesize: params.pagesize }, (a) => [a.name], (a) => accountResponse(store, a));
+    // An account's search text is its name in lower case: the name compared as CloudStack's collation does.
+    if (params.name !== undefined) where.eq('text', params.name.toLowerCase());
+    if (params.accounttype !== undefined) where.in('role', ROLES.filter((r) => ACCOUNT_TYPE[r] === params.accounttype));
+    where.eq('state', params.state?.toLowerCase()).contains('text', params.keyword?.toLowerCase());
+    return pageOf<StoredAccount>(store, 'account', { ...source, filter: where.build() }, params, (a) => accountResponse(store, a));
   },
 });

@@ -7,8 +7,9 @@ import { membersByGroup, toAffinityGroupResponse } from '../../views/affinityGro
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
-import { listInScope, resolveScope, scopeParams } from '../scope';
+import { listOf, pageOf, scopePartitions } from '../listing';
+import { resolveScope, scopeParams } from '../scope';
+import { Conditions } from '../../store/listing';
 
 export default defineCommand({
   name: 'listAffinityGroups',
@@ -27,23 +28,26 @@ export default defineCommand({
   }),
   async handle(ctx) {
     const { params, store, caller, command } = ctx;
-    let groups: AffinityGroup[];
+    // Members come from the owners' VMs: one Query per account on the page.
+    const byAccount = new Map<string, Promise<Map<string, string[]>>>();
+    const membersOf = async (g: AffinityGroup) => {
+      if (!byAccount.has(g.accountId)) byAccount.set(g.accountId, store.vms.listByAccount(g.accountId).then(membersByGroup));
+      return (await byAccount.get(g.accountId)!).get(g.id) ?? [];
+    };
+    const lookups = createLookups(store);
+    const toResponse = async (g: AffinityGroup) => toAffinityGroupResponse(g, (await lookups.domain(g.domainId))?.name, await membersOf(g));
     if (params.virtualmachineid) {
       // The groups of one VM, whoever lists them may see that VM.
       const vm = await store.vms.get(params.virtualmachineid);
       if (!vm || vm.state === 'Expunged' || !canAccess(caller, vm)) throw new EntityNotFoundError(command, 'virtualmachineid', params.virtualmachineid);
-      groups = await store.affinity.getMany(vm.affinityGroupIds ?? []);
-    } else {
-      const scope = await resolveScope(ctx, params, params.id);
-      groups = await listInScope(store, scope, { all: () => store.affinity.listAll(), byAccount: (id) => store.affinity.listByAccount(id) });
+      const groups = (await store.affinity.getMany(vm.affinityGroupIds ?? [])).filter((g) => canAccess(caller, g) && (!params.type || g.type === params.type));
+      return listOf('affinitygroup', groups, params, (g) => [g.name, g.description], toResponse);
     }
-    groups = groups.filter((g) => canAccess(caller, g) && (!params.type || g.type === params.type));
-    // Members come from the owners' VMs: one Query per account listed.
-    const accounts = [...new Set(groups.map((g) => g.accountId))];
-    const members = new Map((await Promise.all(accounts.map(async (id) => [...membersByGroup(await store.vms.listByAccount(id))]))).flat());
-    const lookups = createLookups(store);
-    return listOf('affinitygroup', groups, params, (g) => [g.name, g.description], async (g) =>
-      toAffinityGroupResponse(g, (await lookups.domain(g.domainId))?.name, members.get(g.id) ?? []),
-    );
+    const scope = await resolveScope(ctx, params, params.id);
+    const where = new Conditions();
+    const source = await scopePartitions(store, 'AFFINITYGROUP', scope, where, params.id);
+    where.eq('type', params.type).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    // In creation order, as CloudStack lists them (id ascending).
+    return pageOf<AffinityGroup>(store, 'affinitygroup', { ...source, filter: where.build() }, params, toResponse);
   },
 });

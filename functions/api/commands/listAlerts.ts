@@ -3,7 +3,9 @@ import { EntityNotFoundError } from '../../../core/errors';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { Conditions } from '../../store/listing';
+import type { Alert } from '../../../core/entities';
 import { toAlertResponse } from '../../views/alert';
 
 /**
@@ -25,9 +27,16 @@ export default defineCommand({
   }),
   async handle({ params, store, command }) {
     if (params.id !== undefined && !(await store.alerts.get(params.id))) throw new EntityNotFoundError(command, 'id', params.id);
-    const alerts = (await store.alerts.listAll())
-      .filter((a) => !a.archived && (params.type === undefined || String(a.type) === params.type.trim()))
-      .reverse();
-    return listOf('alert', alerts, params, (a) => [a.subject], toAlertResponse);
+    const where = new Conditions().or(
+      (c) => c.absent('archived'),
+      (c) => c.eq('archived', false),
+    );
+    if (params.type !== undefined) {
+      const type = params.type.trim();
+      if (/^\d+$/.test(type)) where.eq('type', Number(type));
+      else where.in('id', []); // no alert has a type that is not a code
+    }
+    where.eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    return pageOf<Alert>(store, 'alert', { ...catalogueSource('ALERT', params.id), descending: true, filter: where.build() }, params, toAlertResponse);
   },
 });

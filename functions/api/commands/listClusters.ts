@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { cataloguePartition } from '../../store/indexing';
+import { Conditions } from '../../store/listing';
+import type { Cluster } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
 import { toClusterResponse } from '../../views/infrastructure';
 
@@ -21,9 +24,11 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const names = createLookups(store);
-    const clusters = (await store.inventory.listClusters()).filter(
-      (c) => (!params.zoneid || c.zoneId === params.zoneid) && (!params.podid || c.podId === params.podid),
-    );
-    return listOf('cluster', clusters, params, (c) => [c.name], async (c) => toClusterResponse(c, await names.zone(c.zoneId), await names.pod(c.podId)));
+    const where = new Conditions().eq('zoneId', params.zoneid).eq('podId', params.podid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    const source = catalogueSource('CLUSTER', params.id, [
+      params.podid && ['gsi3', cataloguePartition('CLUSTER', 'POD', params.podid)],
+      params.zoneid && ['gsi2', cataloguePartition('CLUSTER', 'ZONE', params.zoneid)],
+    ]);
+    return pageOf<Cluster>(store, 'cluster', { ...source, filter: where.build() }, params, async (c) => toClusterResponse(c, await names.zone(c.zoneId), await names.pod(c.podId)));
   },
 });

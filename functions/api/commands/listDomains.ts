@@ -3,7 +3,8 @@ import type { Domain } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
 import { domainLevel, toDomainResponse } from '../../views/tenancy';
 import { defineCommand } from '../define-command';
-import { listOf } from '../listing';
+import { catalogueSource, listOf, pageOf } from '../listing';
+import { Conditions, type ListSpec } from '../../store/listing';
 import { listParams } from '../paging';
 import { cs } from '../params';
 import { canSeeDomain } from '../scope';
@@ -25,24 +26,37 @@ export default defineCommand({
   }),
   async handle({ params, store, caller }) {
     // QueryManagerImpl.searchForDomains: one named domain; else the root admin sees every domain,
-    // others their own domain, and with listall=true its whole subtree.
-    let candidates: Domain[];
+    // others their own domain, and with listall=true its whole subtree. Domains list in path order.
+    const where = new Conditions();
+    let source: Pick<ListSpec, 'index' | 'kind' | 'partitions' | 'from' | 'to'>;
     if (params.id) {
       const domain = await store.tenancy.getDomain(params.id);
-      candidates = domain && canSeeDomain(caller, domain) ? [domain] : [];
+      if (!domain || !canSeeDomain(caller, domain)) where.in('id', []);
+      source = catalogueSource('DOMAIN', params.id);
     } else if (caller.role === 'rootAdmin') {
-      candidates = await store.tenancy.listDomains();
+      source = catalogueSource('DOMAIN', undefined);
+    } else if (params.listall === true) {
+      // The subtree is one range of paths; the filter drops siblings whose name extends the path.
+      const path = caller.domainPath;
+      source = { ...catalogueSource('DOMAIN', undefined), from: `${path}#`, to: `${path}/` };
+      where.or((c) => c.eq('path', path), (c) => c.beginsWith('path', `${path}/`));
     } else {
-      const own = { id: caller.domainId, path: caller.domainPath };
-      candidates = params.listall === true ? await store.tenancy.domainTree(own) : [await store.tenancy.getDomain(own.id)].filter((d): d is Domain => !!d);
+      source = catalogueSource('DOMAIN', caller.domainId);
     }
-    const matching = candidates.filter(
-      (d) => (params.level === undefined || domainLevel(d) === params.level) && (params.name === undefined || d.name.toLowerCase() === params.name.toLowerCase()),
-    );
+    // A domain's search text is its name in lower case: the name compared as CloudStack's collation does.
+    if (params.name !== undefined) where.eq('text', params.name.toLowerCase());
+    where.contains('text', params.keyword?.toLowerCase());
     const names = createLookups(store);
-    return listOf('domain', matching, { keyword: params.keyword, page: params.page, pagesize: params.pagesize }, (d) => [d.name], async (d) => {
+    const toResponse = async (d: Domain) => {
       const [parent, hasChild] = await Promise.all([d.parentId ? names.domain(d.parentId) : undefined, store.tenancy.hasChildren(d)]);
       return toDomainResponse(d, { parent, hasChild });
-    });
+    };
+    if (params.level !== undefined) {
+      // No index holds a domain's depth: the tree read is filtered here (domains are an administrator's few hundred).
+      const level = params.level;
+      const tree = (await store.listing.all<Domain>({ ...source, filter: where.build() })).filter((d) => domainLevel(d) === level);
+      return listOf('domain', tree, { page: params.page, pagesize: params.pagesize }, () => [], toResponse);
+    }
+    return pageOf<Domain>(store, 'domain', { ...source, filter: where.build() }, params, toResponse);
   },
 });

@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { canAccess } from '../../../core/access';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { cataloguePartition } from '../../store/indexing';
+import { Conditions } from '../../store/listing';
+import type { Network } from '../../../core/entities';
+
+const NETWORK_TYPES: ReadonlyArray<Network['type']> = ['Isolated', 'Shared', 'L2'];
 import { createLookups } from '../../views/lookups';
 import { toNetworkResponse } from '../../views/infrastructure';
 
@@ -21,12 +25,17 @@ export default defineCommand({
   }),
   async handle({ params, store, caller }) {
     const names = createLookups(store);
-    const all = params.zoneid ? await store.inventory.listNetworksInZone(params.zoneid) : await store.inventory.listNetworks();
+    const where = new Conditions();
     // A shared network is everyone's; an account's network is seen as its owner's other resources are.
-    const owned = await Promise.all(all.map(async (n) => !n.accountId || canAccess(caller, { accountId: n.accountId, domainPath: (await names.domain(n.domainId))?.path ?? '' })));
-    const visible = all.filter(
-      (n, i) => owned[i] && (!params.type || params.type.toLowerCase() === 'all' || n.type.toLowerCase() === params.type.toLowerCase()),
-    );
-    return listOf('network', visible, params, (n) => [n.name, n.displayText], async (n) => toNetworkResponse(n, await names.zone(n.zoneId)));
+    if (caller.role === 'user') where.or((c) => c.absent('accountId'), (c) => c.eq('accountId', caller.accountId));
+    if (caller.role === 'domainAdmin') {
+      const tree = await store.tenancy.domainTree({ path: caller.domainPath });
+      where.or((c) => c.absent('accountId'), (c) => c.in('domainId', tree.map((d) => d.id)));
+    }
+    if (params.type && params.type.toLowerCase() !== 'all') where.in('type', NETWORK_TYPES.filter((t) => t.toLowerCase() === params.type!.toLowerCase()));
+    where.eq('zoneId', params.zoneid).contains('text', params.keyword?.toLowerCase());
+    const source = catalogueSource('NETWORK', params.id, [params.zoneid && ['gsi2', cataloguePartition('NETWORK', 'ZONE', params.zoneid)]]);
+    // Newest first, as CloudStack lists networks (id descending).
+    return pageOf<Network>(store, 'network', { ...source, descending: true, filter: where.build() }, params, async (n) => toNetworkResponse(n, await names.zone(n.zoneId)));
   },
 });

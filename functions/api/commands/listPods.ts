@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { cataloguePartition } from '../../store/indexing';
+import { Conditions } from '../../store/listing';
+import type { Pod } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
 import { toPodResponse } from '../../views/infrastructure';
 
@@ -20,7 +23,8 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const names = createLookups(store);
-    const pods = (await store.inventory.listPods()).filter((p) => !params.zoneid || p.zoneId === params.zoneid);
-    return listOf('pod', pods, params, (p) => [p.name], async (p) => toPodResponse(p, await names.zone(p.zoneId)));
+    const where = new Conditions().eq('zoneId', params.zoneid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    const source = catalogueSource('POD', params.id, [params.zoneid && ['gsi2', cataloguePartition('POD', 'ZONE', params.zoneid)]]);
+    return pageOf<Pod>(store, 'pod', { ...source, filter: where.build() }, params, async (p) => toPodResponse(p, await names.zone(p.zoneId)));
   },
 });

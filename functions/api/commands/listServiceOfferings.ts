@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { Conditions } from '../../store/listing';
+import type { ServiceOffering } from '../../../core/entities';
 import { toServiceOfferingResponse } from '../../views/infrastructure';
 
 export default defineCommand({
@@ -19,7 +21,9 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store }) {
-    const offerings = params.issystem ? [] : await store.inventory.listServiceOfferings();
-    return listOf('serviceoffering', offerings, params, (o) => [o.name, o.displayText], toServiceOfferingResponse);
+    const where = new Conditions().eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    if (params.issystem) where.in('id', []); // Stratus has no system VMs, so no system offerings
+    // In creation order, as CloudStack lists offerings (sort key, then id ascending): the first is the seed's smallest.
+    return pageOf<ServiceOffering>(store, 'serviceoffering', { ...catalogueSource('OFFERING', params.id), filter: where.build() }, params, toServiceOfferingResponse);
   },
 });

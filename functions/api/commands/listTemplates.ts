@@ -1,30 +1,41 @@
 import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { listParams, resolvePaging } from '../paging';
+import { catalogueSource, pageOf } from '../listing';
+import { Conditions } from '../../store/listing';
 import { toTemplateResponse } from '../../views/infrastructure';
 import type { Caller, Template, Zone } from '../../../core/entities';
 
 const FILTERS = ['featured', 'self', 'selfexecutable', 'sharedexecutable', 'executable', 'community', 'all'] as const;
 
-/** Which templates a `templatefilter` shows the caller (ListTemplatesCmd / TemplateFilter). */
-function passes(filter: (typeof FILTERS)[number], t: Template, caller: Caller): boolean {
-  const own = t.accountId === caller.accountId;
+/** Templates read at a time while walking to a page of (template, zone) rows. */
+const TEMPLATE_WALK = 100;
+const HYPERVISORS: ReadonlyArray<Template['hypervisor']> = ['KVM', 'Simulator'];
+
+/** Which templates a `templatefilter` shows the caller (ListTemplatesCmd / TemplateFilter), as conditions. */
+function passes(filter: (typeof FILTERS)[number], caller: Caller, where: Conditions): void {
+  const ownOrPublic = (c: Conditions) => c.or((o) => o.eq('accountId', caller.accountId), (o) => o.eq('isPublic', true));
   switch (filter) {
     case 'featured':
-      return t.isFeatured && t.isPublic;
+      where.eq('isFeatured', true).eq('isPublic', true);
+      return;
     case 'self':
     case 'selfexecutable':
-      return own;
+      where.eq('accountId', caller.accountId);
+      return;
     case 'sharedexecutable':
-      return false; // no template sharing between accounts yet
+      where.in('id', []); // no template sharing between accounts yet
+      return;
     case 'community':
-      return t.isPublic && !t.isFeatured;
+      where.eq('isPublic', true).eq('isFeatured', false);
+      return;
     case 'executable':
-      return own || t.isPublic;
+      ownOrPublic(where);
+      return;
     case 'all':
-      return caller.role === 'rootAdmin' || own || t.isPublic;
+      if (caller.role !== 'rootAdmin') ownOrPublic(where);
+      return;
   }
 }
 
@@ -45,16 +56,36 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store, caller }) {
-    const [templates, zones] = await Promise.all([store.inventory.listTemplates(), store.inventory.listZones()]);
-    // CloudStack lists a cross-zone template once per zone it is in.
-    const rows: Array<Template & { zone: Zone }> = [];
-    for (const t of templates) {
-      if (!passes(params.templatefilter, t, caller)) continue;
-      if (params.hypervisor && t.hypervisor.toLowerCase() !== params.hypervisor.toLowerCase()) continue;
-      for (const zone of zones) {
-        if ((t.zoneId === undefined || t.zoneId === zone.id) && (!params.zoneid || zone.id === params.zoneid)) rows.push({ ...t, zone });
+    // The filter of the templates a zone lists (every zone: no zone condition).
+    const conditions = (zoneId?: string) => {
+      const where = new Conditions();
+      passes(params.templatefilter, caller, where);
+      if (params.hypervisor) where.in('hypervisor', HYPERVISORS.filter((h) => h.toLowerCase() === params.hypervisor!.toLowerCase()));
+      if (zoneId) where.or((c) => c.absent('zoneId'), (c) => c.eq('zoneId', zoneId));
+      return where.eq('name', params.name).contains('text', params.keyword?.toLowerCase()).build();
+    };
+    const source = catalogueSource('TEMPLATE', params.id);
+    if (params.zoneid) {
+      const zone = await store.inventory.getZone(params.zoneid);
+      if (!zone) return { kind: 'list', key: 'template', items: [], count: 0 };
+      return pageOf<Template>(store, 'template', { ...source, filter: conditions(zone.id) }, params, (t) => toTemplateResponse(t, zone));
+    }
+    // CloudStack lists a cross-zone template once per zone it is in: rows of (template, zone) that no
+    // index holds, so the page walks the templates (a catalogue) up to it; the total is one COUNT per zone.
+    const { offset, limit } = resolvePaging(params.page, params.pagesize);
+    const zones = await store.inventory.listZones();
+    const counts = await Promise.all(zones.map((zone) => store.listing.count({ ...source, offset: 0, filter: conditions(zone.id) })));
+    const rows: Array<{ t: Template; zone: Zone }> = [];
+    walk: for await (const templates of store.listing.pages<Template>({ ...source, filter: conditions() }, TEMPLATE_WALK)) {
+      for (const t of templates) {
+        for (const zone of zones) {
+          if (t.zoneId !== undefined && t.zoneId !== zone.id) continue;
+          rows.push({ t, zone });
+          if (limit !== undefined && rows.length >= offset + limit) break walk;
+        }
       }
     }
-    return listOf('template', rows, params, (t) => [t.name, t.displayText], (t) => toTemplateResponse(t, t.zone));
+    const page = rows.slice(offset, limit === undefined ? undefined : offset + limit);
+    return { kind: 'list', key: 'template', items: page.map(({ t, zone }) => toTemplateResponse(t, zone)), count: counts.reduce((a, b) => a + b, 0) };
   },
 });

@@ -3,7 +3,8 @@ import type { User } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
 import { ACCOUNT_TYPE, toUserResponse } from '../../views/tenancy';
 import { defineCommand } from '../define-command';
-import { listOf } from '../listing';
+import { pageOf, scopePartitions } from '../listing';
+import { Conditions } from '../../store/listing';
 import { listParams } from '../paging';
 import { cs } from '../params';
 import { accountsInScope, resolveScope, scopeParams } from '../scope';
@@ -27,24 +28,25 @@ export default defineCommand({
     const { params, store, caller } = ctx;
     // QueryManagerImpl.searchForUsers: a user sees only itself; admins list by the shared scope.
     const scope = await resolveScope(ctx, params, params.id);
-    const accounts = await accountsInScope(store, scope);
-    const byId = new Map(accounts.map((a) => [a.id, a]));
-    const users = (await Promise.all(accounts.map((a) => store.tenancy.usersOfAccount(a.id)))).flat().sort((a, b) => a.created.localeCompare(b.created));
-    const matching = users.filter(
-      (u: User) =>
-        (caller.role !== 'user' || u.id === caller.userId) &&
-        (params.id === undefined || u.id === params.id) &&
-        (params.username === undefined || u.username.toLowerCase() === params.username.toLowerCase()) &&
-        (params.accounttype === undefined || ACCOUNT_TYPE[byId.get(u.accountId)!.role] === params.accounttype) &&
-        (params.state === undefined || u.state === params.state.toLowerCase()),
-    );
+    const where = new Conditions();
+    const source = await scopePartitions(store, 'USER', scope, where, params.id);
+    if (caller.role === 'user') where.eq('id', caller.userId);
+    if (params.username !== undefined) {
+      // A user's search text starts with its username in lower case: compared as CloudStack's collation does.
+      const username = params.username.toLowerCase();
+      where.or((c) => c.eq('text', username), (c) => c.beginsWith('text', `${username}\n`));
+    }
+    if (params.accounttype !== undefined) {
+      // Users do not carry their account's type: the scope's accounts of that type (a few; no VM is read).
+      const accounts = await accountsInScope(store, scope);
+      where.in('accountId', accounts.filter((a) => ACCOUNT_TYPE[a.role] === params.accounttype).map((a) => a.id));
+    }
+    where.eq('state', params.state?.toLowerCase()).contains('text', params.keyword?.toLowerCase());
     const names = createLookups(store);
-    return listOf(
-      'user',
-      matching,
-      { keyword: params.keyword, page: params.page, pagesize: params.pagesize },
-      (u) => [u.username, u.firstName, u.lastName, u.email],
-      async (u) => toUserResponse(u, byId.get(u.accountId), await names.domain(u.domainId), u.id === DEFAULT_ADMIN_USER_ID),
-    );
+    // In creation order, as CloudStack lists users (id ascending).
+    return pageOf<User>(store, 'user', { ...source, filter: where.build() }, params, async (u) => {
+      const [account, domain] = await Promise.all([store.tenancy.getAccount(u.accountId), names.domain(u.domainId)]);
+      return toUserResponse(u, account, domain, u.id === DEFAULT_ADMIN_USER_ID);
+    });
   },
 });

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
-import { listOf } from '../listing';
+import { catalogueSource, pageOf } from '../listing';
+import { Conditions } from '../../store/listing';
+import type { Zone } from '../../../core/entities';
 import { toZoneResponse } from '../../views/infrastructure';
 
 export default defineCommand({
@@ -18,6 +20,8 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store }) {
-    return listOf('zone', await store.inventory.listZones(), params, (z) => [z.name], toZoneResponse);
+    const where = new Conditions().eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    // In creation order, as CloudStack lists zones (sort key, then id ascending).
+    return pageOf<Zone>(store, 'zone', { ...catalogueSource('ZONE', params.id), filter: where.build() }, params, toZoneResponse);
   },
 });

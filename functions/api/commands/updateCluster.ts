@@ -33,7 +33,7 @@ export default defineCommand({
     if (name !== undefined || allocationState !== undefined) {
       try {
         // Clusters made before names were claimed are compared by listing them.
-        const others = (await store.inventory.listClusters()).filter((c) => c.podId === cluster.podId && c.id !== cluster.id);
+        const others = (await store.inventory.listClustersInPod(cluster.podId)).filter((c) => c.id !== cluster.id);
         if (name !== undefined && others.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new NameTakenError('CLUSTER', name);
         updated = await store.infrastructure.updateCluster(cluster, { name, allocationState });
       } catch (err) {

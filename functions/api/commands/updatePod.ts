@@ -27,7 +27,7 @@ export default defineCommand({
     // ConfigurationManagerImpl.editPod -> checkPodAttributes: duplicates (only for a new name), then the state.
     const duplicate = new InvalidParameterError(`A pod with name: ${name} already exists in zone ${zone?.name ?? pod.zoneId}. Please specify a different pod name. `);
     if (name !== pod.name) {
-      const others = (await store.inventory.listPods()).filter((p) => p.zoneId === pod.zoneId && p.id !== pod.id);
+      const others = (await store.inventory.listPodsInZone(pod.zoneId)).filter((p) => p.id !== pod.id);
       if (others.some((p) => p.name.toLowerCase() === name.toLowerCase())) throw duplicate;
     }
     if (params.allocationstate && !isAllocationState(params.allocationstate))

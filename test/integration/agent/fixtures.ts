@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host } from '../../../core/entities';
-import { entityKey, kindIndex, scopeIndex } from '../../../functions/store/keys';
+import { storedItem } from '../../../functions/store/indexing';
 import { sendResult, toApiGatewayEvent } from '../../../local/apigw-adapter';
 
 /** Shared pieces of the agent integration tests: a fake Step Functions, an HTTP front, a host item. */
@@ -108,7 +108,7 @@ export async function putHost(db: DynamoDBDocumentClient, table: string, id: str
   await db.send(
     new PutCommand({
       TableName: table,
-      Item: { ...entityKey('HOST', id), ...kindIndex('HOST', host.name, id), ...scopeIndex('HOST', 'ZONE', host.zoneId, host.name, id), ...host },
+      Item: storedItem('HOST', host),
     }),
   );
   return host;

@@ -80,6 +80,34 @@ describe('migrateData', () => {
     expect(item.text).toBe('old-1\nold one');
   });
 
+  it('lists catalogue items written in name order in creation order, with their scopes and search text', async () => {
+    // Prepare: two offerings and a pod as version 5 stored them (gsi1sk by name, a pod's zone on gsi2 by name)
+    const db = documentClient();
+    const table = tableName();
+    const zoneId = `zone-${randomUUID()}`;
+    const offering = (name: string, created: string) => ({
+      id: randomUUID(), name, displayText: `${name} offering`, cpuNumber: 1, cpuSpeed: 500, memory: 512, offerHa: false, storageType: 'shared', dynamicScalingEnabled: true, created,
+    });
+    const older = offering('zeta-old', '2026-06-01T00:00:00.000Z');
+    const newer = offering('alpha-new', '2026-06-02T00:00:00.000Z');
+    for (const o of [older, newer]) await db.send(new PutCommand({ TableName: table, Item: { pk: `OFFERING#${o.id}`, sk: 'OFFERING', gsi1pk: 'OFFERING', gsi1sk: `${o.name}#${o.id}`, ...o } }));
+    const pod = { id: randomUUID(), name: 'old-pod', zoneId, gateway: '10.0.0.1', netmask: '255.255.255.0', allocationState: 'Enabled', created: '2026-06-01T00:00:00.000Z' };
+    await db.send(new PutCommand({ TableName: table, Item: { pk: `POD#${pod.id}`, sk: 'POD', gsi1pk: 'POD', gsi1sk: `${pod.name}#${pod.id}`, gsi2pk: `POD#ZONE#${zoneId}`, gsi2sk: `${pod.name}#${pod.id}`, ...pod } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'SCHEMA', sk: 'DATA', version: 5 } }));
+
+    // Act
+    const report = await migrateData(db, table);
+
+    // Assess
+    expect(report).toMatchObject({ from: 5, to: DATA_VERSION });
+    const offerings = await store.listing.page<{ id: string }>({ index: 'gsi1', partitions: ['OFFERING'], offset: 0 });
+    const ours = offerings.items.map((o) => o.id).filter((id) => id === older.id || id === newer.id);
+    expect(ours).toEqual([older.id, newer.id]);
+    expect((await store.inventory.listPodsInZone(zoneId)).map((p) => p.id)).toEqual([pod.id]);
+    const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `OFFERING#${newer.id}`, sk: 'OFFERING' } }))).Item!;
+    expect([item.gsi1sk, item.text]).toEqual([`${newer.created}#${newer.id}`, 'alpha-new\nalpha-new offering']);
+  });
+
   it('gives a table made before the capacity index the index, and its hosts their free memory as its key', async () => {
     // Prepare: a table with gsi1..gsi4 only, holding a host as version 4 stored it (no gsi5 attributes)
     const table = `before-gsi5-${randomUUID().slice(0, 8)}`;

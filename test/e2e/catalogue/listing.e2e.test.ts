@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { createStore } from '../../../functions/store';
+import { startTestStack } from '../../support/stack';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The catalogue kinds through the one listing mechanism, over signed HTTP: CloudStack's orders
+ * (creation order; networks newest first; domains by path), pages past the first, totals, and the
+ * filters CloudStack applies (names compared case-insensitively where its collation does).
+ */
+describe('catalogue lists end to end', () => {
+  let env: Awaited<ReturnType<typeof startTestStack>>;
+  const names = (items: Obj[] | undefined) => (items ?? []).map((i) => i.name as string);
+
+  beforeAll(async () => {
+    env = await startTestStack({ simHosts: 1 });
+  });
+  afterAll(() => env.stop());
+
+  it('lists offerings in creation order, so the first is the smallest, and pages them with the total', async () => {
+    // Act
+    const all = await env.admin.ok('listServiceOfferings', {});
+    const second = await env.admin.ok('listServiceOfferings', { page: 2, pagesize: 2 });
+    const keyword = await env.admin.ok('listServiceOfferings', { keyword: 'LARGE' });
+    const system = await env.admin.ok('listServiceOfferings', { issystem: true });
+
+    // Assess
+    expect(names(all.serviceoffering as Obj[])).toEqual(['Small Instance', 'Medium Instance', 'Large Instance', 'Custom Instance']);
+    expect(all.count).toBe(4);
+    expect(names(second.serviceoffering as Obj[])).toEqual(['Large Instance', 'Custom Instance']);
+    expect(second.count).toBe(4);
+    expect(names(keyword.serviceoffering as Obj[])).toEqual(['Large Instance']);
+    expect(system.count ?? 0).toBe(0);
+  });
+
+  it('lists zones, pods and clusters in creation order, narrowed by their zone and pod', async () => {
+    // Arrange: names against their creation order
+    const zb = (await env.admin.ok('createZone', { name: 'zz-late', networktype: 'Advanced', dns1: '8.8.8.8', internaldns1: '10.0.0.2' })).zone as Obj;
+    const za = (await env.admin.ok('createZone', { name: 'aa-later', networktype: 'Advanced', dns1: '8.8.8.8', internaldns1: '10.0.0.2' })).zone as Obj;
+    const pod = (n: string, net: number) => ({ zoneid: zb.id, name: n, gateway: `192.168.${net}.1`, netmask: '255.255.255.0', startip: `192.168.${net}.10`, endip: `192.168.${net}.20` });
+    const p2 = (await env.admin.ok('createPod', pod('pod-z', 201))).pod as Obj;
+    const p1 = (await env.admin.ok('createPod', pod('pod-a', 202))).pod as Obj;
+    const cluster = (podid: string, clustername: string) => env.admin.ok('addCluster', { zoneid: zb.id, podid, clustername, hypervisor: 'Simulator', clustertype: 'CloudManaged' });
+    await cluster(p2.id, 'c-z');
+    await cluster(p2.id, 'c-a');
+    await cluster(p1.id, 'c-m');
+
+    // Act
+    const zones = await env.admin.ok('listZones', {});
+    const zonePage = await env.admin.ok('listZones', { page: 3, pagesize: 1 });
+    const byName = await env.admin.ok('listZones', { name: 'aa-later' });
+    const pods = await env.admin.ok('listPods', { zoneid: zb.id });
+    const clustersOfPod = await env.admin.ok('listClusters', { podid: p2.id });
+    const clustersOfZone = await env.admin.ok('listClusters', { zoneid: zb.id });
+    const oneCluster = await env.admin.ok('listClusters', { zoneid: za.id, podid: p2.id });
+
+    // Assess
+    expect(names(zones.zone as Obj[])).toEqual([env.stack.seed.zone.name, 'zz-late', 'aa-later']);
+    expect([names(zonePage.zone as Obj[]), zonePage.count]).toEqual([['aa-later'], 3]);
+    expect(names(byName.zone as Obj[])).toEqual(['aa-later']);
+    expect([names(pods.pod as Obj[]), pods.count]).toEqual([['pod-z', 'pod-a'], 2]);
+    expect(names(clustersOfPod.cluster as Obj[])).toEqual(['c-z', 'c-a']);
+    expect([names(clustersOfZone.cluster as Obj[]), clustersOfZone.count]).toEqual([['c-z', 'c-a', 'c-m'], 3]);
+    expect(oneCluster.count ?? 0).toBe(0);
+  });
+
+  it('lists a cross-zone template once per zone, paged over the rows, and once in a named zone', async () => {
+    // Act
+    const zones = ((await env.admin.ok('listZones', {})).zone as Obj[]).map((z) => z.id as string);
+    const all = await env.admin.ok('listTemplates', { templatefilter: 'featured' });
+    const second = await env.admin.ok('listTemplates', { templatefilter: 'featured', page: 2, pagesize: 1 });
+    const inZone = await env.admin.ok('listTemplates', { templatefilter: 'featured', zoneid: zones[1] });
+    const self = await env.admin.ok('listTemplates', { templatefilter: 'community' });
+
+    // Assess
+    expect((all.template as Obj[]).map((t) => t.zoneid)).toEqual(zones);
+    expect(all.count).toBe(zones.length);
+    expect([(second.template as Obj[]).map((t) => t.zoneid), second.count]).toEqual([[zones[1]], zones.length]);
+    expect([(inZone.template as Obj[]).map((t) => t.zoneid), inZone.count]).toEqual([[zones[1]], 1]);
+    expect(self.count ?? 0).toBe(0);
+  });
+
+  it('lists networks newest first, as CloudStack does', async () => {
+    // Arrange: Stratus has no createNetwork yet; a second shared network through the store.
+    const zoneId = env.stack.seed.zone.id;
+    await createStore().inventory.putNetwork({
+      id: randomUUID(),
+      name: 'guestnet-newer',
+      displayText: 'A newer shared network',
+      zoneId,
+      type: 'Shared',
+      cidr: '10.9.0.0/24',
+      gateway: '10.9.0.1',
+      netmask: '255.255.255.0',
+      domainId: env.stack.seed.admin.caller.domainId,
+      created: new Date().toISOString(),
+    });
+
+    // Act
+    const networks = await env.admin.ok('listNetworks', { zoneid: zoneId });
+    const isolated = await env.admin.ok('listNetworks', { type: 'isolated' });
+
+    // Assess
+    expect(names(networks.network as Obj[])).toEqual(['guestnet-newer', 'guestnet1']);
+    expect(networks.count).toBe(2);
+    expect(isolated.count ?? 0).toBe(0);
+  });
+
+  it('lists domains in path order, accounts and users in creation order, with names compared case-insensitively', async () => {
+    // Arrange
+    const b = (await env.admin.ok('createDomain', { name: 'bravo' })).domain as Obj;
+    const a = (await env.admin.ok('createDomain', { name: 'alpha' })).domain as Obj;
+    await env.admin.ok('createDomain', { name: 'inner', parentdomainid: a.id });
+    const account = (name: string, domainid: string, accounttype = 0) =>
+      env.admin.ok('createAccount', { accounttype, username: name, email: `${name}@example.test`, firstname: 'Fiona', lastname: 'Tester', password: 'secret-1', domainid });
+    await account('zed', b.id);
+    await account('abe', b.id, 2);
+
+    // Act
+    const domains = await env.admin.ok('listDomains', {});
+    const level1 = await env.admin.ok('listDomains', { level: 1 });
+    const byName = await env.admin.ok('listDomains', { name: 'ALPHA' });
+    const accounts = await env.admin.ok('listAccounts', { domainid: b.id });
+    const zed = await env.admin.ok('listAccounts', { listall: true, name: 'ZED' });
+    const admins = await env.admin.ok('listAccounts', { listall: true, accounttype: 2 });
+    const users = await env.admin.ok('listUsers', { domainid: b.id });
+    const userByName = await env.admin.ok('listUsers', { listall: true, username: 'Zed' });
+    const adminUsers = await env.admin.ok('listUsers', { domainid: b.id, accounttype: 2 });
+
+    // Assess
+    expect(names(domains.domain as Obj[])).toEqual(['ROOT', 'alpha', 'inner', 'bravo']);
+    expect([names(level1.domain as Obj[]), level1.count]).toEqual([['alpha', 'bravo'], 2]);
+    expect(names(byName.domain as Obj[])).toEqual(['alpha']);
+    expect([names(accounts.account as Obj[]), accounts.count]).toEqual([['zed', 'abe'], 2]);
+    expect(names(zed.account as Obj[])).toEqual(['zed']);
+    expect(names(admins.account as Obj[])).toEqual(['abe']);
+    expect([(users.user as Obj[]).map((u) => u.username), users.count]).toEqual([['zed', 'abe'], 2]);
+    expect((userByName.user as Obj[]).map((u) => u.username)).toEqual(['zed']);
+    expect((adminUsers.user as Obj[]).map((u) => u.username)).toEqual(['abe']);
+  });
+
+  it('lists affinity groups in creation order and pages them', async () => {
+    // Arrange
+    for (const name of ['zz-group', 'aa-group', 'mm-group']) {
+      const { jobid } = (await env.admin.ok('createAffinityGroup', { name, type: 'host anti-affinity' })) as { jobid: string };
+      await env.admin.waitForJob(jobid);
+    }
+
+    // Act
+    const groups = await env.admin.ok('listAffinityGroups', {});
+    const page = await env.admin.ok('listAffinityGroups', { page: 2, pagesize: 2 });
+    const one = await env.admin.ok('listAffinityGroups', { name: 'aa-group' });
+
+    // Assess
+    expect(names(groups.affinitygroup as Obj[])).toEqual(['zz-group', 'aa-group', 'mm-group']);
+    expect([names(page.affinitygroup as Obj[]), page.count]).toEqual([['mm-group'], 3]);
+    expect(names(one.affinitygroup as Obj[])).toEqual(['aa-group']);
+  });
+});
