@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host, Vm } from '../core/entities';
 import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, LISTED_KINDS, type ListedKind } from '../functions/store/indexing';
-import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from '../functions/store/keys';
+import { haAttentionKey, haPendingKey, instanceNameKey, nameClaimKey, settingKey, strip, type Kind } from '../functions/store/keys';
 
 /**
  * Brings a table written by an older Stratus to the current data shape, once: `npm start` runs it
@@ -22,7 +22,9 @@ import { haAttentionKey, haPendingKey, instanceNameKey, settingKey, strip } from
  * until the host's next heartbeat, which sets it from the host's own fields again. Version 6: the
  * catalogue kinds (zones, pods, clusters, offerings, templates, networks, accounts, users, affinity
  * groups, alerts) are listed in creation order, as CloudStack lists them, not by name: their index
- * keys are rewritten and they get the scope partitions and search text their list commands read.
+ * keys are rewritten and they get the scope partitions and search text their list commands read;
+ * hosts enter their cluster's partition (gsi4, findHostsForMigration), and zones, pods, clusters and
+ * hosts made before name claims get theirs (createZone and addHost read the claim, not the zone).
  */
 export const DATA_VERSION = 6;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
@@ -105,6 +107,8 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
         writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
         if (vm.haRestartPending) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haPendingKey(vm.id), vmId: vm.id, at: now.toISOString() } })));
       }
+      const claim = nameClaimOf(listed, item);
+      if (claim) writes.push(() => db.send(new PutCommand({ TableName: table, Item: claim, ConditionExpression: 'attribute_not_exists(pk)' })).catch(unlessClaimed));
       if (listed === 'HOST') {
         const host = entity as Host;
         if (host.alertSince || host.downSince) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haAttentionKey(host.id), hostId: host.id, since: now.toISOString() } })));
@@ -137,6 +141,21 @@ function expiryFor(kind: ListedKind, item: Record<string, unknown>, keepEvents: 
   if (kind === 'JOB' && item.status !== 0) return expiryOf(String(item.completed ?? item.created), keepJobs);
   return undefined;
 }
+
+/**
+ * The name claim of an infrastructure item (zones everywhere, pods in their zone, clusters in their
+ * pod, hosts in their zone), for items made before claims: the create commands read the claim to
+ * answer a duplicate name, so it must exist. An existing claim is left as it is.
+ */
+function nameClaimOf(kind: ListedKind, item: Record<string, unknown>): Record<string, unknown> | undefined {
+  const scope = kind === 'ZONE' ? 'GLOBAL' : kind === 'POD' || kind === 'HOST' ? item.zoneId : kind === 'CLUSTER' ? item.podId : undefined;
+  if (typeof scope !== 'string' || typeof item.name !== 'string') return undefined;
+  return { ...nameClaimKey(kind as Kind, scope, item.name), kind, id: item.id, name: item.name };
+}
+
+const unlessClaimed = (err: unknown) => {
+  if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+};
 
 /** Runs the writes 25 at a time. */
 async function inBatches(writes: Array<() => Promise<unknown>>): Promise<void> {

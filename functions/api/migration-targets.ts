@@ -45,22 +45,13 @@ export async function migrationRequest(store: Store, vm: Vm, offering: ServiceOf
 }
 
 /** The allocator's verdict on each candidate for the VM (cluster settings as placement reads them). */
-async function judge(store: Store, vm: Vm, offering: ServiceOffering | undefined, candidates: readonly Host[]): Promise<MigrationTarget[]> {
+export async function judge(store: Store, vm: Vm, offering: ServiceOffering | undefined, candidates: readonly Host[]): Promise<MigrationTarget[]> {
   const [request, ctx] = await Promise.all([
     migrationRequest(store, vm, offering),
     // The order is no concern here, and an administrator's move is held only to the hosts' own state.
     contextFor(store, vm, candidates, { algorithm: 'firstfit', rootOwned: true, pods: [], clusters: [] }),
   ]);
   return candidates.map((host) => ({ host, ruledOut: ruleOut(host, request, ctx) }));
-}
-
-/** Every other host of the VM's cluster, by name, each with the allocator's verdict. */
-export async function migrationTargets(store: Store, vm: Vm): Promise<{ source: Host; targets: MigrationTarget[] }> {
-  const { source, offering } = await migrationSource(store, vm);
-  const candidates = (await store.hosts.listInZone(source.zoneId))
-    .filter((h) => h.clusterId === source.clusterId && h.id !== source.id)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-  return { source, targets: await judge(store, vm, offering, candidates) };
 }
 
 /**

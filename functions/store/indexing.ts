@@ -75,6 +75,8 @@ export const jobInstancePartition = (instanceId: string) => `JOB#INSTANCE#${inst
 export const zoneHostCounter = (zoneId: string) => `HOST#ZONE#${zoneId}`;
 export const zoneHostPartitions = (zoneId: string) => shardsOf(zoneHostCounter(zoneId));
 export const HOST_BEAT_PARTITIONS = shardsOf('HOST#BEAT');
+/** A cluster's hosts (gsi4): where a VM may live-migrate (findHostsForMigration). */
+export const clusterHostPartition = (clusterId: string) => `HOST#CLUSTER#${clusterId}`;
 /** The capacity index (gsi5): a zone's hosts by free memory, in shards. */
 export const zoneRoomPartitions = (zoneId: string) => shardsOf(`HOST#ROOM#${zoneId}`);
 /**
@@ -140,6 +142,7 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi1', `HOST#${shard}`, created(host), 'HOST'),
         entry('gsi2', `${zoneHostCounter(host.zoneId)}#${shard}`, created(host), zoneHostCounter(host.zoneId)),
         entry('gsi3', `HOST#BEAT#${shard}`, beatOrder(host), false),
+        entry('gsi4', clusterHostPartition(host.clusterId), created(host), false),
       ];
     }
     case 'DOMAIN':

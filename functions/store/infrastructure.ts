@@ -194,6 +194,17 @@ export class InfrastructureRepository extends Repository {
     };
   }
 
+  /**
+   * Whether another entity holds a name (its claim item, one consistent GetItem): zone names are
+   * claimed everywhere (`scopeId` ignored), hosts' in their zone. The claim written with the entity
+   * is still what makes two racing creates of one name fail; this answers the error first.
+   */
+  async nameTaken(kind: 'ZONE' | 'HOST', scopeId: string, name: string, exceptId?: string): Promise<boolean> {
+    const key = nameClaimKey(kind, kind === 'ZONE' ? GLOBAL : scopeId, name);
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    return !!out.Item && out.Item.id !== exceptId;
+  }
+
   private async exists(key: ItemKey): Promise<boolean> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true, ProjectionExpression: 'pk' }));
     return !!out.Item;

@@ -4,6 +4,7 @@ import { entityKey, sequenceKey } from './keys';
 import { cataloguePartition } from './indexing';
 import { Repository } from './repository';
 import { TenancyRepository } from './tenancy';
+import { InfrastructureRepository } from './infrastructure';
 
 /**
  * The slowly changing inventory: tenancy (domains, accounts, users), infrastructure (zones, pods,
@@ -13,6 +14,8 @@ import { TenancyRepository } from './tenancy';
 export class InventoryRepository extends Repository {
   // Tenants are created through the tenancy repository, which claims their unique names.
   private readonly tenancy = new TenancyRepository(this.db, this.table);
+  // Zones, pods and clusters claim their names as createZone/createPod/addCluster do (addHost and createZone read the claims).
+  private readonly infrastructure = new InfrastructureRepository(this.db, this.table);
 
   getDomain = (id: string) => this.getEntity<Domain>('DOMAIN', id);
   putDomain = (d: Domain) => this.tenancy.putDomain(d);
@@ -38,17 +41,17 @@ export class InventoryRepository extends Repository {
 
   getZone = (id: string) => this.getEntity<Zone>('ZONE', id);
   listZones = () => this.listKind<Zone>('ZONE');
-  putZone = (z: Zone) => this.putEntity('ZONE', z);
+  putZone = (z: Zone) => this.infrastructure.createZone(z);
 
   getPod = (id: string) => this.getEntity<Pod>('POD', id);
   listPodsInZone = (zoneId: string) => this.listPartition<Pod>('gsi2', cataloguePartition('POD', 'ZONE', zoneId));
-  putPod = (p: Pod) => this.putEntity('POD', p);
+  putPod = (p: Pod) => this.infrastructure.createPod(p);
 
   getCluster = (id: string) => this.getEntity<Cluster>('CLUSTER', id);
   listClusters = () => this.listKind<Cluster>('CLUSTER');
   listClustersInZone = (zoneId: string) => this.listPartition<Cluster>('gsi2', cataloguePartition('CLUSTER', 'ZONE', zoneId));
   listClustersInPod = (podId: string) => this.listPartition<Cluster>('gsi3', cataloguePartition('CLUSTER', 'POD', podId));
-  putCluster = (c: Cluster) => this.putEntity('CLUSTER', c);
+  putCluster = (c: Cluster) => this.infrastructure.createCluster(c);
 
   getServiceOffering = (id: string) => this.getEntity<ServiceOffering>('OFFERING', id);
   listServiceOfferings = () => this.listKind<ServiceOffering>('OFFERING');

@@ -11,7 +11,7 @@
  *   `USER#DOMAIN#<id>`), a pod's clusters (`CLUSTER#POD#<id>`), hosts by
  *   their last heartbeat (`HOST#BEAT#<shard>`), what the HA monitor range-queries for late hosts.
  * - gsi4 (gsi4pk/gsi4sk): a third: VMs by the host holding them (`VM#HOST#<id>`), jobs by the
- *   resource they act on (`JOB#INSTANCE#<id>`).
+ *   resource they act on (`JOB#INSTANCE#<id>`), hosts by their cluster (`HOST#CLUSTER#<id>`).
  * - gsi5 (gsi5pk/gsi5sk, a Number): the capacity index, hosts of a zone by their free memory
  *   (`HOST#ROOM#<zone>#<shard>`), which placement range-queries for the hosts that can fit a VM.
  * Which item goes where is decided in indexing.ts and nowhere else; listing.ts reads them.

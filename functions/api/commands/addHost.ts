@@ -58,8 +58,7 @@ export default defineCommand({
     if (scheme !== 'http' || !address) throw discoveryFailed(`${params.url} is not of the form http://<host address>`);
 
     // Before a cluster may be made by name: a refused request leaves nothing behind.
-    const inZone = await store.hosts.listInZone(zone.id);
-    if (inZone.some((h) => h.name.toLowerCase() === address)) throw discoveryFailed(`host ${address} is already in the database`);
+    if (await store.infrastructure.nameTaken('HOST', zone.id, address)) throw discoveryFailed(`host ${address} is already in the database`);
     const cluster = await clusterFor(store, { zone, pod, hypervisor }, params, command, now);
     if (cluster.hypervisor !== hypervisor)
       throw new InvalidParameterError(`Can't add host whose hypervisor type is: ${hypervisor} into cluster: ${cluster.id} whose hypervisor type is: ${cluster.hypervisor}`);

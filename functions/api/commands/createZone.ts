@@ -33,8 +33,7 @@ export default defineCommand({
     if (!networkType) throw new InvalidParameterError('Invalid zone type; only Advanced and Basic values are supported');
     if (networkType === 'Basic' && params.guestcidraddress !== undefined) throw new InvalidParameterError('guestCidrAddress parameter is not supported for Basic zone');
     if (params.guestcidraddress !== undefined && !isValidGuestCidr(params.guestcidraddress)) throw new InvalidParameterError('Please enter a valid guest cidr');
-    const taken = (await store.inventory.listZones()).some((zone) => zone.name.toLowerCase() === params.name.toLowerCase());
-    if (taken) throw new InvalidParameterError(DUPLICATE);
+    if (await store.infrastructure.nameTaken('ZONE', '', params.name)) throw new InvalidParameterError(DUPLICATE);
     const addresses: Array<[string | undefined, string]> = [
       [params.dns1, 'DNS1'],
       [params.dns2, 'DNS2'],

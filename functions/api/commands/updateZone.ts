@@ -27,8 +27,7 @@ export default defineCommand({
     // ConfigurationManagerImpl.editZone -> checkZoneParameters: duplicates (only for a new name), then the state.
     const name = params.name ?? zone.name;
     if (name !== zone.name) {
-      const others = (await store.inventory.listZones()).filter((z) => z.id !== zone.id);
-      if (others.some((z) => z.name.toLowerCase() === name.toLowerCase())) throw new InvalidParameterError(DUPLICATE);
+      if (await store.infrastructure.nameTaken('ZONE', '', name, zone.id)) throw new InvalidParameterError(DUPLICATE);
     }
     if (params.allocationstate && !isAllocationState(params.allocationstate))
       throw new InvalidParameterError(`Unable to resolve Allocation State '${params.allocationstate}' to a supported state`);

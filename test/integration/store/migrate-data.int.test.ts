@@ -6,6 +6,7 @@ import type { Vm } from '../../../core/entities';
 import type { Store } from '../../../functions/store';
 import { documentClient, tableName } from '../../../functions/store/client';
 import { accountPartition, kindCounter } from '../../../functions/store/indexing';
+import { nameClaimKey } from '../../../functions/store/keys';
 import { DATA_VERSION, migrateData } from '../../../ops/migrate-data';
 import { createTable, localClient, localDocumentClient, startStore } from '../helpers/dynamodb-local';
 
@@ -140,5 +141,9 @@ describe('migrateData', () => {
     const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `HOST#${host.id}`, sk: 'HOST' } }))).Item!;
     expect(item.gsi5pk).toMatch(/^HOST#ROOM#zone-old#\d\d$/);
     expect(item.gsi5sk).toBe(8192 - 1024);
+    // Its cluster's partition (findHostsForMigration) and, made before claims, its name's claim (addHost's duplicate check).
+    expect(item.gsi4pk).toBe('HOST#CLUSTER#cluster-1');
+    const claim = (await db.send(new GetCommand({ TableName: table, Key: nameClaimKey('HOST', 'zone-old', 'OLD-HOST') }))).Item;
+    expect(claim).toMatchObject({ kind: 'HOST', id: host.id, name: 'old-host' });
   });
 });
