@@ -33,15 +33,12 @@ export class HostsRepository extends Repository {
    * `size` at a time: from `atLeast` up (tightest first), or down from the most free to `atLeast`
    * (`descending`); narrowed to a pod or cluster by a filter. Placement stops reading once one fits.
    */
-  byFreeMemory(zoneId: string, range: { atLeast?: number; below?: number; descending?: boolean; podId?: string; clusterId?: string }, size: number): AsyncGenerator<Host[]> {
+  async *byFreeMemory(zoneId: string, range: { atLeast?: number; below?: number; descending?: boolean; podId?: string; clusterId?: string }, size: number): AsyncGenerator<Host[]> {
     const filter = new Conditions().eq('podId', range.podId).eq('clusterId', range.clusterId).build();
-    const pages = this.listing.pages<Host>(
-      { index: 'gsi5', partitions: zoneRoomPartitions(zoneId), descending: range.descending, from: range.atLeast, to: range.below === undefined ? undefined : range.below - 1, filter },
-      size,
-    );
-    return (async function* () {
-      for await (const page of pages) yield page.map((h) => fromStoredHost(h));
-    })();
+    const to = range.below === undefined ? undefined : range.below - 1;
+    for await (const page of this.listing.pages<Host>({ index: 'gsi5', partitions: zoneRoomPartitions(zoneId), descending: range.descending, from: range.atLeast, to, filter }, size)) {
+      yield page.map((h) => fromStoredHost(h));
+    }
   }
 
   /** How many hosts a zone has (its counter): what placement reports of the hosts it did not read. */

@@ -28,7 +28,8 @@ export const shardsOf = (base: string): string[] => Array.from({ length: SHARDS 
 export interface IndexEntry {
   index: IndexName;
   partition: string;
-  order: string;
+  /** The sort key: text, or a Number for the capacity index (gsi5). */
+  order: string | number;
   /** The counter that follows this partition's size (one for all the shards of a sharded one), if any. */
   counter?: string;
 }
@@ -78,7 +79,8 @@ export const HOST_BEAT_PARTITIONS = shardsOf('HOST#BEAT');
 /** A cluster's hosts (gsi4): where a VM may live-migrate (findHostsForMigration). */
 export const clusterHostPartition = (clusterId: string) => `HOST#CLUSTER#${clusterId}`;
 /** The capacity index (gsi5): a zone's hosts by free memory, in shards. */
-export const zoneRoomPartitions = (zoneId: string) => shardsOf(`HOST#ROOM#${zoneId}`);
+const zoneRoom = (zoneId: string) => `HOST#ROOM#${zoneId}`;
+export const zoneRoomPartitions = (zoneId: string) => shardsOf(zoneRoom(zoneId));
 /**
  * The capacity index's sort key, a Number: the host's memory not in use (MiB, before
  * overprovisioning). Every write of memoryUsed or memoryTotal keeps it by arithmetic in the same
@@ -97,7 +99,7 @@ export const isGoneVm = (vm: Pick<Vm, 'state'>) => vm.state === 'Destroyed' || v
 export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): IndexEntry[] {
   const e = entity as Entity<ListedKind>;
   // `counted`: true for a partition counted on its own, a name for the counter its shards share.
-  const entry = (index: IndexName, partition: string, order: string, counted: boolean | string): IndexEntry => ({
+  const entry = (index: IndexName, partition: string, order: string | number, counted: boolean | string): IndexEntry => ({
     index,
     partition,
     order,
@@ -143,6 +145,8 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi2', `${zoneHostCounter(host.zoneId)}#${shard}`, created(host), zoneHostCounter(host.zoneId)),
         entry('gsi3', `HOST#BEAT#${shard}`, beatOrder(host), false),
         entry('gsi4', clusterHostPartition(host.clusterId), created(host), false),
+        // The capacity index: its numeric sort key moves with every reservation (memoryFreeOf).
+        entry('gsi5', `${zoneRoom(host.zoneId)}#${shard}`, memoryFreeOf(host), false),
       ];
     }
     case 'DOMAIN':
@@ -231,12 +235,6 @@ export function indexAttributes<K extends ListedKind>(kind: K, entity: Entity<K>
   for (const e of indexEntries(kind, entity)) {
     out[`${e.index}pk`] = e.partition;
     out[`${e.index}sk`] = e.order;
-  }
-  if (kind === 'HOST') {
-    // The capacity index: its numeric sort key moves with every reservation (memoryFreeOf).
-    const host = entity as Host;
-    out.gsi5pk = `HOST#ROOM#${host.zoneId}#${shardOf(host.id)}`;
-    out.gsi5sk = memoryFreeOf(host);
   }
   const text = searchText(kind, entity);
   if (text !== undefined && indexEntries(kind, entity).length > 0) out.text = text;

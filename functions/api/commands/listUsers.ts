@@ -45,7 +45,7 @@ export default defineCommand({
     const names = createLookups(store);
     // In creation order, as CloudStack lists users (id ascending).
     return pageOf<User>(store, 'user', { ...source, filter: where.build() }, params, async (u) => {
-      const [account, domain] = await Promise.all([store.tenancy.getAccount(u.accountId), names.domain(u.domainId)]);
+      const [account, domain] = await Promise.all([names.account(u.accountId), names.domain(u.domainId)]);
       return toUserResponse(u, account, domain, u.id === DEFAULT_ADMIN_USER_ID);
     });
   },
