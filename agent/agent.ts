@@ -1,4 +1,4 @@
-import type { HeartbeatResponse, LeasedTask, TaskError, TaskResult } from '../core/agent-protocol';
+import type { HeartbeatResponse, LeasedTask, PoolReport, PoolSpec, TaskError, TaskResult } from '../core/agent-protocol';
 import { GatewayClient, GatewayError, type AgentCredentials } from './client';
 import type { HypervisorDriver } from './drivers/driver';
 import { CredentialsSchema, fencingFileFor, FencingStateSchema, readJson, writeJson, type FencingState } from './state-files';
@@ -58,9 +58,12 @@ function delay(ms: number, signal: AbortSignal, onWake?: (wake: () => void) => v
   });
 }
 
-/** The domain a task acts on. */
+/** The domain a task acts on (a volume's file alone, deleted or resized while detached: its path). */
 function domainOf(task: LeasedTask): string {
-  return task.command === 'StartVm' ? task.payload.spec.instanceName : task.payload.instanceName;
+  if (task.command === 'StartVm') return task.payload.spec.instanceName;
+  if (task.command === 'DeleteVolume') return task.payload.disk.path;
+  if (task.command === 'ResizeVolume') return task.payload.instanceName ?? task.payload.disk.path;
+  return task.payload.instanceName;
 }
 
 /** Why the agent cut a task short while it kept running itself: reported as the task's failure. */
@@ -99,6 +102,8 @@ export class Agent {
   private fenced = false; // this loss of contact has been acted on
   private wakeHeartbeat?: () => void;
   private heartbeatSoon = false;
+  /** the primary storage pools the last heartbeat answer named */
+  private poolOrders: PoolSpec[] = [];
 
   constructor(private readonly options: AgentOptions) {
     this.client = new GatewayClient({ endpoint: options.endpoint, fetch: options.fetch });
@@ -212,8 +217,8 @@ export class Agent {
     try {
       // Busy first: a task that ends while the domains are read is then reported busy, never as final.
       const busy = [...this.byDomain.keys()];
-      const [facts, domains] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains()]);
-      answer = await this.client.heartbeat({ facts, domains, busy }, signal);
+      const [facts, domains, pools] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains(), this.poolReports(signal)]);
+      answer = await this.client.heartbeat({ facts, domains, busy, pools }, signal);
     } catch (err) {
       if (!signal.aborted) this.log.warn('heartbeat failed', { error: (err as Error).message });
       return;
@@ -222,6 +227,23 @@ export class Agent {
     this.fencing = { haDomains: answer.haDomains, fenceAfterMs: answer.fenceAfterMs };
     await this.saveFencingState();
     this.obeyStopOrders(answer.stop, signal);
+    const known = new Set(this.poolOrders.map((p) => p.id));
+    this.poolOrders = answer.pools;
+    // A pool new to this host is measured and reported at once: placement needs its size.
+    if (answer.pools.some((p) => !known.has(p.id))) this.heartbeatNow();
+  }
+
+  /** The pools the last answer named, each kept available and measured, or why it cannot be reached. */
+  private poolReports(signal: AbortSignal): Promise<PoolReport[]> {
+    return Promise.all(
+      this.poolOrders.map(async (pool): Promise<PoolReport> => {
+        try {
+          return { id: pool.id, available: true, ...(await this.options.driver.poolStats(pool, signal)) };
+        } catch (err) {
+          return { id: pool.id, available: false, reason: (err as Error).message.slice(0, 1000) };
+        }
+      }),
+    );
   }
 
   private async heartbeatLoop(signal: AbortSignal): Promise<void> {

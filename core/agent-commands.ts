@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type VmSpec } from './agent-protocol';
-import type { Template, Vm } from './entities';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type VmSpec } from './agent-protocol';
+import type { StoragePool, Template, Vm, Volume } from './entities';
 
 /**
  * How a workflow's request for agent work becomes the command a host's agent runs: pure, so the
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -16,6 +16,28 @@ export interface AgentCommandOptions {
   removeDisks?: boolean; // UndefineVm: expunge removes the VM's disks with it
   destinationUri?: string; // MigrateVm: the destination hypervisor
   migrateTimeoutMs?: number; // MigrateVm: abort a migration that takes longer
+  /** StartVm: every disk of the VM; UndefineVm: the files removed with it */
+  disks?: DiskSpec[];
+  /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume */
+  disk?: DiskSpec;
+  shrink?: boolean; // ResizeVolume: the new size may be smaller
+}
+
+/** A volume as its host sees it: its file in its pool. */
+export function diskSpecOf(volume: Volume, pool: StoragePool | undefined): DiskSpec {
+  return {
+    volumeId: volume.id,
+    type: volume.type,
+    deviceId: volume.deviceId ?? 0,
+    path: volume.path ?? volume.id,
+    size: volume.size,
+    ...(pool ? { pool: { id: pool.id, type: pool.type, host: pool.host, path: pool.path } } : {}),
+  };
+}
+
+/** The one disk of a VM made before storage: `<instance name>-root` in its host's default pool, the template's size. */
+export function legacyRootDisk(vm: Pick<Vm, 'id' | 'instanceName'>, template: Pick<Template, 'size'> | undefined): DiskSpec {
+  return { volumeId: `${vm.id}-root`, type: 'ROOT', deviceId: 0, path: `${vm.instanceName}-root`, size: Math.max(1, template?.size ?? 1) };
 }
 
 /** How long a live migration may take when the workflow names no bound. */
@@ -37,8 +59,8 @@ export function scaleCeilings(
 /** Graceful shutdown bound when the workflow names none. */
 export const DEFAULT_STOP_TIMEOUT_MS = 60_000;
 
-/** Everything a host needs to run the VM, taken from its item and its template. */
-export function vmSpecOf(vm: Vm, template: Template): VmSpec {
+/** Everything a host needs to run the VM, taken from its item, its template and its volumes. */
+export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[]): VmSpec {
   return {
     vmId: vm.id,
     instanceName: vm.instanceName,
@@ -48,6 +70,7 @@ export function vmSpecOf(vm: Vm, template: Template): VmSpec {
     memory: vm.memory,
     template: { id: template.id, url: template.url, format: template.format },
     nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
+    disks,
     ...scaleCeilings({ ...vm, bootCpuNumber: undefined, bootMemory: undefined }), // it boots at its current size
   };
 }
@@ -58,14 +81,20 @@ export function vmSpecOf(vm: Vm, template: Template): VmSpec {
  */
 export function buildAgentCommand(
   command: AgentCommandName,
-  vm: Vm,
+  vm: Vm | undefined,
   template: Template | undefined,
   options: AgentCommandOptions = {},
 ): AgentCommand {
+  // Only a detached volume's own commands act without a VM.
+  if (command === 'DeleteVolume' || (command === 'ResizeVolume' && !vm)) {
+    if (!options.disk) throw new Error(`${command} needs the volume`);
+    return AgentCommandSchema.parse({ command, payload: command === 'DeleteVolume' ? { disk: options.disk } : { disk: options.disk, shrink: options.shrink ?? false } });
+  }
+  if (!vm) throw new Error(`${command} needs a VM`);
   switch (command) {
     case 'StartVm':
       if (!template) throw new Error(`StartVm for VM ${vm.id} needs its template ${vm.templateId}`);
-      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template) } });
+      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template, options.disks ?? [legacyRootDisk(vm, template)]) } });
     case 'StopVm':
       return AgentCommandSchema.parse({
         command,
@@ -74,7 +103,7 @@ export function buildAgentCommand(
     case 'RebootVm':
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName } });
     case 'UndefineVm':
-      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, removeDisks: options.removeDisks ?? true } });
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, removeDisks: options.removeDisks ?? true, disks: options.disks ?? [] } });
     case 'MigrateVm':
       if (!options.destinationUri) throw new Error(`MigrateVm for VM ${vm.id} needs the destination's migration URI`);
       return AgentCommandSchema.parse({
@@ -88,6 +117,11 @@ export function buildAgentCommand(
     }
     case 'ResolveIncomingVm':
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName } });
+    case 'AttachVolume':
+    case 'DetachVolume':
+    case 'ResizeVolume':
+      if (!options.disk) throw new Error(`${command} for VM ${vm.id} needs the volume`);
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, disk: options.disk, ...(command === 'ResizeVolume' ? { shrink: options.shrink ?? false } : {}) } });
   }
 }
 

@@ -43,11 +43,35 @@ export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
 export const RegisterResponseSchema = z.object({ hostId: z.string(), secret: z.string() });
 export type RegisterResponse = z.infer<typeof RegisterResponseSchema>;
 
+/**
+ * A primary storage pool as a host mounts it: the agent keeps a libvirt pool for it (named by its id,
+ * or the host's existing pool on the same directory) and creates the volumes' files there.
+ */
+export const PoolSpecSchema = z.object({
+  id: z.string().min(1),
+  type: z.enum(['NetworkFilesystem', 'SharedMountPoint', 'Filesystem']),
+  host: z.string().min(1),
+  path: z.string().min(1),
+});
+export type PoolSpec = z.infer<typeof PoolSpecSchema>;
+
+/** A pool as the host last saw it: its size and what its files take, or why it cannot reach it. */
+export const PoolReportSchema = z.object({
+  id: z.string().min(1),
+  available: z.boolean(),
+  capacityBytes: z.number().int().nonnegative().optional(),
+  usedBytes: z.number().int().nonnegative().optional(),
+  reason: z.string().max(1000).optional(),
+});
+export type PoolReport = z.infer<typeof PoolReportSchema>;
+
 export const HeartbeatRequestSchema = z.object({
   facts: HostFactsSchema,
   domains: z.array(DomainPowerStateSchema).max(5000),
   /** domains with a task running or waiting here: their power state is not final yet (the reconciler waits) */
   busy: z.array(z.string()).max(5000).default([]),
+  /** the primary storage pools the last answer named, as the host sees them now */
+  pools: z.array(PoolReportSchema).max(500).default([]),
 });
 export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what an agent sends (`busy` may be left out)
 
@@ -59,14 +83,30 @@ export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what a
  * - `stop`: domains running here that the inventory places elsewhere or stopped (a host that comes
  *   back after being declared Down): power them off now. The host takes no new work until a
  *   heartbeat shows none of them running.
+ * - `pools`: the primary storage the host must have (defined and started as libvirt pools); the
+ *   next heartbeat reports each one's size and use, or why it cannot be reached.
  */
 export const HeartbeatResponseSchema = z.object({
   received: z.literal(true),
   haDomains: z.array(z.string()).max(5000).default([]),
   stop: z.array(z.string()).max(5000).default([]),
   fenceAfterMs: z.number().int().positive().optional(),
+  /** the primary storage pools this host reaches (its cluster's, its zone's, its own): kept mounted, reported on the next beat */
+  pools: z.array(PoolSpecSchema).max(500).default([]),
 });
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
+
+/** A volume as a host sees it: the file in its pool, its size, where it attaches. */
+export const DiskSpecSchema = z.object({
+  volumeId: z.string().min(1),
+  type: z.enum(['ROOT', 'DATADISK']),
+  deviceId: z.number().int().min(0),
+  path: z.string().min(1), // the libvirt volume's name in the pool
+  size: z.number().int().positive(), // bytes; a file found smaller is grown to it
+  /** absent: the host's default pool (VMs made before storage, whose root disk is `<instance>-root` there) */
+  pool: PoolSpecSchema.optional(),
+});
+export type DiskSpec = z.infer<typeof DiskSpecSchema>;
 
 /** What a VM needs on a host: enough for the simulator and for libvirt domain XML. */
 export const VmSpecSchema = z.object({
@@ -78,6 +118,8 @@ export const VmSpecSchema = z.object({
   memory: z.number().int().positive(), // MiB
   template: z.object({ id: z.string(), url: z.string(), format: z.string() }),
   nics: z.array(z.object({ macAddress: z.string(), networkName: z.string(), ipAddress: z.string() })),
+  /** its volumes, ROOT (device 0) first: made in their pools when missing (ROOT as an overlay of the template) */
+  disks: z.array(DiskSpecSchema).min(1),
   /** Ceilings a dynamically scalable VM may be hot-scaled up to while it runs (vCPUs, MiB); absent: its size. */
   maxCpuNumber: z.number().int().positive().optional(),
   maxMemory: z.number().int().positive().optional(),
@@ -91,7 +133,16 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
     payload: z.object({ instanceName: z.string(), force: z.boolean(), timeoutMs: z.number().int().positive() }),
   }),
   z.object({ command: z.literal('RebootVm'), payload: z.object({ instanceName: z.string() }) }),
-  z.object({ command: z.literal('UndefineVm'), payload: z.object({ instanceName: z.string(), removeDisks: z.boolean() }) }),
+  /** `disks`: the files an expunge removes with the domain (its ROOT volumes; data disks are detached and kept). */
+  z.object({ command: z.literal('UndefineVm'), payload: z.object({ instanceName: z.string(), removeDisks: z.boolean(), disks: z.array(DiskSpecSchema).default([]) }) }),
+  /** Hot-plug a volume into a running domain (made in its pool first when missing), live and in its definition. */
+  z.object({ command: z.literal('AttachVolume'), payload: z.object({ instanceName: z.string(), disk: DiskSpecSchema }) }),
+  /** Unplug a volume from a running domain, live and in its definition; the file stays. */
+  z.object({ command: z.literal('DetachVolume'), payload: z.object({ instanceName: z.string(), disk: DiskSpecSchema }) }),
+  /** Grow (or, with shrink, shrink) a volume's file; a running domain sees the new size at once (blockresize). */
+  z.object({ command: z.literal('ResizeVolume'), payload: z.object({ instanceName: z.string().optional(), disk: DiskSpecSchema, shrink: z.boolean() }) }),
+  /** Remove a volume's file from its pool (a volume deleted or expunged); missing: success. */
+  z.object({ command: z.literal('DeleteVolume'), payload: z.object({ disk: DiskSpecSchema }) }),
   /** Live-migrate a running domain to the host reachable at destinationUri (peer to peer); disks stay on shared storage. */
   z.object({
     command: z.literal('MigrateVm'),

@@ -10,6 +10,8 @@ export const ALERT_TYPES = {
   host: { type: 7, name: 'ALERT.COMPUTE.HOST' },
   /** a user VM stopped unexpectedly, was restarted by HA, or could not be */
   userVm: { type: 8, name: 'ALERT.USERVM' },
+  /** a primary storage pool a host can no longer reach, or reaches again */
+  storage: { type: 12, name: 'ALERT.STORAGE.MISC' },
 } as const;
 
 export type AlertKind = keyof typeof ALERT_TYPES;

@@ -275,6 +275,12 @@ export interface Vm {
    */
   mayStillRunOn?: string;
   destroyed?: string; // when it entered Destroyed: the scheduled expunge counts expunge.delay from here
+  /**
+   * Its volumes (ROOT first), changed only in the same transaction as the volumes' own records, so
+   * a start reads exactly the disks attached and two attaches cannot take one device id. Absent on
+   * VMs made before storage: they boot the disk `<instance name>-root` of the host's default pool.
+   */
+  volumeIds?: string[];
   created: string;
   lastUpdated: string;
   version: number;
@@ -321,7 +327,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -434,4 +440,93 @@ export interface Alert {
   hostId?: string;
   sent: string;
   archived?: boolean;
+}
+
+/**
+ * CloudStack's primary storage pool types that Stratus's KVM agent mounts as libvirt pools: an NFS
+ * export (`netfs`), a directory every host of the scope mounts itself (SharedMountPoint), or a
+ * host's own directory (Filesystem, local storage).
+ */
+export const STORAGE_POOL_TYPES = ['NetworkFilesystem', 'SharedMountPoint', 'Filesystem'] as const;
+export type StoragePoolType = (typeof STORAGE_POOL_TYPES)[number];
+export type StoragePoolScope = 'CLUSTER' | 'ZONE' | 'HOST';
+/** CloudStack's StoragePoolStatus values Stratus uses (Maintenance comes with storage maintenance). */
+export type StoragePoolState = 'Up' | 'Disabled' | 'Down' | 'PrepareForMaintenance' | 'Maintenance' | 'ErrorInMaintenance';
+
+/** A primary storage pool: where volumes live, with the ledger of what is allocated on it. */
+export interface StoragePool {
+  id: string;
+  name: string;
+  zoneId: string;
+  podId?: string; // cluster scope
+  clusterId?: string; // cluster scope
+  hostId?: string; // host scope (local storage)
+  scope: StoragePoolScope;
+  type: StoragePoolType;
+  /** the NFS server (NetworkFilesystem), else the host's address or `localhost` */
+  host: string;
+  path: string; // the export or directory
+  url: string; // as createStoragePool got it
+  state: StoragePoolState;
+  tags: string[];
+  capacityBytes: number; // disksizetotal
+  /** the administrator set capacityBytes (createStoragePool/updateStoragePool capacitybytes): the hosts' reports do not change it */
+  capacityFixed?: boolean;
+  /** disksizeallocated: the sizes of the volumes placed here, moved only with the volume records (the ledger) */
+  allocatedBytes: number;
+  /** disksizeused: what the hosts' agents last reported the pool's files take */
+  usedBytes: number;
+  /** when a host last reported the pool's size and use */
+  reported?: string;
+  created: string;
+  version: number;
+}
+
+export type ProvisioningType = 'thin' | 'sparse' | 'fat';
+
+/** A disk offering: the size (or a custom one), tags matched against pool tags, shared or local storage. */
+export interface DiskOffering {
+  id: string;
+  name: string;
+  displayText: string;
+  diskSize: number; // GiB; 0 for a custom offering
+  isCustomized: boolean;
+  tags?: string; // comma separated, as CloudStack shows them
+  storageType: 'shared' | 'local';
+  provisioningType: ProvisioningType;
+  minIops?: number;
+  maxIops?: number;
+  displayOffering: boolean;
+  created: string;
+  version: number;
+}
+
+/** CloudStack's volume states (Volume.State) that Stratus's volumes pass through. */
+export type VolumeState = 'Allocated' | 'Creating' | 'Ready' | 'Resizing' | 'Attaching' | 'Expunging' | 'Expunged' | 'Destroy';
+
+export interface Volume {
+  id: string;
+  name: string;
+  type: 'ROOT' | 'DATADISK';
+  state: VolumeState;
+  size: number; // bytes
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  zoneId: string;
+  vmId?: string; // attached to
+  deviceId?: number; // 0 is ROOT; 3 is the CD-ROM's
+  /** the pool the volume's space is allocated on (from its first placement) */
+  poolId?: string;
+  /** the file in the pool (a libvirt volume name) */
+  path?: string;
+  diskOfferingId?: string;
+  templateId?: string; // ROOT: the template it was made from
+  provisioningType: ProvisioningType;
+  minIops?: number;
+  maxIops?: number;
+  created: string;
+  attached?: string; // when it was last attached
+  version: number;
 }

@@ -32,6 +32,15 @@ export const EVENT_TYPES = [
   'NIC.UPDATE',
   'ISO.ATTACH',
   'ISO.DETACH',
+  // volumes and primary storage
+  'VOLUME.CREATE',
+  'VOLUME.DELETE',
+  'VOLUME.ATTACH',
+  'VOLUME.DETACH',
+  'VOLUME.RESIZE',
+  'DISK.OFFERING.CREATE',
+  'DISK.OFFERING.EDIT',
+  'DISK.OFFERING.DELETE',
   // affinity groups
   'AG.CREATE',
   'AG.DELETE',
@@ -107,6 +116,9 @@ export const USAGE_EVENT_TYPES: ReadonlySet<string> = new Set([
   'VM.DYNAMIC.SCALE',
   'VMSNAPSHOT.CREATE',
   'VMSNAPSHOT.DELETE',
+  'VOLUME.CREATE',
+  'VOLUME.DELETE',
+  'VOLUME.RESIZE',
   'BACKUP.OFFERING.ASSIGN',
   'BACKUP.OFFERING.REMOVE',
 ]);

@@ -42,6 +42,10 @@ export const WORKFLOW_INPUTS = {
     waitUntil: z.iso.datetime(),
   }),
   'host-maintenance': z.object({ jobId: id, hostId: id, moves: z.array(z.unknown()), failure: z.object({}) }),
+  'attach-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']), vmVolumeIdsBefore: z.array(id) }),
+  'detach-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
+  'resize-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id, sizeBefore: z.number().int().positive() }),
+  'delete-volume': z.object({ jobId: id, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']) }),
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOW_INPUTS;

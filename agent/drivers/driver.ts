@@ -1,4 +1,4 @@
-import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
 
 /**
  * What the agent needs from a hypervisor. Every call is idempotent, because a lease that expires
@@ -15,8 +15,18 @@ export interface HypervisorDriver {
   stop(name: string, o: { force: boolean; timeoutMs: number }, signal?: AbortSignal): Promise<void>;
   /** Restart a running domain. */
   reboot(name: string, signal?: AbortSignal): Promise<void>;
-  /** Power off if needed and forget the domain, with its disks when asked. Missing: success. */
-  undefine(name: string, o: { removeDisks: boolean }, signal?: AbortSignal): Promise<void>;
+  /** Power off if needed and forget the domain; with removeDisks, also the files of `disks`. Missing: success. */
+  undefine(name: string, o: { removeDisks: boolean; disks?: readonly DiskSpec[] }, signal?: AbortSignal): Promise<void>;
+  /** Hot-plug a volume into a running domain (its file made first when missing), live and persistently. Already attached: success. */
+  attachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void>;
+  /** Unplug a volume from a running domain, live and persistently; the file stays. Not attached: success. */
+  detachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void>;
+  /** Give a volume's file its size (`disk.size`); smaller than now only with `shrink`. A running domain (`instanceName`) sees it at once. */
+  resizeVolume(disk: DiskSpec, o: { shrink: boolean; instanceName?: string }, signal?: AbortSignal): Promise<void>;
+  /** Keep a primary storage pool available here (define, mount, start it) and measure it; throws when it cannot be reached. */
+  poolStats(pool: PoolSpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }>;
+  /** Remove a volume's file from its pool. Missing: success. */
+  deleteVolume(disk: DiskSpec, signal?: AbortSignal): Promise<void>;
   /**
    * Live-migrate a running domain to the hypervisor at destinationUri, peer to peer, within timeoutMs
    * (aborted after it). Already running on the destination (a repeat after a lost report): success.

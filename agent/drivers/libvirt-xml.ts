@@ -15,13 +15,35 @@ export interface NicSource {
   name: string;
 }
 
+/** A disk of the domain: a volume of a libvirt pool, at a target device (vda for ROOT). */
+export interface DomainDisk {
+  pool: string;
+  volume: string;
+  format: 'qcow2' | 'raw';
+  target: string; // vda, vdb, ...
+}
+
 export interface DomainXmlOptions {
   uuid: string;
-  pool: string;
-  volume: string; // the root disk volume in `pool`
-  diskFormat: 'qcow2' | 'raw';
+  disks: readonly DomainDisk[]; // the first boots
   nicSource: NicSource;
   domainType?: string; // default `kvm`
+}
+
+/** One disk's `<disk>` element: in the domain, and alone for attach-device / detach-device. */
+export function diskXml(disk: DomainDisk, indent = '    '): string {
+  const pool = validName('storage pool', disk.pool);
+  const volume = validName('volume name', disk.volume);
+  if (disk.format !== 'qcow2' && disk.format !== 'raw') throw invalid(`Invalid disk format ${JSON.stringify(disk.format)}`);
+  if (!/^vd[a-z]{1,3}$/.test(disk.target)) throw invalid(`Invalid disk target ${JSON.stringify(disk.target)}`);
+  const x = escapeXml;
+  return (
+    `${indent}<disk type='volume' device='disk'>\n` +
+    `${indent}  <driver name='qemu' type='${x(disk.format)}'/>\n` +
+    `${indent}  <source pool='${x(pool)}' volume='${x(volume)}'/>\n` +
+    `${indent}  <target dev='${x(disk.target)}' bus='virtio'/>\n` +
+    `${indent}</disk>\n`
+  );
 }
 
 export const STRATUS_METADATA_NS = 'urn:stratus:libvirt:vm:1';
@@ -81,12 +103,14 @@ export function cpuShares(spec: Pick<VmSpec, 'cpuNumber' | 'cpuSpeed'>): number 
 
 export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
   const name = validName('instance name', spec.instanceName);
-  const pool = validName('storage pool', o.pool);
-  const volume = validName('volume name', o.volume);
+  if (o.disks.length === 0) throw invalid(`Domain ${name} needs at least one disk`);
+  const disks = o.disks.map((d) => diskXml(d));
+  const targets = o.disks.map((d) => d.target);
+  const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+  if (twice) throw invalid(`Two disks of domain ${name} are at ${twice}`);
   const nicType = o.nicSource.type; // also an attribute name below, so only these two
   if (nicType !== 'network' && nicType !== 'bridge') throw invalid(`Invalid NIC source type ${JSON.stringify(nicType)}`);
   const source = validName(nicType, o.nicSource.name);
-  if (o.diskFormat !== 'qcow2' && o.diskFormat !== 'raw') throw invalid(`Invalid disk format ${JSON.stringify(o.diskFormat)}`);
   if (!UUID_PATTERN.test(o.uuid)) throw invalid(`Invalid domain UUID ${JSON.stringify(o.uuid)}`);
   const macs = spec.nics.map((n) => validMac(n.macAddress));
   const duplicate = macs.find((m, i) => macs.indexOf(m) !== i);
@@ -137,11 +161,7 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
     `  <clock offset='utc'/>\n` +
     `  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n` +
     `  <devices>\n` +
-    `    <disk type='volume' device='disk'>\n` +
-    `      <driver name='qemu' type='${x(o.diskFormat)}'/>\n` +
-    `      <source pool='${x(pool)}' volume='${x(volume)}'/>\n` +
-    `      <target dev='vda' bus='virtio'/>\n` +
-    `    </disk>\n` +
+    disks.join('') +
     interfaces.join('') +
     `    <serial type='pty'/>\n` +
     `    <console type='pty'/>\n` +

@@ -3,20 +3,23 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
+import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { DriverError, type HypervisorDriver } from './driver';
-import { cpuShares, domainUuid, domainXml, validName, type NicSource } from './libvirt-xml';
+import { cpuShares, diskXml, domainUuid, domainXml, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
 /**
  * The driver for KVM hosts, through libvirt. It talks to libvirt with one long-lived virsh session
  * (virsh-session.ts), so CI runs it unchanged against libvirt's test:/// driver.
  *
- * Disks: each VM gets one root volume `<instance name>-root` in the storage pool. A QCOW2 template
- * gives a copy-on-write overlay backed by the template's volume; a RAW template is cloned. The
- * template must already be a volume of that pool named `template-<template id>.qcow2` (or `.raw`):
- * the agent does not download template images.
+ * Disks: each volume is a file of the libvirt pool that stands for its primary storage pool (the
+ * pool named by the storage pool's id, defined by the agent on first use, or the host's existing
+ * pool on the same directory). A ROOT volume is a QCOW2 overlay backed by the template's volume; a
+ * data disk a sparse QCOW2. Templates are volumes of the driver's own pool (`storagePool`) named
+ * `template-<template id>.qcow2` (or `.raw`). VMs made before storage boot `<instance name>-root`
+ * of that pool, as they always did.
  */
 
 export const LIBVIRT_DRIVER_VERSION = 'stratus-libvirt-1';
@@ -64,6 +67,9 @@ export function powerStateOf(state: string): PowerState {
 const DOMAIN_MISSING = /failed to get domain|domain not found|no domain with matching/i;
 const VOLUME_MISSING = /failed to get vol|storage volume not found|no storage vol with matching/i;
 const ALREADY_ACTIVE = /already active|already running/i;
+const POOL_MISSING = /failed to get pool|storage pool not found|no storage pool with matching/i;
+/** libvirt refuses a second pool on a directory another pool uses: that pool is the one to use. */
+const POOL_CONFLICT = /Storage source conflict with pool:? '([^']+)'/i;
 const TRANSIENT = /failed to connect|no valid connection|end of file while reading|cannot recv data|cannot write data|client socket is closed|connection (reset|refused|closed)|broken pipe|timed out during operation|cannot acquire state change lock/i;
 const NO_ROOM = /cannot allocate memory|out of memory|insufficient (free )?memory|no space left on device/i;
 const ABOVE_MAXIMUM = /exceeds maximum|higher than max(imum)? memory|more than (the )?max/i;
@@ -182,17 +188,12 @@ export class LibvirtDriver implements HypervisorDriver {
     return this.guard(async () => {
       const name = validName('instance name', spec.instanceName);
       const template = templateDisk(spec);
-      // Built first: a spec that cannot become a domain fails before anything changes on the host.
-      const xml = domainXml(spec, {
-        uuid: domainUuid(spec.vmId),
-        pool: this.pool,
-        volume: rootVolume(name),
-        diskFormat: template.format,
-        nicSource: this.nicSource,
-      });
       const state = await this.stateOf(name, signal);
       if (state !== undefined && powerStateOf(state) === 'PowerOn') return;
-      await this.ensureRootVolume(name, template, spec, signal);
+      const disks = await Promise.all(spec.disks.map((d) => this.domainDisk(d, template, signal)));
+      // Built before anything is made: a spec that cannot become a domain fails with nothing changed.
+      const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource });
+      for (const [i, disk] of spec.disks.entries()) await this.ensureVolume(disk, disks[i], template, spec, signal);
       await this.define(name, xml, signal); // redefined each start: a changed offering takes effect
       try {
         await this.virsh.run(['start', '--domain', name], signal);
@@ -231,7 +232,7 @@ export class LibvirtDriver implements HypervisorDriver {
     });
   }
 
-  async undefine(name: string, o: { removeDisks: boolean }, signal?: AbortSignal): Promise<void> {
+  async undefine(name: string, o: { removeDisks: boolean; disks?: readonly DiskSpec[] }, signal?: AbortSignal): Promise<void> {
     return this.guard(async () => {
       validName('instance name', name);
       const state = await this.stateOf(name, signal);
@@ -243,15 +244,86 @@ export class LibvirtDriver implements HypervisorDriver {
           if (!said(err, DOMAIN_MISSING)) throw err;
         }
       }
-      // Also when the domain is already gone: a retry after a failed delete still removes the disk.
+      // Also when the domain is already gone: a retry after a failed delete still removes the files.
       if (o.removeDisks) {
-        try {
-          await this.virsh.run(['vol-delete', '--pool', this.pool, '--vol', rootVolume(name)], signal);
-        } catch (err) {
-          if (!said(err, VOLUME_MISSING)) throw err;
-        }
+        const disks = o.disks?.length ? o.disks : [{ volumeId: name, type: 'ROOT' as const, deviceId: 0, path: rootVolume(name), size: 1 }];
+        for (const disk of disks) await this.removeVolume(disk, signal);
       }
     });
+  }
+
+  async attachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const state = await this.stateOf(name, signal);
+      if (state === undefined || powerStateOf(state) !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running (${state ?? 'not defined'})`, false);
+      const target = await this.domainDisk(disk, undefined, signal);
+      if ((await this.virsh.run(['dumpxml', '--domain', name], signal)).includes(`volume='${target.volume}'`)) return; // a repeat
+      await this.ensureVolume(disk, target, undefined, undefined, signal);
+      await this.withDeviceFile(name, diskXml(target, ''), (file) => this.virsh.run(['attach-device', '--domain', name, '--file', file, '--live', '--config'], signal));
+    });
+  }
+
+  async detachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const target = await this.domainDisk(disk, undefined, signal);
+      const state = await this.stateOf(name, signal);
+      if (state === undefined) return;
+      if (!(await this.virsh.run(['dumpxml', '--domain', name, '--inactive'], signal)).includes(`volume='${target.volume}'`)) return; // not attached
+      const scopes = powerStateOf(state) === 'PowerOn' ? ['--live', '--config'] : ['--config'];
+      await this.withDeviceFile(name, diskXml(target, ''), (file) => this.virsh.run(['detach-device', '--domain', name, '--file', file, ...scopes], signal));
+    });
+  }
+
+  /**
+   * A running domain's disk grows with `blockresize` (QEMU cannot shrink a disk in use); a file
+   * not in use with `vol-resize` (`--shrink` when smaller). No file yet: it is made at its size.
+   */
+  async resizeVolume(disk: DiskSpec, o: { shrink: boolean; instanceName?: string }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      const target = await this.domainDisk(disk, undefined, signal);
+      const now = await this.volumeBytes(target.volume, signal, target.pool);
+      if (now === undefined || now === disk.size) return;
+      if (disk.size < now && !o.shrink) throw new DriverError('InvalidParameterError', `Volume ${target.volume} is ${now} bytes; shrinking it to ${disk.size} bytes needs shrinkok`, false);
+      const running = o.instanceName ? await this.stateOf(validName('instance name', o.instanceName), signal) : undefined;
+      if (running !== undefined && powerStateOf(running) === 'PowerOn') {
+        if (disk.size < now) throw new DriverError('InvalidParameterError', `Volume ${target.volume} is in use by running domain ${o.instanceName}: it can grow, not shrink`, false);
+        await this.virsh.run(['blockresize', '--domain', o.instanceName!, '--path', target.target, '--size', `${disk.size}B`], signal);
+        return;
+      }
+      await this.virsh.run(['vol-resize', '--pool', target.pool, '--vol', target.volume, '--capacity', String(disk.size), ...(disk.size < now ? ['--shrink'] : [])], signal);
+    });
+  }
+
+  /** The pool as libvirt measures it (refreshed, so files made outside libvirt count): capacity and allocation. */
+  async poolStats(pool: PoolSpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
+    return this.guard(async () => {
+      const name = await this.ensurePool(pool, signal);
+      // Measured again next time from scratch if this fails: the pool may have to be defined again (a host rebuilt).
+      const forget = (err: unknown) => {
+        this.pools.delete(pool.id);
+        throw err;
+      };
+      return this.measurePool(name, signal).catch(forget);
+    });
+  }
+
+  private async measurePool(name: string, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
+    {
+      await this.virsh.run(['pool-refresh', '--pool', name], signal).catch(() => undefined); // not every driver refreshes
+      const info = await this.virsh.run(['pool-info', '--pool', name, '--bytes'], signal);
+      const field = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+      const capacityBytes = field('Capacity');
+      const usedBytes = field('Allocation');
+      if (!(capacityBytes >= 0 && usedBytes >= 0)) throw new DriverError('ResourceUnavailableError', `virsh pool-info ${name}: no capacity in ${JSON.stringify(info.trim())}`, false);
+      if (!/^State:\s+running/m.test(info)) throw new DriverError('ResourceUnavailableError', `Storage pool ${name} is not running`, true);
+      return { capacityBytes, usedBytes };
+    }
+  }
+
+  async deleteVolume(disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    return this.guard(() => this.removeVolume(disk, signal));
   }
 
   /**
@@ -364,9 +436,14 @@ export class LibvirtDriver implements HypervisorDriver {
     return this.guard(() => this.virsh.run(['dumpxml', '--domain', validName('instance name', name)]));
   }
 
-  /** Whether a volume is in the driver's storage pool. */
-  async hasVolume(volume: string): Promise<boolean> {
-    return this.guard(async () => (await this.volumeBytes(validName('volume name', volume))) !== undefined);
+  /** Whether a volume is in the driver's storage pool (or the libvirt pool named). */
+  async hasVolume(volume: string, pool = this.pool): Promise<boolean> {
+    return (await this.volumeSize(volume, pool)) !== undefined;
+  }
+
+  /** A volume's capacity in bytes in the driver's storage pool (or the libvirt pool named), or undefined. */
+  async volumeSize(volume: string, pool = this.pool): Promise<number | undefined> {
+    return this.guard(() => this.volumeBytes(validName('volume name', volume), undefined, validName('storage pool', pool)));
   }
 
   /** End the virsh session and remove scratch files. */
@@ -434,9 +511,9 @@ export class LibvirtDriver implements HypervisorDriver {
     }
   }
 
-  private async volumeBytes(volume: string, signal?: AbortSignal): Promise<number | undefined> {
+  private async volumeBytes(volume: string, signal?: AbortSignal, pool = this.pool): Promise<number | undefined> {
     try {
-      const info = await this.virsh.run(['vol-info', '--pool', this.pool, '--vol', volume, '--bytes'], signal);
+      const info = await this.virsh.run(['vol-info', '--pool', pool, '--vol', volume, '--bytes'], signal);
       const capacity = /^Capacity:\s+(\d+)\s*bytes/m.exec(info);
       if (!capacity) throw new DriverError('ResourceUnavailableError', `virsh vol-info ${volume}: no capacity in ${JSON.stringify(info.trim())}`, false);
       return Number(capacity[1]);
@@ -446,34 +523,136 @@ export class LibvirtDriver implements HypervisorDriver {
     }
   }
 
-  private async ensureRootVolume(name: string, template: { format: 'qcow2' | 'raw'; volume: string }, spec: VmSpec, signal?: AbortSignal): Promise<void> {
-    const root = rootVolume(name);
-    if ((await this.volumeBytes(root, signal)) !== undefined) return; // a restart keeps its disk
+  /** Where a disk lives on this host, as the domain XML names it. */
+  private async domainDisk(disk: DiskSpec, template: { format: 'qcow2' | 'raw' } | undefined, signal?: AbortSignal): Promise<DomainDisk> {
+    const volume = validName('volume name', disk.path);
+    // A VM made before storage keeps its old root disk: the template's format, in the default pool.
+    if (!disk.pool) return { pool: this.pool, volume, format: disk.type === 'ROOT' && template ? template.format : 'qcow2', target: targetDevice(disk.deviceId) };
+    return { pool: await this.ensurePool(disk.pool, signal), volume, format: 'qcow2', target: targetDevice(disk.deviceId) };
+  }
+
+  /** Storage pool id -> its libvirt pool's name, once made sure of (a promise: disks of one start ask at once). */
+  private readonly pools = new Map<string, Promise<string>>();
+
+  /**
+   * The libvirt pool standing for a storage pool: named by its id, defined (NFS mounted by libvirt,
+   * a directory otherwise), built and started on first use and set to autostart; or the pool that
+   * already uses the same directory on this host (libvirt allows one per directory).
+   */
+  private ensurePool(pool: PoolSpec, signal?: AbortSignal): Promise<string> {
+    let known = this.pools.get(pool.id);
+    if (!known) {
+      known = this.makePool(pool, signal);
+      known.catch(() => this.pools.delete(pool.id)); // asked again next time
+      this.pools.set(pool.id, known);
+    }
+    return known;
+  }
+
+  private async makePool(pool: PoolSpec, signal?: AbortSignal): Promise<string> {
+    const id = validName('storage pool', pool.id);
+    if (!/^\/[A-Za-z0-9_.\/-]*$/.test(pool.path)) throw new DriverError('InvalidParameterError', `Invalid storage pool path ${JSON.stringify(pool.path)}`, false);
+    let name = id;
+    if ((await this.poolState(id, signal)) === undefined) {
+      const definition =
+        pool.type === 'NetworkFilesystem'
+          ? ['--type', 'netfs', '--source-host', validName('NFS server', pool.host), '--source-path', pool.path, '--target', `/mnt/${id}`]
+          : ['--type', 'dir', '--target', pool.path];
+      try {
+        await this.virsh.run(['pool-define-as', '--name', id, ...definition], signal);
+        await this.virsh.run(['pool-build', '--pool', id], signal).catch(() => undefined); // the directory may exist
+        await this.virsh.run(['pool-autostart', '--pool', id], signal).catch(() => undefined); // not every driver autostarts
+      } catch (err) {
+        const other = err instanceof VirshCommandError ? POOL_CONFLICT.exec(err.message)?.[1] : undefined;
+        if (!other) throw err;
+        name = validName('storage pool', other);
+      }
+    }
+    if ((await this.poolState(name, signal)) !== 'running') {
+      try {
+        await this.virsh.run(['pool-start', '--pool', name], signal);
+      } catch (err) {
+        if (!said(err, ALREADY_ACTIVE)) throw err;
+      }
+    }
+    return name;
+  }
+
+  private async poolState(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const info = await this.virsh.run(['pool-info', '--pool', name], signal);
+      return /^State:\s+(\S+)/m.exec(info)?.[1];
+    } catch (err) {
+      if (said(err, POOL_MISSING)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Make a volume's file when missing: a ROOT volume as a QCOW2 overlay of the template (at least
+   * the template's size), a data disk as a sparse QCOW2. A file found smaller than its volume is grown.
+   */
+  private async ensureVolume(disk: DiskSpec, at: DomainDisk, template: { format: 'qcow2' | 'raw'; volume: string } | undefined, spec: VmSpec | undefined, signal?: AbortSignal): Promise<void> {
+    const now = await this.volumeBytes(at.volume, signal, at.pool);
+    if (now !== undefined) {
+      if (disk.pool && now < disk.size) await this.virsh.run(['vol-resize', '--pool', at.pool, '--vol', at.volume, '--capacity', String(disk.size)], signal);
+      return;
+    }
+    if (disk.type !== 'ROOT' || !template) {
+      await this.virsh.run(['vol-create-as', '--pool', at.pool, '--name', at.volume, '--capacity', String(disk.size), '--format', 'qcow2'], signal);
+      return;
+    }
     const capacity = await this.volumeBytes(template.volume, signal);
     if (capacity === undefined) {
       throw new DriverError(
         'ResourceUnavailableError',
-        `Template ${spec.template.id} is not in storage pool ${this.pool}: expected volume ${template.volume} (from ${spec.template.url})`,
+        `Template ${spec?.template.id} is not in storage pool ${this.pool}: expected volume ${template.volume} (from ${spec?.template.url})`,
         false,
       );
     }
-    if (template.format === 'qcow2') {
-      await this.virsh.run(
-        ['vol-create-as', '--pool', this.pool, '--name', root, '--capacity', String(capacity), '--format', 'qcow2', '--backing-vol', template.volume, '--backing-vol-format', 'qcow2'],
-        signal,
-      );
-    } else {
-      await this.virsh.run(['vol-clone', '--pool', this.pool, '--vol', template.volume, '--newname', root], signal);
+    if (!disk.pool && template.format === 'raw') {
+      await this.virsh.run(['vol-clone', '--pool', this.pool, '--vol', template.volume, '--newname', at.volume], signal);
+      return;
+    }
+    // Backed by the template's file wherever the volume's pool is: the overlay names it by path.
+    const backing = at.pool === this.pool ? template.volume : (await this.virsh.run(['vol-path', '--pool', this.pool, '--vol', template.volume], signal)).trim();
+    await this.virsh.run(
+      ['vol-create-as', '--pool', at.pool, '--name', at.volume, '--capacity', String(Math.max(capacity, disk.pool ? disk.size : 0)), '--format', 'qcow2', '--backing-vol', backing, '--backing-vol-format', template.format],
+      signal,
+    );
+  }
+
+  private async removeVolume(disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    const at = await this.domainDisk(disk, undefined, signal);
+    try {
+      await this.virsh.run(['vol-delete', '--pool', at.pool, '--vol', at.volume], signal);
+    } catch (err) {
+      if (!said(err, VOLUME_MISSING)) throw err;
     }
   }
 
-  /** `virsh define` reads a file: the XML goes through a private scratch file, never the command line. */
-  private async define(name: string, xml: string, signal?: AbortSignal): Promise<void> {
+  /** A device's XML through a private scratch file, for attach-device and detach-device. */
+  private async withDeviceFile(name: string, xml: string, run: (file: string) => Promise<unknown>): Promise<void> {
+    const file = join(await this.scratchDir(), `${name}-dev-${randomBytes(4).toString('hex')}.xml`);
+    await writeFile(file, xml, { mode: 0o600 });
+    try {
+      await run(file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  private scratchDir(): Promise<string> {
     this.scratch ??= mkdtemp(join(tmpdir(), 'stratus-libvirt-')).catch((err: unknown) => {
       this.scratch = undefined;
       throw err;
     });
-    const file = join(await this.scratch, `${name}-${randomBytes(4).toString('hex')}.xml`);
+    return this.scratch;
+  }
+
+  /** `virsh define` reads a file: the XML goes through a private scratch file, never the command line. */
+  private async define(name: string, xml: string, signal?: AbortSignal): Promise<void> {
+    const file = join(await this.scratchDir(), `${name}-${randomBytes(4).toString('hex')}.xml`);
     await writeFile(file, xml, { mode: 0o600 });
     try {
       await this.virsh.run(['define', '--file', file], signal);

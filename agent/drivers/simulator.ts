@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DomainPowerState, HostFacts, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
 import { DriverError, type HypervisorDriver } from './driver';
 
@@ -21,7 +21,13 @@ export type SimulatorOperation =
   | 'migrate' // on the source: the transfer's duration, then its faults
   | 'acceptMigration' // on the destination, checked before anything moves: "the destination failing"
   | 'scale'
-  | 'resolveIncoming';
+  | 'resolveIncoming'
+  | 'createVolume' // a volume's file made in its pool (at a start or an attach)
+  | 'attachVolume'
+  | 'detachVolume'
+  | 'resizeVolume'
+  | 'deleteVolume'
+  | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
 export interface FaultSpec {
@@ -49,6 +55,8 @@ export interface SimulatorConfig {
   clock?: () => number;
   /** Called for every transition, e.g. to collect those of many hosts in one list. */
   onTransition?: (transition: PowerTransition) => void;
+  /** The size of every primary storage pool this host sees (bytes); default 4 TiB. */
+  poolCapacityBytes?: number;
   /**
    * Keep the domains in this JSON file, so they outlive the process as a real host's VMs outlive a
    * control-plane restart (the local stack's persistent mode, and the reconciler's restart test).
@@ -78,6 +86,17 @@ let sequence = 0;
 /** Every simulator of this process by its migration URI: a live migration is a hand-over between two of them. */
 const byMigrationUri = new Map<string, SimulatorDriver>();
 
+/**
+ * Shared primary storage of this process (NFS, SharedMountPoint pools): every simulator sees the
+ * same files, as hosts of a cluster see one export. Files: pool id -> path -> size in bytes. A
+ * host's local pools (Filesystem) and its default pool are its own.
+ */
+const sharedStorage = new Map<string, Map<string, number>>();
+/** The files of the simulated shared pools (for tests: a ledger check against what exists). */
+export function simulatedSharedFiles(poolId: string): ReadonlyMap<string, number> {
+  return new Map(sharedStorage.get(poolId) ?? []);
+}
+
 /** The URI another simulator in this process migrates a domain to this host with. */
 export function simulatorMigrationUri(hostname: string): string {
   return `sim://${hostname}`;
@@ -87,6 +106,7 @@ export const SIMULATOR_VERSION = 'simulator-1';
 
 export class SimulatorDriver implements HypervisorDriver {
   private readonly domainsByName = new Map<string, Domain>();
+  private readonly localStorage = new Map<string, Map<string, number>>();
   private readonly log: PowerTransition[] = [];
   private readonly calls = new Map<SimulatorOperation, number>();
   private readonly clock: () => number;
@@ -134,6 +154,8 @@ export class SimulatorDriver implements HypervisorDriver {
     await this.enter('start', spec.instanceName, signal);
     const existing = this.domainsByName.get(spec.instanceName);
     if (existing?.state === 'PowerOn') return;
+    // Its volumes' files, made (or grown to their size) before it boots, as the libvirt driver does.
+    for (const disk of spec.disks) await this.ensureFile(disk, signal);
     const domain = existing ?? { spec, state: 'PowerOff' as PowerState, boots: 0 };
     domain.spec = spec; // a restart picks up a changed offering, as a redefined domain would
     this.domainsByName.set(spec.instanceName, domain);
@@ -164,14 +186,92 @@ export class SimulatorDriver implements HypervisorDriver {
     domain.boots += 1; // a reboot keeps the domain on: no power transition
   }
 
-  async undefine(name: string, _o: { removeDisks: boolean }, signal?: AbortSignal): Promise<void> {
+  async undefine(name: string, o: { removeDisks: boolean; disks?: readonly DiskSpec[] }, signal?: AbortSignal): Promise<void> {
     await this.enter('undefine', name, signal);
     const domain = this.domainsByName.get(name);
-    if (!domain) return;
-    if (domain.state === 'PowerOn') this.transition(name, 'PowerOn', 'PowerOff');
-    this.transition(name, 'PowerOff', 'Undefined');
-    this.domainsByName.delete(name);
+    if (domain) {
+      if (domain.state === 'PowerOn') this.transition(name, 'PowerOn', 'PowerOff');
+      this.transition(name, 'PowerOff', 'Undefined');
+      this.domainsByName.delete(name);
+      this.persist();
+    }
+    // Also when the domain is already gone: a retry after a failed expunge still removes the files.
+    if (o.removeDisks) for (const disk of o.disks ?? []) this.filesOf(disk).delete(disk.path);
+  }
+
+  async attachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    await this.enter('attachVolume', name, signal);
+    const domain = this.runningDomain(name);
+    if (domain.spec.disks.some((d) => d.volumeId === disk.volumeId)) return; // a repeat
+    if (domain.spec.disks.some((d) => d.deviceId === disk.deviceId))
+      throw new DriverError('InvalidParameterError', `Domain ${name} already has a disk at device ${disk.deviceId}`, false);
+    await this.ensureFile(disk, signal);
+    domain.spec = { ...domain.spec, disks: [...domain.spec.disks, disk] };
     this.persist();
+  }
+
+  async detachVolume(name: string, disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    await this.enter('detachVolume', name, signal);
+    const domain = this.runningDomain(name);
+    domain.spec = { ...domain.spec, disks: domain.spec.disks.filter((d) => d.volumeId !== disk.volumeId) };
+    this.persist();
+  }
+
+  async resizeVolume(disk: DiskSpec, o: { shrink: boolean; instanceName?: string }, signal?: AbortSignal): Promise<void> {
+    await this.enter('resizeVolume', o.instanceName ?? disk.path, signal);
+    const files = this.filesOf(disk);
+    const now = files.get(disk.path);
+    if (now === undefined) return; // no file yet: it is made at its size when first needed
+    if (disk.size < now && !o.shrink) throw new DriverError('InvalidParameterError', `Volume ${disk.path} is ${now} bytes; shrinking it to ${disk.size} needs shrink`, false);
+    files.set(disk.path, disk.size);
+    const domain = o.instanceName ? this.domainsByName.get(o.instanceName) : undefined;
+    if (domain) domain.spec = { ...domain.spec, disks: domain.spec.disks.map((d) => (d.volumeId === disk.volumeId ? { ...d, size: disk.size } : d)) };
+    this.persist();
+  }
+
+  async deleteVolume(disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    await this.enter('deleteVolume', disk.path, signal);
+    const user = [...this.domainsByName.entries()].find(([, d]) => d.spec.disks.some((x) => x.volumeId === disk.volumeId));
+    if (user) throw new DriverError('ResourceInUseError', `Volume ${disk.path} is in use by domain ${user[0]}`, false);
+    this.filesOf(disk).delete(disk.path);
+  }
+
+  async poolStats(pool: PoolSpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
+    await this.enter('poolStats', pool.id, signal);
+    const files = this.filesOf({ pool });
+    // Thin files: what they take is a fraction of their size, as QCOW2 overlays and sparse disks are.
+    const used = [...files.values()].reduce((a, b) => a + Math.ceil(b / 10), 0);
+    return { capacityBytes: this.config.poolCapacityBytes ?? 4 * 1024 ** 4, usedBytes: used };
+  }
+
+  /** The size of a volume's file as this host sees it (shared pools: every host sees the same), or undefined. */
+  volumeFile(disk: { pool?: Pick<PoolSpec, 'id' | 'type'>; path: string }): number | undefined {
+    return this.filesOf(disk).get(disk.path);
+  }
+
+  private filesOf(disk: { pool?: Pick<PoolSpec, 'id' | 'type'> }): Map<string, number> {
+    const shared = disk.pool && disk.pool.type !== 'Filesystem';
+    const key = disk.pool?.id ?? 'default';
+    const where = shared ? sharedStorage : this.localStorage;
+    let files = where.get(key);
+    if (!files) where.set(key, (files = new Map()));
+    return files;
+  }
+
+  /** Make a volume's file when missing, or grow it to the size asked (a resize made while it was off). */
+  private async ensureFile(disk: DiskSpec, signal?: AbortSignal): Promise<void> {
+    const files = this.filesOf(disk);
+    const now = files.get(disk.path);
+    if (now !== undefined && now >= disk.size) return;
+    await this.enter('createVolume', disk.path, signal);
+    files.set(disk.path, Math.max(now ?? 0, disk.size));
+  }
+
+  private runningDomain(name: string): Domain {
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.config.hostname}`, false);
+    if (domain.state !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running`, false);
+    return domain;
   }
 
   /**

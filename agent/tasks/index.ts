@@ -1,6 +1,10 @@
 import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
 import type { HypervisorDriver } from '../drivers/driver';
+import { attachVolume } from './attachVolume';
+import { deleteVolume } from './deleteVolume';
+import { detachVolume } from './detachVolume';
 import { migrateVm } from './migrateVm';
+import { resizeVolume } from './resizeVolume';
 import { rebootVm } from './rebootVm';
 import { resolveIncomingVm } from './resolveIncomingVm';
 import { scaleVm } from './scaleVm';
@@ -25,5 +29,13 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return scaleVm(driver, command.payload, signal);
     case 'ResolveIncomingVm':
       return resolveIncomingVm(driver, command.payload, signal);
+    case 'AttachVolume':
+      return attachVolume(driver, command.payload, signal);
+    case 'DetachVolume':
+      return detachVolume(driver, command.payload, signal);
+    case 'ResizeVolume':
+      return resizeVolume(driver, command.payload, signal);
+    case 'DeleteVolume':
+      return deleteVolume(driver, command.payload, signal);
   }
 }

@@ -5,9 +5,9 @@ import { asTaskResult } from './result';
 type Payload = Extract<AgentCommand, { command: 'UndefineVm' }>['payload'];
 
 /** UndefineVm: power off if needed and forget the domain (and its disks); a missing one is a success. */
-export function undefineVm(driver: HypervisorDriver, { instanceName, removeDisks }: Payload, signal?: AbortSignal): Promise<TaskResult> {
+export function undefineVm(driver: HypervisorDriver, { instanceName, removeDisks, disks }: Payload, signal?: AbortSignal): Promise<TaskResult> {
   return asTaskResult(async () => {
-    await driver.undefine(instanceName, { removeDisks }, signal);
+    await driver.undefine(instanceName, { removeDisks, disks }, signal);
     return { instanceName, undefined: true };
   });
 }

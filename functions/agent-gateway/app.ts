@@ -18,6 +18,7 @@ import {
 import { RegistrationTokenError, UnknownHostError, type HostAgentRepository, type StandingOrders } from '../store/host-agent';
 import { StaleLeaseError, type StoredAgentTask, type TasksRepository } from '../store/tasks';
 import { authenticate, rawBody } from './auth';
+import type { PoolReports } from '../store/storage';
 import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
 
 /**
@@ -30,6 +31,8 @@ export interface AgentGatewayDeps {
   sfn: Pick<SFNClient, 'send'>;
   /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
   jobs: Pick<JobsRepository, 'recordStep'>;
+  /** The primary storage a host keeps and reports (absent: a gateway without storage, as in some tests). */
+  pools?: Pick<PoolReports, 'poolSpecsFor' | 'record'>;
   now?: () => number;
   /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 1000: each look is a Query). */
   pollIntervalMs?: number;
@@ -43,7 +46,7 @@ const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidT
 const POLL_RESERVE_MS = 3000;
 
 type Result = Exclude<APIGatewayProxyResultV2, string>;
-type Route = (event: APIGatewayProxyEventV2, deps: Required<AgentGatewayDeps>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
+type Route = (event: APIGatewayProxyEventV2, deps: Required<Omit<AgentGatewayDeps, 'pools'>> & Pick<AgentGatewayDeps, 'pools'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
 
 const logger = new Logger({ serviceName: 'agent-gateway' });
 
@@ -73,9 +76,9 @@ const register: Route = async (event, { hostAgent, now }) => {
   }
 };
 
-const heartbeat: Route = async (event, { hostAgent, now }) => {
+const heartbeat: Route = async (event, { hostAgent, pools, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
-  const { facts, domains, busy } = parseBody(event, HeartbeatRequestSchema);
+  const { facts, domains, busy, pools: seen } = parseBody(event, HeartbeatRequestSchema);
   let orders: StandingOrders;
   try {
     orders = await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
@@ -83,8 +86,18 @@ const heartbeat: Route = async (event, { hostAgent, now }) => {
     if (err instanceof UnknownHostError) throw new UnauthorizedError('Missing or invalid agent signature');
     throw err;
   }
-  // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now).
-  const answer: HeartbeatResponse = { received: true, ...orders };
+  // What it saw of its pools, then the pools it must keep: storage never fails a heartbeat.
+  let keep: HeartbeatResponse['pools'] = [];
+  if (pools) {
+    try {
+      await pools.record(hostId, seen, new Date(now()));
+      keep = await pools.poolSpecsFor(hostId, now());
+    } catch (err) {
+      logger.warn('storage pools of a heartbeat not recorded', { hostId, error: (err as Error).message });
+    }
+  }
+  // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now, pools to keep).
+  const answer: HeartbeatResponse = { received: true, ...orders, pools: keep };
   return json(200, answer);
 };
 
@@ -179,7 +192,7 @@ export function agentGatewayErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIG
 
 export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayDeps)) {
   // A factory is asked on every request: it hands back the process's (memoized) collaborators.
-  const resolve = (): Required<AgentGatewayDeps> => ({
+  const resolve = (): Required<Omit<AgentGatewayDeps, 'pools'>> & Pick<AgentGatewayDeps, 'pools'> => ({
     now: Date.now,
     pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 1000),
     leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),

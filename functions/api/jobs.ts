@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AsyncJob, Caller, Host, Vm } from '../../core/entities';
+import type { AsyncJob, Caller, Host, Vm, Volume } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
@@ -37,12 +37,21 @@ interface JobSpec {
  * stays pending with no workflow behind it.
  */
 export interface JobStarter {
-  /** deploy: the job and the new VM. */
-  startWithNewVm(spec: JobSpec & { vm: Vm }): Promise<StartedJob>;
-  /** any other VM operation: the job and the VM's move into it (`set`), refused if another job holds the VM. */
-  startOnVm(spec: JobSpec & { vm: Vm; set: Partial<Vm>; remove?: Array<keyof Vm> }): Promise<StartedJob>;
+  /** deploy: the job and the new VM, with what is made with it (its volumes: `also`). */
+  startWithNewVm(spec: JobSpec & { vm: Vm; also?: object[] }): Promise<StartedJob>;
+  /**
+   * any other VM operation: the job and the VM's move into it (`set`), refused if another job holds
+   * the VM; `also`: writes of the same transaction (a volume attaching), whose failed conditions
+   * come back as the error `explainAlso` makes of them.
+   */
+  startOnVm(spec: JobSpec & { vm: Vm; set: Partial<Vm>; remove?: Array<keyof Vm>; also?: object[] }): Promise<StartedJob>;
   /** a host's maintenance: the job and the host's move into PrepareForMaintenance, refused if another job holds the host. */
   startOnHost(spec: JobSpec & { host: Host }): Promise<StartedJob>;
+  /**
+   * a detached volume's operation: the job and the volume's change (`operations`) in one transaction;
+   * `undo` puts the volume back if the workflow cannot be started.
+   */
+  startOnVolume(spec: JobSpec & { volume: Volume; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
 }
 
 export function createJobStarter(store: Store, now: () => Date = () => new Date()): JobStarter {
@@ -94,18 +103,38 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
     return { jobid: job.id, id: held.id };
   }
 
+  /** Start the job's execution; if it cannot start, the job fails at once with 530 and `undo` runs with it. */
+  async function executeOrUndo(job: AsyncJob, input: Record<string, unknown>, id: string, undo: () => Promise<object[]>): Promise<StartedJob> {
+    const stateMachineArn = workflowArn(job.workflow);
+    try {
+      await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify(input) }));
+    } catch (err) {
+      if ((await executionExists(stateMachineArn, job.id)) !== false) return { jobid: job.id, id };
+      const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
+      await store.jobs.complete(job.id, { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: await undo() }, undefined, store.vms);
+      throw new InternalError(errortext);
+    }
+    return { jobid: job.id, id };
+  }
+
   return {
+    async startOnVolume(spec) {
+      const job = newJob(spec, spec.volume.id, 'Volume');
+      const input = checked(job, { ...spec.input, jobId: job.id, volumeId: spec.volume.id });
+      await store.jobs.createWith(job, spec.operations);
+      return executeOrUndo(job, input, spec.volume.id, async () => spec.undo());
+    },
     async startWithNewVm(spec) {
       const job = newJob(spec, spec.vm.id);
       const input = checked(job, { ...spec.input, jobId: job.id, vmId: spec.vm.id });
       const placed: Vm = { ...spec.vm, activeJobId: job.id };
-      await store.jobs.createWithNewVm(job, placed, store.vms);
+      await store.jobs.createWithNewVm(job, placed, store.vms, spec.also);
       return execute(job, placed, 'Error', input);
     },
     async startOnVm(spec) {
       const job = newJob(spec, spec.vm.id);
       const input = checked(job, { ...spec.input, jobId: job.id, vmId: spec.vm.id });
-      await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms, spec.remove);
+      await store.jobs.createWithVmChange(job, spec.vm, spec.set, store.vms, spec.remove, spec.also);
       const held: Vm = { ...spec.vm, ...spec.set, activeJobId: job.id, version: spec.vm.version + 1 };
       return execute(job, held, spec.vm.state, input);
     },
@@ -113,22 +142,10 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       const job = newJob(spec, spec.host.id, 'Host');
       const input = checked(job, { ...spec.input, jobId: job.id, hostId: spec.host.id });
       await store.jobs.createWith(job, [store.maintenance.beginOperation(job, spec.host)]).catch((err) => store.maintenance.explainBegin(err, spec.host));
-      const stateMachineArn = workflowArn(job.workflow);
-      try {
-        await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify(input) }));
-      } catch (err) {
-        if ((await executionExists(stateMachineArn, job.id)) !== false) return { jobid: job.id, id: spec.host.id };
-        const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
+      return executeOrUndo(job, input, spec.host.id, async () => {
         const host = (await store.hosts.get(spec.host.id, true)) ?? spec.host;
-        await store.jobs.complete(
-          job.id,
-          { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: [store.maintenance.abandonOperation(host, job.id, spec.host.resourceState)] },
-          undefined,
-          store.vms,
-        );
-        throw new InternalError(errortext);
-      }
-      return { jobid: job.id, id: spec.host.id };
+        return [store.maintenance.abandonOperation(host, job.id, spec.host.resourceState)];
+      });
     },
   };
 }

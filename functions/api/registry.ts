@@ -6,18 +6,26 @@ import type { Command } from './define-command';
  */
 import addCluster from './commands/addCluster';
 import addHost from './commands/addHost';
+import attachVolume from './commands/attachVolume';
 import cancelHostMaintenance from './commands/cancelHostMaintenance';
 import changeServiceForVirtualMachine from './commands/changeServiceForVirtualMachine';
 import createAccount from './commands/createAccount';
 import createAffinityGroup from './commands/createAffinityGroup';
+import createDiskOffering from './commands/createDiskOffering';
 import createDomain from './commands/createDomain';
 import createPod from './commands/createPod';
+import createStoragePool from './commands/createStoragePool';
 import createUser from './commands/createUser';
+import createVolume from './commands/createVolume';
 import createZone from './commands/createZone';
 import deleteAffinityGroup from './commands/deleteAffinityGroup';
+import deleteDiskOffering from './commands/deleteDiskOffering';
 import deleteHost from './commands/deleteHost';
+import deleteStoragePool from './commands/deleteStoragePool';
+import deleteVolume from './commands/deleteVolume';
 import deployVirtualMachine from './commands/deployVirtualMachine';
 import destroyVirtualMachine from './commands/destroyVirtualMachine';
+import detachVolume from './commands/detachVolume';
 import disableAccount from './commands/disableAccount';
 import enableAccount from './commands/enableAccount';
 import expungeVirtualMachine from './commands/expungeVirtualMachine';
@@ -32,6 +40,7 @@ import listCapabilities from './commands/listCapabilities';
 import listCapacity from './commands/listCapacity';
 import listClusters from './commands/listClusters';
 import listConfigurations from './commands/listConfigurations';
+import listDiskOfferings from './commands/listDiskOfferings';
 import listDomains from './commands/listDomains';
 import listEvents from './commands/listEvents';
 import listEventTypes from './commands/listEventTypes';
@@ -44,9 +53,11 @@ import listPods from './commands/listPods';
 import listPortForwardingRules from './commands/listPortForwardingRules';
 import listPublicIpAddresses from './commands/listPublicIpAddresses';
 import listServiceOfferings from './commands/listServiceOfferings';
+import listStoragePools from './commands/listStoragePools';
 import listTemplates from './commands/listTemplates';
 import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
+import listVolumes from './commands/listVolumes';
 import listZones from './commands/listZones';
 import migrateVirtualMachine from './commands/migrateVirtualMachine';
 import prepareHostForMaintenance from './commands/prepareHostForMaintenance';
@@ -54,13 +65,16 @@ import queryAsyncJobResult from './commands/queryAsyncJobResult';
 import rebootVirtualMachine from './commands/rebootVirtualMachine';
 import recoverVirtualMachine from './commands/recoverVirtualMachine';
 import registerUserKeys from './commands/registerUserKeys';
+import resizeVolume from './commands/resizeVolume';
 import scaleVirtualMachine from './commands/scaleVirtualMachine';
 import startVirtualMachine from './commands/startVirtualMachine';
 import stopVirtualMachine from './commands/stopVirtualMachine';
 import updateCluster from './commands/updateCluster';
 import updateConfiguration from './commands/updateConfiguration';
+import updateDiskOffering from './commands/updateDiskOffering';
 import updateHost from './commands/updateHost';
 import updatePod from './commands/updatePod';
+import updateStoragePool from './commands/updateStoragePool';
 import updateTemplate from './commands/updateTemplate';
 import updateVirtualMachine from './commands/updateVirtualMachine';
 import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
@@ -69,18 +83,26 @@ import updateZone from './commands/updateZone';
 const all: readonly Command[] = [
   addCluster,
   addHost,
+  attachVolume,
   cancelHostMaintenance,
   changeServiceForVirtualMachine,
   createAccount,
   createAffinityGroup,
+  createDiskOffering,
   createDomain,
   createPod,
+  createStoragePool,
   createUser,
+  createVolume,
   createZone,
   deleteAffinityGroup,
+  deleteDiskOffering,
   deleteHost,
+  deleteStoragePool,
+  deleteVolume,
   deployVirtualMachine,
   destroyVirtualMachine,
+  detachVolume,
   disableAccount,
   enableAccount,
   expungeVirtualMachine,
@@ -95,6 +117,7 @@ const all: readonly Command[] = [
   listCapacity,
   listClusters,
   listConfigurations,
+  listDiskOfferings,
   listDomains,
   listEvents,
   listEventTypes,
@@ -107,9 +130,11 @@ const all: readonly Command[] = [
   listPortForwardingRules,
   listPublicIpAddresses,
   listServiceOfferings,
+  listStoragePools,
   listTemplates,
   listUsers,
   listVirtualMachines,
+  listVolumes,
   listZones,
   migrateVirtualMachine,
   prepareHostForMaintenance,
@@ -117,13 +142,16 @@ const all: readonly Command[] = [
   rebootVirtualMachine,
   recoverVirtualMachine,
   registerUserKeys,
+  resizeVolume,
   scaleVirtualMachine,
   startVirtualMachine,
   stopVirtualMachine,
   updateCluster,
   updateConfiguration,
+  updateDiskOffering,
   updateHost,
   updatePod,
+  updateStoragePool,
   updateTemplate,
   updateVirtualMachine,
   updateVMAffinityGroup,

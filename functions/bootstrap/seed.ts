@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
+import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, StoragePool, Template, Zone } from '../../core/entities';
 import { stableId } from '../../core/ids';
 import { newHostRecord, REGISTRATION_TOKEN_TTL_SECONDS } from '../../core/infrastructure';
 import type { Store } from '../store';
@@ -106,7 +106,41 @@ export async function seedInventory(store: Store, opts: SeedOptions): Promise<Se
     created,
   };
   await inv.putNetwork(network);
+  await seedPrimaryStorage(store, { zone, pod, cluster }, opts.hypervisor, created);
   return { admin: { ...keys, caller }, zone, pod, cluster };
+}
+
+/**
+ * The cluster's primary storage, as createStoragePool makes it: a directory every host mounts
+ * (SharedMountPoint). On KVM, libvirt's own images directory (the agent adopts the `default` pool
+ * there) sized by what the hosts report; the simulated hosts share one of 4 TiB.
+ */
+async function seedPrimaryStorage(store: Store, where: { zone: Zone; pod: Pod; cluster: Cluster }, hypervisor: SeedOptions['hypervisor'], created: string): Promise<void> {
+  const id = stableId('storagepool', where.cluster.id, 'primary1');
+  if (await store.storage.getPool(id)) return;
+  const path = hypervisor === 'KVM' ? '/var/lib/libvirt/images' : '/var/lib/stratus/primary1';
+  const pool: StoragePool = {
+    id,
+    name: 'primary1',
+    zoneId: where.zone.id,
+    podId: where.pod.id,
+    clusterId: where.cluster.id,
+    scope: 'CLUSTER',
+    type: 'SharedMountPoint',
+    host: 'localhost',
+    path,
+    url: `SharedMountPoint://localhost${path}`,
+    state: 'Up',
+    tags: [],
+    ...(hypervisor === 'KVM' ? { capacityBytes: 0 } : { capacityBytes: 4 * 1024 ** 4, capacityFixed: true }),
+    allocatedBytes: 0,
+    usedBytes: 0,
+    created,
+    version: 1,
+  };
+  await store.storage.createPool(pool).catch((err: Error) => {
+    if (err.name !== 'ConditionalCheckFailedException') throw err; // made by a concurrent bootstrap
+  });
 }
 
 /** The admin's key pair: made once, then read back on every later start. */

@@ -14,6 +14,7 @@ import { ConcurrentOperationError, InsufficientCapacityError, InternalError } fr
 import { OS_CATEGORIES, OS_CATEGORY_NONE, osTypeById } from '../../core/os-catalogue';
 import type { Store } from '../store';
 import { clusterLimits } from '../store/placement';
+import { volumesOf } from '../store/storage';
 import { findHost, type HostSearch } from './find-host';
 import { defineStep } from './define-step';
 
@@ -48,8 +49,10 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   const vm = await store.vms.get(vmId, true);
   if (!vm) throw new InternalError(`VM ${vmId} does not exist`);
   if (vm.activeJobId !== jobId) throw new ConcurrentOperationError(`VM ${vmId} is no longer operated on by job ${jobId}`);
-  const requested = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId, preferClusterId: placement?.preferClusterId };
+  const asked = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId, preferClusterId: placement?.preferClusterId };
   const label = `VM[User|${vm.instanceName}]`;
+  // A VM whose volumes are on a cluster's (or a host's) storage runs only where that storage is.
+  const requested = { ...asked, ...(await storageBound(store, vm, asked, label)) };
 
   const [zone, named, offering, owner, pods, clusters, groups, algorithm] = await Promise.all([
     store.inventory.getZone(vm.zoneId),
@@ -118,6 +121,21 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   if (!found.ok) throw new InsufficientCapacityError(explainNoHost(label, scope, found.ruledOut, found.unread));
   return { hostId: found.host.id, requested };
 });
+
+/** The cluster or host the VM's placed volumes tie it to (none for zone-wide pools); a request elsewhere is a 533. */
+async function storageBound(store: Store, vm: Vm, asked: { clusterId?: string; hostId?: string }, label: string): Promise<{ clusterId?: string; hostId?: string }> {
+  const poolIds = (await volumesOf(store.storage, vm)).map((v) => v.poolId).filter((p): p is string => !!p);
+  const bound: { clusterId?: string; hostId?: string } = {};
+  for (const pool of await store.storage.getPools(poolIds)) {
+    const tie = pool.scope === 'CLUSTER' ? { key: 'clusterId' as const, id: pool.clusterId! } : pool.scope === 'HOST' ? { key: 'hostId' as const, id: pool.hostId! } : undefined;
+    if (!tie) continue;
+    const other = asked[tie.key] ?? bound[tie.key];
+    if (other && other !== tie.id)
+      throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: its volumes are on storage pool ${pool.name}, which only the ${tie.key === 'clusterId' ? `hosts of cluster ${pool.clusterId}` : `host ${pool.hostId}`} reach`);
+    bound[tie.key] = tie.id;
+  }
+  return bound;
+}
 
 /**
  * What the VM asks of a host: its size (or `size`, the one it is being scaled to), its offering's

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { AGENT_COMMAND_NAMES, buildAgentCommand, taskIdFor } from '../../core/agent-commands';
-import { ConcurrentOperationError, InternalError, ResourceUnavailableError } from '../../core/errors';
+import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, taskIdFor } from '../../core/agent-commands';
+import type { DiskSpec } from '../../core/agent-protocol';
+import type { Vm, Volume } from '../../core/entities';
+import type { Store } from '../store';
+import { volumesOf } from '../store/storage';
+import { ConcurrentOperationError, InternalError, InvalidParameterError, ResourceUnavailableError } from '../../core/errors';
 import { defineStep } from './define-step';
 
 /**
@@ -13,7 +17,11 @@ const Input = z.object({
   taskToken: z.string().min(1),
   jobId: z.string().optional(),
   state: z.string().optional(),
-  vmId: z.string().min(1),
+  /** the VM acted on; a detached volume's own commands (DeleteVolume, ResizeVolume) have none */
+  vmId: z.string().min(1).optional(),
+  /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume */
+  volumeId: z.string().min(1).optional(),
+  shrink: z.boolean().optional(),
   hostId: z.string().min(1),
   command: z.enum(AGENT_COMMAND_NAMES),
   timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600),
@@ -27,24 +35,46 @@ const Input = z.object({
 
 const DEADLINE_MARGIN_SECONDS = 5;
 
+/**
+ * The volumes a command carries: a start, every disk of the VM; an expunge (UndefineVm removing
+ * disks), its ROOT volumes (data disks are detached and kept, as CloudStack does); a volume
+ * command, its volume.
+ */
+async function disksFor(store: Store, input: { command: string; volumeId?: string; removeDisks?: boolean }, vm: Vm | undefined): Promise<{ disks?: DiskSpec[]; disk?: DiskSpec }> {
+  const specs = async (volumes: Volume[]) => {
+    const pools = new Map((await store.storage.getPools(volumes.map((v) => v.poolId).filter((p): p is string => !!p))).map((p) => [p.id, p]));
+    return volumes.map((v) => diskSpecOf(v, v.poolId ? pools.get(v.poolId) : undefined));
+  };
+  if (input.volumeId) {
+    const volume = await store.storage.getVolume(input.volumeId, true);
+    if (!volume) throw new ResourceUnavailableError(`Volume ${input.volumeId} no longer exists`);
+    return { disk: (await specs([volume]))[0] };
+  }
+  if (!vm || !(input.command === 'StartVm' || (input.command === 'UndefineVm' && input.removeDisks !== false))) return {};
+  if (vm.volumeIds === undefined) return {}; // a VM made before storage: its legacy root disk
+  const volumes = await volumesOf(store.storage, vm);
+  if (input.command === 'StartVm' && !volumes.some((v) => v.deviceId === 0)) throw new InvalidParameterError(`VM ${vm.name} has no ROOT volume: attach one at deviceid 0 before starting it`);
+  return { disks: await specs(input.command === 'StartVm' ? volumes : volumes.filter((v) => v.type === 'ROOT')) };
+}
+
 export const handler = defineStep(
   Input,
   async (input, { store, now }) => {
-  const vm = await store.vms.get(input.vmId, true);
-  if (!vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
+  const vm = input.vmId ? await store.vms.get(input.vmId, true) : undefined;
+  if (input.vmId && !vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
   // A stray execution (its job already settled, the VM held by another job or none) sends no work to a host.
-  if (input.jobId && vm.activeJobId !== input.jobId) throw new ConcurrentOperationError(`VM ${vm.id} is no longer operated on by job ${input.jobId}`);
-  const template = input.command === 'StartVm' ? await store.inventory.getTemplate(vm.templateId) : undefined;
-  if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm.templateId} of VM ${vm.id} no longer exists`);
+  if (vm && input.jobId && vm.activeJobId !== input.jobId) throw new ConcurrentOperationError(`VM ${vm.id} is no longer operated on by job ${input.jobId}`);
+  const template = input.command === 'StartVm' && vm ? await store.inventory.getTemplate(vm.templateId) : undefined;
+  if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm?.templateId} of VM ${input.vmId} no longer exists`);
 
   let destinationUri: string | undefined;
   if (input.command === 'MigrateVm') {
     const destination = input.destinationHostId ? await store.hosts.get(input.destinationHostId, true) : undefined;
-    if (!destination) throw new ResourceUnavailableError(`The migration destination ${input.destinationHostId ?? '(none)'} of VM ${vm.id} no longer exists`);
+    if (!destination) throw new ResourceUnavailableError(`The migration destination ${input.destinationHostId ?? '(none)'} of VM ${input.vmId} no longer exists`);
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)) });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -1,3 +1,4 @@
+import { handler as allocateVolumes } from './allocateVolumes';
 import { handler as applyVmEvent } from './applyVmEvent';
 import { handler as chooseHost } from './chooseHost';
 import { handler as chooseMigrationHost } from './chooseMigrationHost';
@@ -5,9 +6,12 @@ import { handler as commitMigration } from './commitMigration';
 import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as finishMaintenance } from './finishMaintenance';
+import { handler as forgetVolume } from './forgetVolume';
+import { handler as keepVolume } from './keepVolume';
 import { handler as listHostVms } from './listHostVms';
 import { handler as recordJobFailure } from './recordJobFailure';
 import { handler as recordJobSuccess } from './recordJobSuccess';
+import { handler as recordVolumeSuccess } from './recordVolumeSuccess';
 import { handler as releaseCapacity } from './releaseCapacity';
 import { handler as releaseMigration } from './releaseMigration';
 import { handler as releaseScale } from './releaseScale';
@@ -15,6 +19,8 @@ import { handler as reserveCapacity } from './reserveCapacity';
 import { handler as reserveMigration } from './reserveMigration';
 import { handler as reserveScale } from './reserveScale';
 import { handler as startVmMigration } from './startVmMigration';
+import { handler as undoAttach } from './undoAttach';
+import { handler as undoResize } from './undoResize';
 
 /**
  * Every workflow step handler by name (`${ChooseHostFn}` in ASL -> `chooseHost`), for the local
@@ -22,6 +28,7 @@ import { handler as startVmMigration } from './startVmMigration';
  * workflows/ names one of these and every file here is listed once.
  */
 export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<unknown>>> = {
+  allocateVolumes,
   applyVmEvent,
   chooseHost,
   chooseMigrationHost,
@@ -29,9 +36,12 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   commitScale,
   dispatchAgentTask,
   finishMaintenance,
+  forgetVolume,
+  keepVolume,
   listHostVms,
   recordJobFailure,
   recordJobSuccess,
+  recordVolumeSuccess,
   releaseCapacity,
   releaseMigration,
   releaseScale,
@@ -39,4 +49,6 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   reserveMigration,
   reserveScale,
   startVmMigration,
+  undoAttach,
+  undoResize,
 };

@@ -8,6 +8,7 @@ import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
 import type { Store } from '../store';
+import { volumesOf } from '../store/storage';
 import type { Vm } from '../../core/entities';
 
 /**
@@ -42,7 +43,7 @@ export const handler = defineStep(
     const result = answer === 'success' ? { success: true } : { virtualmachine: await toVirtualMachineResponse(shown, createLookups(store), 'full') };
     const completed = await store.jobs.complete(
       jobId,
-      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' ? expungedOperations(store, vm) : [] },
+      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' ? await expungedOperations(store, vm) : vm.state === 'Starting' && to === 'Running' ? await startedOperations(store, vm) : [] },
       // A VM that just booted keeps the size it booted with: live scaling is bounded by it.
       { vm, set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) }, remove: ['activeJobId'] },
       store.vms,
@@ -60,7 +61,21 @@ export const handler = defineStep(
   { recordsOwnStep: true },
 );
 
-/** An expunged VM leaves the expunge queue and gives its guest addresses back, with its record. */
-function expungedOperations(store: Store, vm: Vm) {
-  return [...(vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : []), ...store.addresses.releaseOperations(vm.id, vm.nics)];
+/**
+ * An expunged VM leaves the expunge queue and gives its guest addresses back, with its record; its
+ * ROOT volumes go with it (their pools' space given back), its data disks are detached and kept, as
+ * CloudStack's expunge does.
+ */
+async function expungedOperations(store: Store, vm: Vm) {
+  const volumes = await volumesOf(store.storage, vm);
+  return [
+    ...(vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : []),
+    ...store.addresses.releaseOperations(vm.id, vm.nics),
+    ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
+  ];
+}
+
+/** A VM that started has its volumes' files: those still Allocated are Ready. */
+async function startedOperations(store: Store, vm: Vm) {
+  return (await volumesOf(store.storage, vm)).filter((v) => v.state === 'Allocated' && v.poolId).flatMap((v) => store.storage.volumeUpdateOperations(v, { state: 'Ready' }));
 }

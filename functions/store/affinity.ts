@@ -1,6 +1,5 @@
 import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
-import type { AffinityGroup, AsyncJob, Caller, Vm } from '../../core/entities';
+import type { AffinityGroup, AsyncJob, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
 import { affinityPinKey, entityKey, nameClaimKey } from './keys';
 import { cataloguePartition } from './indexing';
@@ -17,42 +16,6 @@ const failed = (err: unknown, i: number) => reasonsOf(err)?.[i]?.Code === 'Condi
 export interface AffinityPin {
   hostId?: string;
   placed: number;
-}
-
-/**
- * The job of an affinity command: CloudStack runs these as async jobs, so clients poll for their
- * result; here the change and the job's completion are one transaction, so the job is born done.
- */
-export function finishedJob(spec: {
-  cmd: string;
-  eventType: string;
-  caller: Caller;
-  instanceType: NonNullable<AsyncJob['instanceType']>;
-  instanceId: string;
-  result: Record<string, unknown>;
-  at: Date;
-}): AsyncJob {
-  const at = spec.at.toISOString();
-  return {
-    id: randomUUID(),
-    cmd: spec.cmd,
-    workflow: '', // none: the command itself completes the job
-    eventType: spec.eventType,
-    accountId: spec.caller.accountId,
-    accountName: spec.caller.accountName,
-    userId: spec.caller.userId,
-    domainId: spec.caller.domainId,
-    domainPath: spec.caller.domainPath,
-    instanceType: spec.instanceType,
-    instanceId: spec.instanceId,
-    status: 1,
-    resultCode: 0,
-    result: spec.result,
-    steps: [],
-    created: at,
-    completed: at,
-    version: 1,
-  };
 }
 
 /** The event of a finished affinity job (listEvents), written after the change committed: never fatal. */

@@ -29,7 +29,8 @@ const hostExists = 'attribute_exists(pk)';
 const conditionFailed = (err: unknown) => (err as Error).name === 'ConditionalCheckFailedException';
 
 /** What a heartbeat is answered with: the agent's standing orders until the next one. */
-export type StandingOrders = Omit<HeartbeatResponse, 'received'> & { fenceAfterMs: number };
+/** The orders this repository answers; the pools a host keeps come from storage (storage.ts hostPools). */
+export type StandingOrders = Omit<HeartbeatResponse, 'received' | 'pools'> & { fenceAfterMs: number };
 
 /** The parts of one UpdateItem, composed per case. */
 interface UpdateParts {

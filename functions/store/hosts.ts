@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Host } from '../../core/entities';
-import { HOST_BEAT_PARTITIONS, kindPartitions, zoneHostCounter, zoneHostPartitions, zoneRoomPartitions } from './indexing';
+import type { Host, StoragePool } from '../../core/entities';
+import { clusterHostPartition, HOST_BEAT_PARTITIONS, kindPartitions, zoneHostCounter, zoneHostPartitions, zoneRoomPartitions } from './indexing';
 import { entityKey } from './keys';
 import { Conditions, ListingRepository } from './listing';
 import { Repository } from './repository';
@@ -39,6 +39,21 @@ export class HostsRepository extends Repository {
     for await (const page of this.listing.pages<Host>({ index: 'gsi5', partitions: zoneRoomPartitions(zoneId), descending: range.descending, from: range.atLeast, to, filter }, size)) {
       yield page.map((h) => fromStoredHost(h));
     }
+  }
+
+  /**
+   * An Up host that reaches a storage pool (its cluster's, its zone's, or its own host): the one a
+   * volume's file is removed or resized by. Reads a page of the scope's hosts at most.
+   */
+  async upHostReaching(pool: Pick<StoragePool, 'scope' | 'zoneId' | 'clusterId' | 'hostId'>): Promise<Host | undefined> {
+    if (pool.scope === 'HOST') {
+      const host = pool.hostId ? await this.get(pool.hostId) : undefined;
+      return host?.state === 'Up' ? host : undefined;
+    }
+    const filter = new Conditions().eq('state', 'Up').build();
+    const spec = pool.scope === 'CLUSTER' ? { index: 'gsi4' as const, partitions: [clusterHostPartition(pool.clusterId!)], filter } : { index: 'gsi2' as const, partitions: zoneHostPartitions(pool.zoneId), filter };
+    for await (const page of this.listing.pages<Host>(spec, 16)) if (page.length) return fromStoredHost(page[0]);
+    return undefined;
   }
 
   /** How many hosts a zone has (its counter): what placement reports of the hosts it did not read. */

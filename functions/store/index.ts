@@ -16,6 +16,7 @@ import { MovesRepository } from './moves';
 import { PlacementRepository } from './placement';
 import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
+import { PoolReports, StorageRepository } from './storage';
 import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
 import { TenancyRepository } from './tenancy';
@@ -47,6 +48,8 @@ export interface Store {
   ha: HaRepository; // the HA monitor's host verdicts and restart follow-ups
   templates: TemplatesRepository; // template updates (updateTemplate), conditioned on their version
   listing: ListingRepository; // the one listing mechanism: pages and totals of index partitions
+  storage: StorageRepository; // primary storage pools and their ledger, disk offerings, volumes
+  poolReports: PoolReports; // what hosts report of their pools in heartbeats, and the pools they keep
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -61,11 +64,14 @@ export function createStore(): Store {
   const listing = new ListingRepository(db, table);
   const vms = new VmsRepository(db, table, listing);
   const ha = new HaRepository(db, table);
+  const hosts = new HostsRepository(db, table, listing);
+  const alerts = new AlertsRepository(db, table);
+  const storage = new StorageRepository(db, table, settings, listing);
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory: new InventoryRepository(db, table),
     tenancy: new TenancyRepository(db, table),
-    hosts: new HostsRepository(db, table, listing),
+    hosts,
     hostAgent: new HostAgentRepository(db, table, settings, vms, ha),
     infrastructure: new InfrastructureRepository(db, table),
     vms,
@@ -79,10 +85,12 @@ export function createStore(): Store {
     addresses: new AddressesRepository(db, table),
     schedules: new SchedulesRepository(db, table),
     affinity: new AffinityRepository(db, table),
-    alerts: new AlertsRepository(db, table),
+    alerts,
     ha,
     templates: new TemplatesRepository(db, table),
     listing,
+    storage,
+    poolReports: new PoolReports(storage, hosts, alerts),
   };
   current = { db, table, store };
   return store;

@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, Domain, Host, Network, Pod, ServiceOffering, Template, UsageEvent, User, Vm, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -52,9 +52,12 @@ export interface ListedEntities {
   USER: User;
   AFFINITYGROUP: AffinityGroup;
   ALERT: Alert;
+  STORAGEPOOL: StoragePool;
+  DISKOFFERING: DiskOffering;
+  VOLUME: Volume;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -62,9 +65,17 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
-export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN', scopeId: string) => `${kind}#${scope}#${scopeId}`;
+export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
+/**
+ * Where a storage pool is reached from (gsi3): its cluster's hosts, every host of its zone, or its
+ * one host. A host's pools are these three partitions (storage.ts poolsReachableFrom).
+ */
+export const poolReachPartition = (pool: Pick<StoragePool, 'scope' | 'zoneId' | 'clusterId' | 'hostId'>) =>
+  pool.scope === 'CLUSTER' ? cataloguePartition('STORAGEPOOL', 'CLUSTER', pool.clusterId!) : pool.scope === 'HOST' ? cataloguePartition('STORAGEPOOL', 'HOST', pool.hostId!) : cataloguePartition('STORAGEPOOL', 'ZONEWIDE', pool.zoneId);
+/** A VM's volumes (gsi4), in creation order. */
+export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
 
 /** The partitions of the kind-wide listing (gsi1), in shards; their one counter is the kind's. */
 export const kindPartitions = (kind: ListedKind) => shardsOf(kind);
@@ -149,6 +160,16 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi5', `${zoneRoom(host.zoneId)}#${shard}`, memoryFreeOf(host), false),
       ];
     }
+    case 'VOLUME': {
+      const volume = e as Volume;
+      if (volume.state === 'Expunged') return [];
+      return [
+        entry('gsi1', `VOLUME#${shardOf(volume.id)}`, created(volume), 'VOLUME'),
+        entry('gsi2', accountPartition('VOLUME', volume.accountId), created(volume), true),
+        entry('gsi3', domainPartition('VOLUME', volume.domainId), created(volume), true),
+        ...(volume.vmId ? [entry('gsi4', volumeVmPartition(volume.vmId), created(volume), false)] : []),
+      ];
+    }
     case 'DOMAIN':
       // In path order: a subtree is one range of its parent's path (tenancy.domainTree).
       return [entry('gsi1', 'DOMAIN', `${(e as Domain).path}#${e.id}`, false)];
@@ -184,6 +205,10 @@ function catalogueEntries<K extends CatalogueKind>(kind: K, entity: Entity<K>): 
     case 'AFFINITYGROUP': {
       const g = entity as AffinityGroup;
       return [kindWide, ['gsi2', cataloguePartition('AFFINITYGROUP', 'ACCOUNT', g.accountId)], ['gsi3', cataloguePartition('AFFINITYGROUP', 'DOMAIN', g.domainId)]];
+    }
+    case 'STORAGEPOOL': {
+      const pool = entity as StoragePool;
+      return [kindWide, ['gsi2', cataloguePartition('STORAGEPOOL', 'ZONE', pool.zoneId)], ['gsi3', poolReachPartition(pool)]];
     }
     default:
       return [kindWide];
@@ -224,6 +249,11 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as AffinityGroup).name, (e as AffinityGroup).description);
     case 'ALERT':
       return join((e as Alert).subject);
+    case 'STORAGEPOOL':
+    case 'VOLUME':
+      return join((e as StoragePool | Volume).name);
+    case 'DISKOFFERING':
+      return join((e as DiskOffering).name, (e as DiskOffering).displayText);
     default:
       return undefined;
   }

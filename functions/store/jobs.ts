@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AsyncJob, JobStatus, Vm } from '../../core/entities';
+import type { AsyncJob, Caller, JobStatus, Vm } from '../../core/entities';
 import type { ErrorShape } from '../../core/errors';
 import { ConcurrentOperationError } from '../../core/errors';
 import { expiryOf } from './indexing';
@@ -7,6 +8,42 @@ import { entityKey, pendingJobKey, PENDING_JOBS, strip } from './keys';
 import { Repository } from './repository';
 import { SettingsRepository } from './settings';
 import type { VmsRepository } from './vms';
+
+/**
+ * The job of an affinity command: CloudStack runs these as async jobs, so clients poll for their
+ * result; here the change and the job's completion are one transaction, so the job is born done.
+ */
+export function finishedJob(spec: {
+  cmd: string;
+  eventType: string;
+  caller: Caller;
+  instanceType: NonNullable<AsyncJob['instanceType']>;
+  instanceId: string;
+  result: Record<string, unknown>;
+  at: Date;
+}): AsyncJob {
+  const at = spec.at.toISOString();
+  return {
+    id: randomUUID(),
+    cmd: spec.cmd,
+    workflow: '', // none: the command itself completes the job
+    eventType: spec.eventType,
+    accountId: spec.caller.accountId,
+    accountName: spec.caller.accountName,
+    userId: spec.caller.userId,
+    domainId: spec.caller.domainId,
+    domainPath: spec.caller.domainPath,
+    instanceType: spec.instanceType,
+    instanceId: spec.instanceId,
+    status: 1,
+    resultCode: 0,
+    result: spec.result,
+    steps: [],
+    created: at,
+    completed: at,
+    version: 1,
+  };
+}
 
 /** A VM change that settles together with its job. */
 export interface VmSettlement {
@@ -102,9 +139,9 @@ export class JobsRepository extends Repository {
   }
 
   /** Create the job and a new VM at once (deploy). */
-  async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository): Promise<void> {
+  async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository, also: object[] = []): Promise<void> {
     const [put, ...rest] = vms.createOperations(vm);
-    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), put, this.pendingMarker(job), ...rest, ...this.counterOperations('JOB', undefined, job)] as never }));
+    await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), put, this.pendingMarker(job), ...rest, ...also, ...this.counterOperations('JOB', undefined, job)] as never }));
   }
 
   /**
@@ -112,18 +149,21 @@ export class JobsRepository extends Repository {
    * on the version read and on no other job holding it, so two operations racing for one VM cannot
    * both start. A VM that is busy or changed is answered with the job that holds it.
    */
-  async createWithVmChange(job: AsyncJob, vm: Vm, set: Partial<Vm>, vms: VmsRepository, remove: Array<keyof Vm> = []): Promise<void> {
+  async createWithVmChange(job: AsyncJob, vm: Vm, set: Partial<Vm>, vms: VmsRepository, remove: Array<keyof Vm> = [], also: object[] = []): Promise<void> {
     const update = vms.updateOperation(vm, { ...set, activeJobId: job.id }, remove);
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(#activeJobId)`;
     update.Update.ExpressionAttributeNames['#activeJobId'] = 'activeJobId';
     try {
       await this.db.send(
         new TransactWriteCommand({
-          TransactItems: [this.putOperation(job), update, this.pendingMarker(job), ...vms.changeCounterOperations(vm, set, remove), ...this.counterOperations('JOB', undefined, job)] as never,
+          TransactItems: [this.putOperation(job), update, this.pendingMarker(job), ...also, ...vms.changeCounterOperations(vm, set, remove), ...this.counterOperations('JOB', undefined, job)] as never,
         }),
       );
     } catch (err) {
       const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      // One of `also` lost its condition (a volume attached meanwhile): the caller explains it.
+      const alsoLost = also.findIndex((_, i) => reasons?.[3 + i]?.Code === 'ConditionalCheckFailed' || reasons?.[3 + i]?.Code === 'TransactionConflict');
+      if (alsoLost >= 0 && reasons?.[1]?.Code !== 'ConditionalCheckFailed') throw new AlsoLostError(alsoLost);
       // A condition that failed, or (on DynamoDB proper) a transaction racing ours on the VM item.
       if (reasons?.[1]?.Code !== 'ConditionalCheckFailed' && reasons?.[1]?.Code !== 'TransactionConflict') throw err;
       const now = await vms.get(vm.id, true);
@@ -215,6 +255,14 @@ export class JobsRepository extends Repository {
       if (reasons?.[1]?.Code === 'ConditionalCheckFailed') throw new ConcurrentOperationError(`VM ${settlement?.vm.id} changed while job ${jobId} was settling it`);
       throw err;
     }
+  }
+}
+
+/** A write that rode with a job's start lost its condition (its index among `also`): nothing was written. */
+export class AlsoLostError extends Error {
+  constructor(readonly index: number) {
+    super(`write ${index} of the operation's start lost its condition`);
+    this.name = 'AlsoLostError';
   }
 }
 

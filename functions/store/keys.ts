@@ -19,7 +19,10 @@ export type Kind =
   | 'EVENT'
   | 'USAGE'
   | 'AFFINITYGROUP'
-  | 'ALERT';
+  | 'ALERT'
+  | 'STORAGEPOOL'
+  | 'DISKOFFERING'
+  | 'VOLUME';
 
 export interface ItemKey {
   pk: string;

@@ -12,7 +12,8 @@ import { settingKey, settingPartition } from './keys';
  * instance) within SETTINGS_CACHE_MS; the environment's SETTINGS_CACHE_MS may change that bound.
  */
 export const SETTINGS_CACHE_MS = 5_000;
-const cacheMs = () => {
+/** How long a process trusts administrator configuration it read (SETTINGS_CACHE_MS, default 5 s). */
+export const settingsCacheMs = () => {
   const configured = Number(process.env.SETTINGS_CACHE_MS);
   return process.env.SETTINGS_CACHE_MS !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : SETTINGS_CACHE_MS;
 };
@@ -52,7 +53,7 @@ export class SettingsRepository {
       else if (sk.startsWith('ZONE#')) values.zones[sk.slice('ZONE#'.length)] = String(item.value);
       else if (sk.startsWith('CLUSTER#')) values.clusters[sk.slice('CLUSTER#'.length)] = String(item.value);
     }
-    this.cache.set(name, { values, until: this.clock() + cacheMs() });
+    this.cache.set(name, { values, until: this.clock() + settingsCacheMs() });
     return values;
   }
 

@@ -1,4 +1,4 @@
-import type { Account, AffinityGroup, Cluster, Domain, Host, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import type { Account, AffinityGroup, Cluster, DiskOffering, Domain, Host, Pod, ServiceOffering, StoragePool, Template, User, Vm, Zone } from '../../core/entities';
 import type { Store } from '../store';
 import { fromStoredHost } from '../store/hosts';
 import type { Kind } from '../store/keys';
@@ -18,6 +18,9 @@ export interface Lookups {
   domain(id: string): Promise<Domain | undefined>;
   user(id: string): Promise<User | undefined>;
   affinityGroup(id: string): Promise<AffinityGroup | undefined>;
+  pool(id: string): Promise<StoragePool | undefined>;
+  diskOffering(id: string): Promise<DiskOffering | undefined>;
+  vm(id: string): Promise<Vm | undefined>;
   /** VM detail names callers other than the root admin neither see nor set (user.vm.blacklisted.details). */
   hiddenDetails(): Promise<ReadonlySet<string>>;
 }
@@ -101,6 +104,9 @@ export function createLookups(store: Store): Lookups {
     domain: memo(of<Domain>('DOMAIN')),
     user: memo(of<User>('USER')),
     affinityGroup: memo(of<AffinityGroup>('AFFINITYGROUP')),
+    pool: memo(of<StoragePool>('STORAGEPOOL')),
+    diskOffering: memo(of<DiskOffering>('DISKOFFERING')),
+    vm: memo(of<Vm>('VM')),
     hiddenDetails: once(async () => detailNames(await store.settings.get('user.vm.blacklisted.details'))),
   };
 }

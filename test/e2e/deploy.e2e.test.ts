@@ -34,7 +34,7 @@ describe('deployVirtualMachine end to end', () => {
     expect(job).toMatchObject({ jobstatus: 1, jobresultcode: 0, jobresulttype: 'object', jobinstanceid: id, account: 'admin', domainpath: 'ROOT' });
     const vm = (job.jobresult as Obj).virtualmachine as Obj;
     expect(vm).toMatchObject({ id, name: 'web-01', state: 'Running', cpunumber: 1, cpuspeed: 500, memory: 512 });
-    expect((job.steps as Obj[]).map((s) => s.name)).toEqual(['ChooseHost', 'ReserveCapacity', 'StartOnHost', 'RecordJobSuccess']);
+    expect((job.steps as Obj[]).map((s) => s.name)).toEqual(['ChooseHost', 'ReserveCapacity', 'AllocateVolumes', 'StartOnHost', 'RecordJobSuccess']);
 
     const listed = (await env.admin.ok('listVirtualMachines', { id })).virtualmachine as Obj[];
     expect(listed).toHaveLength(1);
@@ -90,7 +90,7 @@ describe('deployVirtualMachine end to end', () => {
     const jobs = (await env.admin.ok('listAsyncJobs', { resourceid: vms[0].id })).asyncjobs as Obj[];
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ jobstatus: 1, jobinstanceid: vms[0].id, cmd: expect.stringContaining('DeployVMCmd') });
-    expect(jobs[0].steps).toHaveLength(4);
+    expect(jobs[0].steps).toHaveLength(5);
   });
 });
 
@@ -138,7 +138,7 @@ describe('deployVirtualMachine failures end to end', () => {
 
     expect(job).toMatchObject({ jobstatus: 2, jobresultcode: 534, failedstep: 'StartOnHost' });
     expect((job.jobresult as Obj).errortext).toBe('storage pool primary-1 is offline');
-    expect((job.steps as Obj[]).map((s) => s.name)).toEqual(['ChooseHost', 'ReserveCapacity', 'CleanUpOnHost', 'ReleaseCapacity', 'RecordJobFailure']);
+    expect((job.steps as Obj[]).map((s) => s.name)).toEqual(['ChooseHost', 'ReserveCapacity', 'AllocateVolumes', 'CleanUpOnHost', 'ReleaseCapacity', 'RecordJobFailure']);
     const vm = ((await env.admin.ok('listVirtualMachines', { id })).virtualmachine as Obj[])[0];
     expect(vm.state).toBe('Error');
     // The clean-up ran on the host before the capacity was released: nothing of the VM is left there.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import { newEvent } from '../../../core/events';
-import { finishedJob } from '../../store/affinity';
+import { finishedJob } from '../../store/jobs';
 import { hostResponseOf } from '../../views/host';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';

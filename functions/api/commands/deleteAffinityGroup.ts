@@ -3,7 +3,8 @@ import { canAccess } from '../../../core/access';
 import type { AffinityGroup } from '../../../core/entities';
 import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import type { Store } from '../../store';
-import { finishedJob, MemberChangedError, recordAffinityEvent } from '../../store/affinity';
+import { MemberChangedError, recordAffinityEvent } from '../../store/affinity';
+import { finishedJob } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 

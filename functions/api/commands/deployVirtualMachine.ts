@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canAccess } from '../../../core/access';
-import type { Caller, Network, Nic, Vm, Zone } from '../../../core/entities';
+import type { Caller, DiskOffering, Network, Nic, Template, Vm, Volume, Zone } from '../../../core/entities';
+import { GiB, nextDeviceId, ROOT_DEVICE_ID } from '../../../core/storage';
+import { dataDiskSize } from '../volume-sizes';
 import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError, PermissionDeniedError } from '../../../core/errors';
 import { checkHostName, defaultHostName, internalName, macAddressFor } from '../../../core/naming';
 import { customSizeDetails, sizeFor } from '../../../core/scaling';
@@ -29,6 +31,9 @@ export default defineCommand({
     podid: cs.uuid().optional().meta({ description: 'destination Pod ID to deploy the Instance to - parameter available for root admin only', since: '4.13', roles: ['rootAdmin'] }),
     clusterid: cs.uuid().optional().meta({ description: 'destination Cluster ID to deploy the Instance to - parameter available for root admin only', since: '4.13', roles: ['rootAdmin'] }),
     hostid: cs.uuid().optional().meta({ description: 'destination Host ID to deploy the Instance to - parameter available for root admin only', roles: ['rootAdmin'] }),
+    diskofferingid: cs.uuid().optional().meta({ description: 'the ID of the disk offering for the Instance: a DATADISK volume of its size is created and attached' }),
+    size: cs.long().optional().meta({ description: 'the arbitrary size for the DATADISK volume. Mutually exclusive with diskOfferingId' }),
+    rootdisksize: cs.long().optional().meta({ description: 'Optional field to resize root disk on deploy. Value is in GB. Only applies to Template-based deployments.', since: '4.4' }),
   }),
   async handle({ params, raw, caller, store, jobs, now, command }) {
     const [offering, template, zone, user] = await Promise.all([
@@ -49,6 +54,7 @@ export default defineCommand({
     const networks = await guestNetworks(params.networkids, zone.id, caller.accountId, caller.role === 'rootAdmin', store, command);
     const affinityGroupIds = await affinityGroupsFor(params, caller, store, command);
     const placement = await placementFor(params, raw, caller, zone, store, command);
+    const disks = await disksFor(params, mergeMap(params.details), template, store, command);
 
     const id = randomUUID();
     const [vmSeq, suffix, displayNameInName] = await Promise.all([
@@ -61,6 +67,28 @@ export default defineCommand({
     const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, id, store)));
     const at = now.toISOString();
     const name = params.name ?? defaultHostName(id);
+    // ROOT-<n> and DATA-<n>, as CloudStack names a VM's volumes after its numeric id; the file is the volume's id.
+    // One millisecond apart, ROOT first: volumes list in creation order, as CloudStack's by id.
+    const volumes: Volume[] = disks.map((d, i) => ({
+      id: randomUUID(),
+      name: `${d.type === 'ROOT' ? 'ROOT' : 'DATA'}-${vmSeq}`,
+      type: d.type,
+      state: 'Allocated',
+      size: d.size,
+      accountId: caller.accountId,
+      accountName: caller.accountName,
+      domainId: caller.domainId,
+      domainPath: caller.domainPath,
+      zoneId: zone.id,
+      vmId: id,
+      deviceId: d.deviceId,
+      ...(d.offering ? { diskOfferingId: d.offering.id, provisioningType: d.offering.provisioningType } : { provisioningType: 'thin' as const }),
+      ...(d.type === 'ROOT' ? { templateId: template.id } : {}),
+      created: new Date(now.getTime() + i).toISOString(),
+      attached: at,
+      version: 1,
+    }));
+    for (const v of volumes) v.path = v.id;
     const vm: Vm = {
       id,
       name,
@@ -82,13 +110,49 @@ export default defineCommand({
       group: params.group,
       details: offering.isCustomized ? customSizeDetails(size) : {},
       affinityGroupIds,
+      volumeIds: volumes.map((v) => v.id),
       created: at,
       lastUpdated: at,
       version: 1,
     };
-    return jobs.startWithNewVm({ workflow: 'deploy-vm', cmd: 'org.apache.cloudstack.api.command.user.vm.DeployVMCmd', eventType: 'VM.CREATE', caller, vm, input: { startVm: params.startvm !== false, placement } });
+    return jobs.startWithNewVm({
+      workflow: 'deploy-vm',
+      cmd: 'org.apache.cloudstack.api.command.user.vm.DeployVMCmd',
+      eventType: 'VM.CREATE',
+      caller,
+      vm,
+      also: store.storage.volumesCreateOperations(volumes),
+      input: { startVm: params.startvm !== false, placement },
+    });
   },
 });
+
+/**
+ * The VM's disks: a ROOT volume of the template's size (or `rootdisksize` GB, never smaller), and a
+ * DATADISK when a disk offering is named (its size, or `size` GB for a custom one), as CloudStack's
+ * UserVmManagerImpl and VolumeOrchestrator size them.
+ */
+async function disksFor(
+  params: { diskofferingid?: string; size?: number; rootdisksize?: number },
+  details: Record<string, string>,
+  template: Template,
+  store: import('../../store').Store,
+  command: string,
+): Promise<Array<{ type: 'ROOT' | 'DATADISK'; size: number; deviceId: number; offering?: DiskOffering }>> {
+  const rootGb = params.rootdisksize ?? (details.rootdisksize !== undefined ? Number(details.rootdisksize) : undefined);
+  if (rootGb !== undefined && !(Number.isInteger(rootGb) && rootGb > 0)) throw new InvalidParameterError(`Invalid rootdisksize ${rootGb}: give a whole number of GB above 0`);
+  if (rootGb !== undefined && rootGb * GiB < template.size)
+    throw new InvalidParameterError(`Unsupported: rootdisksize override (${rootGb} GB) is smaller than template size (${(template.size / GiB).toFixed(2)} GB)`);
+  const disks: Array<{ type: 'ROOT' | 'DATADISK'; size: number; deviceId: number; offering?: DiskOffering }> = [{ type: 'ROOT', size: rootGb !== undefined ? rootGb * GiB : template.size, deviceId: ROOT_DEVICE_ID }];
+  if (params.diskofferingid === undefined) {
+    if (params.size !== undefined) throw new InvalidParameterError('Size parameter needs to be used with a custom disk offering: specify diskofferingid');
+    return disks;
+  }
+  const offering = await store.storage.getDiskOffering(params.diskofferingid);
+  if (!offering) throw new EntityNotFoundError(command, 'diskofferingid', params.diskofferingid);
+  disks.push({ type: 'DATADISK', size: await dataDiskSize(offering, params.size, store), deviceId: nextDeviceId([ROOT_DEVICE_ID])!, offering });
+  return disks;
+}
 
 /** The networks named, or the zone's first network the caller may use; each checked for zone and owner. */
 async function guestNetworks(

@@ -3,7 +3,7 @@ import { scaleCeilings } from '../../../core/agent-commands';
 import type { Vm } from '../../../core/entities';
 import { InternalError, InvalidParameterError } from '../../../core/errors';
 import { liveScaleRefusal } from '../../../core/scaling';
-import { finishedJob } from '../../store/affinity';
+import { finishedJob } from '../../store/jobs';
 import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
 import { recordVmEvent } from '../../vm-events';

@@ -98,6 +98,8 @@ describe('infrastructure administration end to end', () => {
       domainId: stableId('domain', 'ROOT'),
       created: new Date().toISOString(),
     });
+    // and its primary storage, as an operator adds it after the cluster's first host
+    await env.admin.ok('createStoragePool', { zoneid: zone.id, podid: pod.id, clusterid: cluster.id, name: 'edge-primary', url: 'nfs://10.20.0.5/export/edge', capacitybytes: 2 ** 40 });
     const before = await capacity();
 
     // Act

@@ -91,7 +91,7 @@ describe('heartbeat standing orders', () => {
     const afterSecond = await hostItem('h-fence');
 
     // Assess: the answer is the list; the host keeps this answer's list and the one before, and the heartbeat before this one
-    expect(first).toEqual({ received: true, haDomains: ['i-2-100-VM', 'i-2-101-VM'], stop: [], fenceAfterMs: 120_000 });
+    expect(first).toEqual({ received: true, haDomains: ['i-2-100-VM', 'i-2-101-VM'], stop: [], fenceAfterMs: 120_000, pools: [] });
     expect(second).toEqual(first);
     expect(afterFirst).toMatchObject({ state: 'Up', fenceDomains: ['i-2-100-VM', 'i-2-101-VM'], priorFenceDomains: [], fenceAfterMs: 120_000 });
     expect(afterSecond).toMatchObject({ fenceDomains: ['i-2-100-VM', 'i-2-101-VM'], priorFenceDomains: ['i-2-100-VM', 'i-2-101-VM'], previousHeartbeat: afterFirst.lastHeartbeat });

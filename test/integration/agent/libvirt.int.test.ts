@@ -23,6 +23,8 @@ const spec = (n: number, overrides: Partial<VmSpec> = {}): VmSpec => ({
   memory: 1024,
   template: { id: 'tpl-1', url: 'http://images.example/debian-12.qcow2', format: 'QCOW2' },
   nics: [{ macAddress: `02:00:00:00:00:0${n}`, networkName: 'guest', ipAddress: `10.1.1.${n}` }],
+  // A VM made before storage: its root disk is `<instance>-root` of the default pool.
+  disks: [{ volumeId: `vol-${n}`, type: 'ROOT', deviceId: 0, path: `i-2-${n}-VM-root`, size: 1 }],
   ...overrides,
 });
 
@@ -113,6 +115,46 @@ describe('LibvirtDriver on test:///', () => {
     await host.undefine('i-2-1-VM', { removeDisks: true });
     await host.stop('i-2-1-VM', { force: true, timeoutMs: 1 });
     await expect(host.reboot('i-2-1-VM')).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: false });
+  });
+
+  it('keeps its volumes on primary storage: defines the pool, makes ROOT over the template and a data disk, measures, removes', async () => {
+    // Prepare: a pool of its own directory, and one on the directory libvirt's `default` already uses
+    const host = driver();
+    const pool = { id: '7a1f0c7e-5b44-4c55-9d1e-2f0d1d6c0a01', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/stratus/primary1' };
+    const shared = { id: '7a1f0c7e-5b44-4c55-9d1e-2f0d1d6c0a02', type: 'SharedMountPoint' as const, host: 'localhost', path: '/var/lib/libvirt/images' };
+    const GiB = 1024 ** 3;
+    const root = { volumeId: 'r5', type: 'ROOT' as const, deviceId: 0, path: 'vol-root-5', size: 10 * GiB, pool };
+    const data = { volumeId: 'd5', type: 'DATADISK' as const, deviceId: 1, path: 'vol-data-5', size: 3 * GiB, pool };
+    const hot = { volumeId: 'h5', type: 'DATADISK' as const, deviceId: 2, path: 'vol-hot-5', size: 1 * GiB, pool: shared };
+
+    // Act / Assess: the start defines and starts the pool, then makes both files
+    await host.start(spec(5, { disks: [root, data] }));
+    expect(await host.volumeSize('vol-root-5', pool.id)).toBe(10 * GiB); // the template's 2 GiB, grown to the volume's size
+    expect(await host.volumeSize('vol-data-5', pool.id)).toBe(3 * GiB);
+    const xml = await host.dumpXml('i-2-5-VM');
+    expect(xml).toContain(`<source pool='${pool.id}' volume='vol-root-5'/>`);
+    expect(xml).toContain("<target dev='vda' bus='virtio'/>");
+    expect(xml).toContain(`<source pool='${pool.id}' volume='vol-data-5'/>`);
+    expect(xml).toContain("<target dev='vdb' bus='virtio'/>");
+
+    // a hot-plug makes its file first, on the pool that adopts `default` (the test driver itself
+    // cannot hot-plug: the scripted unit test covers attach-device and detach-device)
+    await expect(host.attachVolume('i-2-5-VM', hot)).rejects.toMatchObject({ message: expect.stringContaining('virDomainAttachDeviceFlags') });
+    expect(await host.volumeSize('vol-hot-5')).toBe(1 * GiB); // made in `default`, the pool on that directory
+    await host.detachVolume('i-2-5-VM', hot); // not attached: nothing to do
+
+    // measured for the heartbeat
+    const measured = await host.poolStats(pool);
+    expect(measured.capacityBytes).toBeGreaterThan(0);
+    expect(measured.usedBytes).toBeGreaterThanOrEqual(0);
+
+    // a volume file not in use goes; the expunge takes the ROOT volume with the domain and keeps the data disk
+    await host.deleteVolume(hot);
+    await host.deleteVolume(hot);
+    expect(await host.hasVolume('vol-hot-5')).toBe(false);
+    await host.undefine('i-2-5-VM', { removeDisks: true, disks: [root] });
+    expect(await host.hasVolume('vol-root-5', pool.id)).toBe(false);
+    expect(await host.hasVolume('vol-data-5', pool.id)).toBe(true);
   });
 
   it('forces a stop, and keeps the disk when undefining without removeDisks', async () => {

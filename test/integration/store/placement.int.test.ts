@@ -87,7 +87,7 @@ describe('PlacementRepository', () => {
 
   async function aGroup(type: AffinityGroup['type']): Promise<AffinityGroup> {
     const group: AffinityGroup = { id: randomUUID(), name: `g-${randomUUID().slice(0, 8)}`, type, accountId: 'account-1', accountName: 'a', domainId: 'domain-1', domainPath: 'ROOT', created: now };
-    const { finishedJob } = await import('../../../functions/store/affinity');
+    const { finishedJob } = await import('../../../functions/store/jobs');
     const caller = { userId: 'user-1', username: 'u', accountId: 'account-1', accountName: 'a', domainId: 'domain-1', domainPath: 'ROOT', role: 'user' as const };
     await store.affinity.create(group, finishedJob({ cmd: 'test', eventType: 'AG.CREATE', caller, instanceType: 'AffinityGroup', instanceId: group.id, result: {}, at: new Date(now) }));
     return group;

@@ -1,4 +1,4 @@
-import { buildAgentCommand, DEFAULT_STOP_TIMEOUT_MS, taskIdFor, vmSpecOf } from '../../../core/agent-commands';
+import { buildAgentCommand, DEFAULT_STOP_TIMEOUT_MS, legacyRootDisk, taskIdFor, vmSpecOf } from '../../../core/agent-commands';
 import { AgentCommandSchema } from '../../../core/agent-protocol';
 import type { Template, Vm } from '../../../core/entities';
 
@@ -17,8 +17,8 @@ const vm = {
 describe('agent commands', () => {
   it('builds the VM spec from the VM and its template, with hot-scaling ceilings unless the VM is not dynamically scalable', () => {
     // Act
-    const spec = vmSpecOf(vm, template);
-    const fixed = vmSpecOf({ ...vm, isDynamicallyScalable: false }, template);
+    const spec = vmSpecOf(vm, template, [legacyRootDisk(vm, template)]);
+    const fixed = vmSpecOf({ ...vm, isDynamicallyScalable: false }, template, [legacyRootDisk(vm, template)]);
 
     // Assess
     expect(spec).toEqual({
@@ -30,6 +30,7 @@ describe('agent commands', () => {
       memory: 4096,
       template: { id: 'tpl-1', url: 'http://images.example/d.qcow2', format: 'QCOW2' },
       nics: [{ macAddress: '02:00:00:00:00:09', networkName: 'guest', ipAddress: '10.0.0.9' }],
+      disks: [{ volumeId: 'vm-1-root', type: 'ROOT', deviceId: 0, path: 'i-2-1-VM-root', size: 1 }],
       maxCpuNumber: 8,
       maxMemory: 16384,
     });
@@ -38,12 +39,12 @@ describe('agent commands', () => {
   });
 
   it.each([
-    ['StartVm', {}, { spec: vmSpecOf(vm, template) }],
+    ['StartVm', {}, { spec: vmSpecOf(vm, template, [legacyRootDisk(vm, template)]) }],
     ['StopVm', {}, { instanceName: 'i-2-1-VM', force: false, timeoutMs: DEFAULT_STOP_TIMEOUT_MS }],
     ['StopVm', { forced: true, stopTimeoutMs: 1000 }, { instanceName: 'i-2-1-VM', force: true, timeoutMs: 1000 }],
     ['RebootVm', {}, { instanceName: 'i-2-1-VM' }],
-    ['UndefineVm', {}, { instanceName: 'i-2-1-VM', removeDisks: true }],
-    ['UndefineVm', { removeDisks: false }, { instanceName: 'i-2-1-VM', removeDisks: false }],
+    ['UndefineVm', {}, { instanceName: 'i-2-1-VM', removeDisks: true, disks: [] }],
+    ['UndefineVm', { removeDisks: false }, { instanceName: 'i-2-1-VM', removeDisks: false, disks: [] }],
     ['MigrateVm', { destinationUri: 'sim://h2', migrateTimeoutMs: 5000 }, { instanceName: 'i-2-1-VM', destinationUri: 'sim://h2', timeoutMs: 5000 }],
     ['ResolveIncomingVm', {}, { instanceName: 'i-2-1-VM' }],
   ] as const)('builds %s with options %j as a valid wire command', (command, options, payload) => {

@@ -20,6 +20,7 @@ const spec = (instanceName: string): VmSpec => ({
   memory: 512,
   template: { id: 't', url: 'http://images.example/t.qcow2', format: 'QCOW2' },
   nics: [],
+  disks: [{ volumeId: `${instanceName}-root`, type: 'ROOT', deviceId: 0, path: `${instanceName}-root`, size: 1 }],
 });
 
 interface HeartbeatAnswer {
@@ -321,8 +322,8 @@ describe('Agent standing orders and task bounds', () => {
 
 describe('GatewayClient heartbeat', () => {
   it.each([
-    [{ received: true }, { received: true, haDomains: [], stop: [] }],
-    [{ received: true, haDomains: ['i-1'], stop: ['i-2'], fenceAfterMs: 90_000 }, { received: true, haDomains: ['i-1'], stop: ['i-2'], fenceAfterMs: 90_000 }],
+    [{ received: true }, { received: true, haDomains: [], stop: [], pools: [] }],
+    [{ received: true, haDomains: ['i-1'], stop: ['i-2'], fenceAfterMs: 90_000 }, { received: true, haDomains: ['i-1'], stop: ['i-2'], fenceAfterMs: 90_000, pools: [] }],
   ])('reads the answer %j as standing orders', async (body, orders) => {
     // Prepare
     const client = new GatewayClient({ endpoint: 'http://gateway.test', fetch: (async () => new Response(JSON.stringify(body), { status: 200 })) as typeof fetch });

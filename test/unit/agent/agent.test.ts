@@ -37,9 +37,9 @@ async function until(check: () => boolean): Promise<void> {
 describe('Agent', () => {
   it('runs tasks on one domain in lease order: a clean-up never overtakes the start it undoes', async () => {
     // Prepare: a slow start and the undefine that undoes it, leased together.
-    const spec = { vmId: 'v', instanceName: 'i-2-9-VM', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [] };
+    const spec = { vmId: 'v', instanceName: 'i-2-9-VM', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [], disks: [{ volumeId: 'v', type: 'ROOT' as const, deviceId: 0, path: 'i-2-9-VM-root', size: 1 }] };
     const start: LeasedTask = { taskId: 'start', leaseId: 'l1', leaseUntil: 0, command: 'StartVm', payload: { spec } };
-    const undo: LeasedTask = { taskId: 'undo', leaseId: 'l2', leaseUntil: 0, command: 'UndefineVm', payload: { instanceName: 'i-2-9-VM', removeDisks: false } };
+    const undo: LeasedTask = { taskId: 'undo', leaseId: 'l2', leaseUntil: 0, command: 'UndefineVm', payload: { instanceName: 'i-2-9-VM', removeDisks: false, disks: [] } };
     const gateway = fakeGateway([], [start, undo]);
     const driver = new SimulatorDriver({ hostname: 'sim', latencyMs: { start: 50, undefine: 0 } });
     const agent = new Agent({ endpoint: 'http://gateway.test', credentials: { hostId: 'h1', secret: 's' }, driver, fetch: gateway.fetchFn, logger: silent });
@@ -59,7 +59,7 @@ describe('Agent', () => {
     // Prepare
     const gateway = fakeGateway([503, 500, 200]);
     const driver = new SimulatorDriver({ hostname: 'sim' });
-    await driver.start({ vmId: 'v', instanceName: 'i-1', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [] });
+    await driver.start({ vmId: 'v', instanceName: 'i-1', displayName: 'v', cpuNumber: 1, cpuSpeed: 1, memory: 1, template: { id: 't', url: 'u', format: 'QCOW2' }, nics: [], disks: [{ volumeId: 'v', type: 'ROOT' as const, deviceId: 0, path: 'i-1-root', size: 1 }] });
     const agent = new Agent({ endpoint: 'http://gateway.test', token: 'x'.repeat(32), driver, fetch: gateway.fetchFn, reportBackoffMs: 1, logger: silent });
 
     // Act

@@ -12,14 +12,13 @@ const spec = (overrides: Partial<VmSpec> = {}): VmSpec => ({
   memory: 2048,
   template: { id: 'tpl-1', url: 'http://images.example/debian-12.qcow2', format: 'QCOW2' },
   nics: [{ macAddress: '02:00:00:00:00:05', networkName: 'guest', ipAddress: '10.1.1.5' }],
+  disks: [{ volumeId: 'vol-10', type: 'ROOT', deviceId: 0, path: 'i-2-10-VM-root', size: 1 }],
   ...overrides,
 });
 
 const options: DomainXmlOptions = {
   uuid: '5d7c2a4e-9b1f-4c3d-8e2a-0f1b2c3d4e5f',
-  pool: 'default',
-  volume: 'i-2-10-VM-root',
-  diskFormat: 'qcow2',
+  disks: [{ pool: 'default', volume: 'i-2-10-VM-root', format: 'qcow2', target: 'vda' }],
   nicSource: { type: 'network', name: 'default' },
 };
 
@@ -90,7 +89,7 @@ describe('domainXml', () => {
 
   it('attaches NICs to a host bridge when told to', () => {
     // Act
-    const xml = domainXml(spec(), { ...options, nicSource: { type: 'bridge', name: 'br0' }, diskFormat: 'raw' });
+    const xml = domainXml(spec(), { ...options, nicSource: { type: 'bridge', name: 'br0' }, disks: [{ ...options.disks[0], format: 'raw' }] });
 
     // Assess
     expect(xml).toContain("<interface type='bridge'>");
@@ -172,8 +171,11 @@ describe('domainXml', () => {
 
   it('refuses a pool, volume or network name that is not a plain name', () => {
     // Act / Assess
-    invalidParameter(() => domainXml(spec(), { ...options, pool: "default'/>" }));
-    invalidParameter(() => domainXml(spec(), { ...options, volume: 'a b' }));
+    invalidParameter(() => domainXml(spec(), { ...options, disks: [{ ...options.disks[0], pool: "default'/>" }] }));
+    invalidParameter(() => domainXml(spec(), { ...options, disks: [{ ...options.disks[0], target: 'hdc' }] }));
+    invalidParameter(() => domainXml(spec(), { ...options, disks: [options.disks[0], { ...options.disks[0], volume: 'other' }] })); // two disks at vda
+    invalidParameter(() => domainXml(spec(), { ...options, disks: [] }));
+    invalidParameter(() => domainXml(spec(), { ...options, disks: [{ ...options.disks[0], volume: 'a b' }] }));
     invalidParameter(() => domainXml(spec(), { ...options, nicSource: { type: 'bridge', name: 'br0"' } }));
     invalidParameter(() => domainXml(spec(), { ...options, nicSource: { type: 'direct' as 'bridge', name: 'eth0' } }));
     invalidParameter(() => domainXml(spec(), { ...options, uuid: 'not-a-uuid' }));

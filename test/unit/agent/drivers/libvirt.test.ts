@@ -30,6 +30,7 @@ const spec: VmSpec = {
   memory: 512,
   template: { id: 'tpl-1', url: 'http://images.example/t.qcow2', format: 'QCOW2' },
   nics: [],
+  disks: [{ volumeId: 'vol-1', type: 'ROOT', deviceId: 0, path: 'i-2-1-VM-root', size: 1 }],
 };
 
 describe('LibvirtDriver with a scripted virsh', () => {
@@ -42,6 +43,61 @@ describe('LibvirtDriver with a scripted virsh', () => {
 
   afterEach(async () => {
     await Promise.all(drivers.splice(0).map((d) => d.close())); // removes the scratch XML directory
+  });
+
+  it('hot-plugs a volume live and persistently after making its file, and unplugs it; each once', async () => {
+    // Prepare: a running domain whose definition gains the disk after the attach
+    let attached = false;
+    const pool = { id: 'p-1', type: 'NetworkFilesystem' as const, host: 'nfs1', path: '/export/p1' };
+    const disk = { volumeId: 'v-1', type: 'DATADISK' as const, deviceId: 2, path: 'vol-1', size: 1024 };
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domstate')) return 'running\n';
+      if (c.startsWith('pool-info')) return c.includes('--pool p-1') && !virsh.commands.some((x) => x.startsWith('pool-define-as')) ? fail(c, 'error: failed to get pool') : 'State:          running\n';
+      if (c.startsWith('vol-info')) return virsh.commands.some((x) => x.startsWith('vol-create-as')) ? 'Capacity:       1024 bytes\n' : fail(c, 'error: Storage volume not found: no storage vol with matching path');
+      if (c.startsWith('dumpxml')) return attached ? "<disk><source pool='p-1' volume='vol-1'/></disk>" : '<domain/>';
+      if (c.startsWith('attach-device')) attached = true;
+      if (c.startsWith('detach-device')) attached = false;
+      return '';
+    });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+
+    // Act
+    await driver.attachVolume('i-2-1-VM', { ...disk, pool });
+    await driver.attachVolume('i-2-1-VM', { ...disk, pool });
+    await driver.detachVolume('i-2-1-VM', { ...disk, pool });
+    await driver.detachVolume('i-2-1-VM', { ...disk, pool });
+
+    // Assess: an NFS pool mounted by libvirt under /mnt/<id>, the file made once, one attach and one detach
+    const said = (prefix: string) => virsh.commands.filter((c) => c.startsWith(prefix));
+    expect(said('pool-define-as')).toEqual(['pool-define-as --name p-1 --type netfs --source-host nfs1 --source-path /export/p1 --target /mnt/p-1']);
+    expect(said('vol-create-as')).toEqual(['vol-create-as --pool p-1 --name vol-1 --capacity 1024 --format qcow2']);
+    expect(said('attach-device').map((c) => c.replace(/--file \S+/, '--file F'))).toEqual(['attach-device --domain i-2-1-VM --file F --live --config']);
+    expect(said('detach-device').map((c) => c.replace(/--file \S+/, '--file F'))).toEqual(['detach-device --domain i-2-1-VM --file F --live --config']);
+  });
+
+  it('grows a disk in use with blockresize, refuses to shrink it, and resizes a file not in use with vol-resize', async () => {
+    // Prepare
+    const disk = { volumeId: 'v-1', type: 'DATADISK' as const, deviceId: 1, path: 'vol-1', size: 2048, pool: { id: 'p-1', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/p1' } };
+    const running = new Set(['i-2-1-VM']);
+    const virsh = new ScriptedVirsh((c) => {
+      if (c.startsWith('domstate')) return running.has(c.split(' ')[2]) ? 'running\n' : fail(c, 'error: failed to get domain');
+      if (c.startsWith('pool-info')) return 'State:          running\n';
+      if (c.startsWith('vol-info')) return 'Capacity:       1024 bytes\n';
+      return '';
+    });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+
+    // Act
+    await driver.resizeVolume(disk, { shrink: false, instanceName: 'i-2-1-VM' });
+    const shrinkLive = driver.resizeVolume({ ...disk, size: 512 }, { shrink: true, instanceName: 'i-2-1-VM' });
+    const shrinkUnasked = driver.resizeVolume({ ...disk, size: 512 }, { shrink: false });
+    await expect(shrinkLive).rejects.toMatchObject({ name: 'InvalidParameterError' });
+    await expect(shrinkUnasked).rejects.toMatchObject({ name: 'InvalidParameterError' });
+    await driver.resizeVolume({ ...disk, size: 512 }, { shrink: true });
+
+    // Assess
+    expect(virsh.commands.filter((c) => c.startsWith('blockresize'))).toEqual(['blockresize --domain i-2-1-VM --path vdb --size 2048B']);
+    expect(virsh.commands.filter((c) => c.startsWith('vol-resize'))).toEqual(['vol-resize --pool p-1 --vol vol-1 --capacity 512 --shrink']);
   });
 
   it('fails a graceful stop the guest ignores, after the timeout, as the simulator does', async () => {

@@ -14,6 +14,7 @@ const spec = (instanceName: string): VmSpec => ({
   memory: 512,
   template: { id: 't', url: 'http://images.example/t.qcow2', format: 'QCOW2' },
   nics: [],
+  disks: [{ volumeId: `${instanceName}-root`, type: 'ROOT', deviceId: 0, path: `${instanceName}-root`, size: 1 }],
 });
 
 describe('SimulatorDriver', () => {

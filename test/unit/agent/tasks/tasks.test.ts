@@ -13,7 +13,9 @@ const spec: VmSpec = {
   memory: 1024,
   template: { id: 't', url: 'http://images.example/t.qcow2', format: 'QCOW2' },
   nics: [{ macAddress: '02:00:00:00:00:01', networkName: 'guest', ipAddress: '10.0.0.5' }],
+  disks: [{ volumeId: 'vol-1', type: 'ROOT', deviceId: 0, path: 'vol-1', size: 1 }],
 };
+const disk = { volumeId: 'vol-2', type: 'DATADISK' as const, deviceId: 1, path: 'vol-2', size: 2 };
 
 /** Records which driver call a command made, with its arguments. */
 function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
@@ -32,6 +34,11 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
       calls.push(['resolveIncoming', name]);
       return 'PowerOff';
     },
+    attachVolume: async (name, d) => void calls.push(['attachVolume', name, d.volumeId]),
+    detachVolume: async (name, d) => void calls.push(['detachVolume', name, d.volumeId]),
+    resizeVolume: async (d, o) => void calls.push(['resizeVolume', d.volumeId, o]),
+    deleteVolume: async (d) => void calls.push(['deleteVolume', d.volumeId]),
+    poolStats: async () => ({ capacityBytes: 1, usedBytes: 0 }),
   };
 }
 
@@ -40,7 +47,11 @@ describe('agent tasks', () => {
     [{ command: 'StartVm', payload: { spec } }, ['start', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOn' }],
     [{ command: 'StopVm', payload: { instanceName: 'i-2-1-VM', force: true, timeoutMs: 5000 } }, ['stop', 'i-2-1-VM', { force: true, timeoutMs: 5000 }], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
     [{ command: 'RebootVm', payload: { instanceName: 'i-2-1-VM' } }, ['reboot', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOn' }],
-    [{ command: 'UndefineVm', payload: { instanceName: 'i-2-1-VM', removeDisks: false } }, ['undefine', 'i-2-1-VM', { removeDisks: false }], { instanceName: 'i-2-1-VM', undefined: true }],
+    [{ command: 'UndefineVm', payload: { instanceName: 'i-2-1-VM', removeDisks: false, disks: [] } }, ['undefine', 'i-2-1-VM', { removeDisks: false, disks: [] }], { instanceName: 'i-2-1-VM', undefined: true }],
+    [{ command: 'AttachVolume', payload: { instanceName: 'i-2-1-VM', disk } }, ['attachVolume', 'i-2-1-VM', 'vol-2'], { instanceName: 'i-2-1-VM', volumeId: 'vol-2', attached: true }],
+    [{ command: 'DetachVolume', payload: { instanceName: 'i-2-1-VM', disk } }, ['detachVolume', 'i-2-1-VM', 'vol-2'], { instanceName: 'i-2-1-VM', volumeId: 'vol-2', attached: false }],
+    [{ command: 'ResizeVolume', payload: { instanceName: 'i-2-1-VM', disk, shrink: false } }, ['resizeVolume', 'vol-2', { shrink: false, instanceName: 'i-2-1-VM' }], { volumeId: 'vol-2', size: 2 }],
+    [{ command: 'DeleteVolume', payload: { disk } }, ['deleteVolume', 'vol-2'], { volumeId: 'vol-2', deleted: true }],
     [
       { command: 'MigrateVm', payload: { instanceName: 'i-2-1-VM', destinationUri: 'sim://b', timeoutMs: 9000 } },
       ['migrate', 'i-2-1-VM', 'sim://b', { timeoutMs: 9000 }],

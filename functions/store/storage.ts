@@ -1,0 +1,429 @@
+import { DeleteCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PoolReport, PoolSpec } from '../../core/agent-protocol';
+import type { DiskOffering, Host, StoragePool, Vm, Volume } from '../../core/entities';
+import type { AlertsRepository } from './alerts';
+import { CapacityRaceError, ConcurrentOperationError, InsufficientCapacityError } from '../../core/errors';
+import { poolLimit } from '../../core/storage';
+import { cataloguePartition, poolReachPartition } from './indexing';
+import { entityKey } from './keys';
+import { ListingRepository } from './listing';
+import { Repository } from './repository';
+import { settingsCacheMs, type SettingsRepository } from './settings';
+
+type Reasons = Array<{ Code?: string }> | undefined;
+const lost = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed' || reasons?.[i]?.Code === 'TransactionConflict';
+
+/** Counter updates of several items summed per counter item (a transaction may name an item once). */
+function mergedCounters<T extends { Update: { Key: { pk: string; sk: string }; UpdateExpression: string; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const op of ops) {
+    const key = `${op.Update.Key.pk}\u0000${op.Update.Key.sk}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...op, Update: { ...op.Update, ExpressionAttributeValues: { ...op.Update.ExpressionAttributeValues } } });
+      continue;
+    }
+    const values = seen.Update.ExpressionAttributeValues;
+    for (const k of [':n', ':gone']) if (k in op.Update.ExpressionAttributeValues) values[k] = (values[k] ?? 0) + op.Update.ExpressionAttributeValues[k];
+    if (':gone' in values && !seen.Update.UpdateExpression.includes('gone :gone')) seen.Update.UpdateExpression = seen.Update.UpdateExpression.replace('ADD n :n', 'ADD n :n, gone :gone');
+  }
+  return [...byKey.values()];
+}
+
+/** An entity as an update leaves it. */
+function applied<T extends object>(entity: T, set: Partial<T>, remove: ReadonlyArray<keyof T> = []): T {
+  const after = { ...entity } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(set)) if (v !== undefined) after[k] = v;
+  for (const k of remove) delete after[k as string];
+  return after as T;
+}
+
+/**
+ * Primary storage, disk offerings and volumes. A pool's `allocatedBytes` is its ledger: it moves
+ * only in the same transaction as a volume record taking or giving back its space, held to the pool's
+ * ceiling (size x overprovisioning - request, since a condition cannot add) and to the pool being Up,
+ * so racing creates never overcommit a pool and the ledger always equals the sum of its volumes.
+ */
+export class StorageRepository extends Repository {
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly settings: SettingsRepository,
+    private readonly listing = new ListingRepository(db, table),
+  ) {
+    super(db, table);
+  }
+
+  getPool = (id: string, consistent = false) => this.getEntity<StoragePool>('STORAGEPOOL', id, consistent);
+  getDiskOffering = (id: string) => this.getEntity<DiskOffering>('DISKOFFERING', id);
+  getVolume = (id: string, consistent = false) => this.getEntity<Volume>('VOLUME', id, consistent);
+  /** Volumes by id (consistent: a start reads exactly what is attached), in the order asked. */
+  async getVolumes(ids: readonly string[]): Promise<Volume[]> {
+    const found = new Map((await this.batchGet<Volume>(ids.map((id) => entityKey('VOLUME', id)), true)).map((v) => [v.id, v]));
+    return ids.map((id) => found.get(id)).filter((v): v is Volume => v !== undefined);
+  }
+  getPools = async (ids: readonly string[]) => (ids.length ? this.batchGet<StoragePool>([...new Set(ids)].map((id) => entityKey('STORAGEPOOL', id))) : []);
+
+  /** The pools `host` reaches: its cluster's, its zone's zone-wide ones and its own (three small partitions). */
+  async poolsReachableFrom(host: Pick<Host, 'id' | 'zoneId' | 'clusterId'>): Promise<StoragePool[]> {
+    return (await Promise.all((['CLUSTER', 'ZONE', 'HOST'] as const).map((scope) => this.poolsIn(scope, host)))).flat();
+  }
+
+  /** The pools of one of a host's reach partitions. */
+  poolsIn(scope: StoragePool['scope'], host: Pick<Host, 'id' | 'zoneId' | 'clusterId'>): Promise<StoragePool[]> {
+    return this.listing.all<StoragePool>({ index: 'gsi3', partitions: [poolReachPartition({ scope, zoneId: host.zoneId, clusterId: host.clusterId, hostId: host.id })] });
+  }
+
+  /** A zone's pools (its storage administration, the deploy's explanation when no host was named). */
+  poolsInZone = (zoneId: string) => this.listing.all<StoragePool>({ index: 'gsi2', partitions: [cataloguePartition('STORAGEPOOL', 'ZONE', zoneId)] });
+
+  /** storage.overprovisioning.factor where the pool is (its cluster's override, its zone's, the global value). */
+  async factorOf(pool: Pick<StoragePool, 'zoneId' | 'clusterId'>): Promise<number> {
+    const v = Number(await this.settings.get('storage.overprovisioning.factor', { zoneId: pool.zoneId, clusterId: pool.clusterId }));
+    return Number.isFinite(v) && v > 0 ? v : 1;
+  }
+
+  createPool = (pool: StoragePool) => this.putEntity('STORAGEPOOL', pool, { idempotent: false });
+  createDiskOffering = (offering: DiskOffering) => this.putEntity('DISKOFFERING', offering, { idempotent: false });
+
+  /** An administrator's change of a pool (state, tags, capacity), conditioned on the version read. */
+  async updatePool(pool: StoragePool, set: Partial<StoragePool>, extraCondition?: { expression: string; values: Record<string, unknown> }): Promise<StoragePool> {
+    const after = { ...applied(pool, set), version: pool.version + 1 };
+    const update = this.entityUpdate('STORAGEPOOL', pool, after);
+    if (extraCondition) {
+      update.ConditionExpression += ` AND ${extraCondition.expression}`;
+      Object.assign(update.ExpressionAttributeValues, extraCondition.values);
+    }
+    try {
+      await this.db.send(new UpdateCommand(update));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Storage pool ${pool.name} changed while it was being updated; try again`);
+      throw err;
+    }
+    return after;
+  }
+
+  /** Remove a pool that holds no volume (nothing allocated on it), as read. */
+  async deletePool(pool: StoragePool): Promise<'deleted' | 'in-use'> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: entityKey('STORAGEPOOL', pool.id),
+          ConditionExpression: 'allocatedBytes = :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+      return 'deleted';
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return 'in-use';
+      throw err;
+    }
+  }
+
+  /** A pool's state from `from` to `to`, unless it changed meanwhile (false). */
+  async setPoolState(pool: Pick<StoragePool, 'id'>, from: StoragePool['state'], to: StoragePool['state']): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: entityKey('STORAGEPOOL', pool.id),
+          UpdateExpression: 'SET #state = :to, #version = #version + :one',
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** What a host measured of a pool: its size (unless an administrator fixed it) and what its files take. Not the ledger. */
+  async recordPoolUse(poolId: string, use: { capacityBytes?: number; usedBytes?: number }, now: Date): Promise<void> {
+    const sets = ['reported = :now'];
+    const values: Record<string, unknown> = { ':now': now.toISOString() };
+    if (use.capacityBytes !== undefined) {
+      sets.push('capacityBytes = :cap');
+      values[':cap'] = use.capacityBytes;
+    }
+    if (use.usedBytes !== undefined) {
+      sets.push('usedBytes = :used');
+      values[':used'] = use.usedBytes;
+    }
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.table, Key: entityKey('STORAGEPOOL', poolId), UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: values }));
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err; // deleted meanwhile
+    }
+  }
+
+  async updateDiskOffering(offering: DiskOffering, set: Partial<DiskOffering>, remove: Array<keyof DiskOffering> = []): Promise<DiskOffering> {
+    const after = { ...applied(offering, set, remove), version: offering.version + 1 };
+    try {
+      await this.db.send(new UpdateCommand(this.entityUpdate('DISKOFFERING', offering, after)));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Disk offering ${offering.name} changed while it was being updated; try again`);
+      throw err;
+    }
+    return after;
+  }
+
+  async deleteDiskOffering(offering: DiskOffering): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('DISKOFFERING', offering.id) }));
+  }
+
+  /** The Put of a new volume and its counters, for the transaction that makes it (with its VM, or alone). */
+  volumeCreateOperations(volume: Volume) {
+    return this.volumesCreateOperations([volume]);
+  }
+
+  /** The Puts of new volumes (a VM's, at its deploy) and their counters, merged: one transaction may touch a counter item once. */
+  volumesCreateOperations(volumes: readonly Volume[]) {
+    return [
+      ...volumes.map((v) => ({ Put: { TableName: this.table, Item: this.listedItem('VOLUME', v), ConditionExpression: 'attribute_not_exists(pk)' } })),
+      ...mergedCounters(volumes.flatMap((v) => this.counterOperations('VOLUME', undefined, v))),
+    ];
+  }
+
+  async createVolume(volume: Volume, also: object[] = []): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [...this.volumeCreateOperations(volume), ...also] as never }));
+  }
+
+  /** The Update of a volume's fields (conditioned on its version, its index entries following), with its counters. */
+  volumeUpdateOperations(volume: Volume, set: Partial<Volume>, remove: Array<keyof Volume> = []): object[] {
+    const { update, counters } = this.volumeUpdate(volume, set, remove);
+    return [update, ...counters];
+  }
+
+  private volumeUpdate(volume: Volume, set: Partial<Volume>, remove: Array<keyof Volume> = []) {
+    const after = { ...applied(volume, set, remove), version: volume.version + 1 };
+    return { update: { Update: this.entityUpdate('VOLUME', volume, after) }, counters: this.counterOperations('VOLUME', volume, after) };
+  }
+
+  /**
+   * A volume gone for good: its item and counters, and its pool's space given back. Held to the
+   * version read, so a volume is given back once.
+   */
+  volumeDeleteOperations(volume: Volume) {
+    return [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: entityKey('VOLUME', volume.id),
+          ConditionExpression: '#version = :v',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':v': volume.version },
+        },
+      },
+      ...this.counterOperations('VOLUME', volume, undefined),
+      ...(volume.poolId ? [this.giveBackOperation(volume.poolId, volume.size)] : []),
+    ];
+  }
+
+  /** Give back `bytes` of a pool's allocation (never below zero). */
+  giveBackOperation(poolId: string, bytes: number) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('STORAGEPOOL', poolId),
+        UpdateExpression: 'SET allocatedBytes = allocatedBytes - :b',
+        ConditionExpression: 'allocatedBytes >= :b',
+        ExpressionAttributeValues: { ':b': bytes },
+      },
+    };
+  }
+
+  /** Take `bytes` on a pool that is Up, within its ceiling. */
+  holdOperation(pool: StoragePool, bytes: number, factor: number) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('STORAGEPOOL', pool.id),
+        UpdateExpression: 'SET allocatedBytes = allocatedBytes + :b',
+        ConditionExpression: 'allocatedBytes <= :ceiling AND #state = :up',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':b': bytes, ':ceiling': poolLimit(pool, factor) - bytes, ':up': 'Up' },
+      },
+    };
+  }
+
+  /**
+   * Place a volume on a pool: the pool's allocation and the volume's pool in one transaction. A
+   * volume already placed is left as it is ('already'); losing the pool's last room (or the pool
+   * leaving Up) is a CapacityRaceError, and the caller chooses again.
+   */
+  async allocate(volume: Volume, pool: StoragePool, factor: number, set: Partial<Volume> = {}): Promise<'allocated' | 'already'> {
+    if (volume.poolId) return 'already';
+    const { update, counters } = this.volumeUpdate(volume, { ...set, poolId: pool.id });
+    update.Update.ConditionExpression += ' AND attribute_not_exists(poolId)';
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.holdOperation(pool, volume.size, factor), update, ...counters] as never }));
+      return 'allocated';
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
+      if (lost(reasons, 1)) {
+        const now = await this.getVolume(volume.id, true);
+        if (now?.poolId) return 'already';
+        throw new ConcurrentOperationError(`Volume ${volume.name} changed while space was being allocated for it`);
+      }
+      if (lost(reasons, 0)) throw new CapacityRaceError(`Storage pool ${pool.name} no longer has room for volume ${volume.name}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Change a volume's size on its pool: the ledger moves by the difference in the same transaction,
+   * a growth held to the pool's ceiling.
+   */
+  async resize(volume: Volume, pool: StoragePool, factor: number, size: number, extra: Partial<Volume> = {}): Promise<void> {
+    const delta = size - volume.size;
+    const poolOp = delta > 0 ? this.holdOperation(pool, delta, factor) : this.giveBackOperation(pool.id, -delta);
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [poolOp, ...this.volumeUpdateOperations(volume, { ...extra, size })] as never }));
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
+      if (lost(reasons, 1)) throw new ConcurrentOperationError(`Volume ${volume.name} changed while it was being resized`);
+      if (lost(reasons, 0)) throw new InsufficientCapacityError(`Storage pool ${pool.name} has no room to grow volume ${volume.name} to ${size} bytes`);
+      throw err;
+    }
+  }
+
+  /**
+   * One transaction of writes a command composed; a write whose condition failed is explained by
+   * `explain(index)` (nothing was written).
+   */
+  async transact(items: object[], explain: (index: number) => Error): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: Reasons }).CancellationReasons;
+      const i = reasons?.findIndex((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict') ?? -1;
+      if (i >= 0) throw explain(i);
+      throw err;
+    }
+  }
+
+  /** The Update of an entity of a listed kind from `before` to `after` (whole), conditioned on `before`'s version. */
+  private entityUpdate<K extends 'STORAGEPOOL' | 'DISKOFFERING' | 'VOLUME'>(kind: K, before: { id: string; version: number }, after: Record<string, unknown>) {
+    const index = this.indexUpdate(kind, before as never, after as never);
+    const names: Record<string, string> = { '#version': 'version', ...index.names };
+    const values: Record<string, unknown> = { ':expected': before.version, ...index.values };
+    const sets = [...index.sets];
+    const removes = [...index.removes];
+    for (const [k, v] of Object.entries(after)) {
+      if (k === 'id') continue;
+      names[`#${k}`] = k;
+      if (v === undefined) continue;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    for (const k of Object.keys(before)) {
+      if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) {
+        names[`#${k}`] = k;
+        removes.push(`#${k}`);
+      }
+    }
+    // Names only of what the expression uses.
+    const used = Object.fromEntries(Object.entries(names).filter(([n]) => n === '#version' || sets.some((s) => s.startsWith(`${n} `)) || removes.includes(n)));
+    return {
+      TableName: this.table,
+      Key: entityKey(kind, before.id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: used,
+      ExpressionAttributeValues: values,
+    };
+  }
+}
+
+/**
+ * How long a process trusts what it read of a host's pools (administrator configuration, as settings
+ * are: SETTINGS_CACHE_MS bounds both), and how often one pool takes a host's report.
+ */
+const poolsCacheMs = () => (settingsCacheMs() === 0 ? 0 : 30_000);
+const REPORT_EVERY_MS = 60_000;
+
+/**
+ * The heartbeat's storage half: which pools a host must keep (its cluster's, its zone's, its own),
+ * and what it reports of them. Reads are cached per process (a heartbeat is every 10 s per host);
+ * a pool's size and use are written at most once a minute per process however many hosts share it,
+ * and its state only when it changes: Up -> Down (with an alert) when a host cannot reach it, back
+ * Up when one can again.
+ */
+export class PoolReports {
+  private readonly placeOf = new Map<string, { at: number; host: Pick<Host, 'id' | 'name' | 'zoneId' | 'podId' | 'clusterId'> | undefined }>();
+  private readonly poolsOf = new Map<string, { at: number; pools: StoragePool[] }>();
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly storage: StorageRepository,
+    private readonly hosts: { get(id: string): Promise<Host | undefined> },
+    private readonly alerts: AlertsRepository,
+  ) {}
+
+  /** The pools the host must have, as the heartbeat's answer names them. */
+  async poolSpecsFor(hostId: string, now = Date.now()): Promise<PoolSpec[]> {
+    return (await this.reachable(hostId, now)).map((p) => ({ id: p.id, type: p.type, host: p.host, path: p.path }));
+  }
+
+  /** Record what the host saw of its pools (only pools it reaches; others are ignored). */
+  async record(hostId: string, reports: readonly PoolReport[], now = new Date()): Promise<void> {
+    if (reports.length === 0) return;
+    const pools = new Map((await this.reachable(hostId, now.getTime())).map((p) => [p.id, p]));
+    const host = (await this.place(hostId, now.getTime()))!;
+    for (const report of reports) {
+      const pool = pools.get(report.id);
+      if (!pool) continue;
+      if (!report.available) {
+        if (pool.state !== 'Up') continue;
+        if (await this.storage.setPoolState(pool, 'Up', 'Down')) {
+          pool.state = 'Down';
+          await this.alerts.raise(
+            { kind: 'storage', key: `pool-down:${pool.id}:${now.toISOString()}`, subject: `Storage pool ${pool.name} is Down: host ${host.name} cannot reach it`, description: report.reason, where: { zoneId: pool.zoneId, podId: pool.podId, clusterId: pool.clusterId, hostId } },
+            now,
+          );
+        }
+        continue;
+      }
+      if (pool.state === 'Down' && (await this.storage.setPoolState(pool, 'Down', 'Up'))) {
+        pool.state = 'Up';
+        await this.alerts.raise({ kind: 'storage', key: `pool-up:${pool.id}:${now.toISOString()}`, subject: `Storage pool ${pool.name} is Up again: host ${host.name} reaches it`, where: { zoneId: pool.zoneId, podId: pool.podId, clusterId: pool.clusterId, hostId } }, now);
+      }
+      const last = this.written.get(pool.id) ?? 0;
+      if (now.getTime() - last < REPORT_EVERY_MS) continue;
+      this.written.set(pool.id, now.getTime());
+      await this.storage.recordPoolUse(pool.id, { capacityBytes: pool.capacityFixed ? undefined : report.capacityBytes, usedBytes: report.usedBytes }, now);
+    }
+  }
+
+  private async place(hostId: string, now: number) {
+    const hit = this.placeOf.get(hostId);
+    if (hit && now - hit.at < poolsCacheMs()) return hit.host;
+    const host = await this.hosts.get(hostId);
+    this.placeOf.set(hostId, { at: now, host: host && { id: host.id, name: host.name, zoneId: host.zoneId, podId: host.podId, clusterId: host.clusterId } });
+    return host;
+  }
+
+  /** A host's pools: its cluster's, its zone's and its own partitions, each read once per cache period per process. */
+  private async reachable(hostId: string, now: number): Promise<StoragePool[]> {
+    const host = await this.place(hostId, now);
+    if (!host) return [];
+    const read = async (scope: StoragePool['scope']) => {
+      const key = `${scope}/${scope === 'CLUSTER' ? host.clusterId : scope === 'HOST' ? host.id : host.zoneId}`;
+      const hit = this.poolsOf.get(key);
+      if (hit && now - hit.at < poolsCacheMs()) return hit.pools;
+      const pools = await this.storage.poolsIn(scope, host);
+      this.poolsOf.set(key, { at: now, pools });
+      return pools;
+    };
+    return (await Promise.all([read('CLUSTER'), read('ZONE'), read('HOST')])).flat();
+  }
+}
+
+/** The VM's volumes in its order (ROOT first), consistent. */
+export async function volumesOf(storage: StorageRepository, vm: Pick<Vm, 'volumeIds'>): Promise<Volume[]> {
+  return vm.volumeIds?.length ? storage.getVolumes(vm.volumeIds) : [];
+}
