@@ -70,6 +70,8 @@ export interface Zone {
   internalDns1?: string;
   internalDns2?: string;
   guestCidrAddress?: string;
+  /** each host of the zone gets a local storage pool (Filesystem) for offerings with storage type local */
+  localStorageEnabled?: boolean;
   created: string;
 }
 

@@ -8,8 +8,10 @@ import {
   type PlacementContext,
   type PlacementRequest,
   type PlacementScope,
+  type RuledOut,
 } from '../../core/allocator';
 import type { AffinityGroup, Cluster, Host, Pod, ServiceOffering, Vm } from '../../core/entities';
+import { explainNoPool, ruleOutPool, volumeRequest } from '../../core/storage';
 import { ConcurrentOperationError, InsufficientCapacityError, InternalError } from '../../core/errors';
 import { OS_CATEGORIES, OS_CATEGORY_NONE, osTypeById } from '../../core/os-catalogue';
 import type { Store } from '../store';
@@ -117,10 +119,47 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
     const inCluster = await findHost(store, { ...search, clusterId: requested.preferClusterId, explain: false }, { noOsPreference: NO_OS_PREFERENCE });
     if (inCluster.ok) return { hostId: inCluster.host.id, requested };
   }
+  // Volumes that need a pool only some clusters have (tags, no zone-wide pool fits): those clusters' hosts.
+  const storageClusters = requested.clusterId ? undefined : await clustersWithPools(store, vm, offering, label, zoneName);
+  if (storageClusters) {
+    const ruledOut: RuledOut[] = [];
+    for (const clusterId of storageClusters) {
+      const found = await findHost(store, { ...search, clusterId }, { noOsPreference: NO_OS_PREFERENCE });
+      if (found.ok) return { hostId: found.host.id, requested };
+      ruledOut.push(...found.ruledOut);
+    }
+    throw new InsufficientCapacityError(explainNoHost(label, scope, ruledOut));
+  }
   const found = await findHost(store, search, { noOsPreference: NO_OS_PREFERENCE });
   if (!found.ok) throw new InsufficientCapacityError(explainNoHost(label, scope, found.ruledOut, found.unread));
   return { hostId: found.host.id, requested };
 });
+
+/**
+ * Where the VM's volumes without a pool can go (the storage allocator's rules but reach): undefined
+ * when a zone-wide pool (or a host's local one) may take each, else the clusters whose pools can
+ * take them all. None: 533 naming each pool of the zone and why. Reads the zone's pools (a catalogue
+ * partition: tens of pools).
+ */
+async function clustersWithPools(store: Store, vm: Vm, offering: ServiceOffering | undefined, label: string, zoneName: string): Promise<string[] | undefined> {
+  const unplaced = (await volumesOf(store.storage, vm)).filter((v) => !v.poolId);
+  if (unplaced.length === 0) return undefined;
+  const pools = await store.storage.poolsInZone(vm.zoneId);
+  const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
+  let allowed: Set<string> | undefined;
+  for (const volume of unplaced) {
+    const diskOffering = volume.diskOfferingId ? await store.storage.getDiskOffering(volume.diskOfferingId) : undefined;
+    const request = volumeRequest(volume, diskOffering, offering?.storageType ?? 'shared');
+    const verdicts = pools.map((pool) => ({ pool, reason: ruleOutPool(pool, request, undefined, factors.get(pool.id) ?? 1) }));
+    const fits = verdicts.filter((v) => !v.reason).map((v) => v.pool);
+    if (fits.length === 0) throw new InsufficientCapacityError(explainNoPool(label, request, `in zone ${zoneName}`, verdicts));
+    if (fits.some((p) => p.scope !== 'CLUSTER')) continue; // zone-wide, or local: any host may do
+    const here = new Set(fits.map((p) => p.clusterId!));
+    allowed = allowed ? new Set([...allowed].filter((c) => here.has(c))) : here;
+  }
+  if (allowed && allowed.size === 0) throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: no cluster of zone ${zoneName} has storage pools for all of its volumes`);
+  return allowed && [...allowed];
+}
 
 /** The cluster or host the VM's placed volumes tie it to (none for zone-wide pools); a request elsewhere is a 533. */
 async function storageBound(store: Store, vm: Vm, asked: { clusterId?: string; hostId?: string }, label: string): Promise<{ clusterId?: string; hostId?: string }> {

@@ -67,9 +67,10 @@ export function createStore(): Store {
   const hosts = new HostsRepository(db, table, listing);
   const alerts = new AlertsRepository(db, table);
   const storage = new StorageRepository(db, table, settings, listing);
+  const inventory = new InventoryRepository(db, table);
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
-    inventory: new InventoryRepository(db, table),
+    inventory,
     tenancy: new TenancyRepository(db, table),
     hosts,
     hostAgent: new HostAgentRepository(db, table, settings, vms, ha),
@@ -90,7 +91,7 @@ export function createStore(): Store {
     templates: new TemplatesRepository(db, table),
     listing,
     storage,
-    poolReports: new PoolReports(storage, hosts, alerts),
+    poolReports: new PoolReports(storage, hosts, alerts, inventory),
   };
   current = { db, table, store };
   return store;

@@ -48,7 +48,7 @@ export class InfrastructureRepository extends Repository {
   /** 'exists' when a host with this id is already there (the bootstrap adding its simulated hosts again). */
   createHost = (h: Host) => this.createNamed('HOST', h, h.zoneId);
 
-  updateZone = (z: Zone, set: { name?: string; allocationState?: Zone['allocationState'] }) => this.updateNamed('ZONE', z, set, GLOBAL);
+  updateZone = (z: Zone, set: { name?: string; allocationState?: Zone['allocationState']; localStorageEnabled?: boolean }) => this.updateNamed('ZONE', z, set, GLOBAL);
   updatePod = (p: Pod, set: { name?: string; allocationState?: Pod['allocationState'] }) => this.updateNamed('POD', p, set, p.zoneId);
   updateCluster = (c: Cluster, set: { name?: string; allocationState?: Cluster['allocationState'] }) => this.updateNamed('CLUSTER', c, set, c.podId);
 
@@ -143,12 +143,14 @@ export class InfrastructureRepository extends Repository {
   }
 
   /** Change the allocation state and/or the name; a new name takes its claim and gives up the old one. */
-  private async updateNamed<K extends 'ZONE' | 'POD' | 'CLUSTER', T extends Zone | Pod | Cluster>(kind: K, entity: T, set: { name?: string; allocationState?: string }, scopeId: string): Promise<T> {
+  private async updateNamed<K extends 'ZONE' | 'POD' | 'CLUSTER', T extends Zone | Pod | Cluster>(kind: K, entity: T, set: { name?: string; allocationState?: string; localStorageEnabled?: boolean }, scopeId: string): Promise<T> {
     const next = { ...entity, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) } as T;
     const renamed = next.name !== entity.name;
     // A new name changes the search text only: the catalogue is listed in creation order.
     const { set: index } = indexChanges(indexAttributes(kind, entity as never), indexAttributes(kind, next as never));
-    const fields: Record<string, unknown> = { name: next.name, allocationState: next.allocationState, ...index };
+    // The name and state always; other fields (a zone's local storage) when given.
+    const others = Object.fromEntries(Object.entries(set).filter(([k, v]) => v !== undefined && k !== 'name' && k !== 'allocationState'));
+    const fields: Record<string, unknown> = { name: next.name, allocationState: next.allocationState, ...others, ...index };
     const update = {
       Update: {
         TableName: this.table,

@@ -1,6 +1,7 @@
 import { DeleteCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PoolReport, PoolSpec } from '../../core/agent-protocol';
-import type { DiskOffering, Host, StoragePool, Vm, Volume } from '../../core/entities';
+import type { DiskOffering, Host, StoragePool, Vm, Volume, Zone } from '../../core/entities';
+import { stableId } from '../../core/ids';
 import type { AlertsRepository } from './alerts';
 import { CapacityRaceError, ConcurrentOperationError, InsufficientCapacityError } from '../../core/errors';
 import { poolLimit } from '../../core/storage';
@@ -84,6 +85,30 @@ export class StorageRepository extends Repository {
   }
 
   createPool = (pool: StoragePool) => this.putEntity('STORAGEPOOL', pool, { idempotent: false });
+
+  /** A host's local storage pool (once: its id derives from the host's). */
+  async createLocalPool(host: Pick<Host, 'id' | 'name' | 'zoneId' | 'podId' | 'clusterId'>, now: Date): Promise<void> {
+    await this.putEntity('STORAGEPOOL', {
+      id: stableId('storagepool', host.id, 'local'),
+      name: `${host.name} Local Storage`,
+      zoneId: host.zoneId,
+      podId: host.podId,
+      clusterId: host.clusterId,
+      hostId: host.id,
+      scope: 'HOST',
+      type: 'Filesystem',
+      host: 'localhost',
+      path: LOCAL_STORAGE_PATH,
+      url: `file://localhost${LOCAL_STORAGE_PATH}`,
+      state: 'Up',
+      tags: [],
+      capacityBytes: 0,
+      allocatedBytes: 0,
+      usedBytes: 0,
+      created: now.toISOString(),
+      version: 1,
+    });
+  }
   createDiskOffering = (offering: DiskOffering) => this.putEntity('DISKOFFERING', offering, { idempotent: false });
 
   /** An administrator's change of a pool (state, tags, capacity), conditioned on the version read. */
@@ -339,6 +364,9 @@ export class StorageRepository extends Repository {
   }
 }
 
+/** Where a host's local storage lives (CloudStack's local.storage.path default). */
+export const LOCAL_STORAGE_PATH = '/var/lib/libvirt/images';
+
 /**
  * How long a process trusts what it read of a host's pools (administrator configuration, as settings
  * are: SETTINGS_CACHE_MS bounds both), and how often one pool takes a host's report.
@@ -362,11 +390,23 @@ export class PoolReports {
     private readonly storage: StorageRepository,
     private readonly hosts: { get(id: string): Promise<Host | undefined> },
     private readonly alerts: AlertsRepository,
+    private readonly zones: { getZone(id: string): Promise<Zone | undefined> },
   ) {}
 
-  /** The pools the host must have, as the heartbeat's answer names them. */
+  /**
+   * The pools the host must have, as the heartbeat's answer names them. In a zone with local storage
+   * enabled, a host without a local pool gets one here (CloudStack makes it when the host connects):
+   * a Filesystem pool on `/var/lib/libvirt/images`, sized by the host's report.
+   */
   async poolSpecsFor(hostId: string, now = Date.now()): Promise<PoolSpec[]> {
-    return (await this.reachable(hostId, now)).map((p) => ({ id: p.id, type: p.type, host: p.host, path: p.path }));
+    let pools = await this.reachable(hostId, now);
+    const host = await this.place(hostId, now);
+    if (host && !pools.some((p) => p.scope === 'HOST') && (await this.zones.getZone(host.zoneId))?.localStorageEnabled) {
+      await this.storage.createLocalPool(host, new Date(now));
+      this.poolsOf.delete(`HOST/${host.id}`);
+      pools = await this.reachable(hostId, now);
+    }
+    return pools.map((p) => ({ id: p.id, type: p.type, host: p.host, path: p.path }));
   }
 
   /** Record what the host saw of its pools (only pools it reaches; others are ignored). */

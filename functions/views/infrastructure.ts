@@ -16,7 +16,7 @@ export const toZoneResponse = (z: Zone, opts?: { full?: boolean }) => ({
     ? { dns1: z.dns1, dns2: z.dns2, internaldns1: z.internalDns1, internaldns2: z.internalDns2, guestcidraddress: z.guestCidrAddress }
     : {}),
   securitygroupsenabled: false,
-  localstorageenabled: false,
+  localstorageenabled: z.localStorageEnabled === true,
   dhcpprovider: 'VirtualRouter',
   tags: [],
   resourcedetails: {},

@@ -82,3 +82,16 @@ export async function expectExactListCounters(): Promise<void> {
   expect(nonZero(stored)).toEqual(nonZero(counted));
   expect(misindexed).toEqual([]);
 }
+
+/**
+ * Every pool's ledger (`disksizeallocated`) is the sum of the sizes of the volumes on it: through
+ * every create, attach, resize, delete, expunge and failure. Read through the API as an operator
+ * would (listStoragePools, listVolumes storageid=).
+ */
+export async function expectPoolLedgers(env: TestStack, label = ''): Promise<void> {
+  const pools = ((await env.admin.ok('listStoragePools', {})).storagepool as Obj[] | undefined) ?? [];
+  for (const pool of pools) {
+    const volumes = ((await env.admin.ok('listVolumes', { storageid: pool.id, listall: true, page: 1, pagesize: 500 })).volume as Obj[] | undefined) ?? [];
+    expect({ label, pool: pool.name, allocated: pool.disksizeallocated }).toEqual({ label, pool: pool.name, allocated: volumes.reduce((sum, v) => sum + (v.size as number), 0) });
+  }
+}

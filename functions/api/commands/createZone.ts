@@ -26,6 +26,7 @@ export default defineCommand({
     internaldns2: cs.string().optional().meta({ description: 'the second internal DNS for the Zone' }),
     guestcidraddress: cs.string().optional().meta({ description: 'the guest CIDR address for the Zone' }),
     allocationstate: cs.string().optional().meta({ description: 'Allocation state of this Zone for allocation of new resources' }),
+    localstorageenabled: cs.boolean().optional().meta({ description: 'true if local storage offering enabled, false otherwise' }),
   }),
   async handle({ params, store, now }) {
     // ConfigurationManagerImpl.createZone's checks, in its order.
@@ -58,6 +59,7 @@ export default defineCommand({
       internalDns1: params.internaldns1 || undefined,
       internalDns2: params.internaldns2 || undefined,
       guestCidrAddress: params.guestcidraddress,
+      ...(params.localstorageenabled ? { localStorageEnabled: true } : {}),
       created: now.toISOString(),
     };
     try {

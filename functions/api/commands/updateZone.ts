@@ -9,7 +9,7 @@ import { toZoneResponse } from '../../views/infrastructure';
 
 const DUPLICATE = 'A zone with that name already exists. Please specify a unique zone name.';
 
-/** updateZone's name and allocation state (enabling or disabling a zone for new allocations). */
+/** updateZone's name, allocation state (enabling or disabling a zone for new allocations) and local storage. */
 export default defineCommand({
   name: 'updateZone',
   description: 'Updates a Zone.',
@@ -20,6 +20,7 @@ export default defineCommand({
     id: cs.uuid().meta({ description: 'the ID of the Zone' }),
     name: cs.string().optional().meta({ description: 'the name of the Zone' }),
     allocationstate: cs.string().optional().meta({ description: 'Allocation state of this cluster for allocation of new resources' }),
+    localstorageenabled: cs.boolean().optional().meta({ description: 'true if local storage offering enabled, false otherwise' }),
   }),
   async handle({ params, store, command }) {
     const zone = await store.inventory.getZone(params.id);
@@ -33,7 +34,7 @@ export default defineCommand({
       throw new InvalidParameterError(`Unable to resolve Allocation State '${params.allocationstate}' to a supported state`);
     const allocationState = params.allocationstate && isAllocationState(params.allocationstate) ? params.allocationstate : zone.allocationState;
     try {
-      const updated = await store.infrastructure.updateZone(zone, { name, allocationState });
+      const updated = await store.infrastructure.updateZone(zone, { name, allocationState, localStorageEnabled: params.localstorageenabled });
       return { kind: 'object', key: 'zone', value: toZoneResponse(updated, { full: true }) };
     } catch (err) {
       if (err instanceof EntityGoneError) throw new EntityNotFoundError(command, 'id', params.id);

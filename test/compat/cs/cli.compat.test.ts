@@ -82,6 +82,32 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(after!.memoryallocated - before!.memoryallocated).toBe(512 * 1024 * 1024);
   });
 
+  it('adds a disk offering and a volume, attaches it to the running vm1 and lists vm1\'s volumes, as an operator would', async () => {
+    // Act
+    const offering = jsonOf<{ diskoffering: Obj }>(await cs('createDiskOffering', 'name=cs-data', 'displaytext=cs data', 'disksize=3')).diskoffering;
+    const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+    const created = await cs('createVolume', 'name=cs-vol', `zoneid=${ids.zone}`, `diskofferingid=${offering.id}`);
+    const volume = jsonOf<{ volume: Obj }>(created).volume;
+    const attached = await cs('attachVolume', `id=${volume.id}`, `virtualmachineid=${vm1.id}`);
+    const listed = jsonOf<{ volume: Obj[]; count: number }>(await cs('listVolumes', `virtualmachineid=${vm1.id}`));
+    const root = jsonOf<{ volume: Obj[] }>(await cs('listVolumes', `virtualmachineid=${vm1.id}`, 'type=ROOT')).volume;
+    const tooSmall = await cs('deployVirtualMachine', ...deployArgs(), 'rootdisksize=1');
+
+    // Assess
+    expect(created.code).toBe(0);
+    expect(volume).toMatchObject({ name: 'cs-vol', state: 'Allocated', size: 3 * 1024 ** 3, diskofferingname: 'cs-data' });
+    expect(attached.code).toBe(0);
+    expect(jsonOf<{ volume: Obj }>(attached).volume).toMatchObject({ id: volume.id, state: 'Ready', deviceid: 1, virtualmachineid: vm1.id });
+    expect(listed.count).toBe(2);
+    expect(listed.volume.map((v) => [v.type, v.deviceid])).toEqual([
+      ['ROOT', 0],
+      ['DATADISK', 1],
+    ]);
+    expect(root).toHaveLength(1);
+    expect(tooSmall.code).toBe(1);
+    expect(tooSmall.stderr + tooSmall.stdout).toContain('rootdisksize override (1 GB) is smaller than template size');
+  });
+
   it('with --async prints only {id, jobid}, and queryAsyncJobResult then gives the job', async () => {
     // Act
     const submitted = await cs('--async', 'deployVirtualMachine', ...deployArgs(), 'name=vm2');

@@ -108,6 +108,44 @@ describe('the libcloud CloudStack driver against Stratus', () => {
     expect(proxy.commands().filter((c) => c === 'scaleVirtualMachine')).toHaveLength(2);
   });
 
+  it('creates a volume with create_volume, hot-plugs it into the running lc1, lists, detaches and destroys it', async () => {
+    // Prepare: the operator's disk offerings (libcloud takes the first of the size asked, or a custom one)
+    const admin = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    await admin.ok('createDiskOffering', { name: 'Custom disk', customized: true });
+
+    // Act
+    const seen = await step<Record<string, any>>('volumes', 'lc1'); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+    // Assess
+    expect(seen.offerings).toContainEqual({ name: 'Custom disk', size: 0, customizable: true });
+    expect(seen.created).toMatchObject({ name: 'lc-data', size: 4, state: 'available' }); // Allocated: libcloud's AVAILABLE
+    expect(seen.attach).toBe(true);
+    expect(seen.of_node.map((v: { type: string }) => v.type)).toEqual(['ROOT', 'DATADISK']);
+    expect(seen.of_node[1]).toMatchObject({ id: seen.created.id, state: 'inuse', device_id: 1, instance_id: created?.id, size: 4 * 1024 ** 3 });
+    expect(seen.detach).toBe(true);
+    expect(seen.after_detach).toMatchObject({ state: 'available', instance_id: null });
+    expect(seen.destroy).toBe(true);
+    expect(proxy.commands().filter((c) => !/^list|^query/.test(c))).toEqual(['createVolume', 'attachVolume', 'detachVolume', 'deleteVolume']);
+    expect(proxy.requests.find((q) => q.command === 'createVolume')?.params).toMatchObject({ name: 'lc-data', size: '4' });
+  });
+
+  it('creates a node with a disk offering: its ROOT and DATADISK volumes listed for it', async () => {
+    // Prepare
+    const admin = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    await admin.ok('createDiskOffering', { name: 'Data 2 GB', disksize: 2 });
+
+    // Act
+    const seen = await step<{ node: Node; volumes: Array<{ type: string; size: number; state: string; device_id: number }> }>('create_node_with_disk', 'lc3', 'Data 2 GB');
+
+    // Assess
+    expect(seen.node).toMatchObject({ name: 'lc3', state: 'running' });
+    expect(seen.volumes.map((v) => [v.type, v.device_id, v.state])).toEqual([
+      ['ROOT', 0, 'inuse'],
+      ['DATADISK', 1, 'inuse'],
+    ]);
+    expect(seen.volumes[1].size).toBe(2 * 1024 ** 3);
+  });
+
   it('stops, starts, reboots, destroys, recovers and expunges lc1 through the driver', async () => {
     // Act
     const seen = await step<Record<string, unknown>>('lifecycle', 'lc1');

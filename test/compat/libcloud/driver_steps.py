@@ -5,7 +5,9 @@ Run with the distribution's Python (/usr/bin/python3, Debian's python3-libcloud)
         /usr/bin/python3 driver_steps.py <step> [args]
 Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart], list_nodes, wrong_secret,
 change_size NAME SIZE (ex_change_node_size: scaleVirtualMachine), lifecycle NAME (stop, start, reboot,
-destroy, recover, destroy with expunge; what libcloud saw at each).
+destroy, recover, destroy with expunge; what libcloud saw at each), volumes NAME (create_volume,
+attach_volume, list_volumes, detach_volume, destroy_volume), create_node_with_disk NAME OFFERING
+(create_node with a disk offering, then its volumes).
 The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
 """
 import json
@@ -95,12 +97,37 @@ def change_size(args):
     return {'returned': offering, 'size_id': size.id, 'state': str(after.state), 'memory': after.extra.get('memory') if 'memory' in after.extra else None}
 
 
+def volume_json(v):
+    return {'id': v.id, 'name': v.name, 'size': v.size, 'state': str(v.state), 'type': v.extra.get('volume_type'), 'device_id': v.extra.get('device_id'), 'instance_id': v.extra.get('instance_id')}
+
+
+def volumes(args):
+    d = driver()
+    node = next(n for n in d.list_nodes() if n.name == args[0])
+    offerings = [{'name': o.name, 'size': o.size, 'customizable': o.customizable} for o in d.ex_list_disk_offerings()]
+    volume = d.create_volume(size=4, name='lc-data')
+    seen = {'offerings': offerings, 'created': volume_json(volume), 'attach': d.attach_volume(node, volume)}
+    seen['of_node'] = [volume_json(v) for v in d.list_volumes(node=node)]
+    seen['detach'] = d.detach_volume(volume)
+    seen['after_detach'] = next(volume_json(v) for v in d.list_volumes() if v.id == volume.id)
+    seen['destroy'] = d.destroy_volume(volume)
+    return seen
+
+
+def create_node_with_disk(args):
+    d = driver()
+    size = next(s for s in d.list_sizes() if s.name == 'Small Instance')
+    offering = next(o for o in d.ex_list_disk_offerings() if o.name == args[1])
+    node = d.create_node(name=args[0], size=size, image=d.list_images()[0], location=d.list_locations()[0], diskoffering=offering, ex_start_vm=True)
+    return {'node': node_json(node), 'volumes': [volume_json(v) for v in d.list_volumes(node=node)]}
+
+
 def state_of(d, node_id):
     found = [n for n in d.list_nodes() if n.id == node_id]
     return str(found[0].state) if found else None
 
 
-STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle)}
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle, volumes, create_node_with_disk)}
 
 if __name__ == '__main__':
     print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))

@@ -103,7 +103,16 @@ describe('offline scaling, scaling flags and migration targets', () => {
       // Prepare
       const id = randomUUID();
       await createStore().inventory.putServiceOffering({ id, name: 'Small Local', displayText: 'Small Local', cpuNumber: 1, cpuSpeed: 500, memory: 512, offerHa: false, storageType: 'local', dynamicScalingEnabled: true, created: new Date().toISOString() });
+      // Local storage on: each host gets its local pool, sized by its next heartbeat.
+      await env.admin.ok('updateZone', { id: cat.zoneid, localstorageenabled: true });
+      const localPool = async () => ((await env.admin.ok('listStoragePools', { hostid: hostId['simhost-2'], scope: 'host' })).storagepool as Obj[] | undefined)?.[0];
+      for (let tries = 0; !((await localPool())?.disksizetotal > 0); tries++) {
+        if (tries > 100) throw new Error('simhost-2 got no local storage pool');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await localPool()).toMatchObject({ type: 'Filesystem', scope: 'HOST', hostid: hostId['simhost-2'], name: 'simhost-2 Local Storage' });
       const local = await deploy({ serviceofferingid: id, hostid: hostId['simhost-2'] }, env.admin);
+      expect((await env.admin.ok('listVolumes', { virtualmachineid: local.id, type: 'ROOT' })).volume).toEqual([expect.objectContaining({ storagetype: 'local', storageid: (await localPool())!.id })]);
       // Act
       const reply = await env.admin.call('findHostsForMigration', { virtualmachineid: local.id });
       // Assess

@@ -55,7 +55,7 @@ describe('global settings end to end', () => {
   it('filters by part of the name, category and keyword, and pages with count as the total', async () => {
     const names = (test: (s: (typeof SETTINGS)[number]) => boolean) => SETTINGS.filter(test).map((s) => s.name).sort();
 
-    expect((await list({ name: 'OVERPROVISIONING' })).map((c) => c.name)).toEqual(['cpu.overprovisioning.factor', 'mem.overprovisioning.factor']);
+    expect((await list({ name: 'OVERPROVISIONING' })).map((c) => c.name)).toEqual(['cpu.overprovisioning.factor', 'mem.overprovisioning.factor', 'storage.overprovisioning.factor']);
     expect(await list({ category: 'Network' })).toEqual([]);
     const snapshots = names((s) => [s.name, s.description, s.category, s.defaultValue].some((t) => t.toLowerCase().includes('snapshot')));
     expect(snapshots).toEqual(expect.arrayContaining(['vmsnapshot.create.wait', 'vmsnapshot.max']));

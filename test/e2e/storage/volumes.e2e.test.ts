@@ -95,7 +95,7 @@ describe('volumes end to end', () => {
     expect([noSize.status, noSize.data.errortext]).toEqual([431, 'This disk offering requires a custom size specified']);
   });
 
-  it('fails a deploy whose disk no pool can take with 533 naming each pool and why, and gives the host capacity back', async () => {
+  it('fails a deploy whose disk no pool can take with 533 naming each pool and why, holding no host capacity', async () => {
     // Prepare
     const ssd = (await env.admin.ok('createDiskOffering', { name: 'SSD 1 GB', disksize: 1, tags: 'ssd' })).diskoffering as Obj;
     const hostsBefore = ((await env.admin.ok('listHosts', { type: 'Routing' })).host as Obj[]).map((h) => h.memoryallocated as number);
@@ -104,8 +104,9 @@ describe('volumes end to end', () => {
     const { id, job: failed } = await deploy({ name: 'no-pool', diskofferingid: ssd.id });
 
     // Assess
-    expect(failed).toMatchObject({ jobstatus: 2, jobresultcode: 533, failedstep: 'AllocateVolumes' });
-    expect((failed.jobresult as Obj).errortext).toMatch(/no storage pool that host simhost-\d reaches can hold volume DATA-\d+ \(1 GiB, tags ssd\): pool primary1: it lacks the storage tag ssd$/);
+    // Placement looks for the pools before the hosts: no host is taken for a VM whose disks cannot be placed.
+    expect(failed).toMatchObject({ jobstatus: 2, jobresultcode: 533, failedstep: 'ChooseHost' });
+    expect((failed.jobresult as Obj).errortext).toMatch(/^Unable to create a deployment for VM\[User\|i-2-\d+-VM\]: no storage pool in zone zone1 can hold volume DATA-\d+ \(1 GiB, tags ssd\): pool primary1: it lacks the storage tag ssd$/);
     expect(((await env.admin.ok('listHosts', { type: 'Routing' })).host as Obj[]).map((h) => h.memoryallocated)).toEqual(hostsBefore);
     expect(((await env.admin.ok('listVirtualMachines', { id })).virtualmachine as Obj[])[0].state).toBe('Error');
     await ledgerHolds(primary.id);

@@ -6,7 +6,7 @@ import { createStore } from '../../../functions/store';
 import { documentClient } from '../../../functions/store/client';
 import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
 import { projectRoot } from '../../../local/paths';
-import { expectExactListCounters } from '../../support/invariants';
+import { expectExactListCounters, expectPoolLedgers } from '../../support/invariants';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -210,6 +210,46 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     },
   ];
 
+  // Volumes: a disk offering of any size, and the volume the last set-up made (the command acts on it).
+  let diskOffering: string | undefined;
+  let volumeId = '';
+  const customDisk = async () => (diskOffering ??= ((await env.admin.ok('createDiskOffering', { name: 'catch-disk', customized: true })).diskoffering as Obj).id as string);
+  const withDataDisk = async (host: string) => {
+    const id = await deploy({ hostid: hostIds[host], diskofferingid: await customDisk(), size: 1 });
+    volumeId = ((await env.admin.ok('listVolumes', { virtualmachineid: id, type: 'DATADISK' })).volume as Obj[])[0].id as string;
+    return id;
+  };
+  const onVolume = (command: string, params: Obj = {}) => async (vmId: string | undefined) => ({ jobid: await job(env.admin.ok(command, { id: volumeId, ...params })), vmId: vmId! });
+  shapes.push(
+    {
+      name: 'a new volume into a running VM',
+      workflow: 'attach-volume',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        volumeId = (((await env.admin.waitForJob((await env.admin.ok('createVolume', { zoneid: cat.zoneid, diskofferingid: await customDisk(), size: 1 })).jobid as string)).jobresult as Obj).volume as Obj).id as string;
+        return id;
+      },
+      run: async (id) => ({ jobid: await job(env.admin.ok('attachVolume', { id: volumeId, virtualmachineid: id! })), vmId: id! }),
+    },
+    { name: 'from a running VM', workflow: 'detach-volume', setUp: () => withDataDisk('fault-a'), run: onVolume('detachVolume') },
+    { name: 'of a running VM', workflow: 'resize-volume', setUp: () => withDataDisk('fault-a'), run: onVolume('resizeVolume', { size: 2 }) },
+    {
+      name: 'detached, with a file',
+      workflow: 'delete-volume',
+      setUp: async () => {
+        const id = await withDataDisk('fault-a');
+        await expectDone(await job(env.admin.ok('detachVolume', { id: volumeId })));
+        return undefined;
+      },
+      // deleteVolume answers at once; its job is the volume's.
+      run: async () => {
+        await env.admin.ok('deleteVolume', { id: volumeId });
+        const jobs = (await env.admin.ok('listAsyncJobs', { page: 1, pagesize: 500 })).asyncjobs as Obj[];
+        return { jobid: jobs.find((j) => j.jobinstanceid === volumeId && String(j.cmd).endsWith('DeleteVolumeCmd'))!.jobid as string, vmId: volumeId };
+      },
+    },
+  );
+
   /** Address items of the guest network: ip -> VM id. */
   async function addressesInUse(): Promise<Record<string, string>> {
     const networks = (await env.admin.ok('listNetworks', { listall: true })).network as Obj[];
@@ -350,6 +390,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     if (result.jobstatus === 2 && before.vm && vm?.state === before.vm.state && vm?.hostid === before.vm.hostid) {
       expect({ label, capacity: hostsNow, addresses }).toEqual({ label, capacity: before.capacity, addresses: before.addresses });
     }
+    await expectPoolLedgers(env, label);
     await shape.after?.(label);
     return current;
   }

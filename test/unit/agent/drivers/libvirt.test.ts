@@ -50,7 +50,7 @@ describe('LibvirtDriver with a scripted virsh', () => {
     let attached = false;
     const pool = { id: 'p-1', type: 'NetworkFilesystem' as const, host: 'nfs1', path: '/export/p1' };
     const disk = { volumeId: 'v-1', type: 'DATADISK' as const, deviceId: 2, path: 'vol-1', size: 1024 };
-    const virsh = new ScriptedVirsh((c) => {
+    const virsh: ScriptedVirsh = new ScriptedVirsh((c): string => {
       if (c.startsWith('domstate')) return 'running\n';
       if (c.startsWith('pool-info')) return c.includes('--pool p-1') && !virsh.commands.some((x) => x.startsWith('pool-define-as')) ? fail(c, 'error: failed to get pool') : 'State:          running\n';
       if (c.startsWith('vol-info')) return virsh.commands.some((x) => x.startsWith('vol-create-as')) ? 'Capacity:       1024 bytes\n' : fail(c, 'error: Storage volume not found: no storage vol with matching path');

@@ -1,0 +1,126 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { CloudStackClient } from '../local/cloudstack-client';
+import { projectRoot } from '../local/paths';
+import { startLocalStack } from '../local/stack';
+import { createStore } from '../functions/store';
+import { benchDeploys } from './deploy';
+import { gitCommit, rounded, summarize, timed, type Summary } from './stats';
+
+/**
+ * `npm run bench:storage [-- --creates 400 --clients 20 --vms 60]`: primary storage on the local
+ * stack, side by side with the floor under it.
+ *
+ * 1. Volume creates against one pool: createVolume with `storageid` (the pool's ledger and the volume
+ *    record in one conditional transaction), from concurrent clients, until the job is seen done;
+ *    beside the raw DynamoDB round trip of that same transaction's shape (a conditional Update of
+ *    one item and a Put) against the same DynamoDB Local.
+ * 2. Deploys, each with a ROOT volume placed by the storage allocator: throughput, submit to Running,
+ *    and the AllocateVolumes step's own time (its share of the deploy: the deploy without storage
+ *    is the rest), from the jobs' recorded steps.
+ * Writes bench/results/storage.json. Not part of the tests.
+ */
+const GiB = 1024 ** 3;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { creates: { type: 'string', default: '400' }, clients: { type: 'string', default: '20' }, vms: { type: 'string', default: '60' } } });
+  const creates = Number(values.creates);
+  const clients = Number(values.clients);
+  const vms = Number(values.vms);
+  if (![creates, clients, vms].every((n) => Number.isInteger(n) && n > 0) || vms > 240) throw new Error('--creates, --clients and --vms must be positive integers (--vms at most 240: the seeded /24)');
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-bench-storage-'));
+  const log = (msg: string) => console.error(`[bench:storage] ${msg}`);
+  const stack = await startLocalStack({ port: 0, inMemory: true, dataDir, simHosts: 4, quiet: true, simHost: { cpuNumber: 64, cpuSpeed: 2000, memoryTotal: 262144, latencyMs: 0 }, agent: { heartbeatIntervalMs: 5000, pollWaitMs: 5000, maxConcurrentTasks: 32 } });
+  try {
+    const admin = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
+    const zoneid = stack.seed.zone.id;
+    const pool = (await admin.ok('createStoragePool', { zoneid, name: 'bench', url: 'SharedMountPoint:///srv/bench', scope: 'zone', hypervisor: 'Simulator', capacitybytes: 1024 * 1024 * GiB })).storagepool as { id: string };
+    const offering = (await admin.ok('createDiskOffering', { name: 'bench 1 GB', disksize: 1 })).diskoffering as { id: string };
+
+    log(`${creates} volume creates on one pool from ${clients} clients`);
+    const perCreate: number[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < creates) {
+          next++;
+          const { ms } = await timed(async () => {
+            const reply = await admin.ok('createVolume', { zoneid, diskofferingid: offering.id, storageid: pool.id });
+            const job = await admin.ok('queryAsyncJobResult', { jobid: reply.jobid as string });
+            if (job.jobstatus !== 1) throw new Error(`createVolume failed: ${JSON.stringify(job.jobresult)}`);
+          });
+          perCreate.push(ms);
+        }
+      }),
+    );
+    const createWall = (performance.now() - t0) / 1000;
+    const listed = (await admin.ok('listStoragePools', { id: pool.id })).storagepool as Array<{ disksizeallocated: number }>;
+    if (listed[0].disksizeallocated !== creates * GiB) throw new Error(`the pool's ledger says ${listed[0].disksizeallocated}, its ${creates} volumes hold ${creates * GiB}`);
+
+    log('the raw DynamoDB floor: a conditional Update and a Put in one transaction');
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    const raw: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const { ms } = await timed(() =>
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: { TableName: 'stratus', Key: { pk: 'BENCH#ledger', sk: 'BENCH' }, UpdateExpression: 'ADD allocated :b', ConditionExpression: 'attribute_not_exists(allocated) OR allocated <= :ceiling', ExpressionAttributeValues: { ':b': 1, ':ceiling': 1e12 } } },
+              { Put: { TableName: 'stratus', Item: { pk: `BENCH#vol#${i}`, sk: 'BENCH' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ],
+          }),
+        ),
+      );
+      if (i >= 20) raw.push(ms); // after a warm-up
+    }
+
+    log(`${vms} deploys, each with a ROOT volume`);
+    const small = ((await admin.ok('listServiceOfferings', { name: 'Small Instance' })).serviceoffering as Array<{ id: string }>)[0].id;
+    const template = ((await admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ id: string }>)[0].id;
+    const deploys = await benchDeploys(admin, { vms, clients, pollIntervalMs: 50, jobTimeoutMs: 120_000, serviceOfferingId: small, templateId: template, zoneId: zoneid });
+    // The AllocateVolumes step's time in each deploy job: from the step before it ended to it ending.
+    const store = createStore();
+    const allocate: number[] = [];
+    const jobs = ((await admin.ok('listAsyncJobs', { pagesize: 500 })).asyncjobs as Array<{ jobid: string; cmd: string }>).filter((j) => j.cmd.endsWith('DeployVMCmd'));
+    for (const j of jobs) {
+      const steps = (await store.jobs.get(j.jobid))?.steps ?? [];
+      const i = steps.findIndex((s) => s.name === 'AllocateVolumes');
+      if (i > 0) allocate.push(Date.parse(steps[i].at) - Date.parse(steps[i - 1].at));
+    }
+
+    const result = {
+      machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / GiB), platform: `${platform()} ${release()}`, node: process.version, loadavg: loadavg() },
+      date: new Date().toISOString(),
+      commit: gitCommit(projectRoot()),
+      parameters: { creates, clients, vms, simHosts: 4 },
+      volumeCreates: { perSecond: Math.round((creates / createWall) * 10) / 10, wallSeconds: Math.round(createWall * 10) / 10, createToDoneMs: rounded(summarize(perCreate)), rawTransactionMs: rounded(summarize(raw)) },
+      deploysWithRootVolume: { vmsPerSecond: Math.round(deploys.vmsPerSecond * 10) / 10, submitToRunningMs: rounded(deploys.submitToRunningMs), allocateVolumesStepMs: rounded(summarize(allocate)) },
+    };
+    mkdirSync(join(projectRoot(), 'bench/results'), { recursive: true });
+    writeFileSync(join(projectRoot(), 'bench/results/storage.json'), JSON.stringify(result, null, 2) + '\n');
+    const row = (name: string, s: Summary) => `| ${name} | ${s.n} | ${s.p50} | ${s.p99} |`;
+    console.log(
+      [
+        `| measure | n | p50 ms | p99 ms |`,
+        `|---|---|---|---|`,
+        row(`createVolume on a pool, to job done (${result.volumeCreates.perSecond}/s)`, result.volumeCreates.createToDoneMs),
+        row('raw DynamoDB: conditional Update + Put transaction', result.volumeCreates.rawTransactionMs),
+        row(`deploy with ROOT volume, to Running (${result.deploysWithRootVolume.vmsPerSecond} VMs/s)`, result.deploysWithRootVolume.submitToRunningMs),
+        row('of which AllocateVolumes (the storage allocator)', result.deploysWithRootVolume.allocateVolumesStepMs),
+      ].join('\n'),
+    );
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
