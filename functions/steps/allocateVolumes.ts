@@ -37,23 +37,30 @@ export async function allocateVolumes(store: Store, vm: Pick<Vm, 'instanceName' 
   const unplaced = volumes.filter((v) => !v.poolId);
   if (unplaced.length === 0) return 0;
   const offering = await store.inventory.getServiceOffering(vm.serviceOfferingId);
+  // The host's pools, read once, and again only after losing a race for one.
+  const readPools = async () => {
+    const pools = await store.storage.poolsReachableFrom(host);
+    const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
+    return { pools, factorOf: (p: StoragePool) => factors.get(p.id) ?? 1 };
+  };
+  let known = await readPools();
   let count = 0;
   for (const volume of unplaced) {
     const diskOffering = volume.diskOfferingId ? await store.storage.getDiskOffering(volume.diskOfferingId) : undefined;
     // A ROOT volume goes where its service offering's storage type says; a data disk where its disk offering's does.
     const request = volumeRequest(volume, diskOffering, offering?.storageType ?? 'shared');
     for (let attempt = 1; ; attempt++) {
-      const pools = await store.storage.poolsReachableFrom(host);
-      const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
-      const factorOf = (p: StoragePool) => factors.get(p.id) ?? 1;
-      const chosen = choosePool(pools, request, host, factorOf);
+      const chosen = choosePool(known.pools, request, host, known.factorOf);
       if (!('pool' in chosen)) throw new InsufficientCapacityError(explainNoPool(label, request, `that host ${host.name} reaches`, chosen.ruledOut));
       try {
-        if ((await store.storage.allocate(volume, chosen.pool, factorOf(chosen.pool))) === 'allocated') count++;
+        if ((await store.storage.allocate(volume, chosen.pool, known.factorOf(chosen.pool))) === 'allocated') count++;
+        // What this step took is on the pool now: the next volume sees it.
+        chosen.pool.allocatedBytes += volume.size;
         break;
       } catch (err) {
         // Another volume took the pool's last room: choose again with the pools as they are now.
         if (!(err instanceof CapacityRaceError) || attempt >= ATTEMPTS) throw err;
+        known = await readPools();
       }
     }
   }

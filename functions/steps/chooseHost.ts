@@ -10,7 +10,7 @@ import {
   type PlacementScope,
   type RuledOut,
 } from '../../core/allocator';
-import type { AffinityGroup, Cluster, Host, Pod, ServiceOffering, Vm } from '../../core/entities';
+import type { AffinityGroup, Cluster, Host, Pod, ServiceOffering, Vm, Volume } from '../../core/entities';
 import { explainNoPool, ruleOutPool, volumeRequest } from '../../core/storage';
 import { ConcurrentOperationError, InsufficientCapacityError, InternalError } from '../../core/errors';
 import { OS_CATEGORIES, OS_CATEGORY_NONE, osTypeById } from '../../core/os-catalogue';
@@ -54,7 +54,8 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
   const asked = placement?.requested ?? { podId: placement?.podId, clusterId: placement?.clusterId, hostId: placement?.hostId, preferClusterId: placement?.preferClusterId };
   const label = `VM[User|${vm.instanceName}]`;
   // A VM whose volumes are on a cluster's (or a host's) storage runs only where that storage is.
-  const requested = { ...asked, ...(await storageBound(store, vm, asked, label)) };
+  const volumes = await volumesOf(store.storage, vm);
+  const requested = { ...asked, ...(await storageBound(store, volumes, asked, label)) };
 
   const [zone, named, offering, owner, pods, clusters, groups, algorithm] = await Promise.all([
     store.inventory.getZone(vm.zoneId),
@@ -120,7 +121,7 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
     if (inCluster.ok) return { hostId: inCluster.host.id, requested };
   }
   // Volumes that need a pool only some clusters have (tags, no zone-wide pool fits): those clusters' hosts.
-  const storageClusters = requested.clusterId ? undefined : await clustersWithPools(store, vm, offering, label, zoneName);
+  const storageClusters = requested.clusterId ? undefined : await clustersWithPools(store, vm, volumes, offering, label, zoneName);
   if (storageClusters) {
     const ruledOut: RuledOut[] = [];
     for (const clusterId of storageClusters) {
@@ -141,8 +142,8 @@ export const handler = defineStep(Input, async ({ jobId, vmId, placement }, { st
  * take them all. None: 533 naming each pool of the zone and why. Reads the zone's pools (a catalogue
  * partition: tens of pools).
  */
-async function clustersWithPools(store: Store, vm: Vm, offering: ServiceOffering | undefined, label: string, zoneName: string): Promise<string[] | undefined> {
-  const unplaced = (await volumesOf(store.storage, vm)).filter((v) => !v.poolId);
+async function clustersWithPools(store: Store, vm: Vm, volumes: readonly Volume[], offering: ServiceOffering | undefined, label: string, zoneName: string): Promise<string[] | undefined> {
+  const unplaced = volumes.filter((v) => !v.poolId);
   if (unplaced.length === 0) return undefined;
   const pools = await store.storage.poolsInZone(vm.zoneId);
   const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
@@ -162,8 +163,8 @@ async function clustersWithPools(store: Store, vm: Vm, offering: ServiceOffering
 }
 
 /** The cluster or host the VM's placed volumes tie it to (none for zone-wide pools); a request elsewhere is a 533. */
-async function storageBound(store: Store, vm: Vm, asked: { clusterId?: string; hostId?: string }, label: string): Promise<{ clusterId?: string; hostId?: string }> {
-  const poolIds = (await volumesOf(store.storage, vm)).map((v) => v.poolId).filter((p): p is string => !!p);
+async function storageBound(store: Store, volumes: readonly Volume[], asked: { clusterId?: string; hostId?: string }, label: string): Promise<{ clusterId?: string; hostId?: string }> {
+  const poolIds = volumes.map((v) => v.poolId).filter((p): p is string => !!p);
   const bound: { clusterId?: string; hostId?: string } = {};
   for (const pool of await store.storage.getPools(poolIds)) {
     const tie = pool.scope === 'CLUSTER' ? { key: 'clusterId' as const, id: pool.clusterId! } : pool.scope === 'HOST' ? { key: 'hostId' as const, id: pool.hostId! } : undefined;
