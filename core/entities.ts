@@ -283,6 +283,10 @@ export interface Vm {
    * VMs made before storage: they boot the disk `<instance name>-root` of the host's default pool.
    */
   volumeIds?: string[];
+  /** its resource tags (createTags), key -> value */
+  tags?: Record<string, string>;
+  /** the disk offering of the data disk it was deployed with (UserVmResponse diskofferingid) */
+  diskOfferingId?: string;
   created: string;
   lastUpdated: string;
   version: number;
@@ -530,5 +534,29 @@ export interface Volume {
   maxIops?: number;
   created: string;
   attached?: string; // when it was last attached
+  /** its resource tags (createTags), key -> value */
+  tags?: Record<string, string>;
   version: number;
+}
+
+/** The resource types Stratus tags (CloudStack's ResourceObjectType names). */
+export const TAGGABLE_TYPES = ['UserVm', 'Volume'] as const;
+export type TaggableType = (typeof TAGGABLE_TYPES)[number];
+
+/**
+ * A resource tag (createTags): one key per resource, owned by the resource's account. The resource
+ * item keeps its tags too (`tags`, key -> value), so responses and `tags[i]` filters read no more.
+ */
+export interface ResourceTag {
+  id: string;
+  key: string;
+  value: string;
+  resourceType: TaggableType;
+  resourceId: string;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  customer?: string;
+  created: string;
 }

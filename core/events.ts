@@ -41,6 +41,9 @@ export const EVENT_TYPES = [
   'DISK.OFFERING.CREATE',
   'DISK.OFFERING.EDIT',
   'DISK.OFFERING.DELETE',
+  // resource tags
+  'CREATE_TAGS',
+  'DELETE_TAGS',
   // affinity groups
   'AG.CREATE',
   'AG.DELETE',

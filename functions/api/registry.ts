@@ -15,6 +15,7 @@ import createDiskOffering from './commands/createDiskOffering';
 import createDomain from './commands/createDomain';
 import createPod from './commands/createPod';
 import createStoragePool from './commands/createStoragePool';
+import createTags from './commands/createTags';
 import createUser from './commands/createUser';
 import createVolume from './commands/createVolume';
 import createZone from './commands/createZone';
@@ -22,6 +23,7 @@ import deleteAffinityGroup from './commands/deleteAffinityGroup';
 import deleteDiskOffering from './commands/deleteDiskOffering';
 import deleteHost from './commands/deleteHost';
 import deleteStoragePool from './commands/deleteStoragePool';
+import deleteTags from './commands/deleteTags';
 import deleteVolume from './commands/deleteVolume';
 import deployVirtualMachine from './commands/deployVirtualMachine';
 import destroyVirtualMachine from './commands/destroyVirtualMachine';
@@ -54,6 +56,7 @@ import listPortForwardingRules from './commands/listPortForwardingRules';
 import listPublicIpAddresses from './commands/listPublicIpAddresses';
 import listServiceOfferings from './commands/listServiceOfferings';
 import listStoragePools from './commands/listStoragePools';
+import listTags from './commands/listTags';
 import listTemplates from './commands/listTemplates';
 import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
@@ -92,6 +95,7 @@ const all: readonly Command[] = [
   createDomain,
   createPod,
   createStoragePool,
+  createTags,
   createUser,
   createVolume,
   createZone,
@@ -99,6 +103,7 @@ const all: readonly Command[] = [
   deleteDiskOffering,
   deleteHost,
   deleteStoragePool,
+  deleteTags,
   deleteVolume,
   deployVirtualMachine,
   destroyVirtualMachine,
@@ -131,6 +136,7 @@ const all: readonly Command[] = [
   listPublicIpAddresses,
   listServiceOfferings,
   listStoragePools,
+  listTags,
   listTemplates,
   listUsers,
   listVirtualMachines,

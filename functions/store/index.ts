@@ -17,6 +17,7 @@ import { PlacementRepository } from './placement';
 import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
+import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
 import { TenancyRepository } from './tenancy';
@@ -50,6 +51,7 @@ export interface Store {
   listing: ListingRepository; // the one listing mechanism: pages and totals of index partitions
   storage: StorageRepository; // primary storage pools and their ledger, disk offerings, volumes
   poolReports: PoolReports; // what hosts report of their pools in heartbeats, and the pools they keep
+  tags: TagsRepository; // resource tags (createTags), on VMs and volumes
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -92,6 +94,7 @@ export function createStore(): Store {
     listing,
     storage,
     poolReports: new PoolReports(storage, hosts, alerts, inventory),
+    tags: new TagsRepository(db, table, listing),
   };
   current = { db, table, store };
   return store;

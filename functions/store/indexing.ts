@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -55,9 +55,10 @@ export interface ListedEntities {
   STORAGEPOOL: StoragePool;
   DISKOFFERING: DiskOffering;
   VOLUME: Volume;
+  TAG: ResourceTag;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -65,7 +66,7 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
 export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 /**
@@ -74,6 +75,8 @@ export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 
  */
 export const poolReachPartition = (pool: Pick<StoragePool, 'scope' | 'zoneId' | 'clusterId' | 'hostId'>) =>
   pool.scope === 'CLUSTER' ? cataloguePartition('STORAGEPOOL', 'CLUSTER', pool.clusterId!) : pool.scope === 'HOST' ? cataloguePartition('STORAGEPOOL', 'HOST', pool.hostId!) : cataloguePartition('STORAGEPOOL', 'ZONEWIDE', pool.zoneId);
+/** A resource's tags (gsi4). */
+export const tagResourcePartition = (resourceId: string) => `TAG#RESOURCE#${resourceId}`;
 /** A VM's volumes (gsi4), in creation order. */
 export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
 
@@ -170,6 +173,15 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         ...(volume.vmId ? [entry('gsi4', volumeVmPartition(volume.vmId), created(volume), false)] : []),
       ];
     }
+    case 'TAG': {
+      const tag = e as ResourceTag;
+      return [
+        entry('gsi1', `TAG#${shardOf(tag.id)}`, created(tag), 'TAG'),
+        entry('gsi2', accountPartition('TAG', tag.accountId), created(tag), true),
+        entry('gsi3', domainPartition('TAG', tag.domainId), created(tag), true),
+        entry('gsi4', tagResourcePartition(tag.resourceId), created(tag), false),
+      ];
+    }
     case 'DOMAIN':
       // In path order: a subtree is one range of its parent's path (tenancy.domainTree).
       return [entry('gsi1', 'DOMAIN', `${(e as Domain).path}#${e.id}`, false)];
@@ -254,6 +266,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as StoragePool | Volume).name);
     case 'DISKOFFERING':
       return join((e as DiskOffering).name, (e as DiskOffering).displayText);
+    case 'TAG':
+      return join((e as ResourceTag).key, (e as ResourceTag).value);
     default:
       return undefined;
   }

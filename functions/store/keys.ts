@@ -22,7 +22,8 @@ export type Kind =
   | 'ALERT'
   | 'STORAGEPOOL'
   | 'DISKOFFERING'
-  | 'VOLUME';
+  | 'VOLUME'
+  | 'TAG';
 
 export interface ItemKey {
   pk: string;

@@ -339,6 +339,15 @@ export class Conditions {
     return this;
   }
 
+  /** A map attribute holds `key` (a resource's tags), with `value` when given. */
+  mapEntry(attribute: string, key: string, value?: string): this {
+    const k = `#m${this.n++}`;
+    this.names[k] = key;
+    const path = `${this.name(attribute)}.${k}`;
+    this.parts.push(value === undefined ? `attribute_exists(${path})` : `${path} = ${this.value(value)}`);
+    return this;
+  }
+
   /** The item has no such attribute (a shared network's owner, an alert never archived). */
   absent(attribute: string): this {
     this.parts.push(`attribute_not_exists(${this.name(attribute)})`);

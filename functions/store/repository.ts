@@ -3,6 +3,23 @@ import { entityKey, strip, type Kind } from './keys';
 import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type CatalogueKind, type Expiry, type ListedKind } from './indexing';
 import type { IndexName } from './table';
 
+/** Counter updates of several items summed per counter item (a transaction may name an item once). */
+export function mergedCounters<T extends { Update: { Key: { pk: string; sk: string }; UpdateExpression: string; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const op of ops) {
+    const key = `${op.Update.Key.pk}\u0000${op.Update.Key.sk}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...op, Update: { ...op.Update, ExpressionAttributeValues: { ...op.Update.ExpressionAttributeValues } } });
+      continue;
+    }
+    const values = seen.Update.ExpressionAttributeValues;
+    for (const k of [':n', ':gone']) if (k in op.Update.ExpressionAttributeValues) values[k] = (values[k] ?? 0) + op.Update.ExpressionAttributeValues[k];
+    if (':gone' in values && !seen.Update.UpdateExpression.includes('gone :gone')) seen.Update.UpdateExpression = seen.Update.UpdateExpression.replace('ADD n :n', 'ADD n :n, gone :gone');
+  }
+  return [...byKey.values()];
+}
+
 /**
  * What every repository does the same way: get an entity by id, create it once, and list a kind
  * (gsi1) or a kind within a scope (gsi2) by Query, page by page, never Scan.

@@ -8,28 +8,11 @@ import { poolLimit } from '../../core/storage';
 import { cataloguePartition, poolReachPartition } from './indexing';
 import { entityKey } from './keys';
 import { ListingRepository } from './listing';
-import { Repository } from './repository';
+import { mergedCounters, Repository } from './repository';
 import { settingsCacheMs, type SettingsRepository } from './settings';
 
 type Reasons = Array<{ Code?: string }> | undefined;
 const lost = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed' || reasons?.[i]?.Code === 'TransactionConflict';
-
-/** Counter updates of several items summed per counter item (a transaction may name an item once). */
-function mergedCounters<T extends { Update: { Key: { pk: string; sk: string }; UpdateExpression: string; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
-  const byKey = new Map<string, T>();
-  for (const op of ops) {
-    const key = `${op.Update.Key.pk}\u0000${op.Update.Key.sk}`;
-    const seen = byKey.get(key);
-    if (!seen) {
-      byKey.set(key, { ...op, Update: { ...op.Update, ExpressionAttributeValues: { ...op.Update.ExpressionAttributeValues } } });
-      continue;
-    }
-    const values = seen.Update.ExpressionAttributeValues;
-    for (const k of [':n', ':gone']) if (k in op.Update.ExpressionAttributeValues) values[k] = (values[k] ?? 0) + op.Update.ExpressionAttributeValues[k];
-    if (':gone' in values && !seen.Update.UpdateExpression.includes('gone :gone')) seen.Update.UpdateExpression = seen.Update.UpdateExpression.replace('ADD n :n', 'ADD n :n, gone :gone');
-  }
-  return [...byKey.values()];
-}
 
 /** An entity as an update leaves it. */
 function applied<T extends object>(entity: T, set: Partial<T>, remove: ReadonlyArray<keyof T> = []): T {
@@ -339,13 +322,15 @@ export class StorageRepository extends Repository {
     const sets = [...index.sets];
     const removes = [...index.removes];
     for (const [k, v] of Object.entries(after)) {
-      if (k === 'id') continue;
+      // A volume's tags are the tags repository's, changed key by key (tags.ts): never rewritten whole here.
+      if (k === 'id' || k === 'tags') continue;
       names[`#${k}`] = k;
       if (v === undefined) continue;
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
     }
     for (const k of Object.keys(before)) {
+      if (k === 'tags') continue;
       if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) {
         names[`#${k}`] = k;
         removes.push(`#${k}`);

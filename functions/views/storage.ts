@@ -1,6 +1,7 @@
 import type { DiskOffering, StoragePool, Volume } from '../../core/entities';
 import { csDate, type View } from './format';
 import type { Lookups } from './lookups';
+import { tagsOf } from './tag';
 
 /** Storage response objects, with CloudStack's field names and types (storage-anchors.md section 4). */
 
@@ -102,7 +103,7 @@ export const toVolumeResponse = async (v: Volume, lookups: Lookups, view: View) 
     virtualsize: v.size,
     hypervisor: 'KVM',
     quiescevm: false,
-    tags: [],
+    tags: tagsOf(v, 'Volume', v.accountName, domain?.name),
     hasannotations: false,
   };
 };

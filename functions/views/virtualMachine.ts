@@ -1,5 +1,6 @@
 import type { Vm } from '../../core/entities';
 import { osTypeById } from '../../core/os-catalogue';
+import { tagsOf } from './tag';
 import { csDate, type View } from './format';
 import type { Lookups } from './lookups';
 
@@ -78,7 +79,8 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     affinitygroup: (await Promise.all((vm.affinityGroupIds ?? []).map((g) => lookups.affinityGroup(g))))
       .filter((g) => g !== undefined)
       .map((g) => ({ id: g.id, name: g.name, type: g.type, ...(g.description ? { description: g.description } : {}) })),
-    tags: [],
+    tags: tagsOf(vm, 'UserVm', account?.name, domain?.name),
+    ...(vm.diskOfferingId ? { diskofferingid: vm.diskOfferingId, diskofferingname: (await lookups.diskOffering(vm.diskOfferingId))?.name } : {}),
     ...(vm.activeJobId ? { jobid: vm.activeJobId, jobstatus: 0 } : {}),
   };
 }

@@ -111,6 +111,7 @@ export default defineCommand({
       details: offering.isCustomized ? customSizeDetails(size) : {},
       affinityGroupIds,
       volumeIds: volumes.map((v) => v.id),
+      ...(params.diskofferingid ? { diskOfferingId: params.diskofferingid } : {}),
       created: at,
       lastUpdated: at,
       version: 1,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cs } from '../params';
+import { whereTagged } from '../tag-filter';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { pageOf, scopePartitions } from '../listing';
@@ -25,6 +26,7 @@ export default defineCommand({
     hostid: cs.uuid().optional().meta({ description: 'the host ID', roles: ['rootAdmin'] }),
     templateid: cs.uuid().optional().meta({ description: 'list by the Template ID' }),
     serviceofferingid: cs.uuid().optional().meta({ description: 'list by the service offering', since: '4.4' }),
+    tags: cs.map().optional().meta({ description: 'List resources by tags (key/value pairs)' }),
     ...scopeParams,
     ...listParams,
   }),
@@ -43,6 +45,7 @@ export default defineCommand({
     else if (state !== undefined) where.in('state', VM_STATES.filter((s) => s.toLowerCase() === state)); // an unknown state: none
     where.eq('zoneId', params.zoneid).eq('templateId', params.templateid).eq('serviceOfferingId', params.serviceofferingid).eq('name', params.name);
     where.contains('text', params.keyword?.toLowerCase());
+    whereTagged(where, params.tags);
     // The counters keep every VM and those gone apart: the total is theirs unless something else narrows.
     const countable = where.empty && source.index !== 'gsi4';
     if (hideGone) where.notIn('state', GONE);

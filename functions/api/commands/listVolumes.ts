@@ -6,6 +6,7 @@ import { Conditions } from '../../store/listing';
 import { createLookups } from '../../views/lookups';
 import { toVolumeResponse } from '../../views/storage';
 import { cs } from '../params';
+import { whereTagged } from '../tag-filter';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { pageOf, scopePartitions } from '../listing';
@@ -33,6 +34,7 @@ export default defineCommand({
     diskofferingid: cs.uuid().optional().meta({ description: 'list volumes by disk offering', since: '4.4' }),
     state: cs.string().optional().meta({ description: 'state of the volume. Possible values are: Ready, Allocated, Destroy, Expunging, Expunged.', since: '4.19.0' }),
     displayvolume: cs.boolean().optional().meta({ description: 'list resources by display flag; only ROOT admin is eligible to pass this parameter', since: '4.4', roles: ['rootAdmin'] }),
+    tags: cs.map().optional().meta({ description: 'List resources by tags (key/value pairs)' }),
     ...scopeParams,
     ...listParams,
   }),
@@ -59,6 +61,7 @@ export default defineCommand({
       .eq('diskOfferingId', params.diskofferingid)
       .eq('state', params.state)
       .contains('text', params.keyword?.toLowerCase());
+    whereTagged(where, params.tags);
     if (ids) where.notIn('state', ['Expunged']);
     // A pod, cluster or host narrows to the pools there (a volume is where its pool is).
     if (params.podid || params.clusterid || params.hostid) where.in('poolId', (await poolsAt(store, params)).map((p) => p.id));
