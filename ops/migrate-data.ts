@@ -25,8 +25,9 @@ import { haAttentionKey, haPendingKey, instanceNameKey, nameClaimKey, settingKey
  * keys are rewritten and they get the scope partitions and search text their list commands read;
  * hosts enter their cluster's partition (gsi4, findHostsForMigration), and zones, pods, clusters and
  * hosts made before name claims get theirs (createZone and addHost read the claim, not the zone).
+ * Version 7: volumes placed on a pool enter the pool's partition (gsi5, listVolumes storageid).
  */
-export const DATA_VERSION = 6;
+export const DATA_VERSION = 7;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(LISTED_KINDS);
 

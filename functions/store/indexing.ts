@@ -79,6 +79,8 @@ export const poolReachPartition = (pool: Pick<StoragePool, 'scope' | 'zoneId' | 
 export const tagResourcePartition = (resourceId: string) => `TAG#RESOURCE#${resourceId}`;
 /** A VM's volumes (gsi4), in creation order. */
 export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
+/** A pool's volumes (gsi5, by creation time in ms): listVolumes storageid, and what a pool's maintenance acts on. */
+export const volumePoolPartition = (poolId: string) => `VOLUME#POOL#${poolId}`;
 
 /** The partitions of the kind-wide listing (gsi1), in shards; their one counter is the kind's. */
 export const kindPartitions = (kind: ListedKind) => shardsOf(kind);
@@ -171,6 +173,7 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi2', accountPartition('VOLUME', volume.accountId), created(volume), true),
         entry('gsi3', domainPartition('VOLUME', volume.domainId), created(volume), true),
         ...(volume.vmId ? [entry('gsi4', volumeVmPartition(volume.vmId), created(volume), false)] : []),
+        ...(volume.poolId ? [entry('gsi5', volumePoolPartition(volume.poolId), Date.parse(volume.created), false)] : []),
       ];
     }
     case 'TAG': {

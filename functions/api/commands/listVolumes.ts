@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoragePool, Volume } from '../../../core/entities';
 import type { Store } from '../../store';
-import { volumeVmPartition } from '../../store/indexing';
+import { volumePoolPartition, volumeVmPartition } from '../../store/indexing';
 import { Conditions } from '../../store/listing';
 import { createLookups } from '../../views/lookups';
 import { toVolumeResponse } from '../../views/storage';
@@ -10,7 +10,7 @@ import { whereTagged } from '../tag-filter';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { pageOf, scopePartitions } from '../listing';
-import { resolveScope, scopeParams } from '../scope';
+import { resolveScope, scopeParams, type ListScope } from '../scope';
 import { vmForCaller } from '../vm-access';
 
 export default defineCommand({
@@ -48,11 +48,15 @@ export default defineCommand({
       source = await scopePartitions(store, 'VOLUME', scope, where, ids[0]);
       source = { ...source, partitions: ids };
     } else source = await scopePartitions(store, 'VOLUME', scope, where, ids?.[0]);
-    if (params.virtualmachineid && !ids) {
+    if (params.storageid && !params.virtualmachineid && !ids && caller.role === 'rootAdmin') {
+      // A pool's volumes: its own partition (the root admin's, who alone names a pool).
+      source = { index: 'gsi5' as const, partitions: [volumePoolPartition(params.storageid)] };
+    } else if (params.virtualmachineid && !ids) {
       // A VM's volumes: one small partition, seen by whoever may see the VM.
       await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
       source = { index: 'gsi4' as const, partitions: [volumeVmPartition(params.virtualmachineid)] };
     } else where.eq('vmId', params.virtualmachineid);
+    if (source.index === 'gsi5') whereInScope(where, scope);
     where
       .eq('type', params.type?.toUpperCase())
       .eq('name', params.name)
@@ -67,9 +71,18 @@ export default defineCommand({
     if (params.podid || params.clusterid || params.hostid) where.in('poolId', (await poolsAt(store, params)).map((p) => p.id));
     const lookups = createLookups(store);
     const view = caller.role === 'rootAdmin' ? 'full' : 'restricted';
-    return pageOf<Volume>(store, 'volume', { ...source, filter: where.build(), countFrom: where.empty && source.index !== 'gsi4' ? (c) => c.n : undefined }, params, (v) => toVolumeResponse(v, lookups, view));
+    return pageOf<Volume>(store, 'volume', { ...source, filter: where.build(), countFrom: where.empty && source.index !== 'gsi4' && source.index !== 'gsi5' ? (c) => c.n : undefined }, params, (v) => toVolumeResponse(v, lookups, view));
   },
 });
+
+/** A scope as conditions on the items read (a partition not of the scope: a pool's volumes). */
+function whereInScope(where: Conditions, scope: ListScope): void {
+  if (scope.kind === 'accounts') where.in('accountId', scope.accountIds);
+  if (scope.kind !== 'domain') return;
+  const { domain } = scope;
+  if (scope.recursive) where.or((c) => c.eq('domainPath', domain.path), (c) => c.beginsWith('domainPath', `${domain.path}/`));
+  else where.eq('domainId', domain.id);
+}
 
 /** The pools a host reaches, or those of a cluster or pod (read from their zone's pools). */
 async function poolsAt(store: Store, at: { podid?: string; clusterid?: string; hostid?: string }): Promise<StoragePool[]> {
