@@ -333,7 +333,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -484,6 +484,14 @@ export interface StoragePool {
   usedBytes: number;
   /** when a host last reported the pool's size and use */
   reported?: string;
+  /** the storage maintenance job operating on the pool: one at a time */
+  activeJobId?: string;
+  /** its state before maintenance (Up or Disabled), what cancelStorageMaintenance returns it to */
+  stateBefore?: 'Up' | 'Disabled';
+  /** the VMs its maintenance stopped (they were running): cancelStorageMaintenance starts them again */
+  maintenanceVmIds?: string[];
+  /** why it is in ErrorInMaintenance: the VMs that could not be stopped */
+  maintenanceReason?: string;
   created: string;
   version: number;
 }

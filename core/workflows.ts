@@ -45,6 +45,7 @@ export const WORKFLOW_INPUTS = {
   'attach-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']), vmVolumeIdsBefore: z.array(id) }),
   'detach-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
   'resize-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id, sizeBefore: z.number().int().positive() }),
+  'storage-maintenance': z.object({ jobId: id, poolId: id, stops: z.object({ attempt: z.number().int().nonnegative(), done: z.boolean() }), failure: z.object({}) }),
   'delete-volume': z.object({ jobId: id, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']) }),
 } as const;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AsyncJob, Caller, Host, Vm, Volume } from '../../core/entities';
+import type { AsyncJob, Caller, Host, StoragePool, Vm, Volume } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
@@ -52,6 +52,8 @@ export interface JobStarter {
    * `undo` puts the volume back if the workflow cannot be started.
    */
   startOnVolume(spec: JobSpec & { volume: Volume; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
+  /** a storage pool's maintenance: the job and the pool's move into it (`operations`), `undo` if the workflow cannot start. */
+  startOnPool(spec: JobSpec & { pool: StoragePool; operations: (jobId: string) => object[]; undo: (jobId: string) => object[] }): Promise<StartedJob>;
 }
 
 export function createJobStarter(store: Store, now: () => Date = () => new Date()): JobStarter {
@@ -118,6 +120,12 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
   }
 
   return {
+    async startOnPool(spec) {
+      const job = newJob(spec, spec.pool.id, 'StoragePool');
+      const input = checked(job, { ...spec.input, jobId: job.id, poolId: spec.pool.id });
+      await store.jobs.createWith(job, spec.operations(job.id));
+      return executeOrUndo(job, input, spec.pool.id, async () => spec.undo(job.id));
+    },
     async startOnVolume(spec) {
       const job = newJob(spec, spec.volume.id, 'Volume');
       const input = checked(job, { ...spec.input, jobId: job.id, volumeId: spec.volume.id });

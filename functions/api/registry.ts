@@ -8,6 +8,7 @@ import addCluster from './commands/addCluster';
 import addHost from './commands/addHost';
 import attachVolume from './commands/attachVolume';
 import cancelHostMaintenance from './commands/cancelHostMaintenance';
+import cancelStorageMaintenance from './commands/cancelStorageMaintenance';
 import changeServiceForVirtualMachine from './commands/changeServiceForVirtualMachine';
 import createAccount from './commands/createAccount';
 import createAffinityGroup from './commands/createAffinityGroup';
@@ -30,6 +31,7 @@ import destroyVirtualMachine from './commands/destroyVirtualMachine';
 import detachVolume from './commands/detachVolume';
 import disableAccount from './commands/disableAccount';
 import enableAccount from './commands/enableAccount';
+import enableStorageMaintenance from './commands/enableStorageMaintenance';
 import expungeVirtualMachine from './commands/expungeVirtualMachine';
 import findHostsForMigration from './commands/findHostsForMigration';
 import listAccounts from './commands/listAccounts';
@@ -88,6 +90,7 @@ const all: readonly Command[] = [
   addHost,
   attachVolume,
   cancelHostMaintenance,
+  cancelStorageMaintenance,
   changeServiceForVirtualMachine,
   createAccount,
   createAffinityGroup,
@@ -110,6 +113,7 @@ const all: readonly Command[] = [
   detachVolume,
   disableAccount,
   enableAccount,
+  enableStorageMaintenance,
   expungeVirtualMachine,
   findHostsForMigration,
   listAccounts,

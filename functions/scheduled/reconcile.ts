@@ -132,6 +132,10 @@ async function settleOrphan(
     await failHostJob(store, job, now);
     return {};
   }
+  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume') && job.instanceId) {
+    await failStorageJob(store, job, now);
+    return {};
+  }
   if (!held) {
     await fail(store, job, undefined, undefined, now);
     return { vmId: vm?.id };
@@ -185,6 +189,24 @@ async function settleMovesOnReport(store: Store, vm: Vm, since: string): Promise
     if (destination && !reported) return undefined;
   }
   return settleMoves(store, vm);
+}
+
+/**
+ * A storage job whose workflow is gone: a pool's maintenance ends in ErrorInMaintenance, saying so
+ * (its VMs' own stop jobs settle themselves); a volume being deleted is Ready again (its file may be
+ * gone or not: deleting it again removes what is left).
+ */
+async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<void> {
+  const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed`;
+  const also: object[] = [];
+  if (job.instanceType === 'StoragePool') {
+    const pool = await store.storage.getPool(job.instanceId!, true);
+    if (pool?.activeJobId === job.id) also.push(store.storage.finishMaintenanceOperation(pool, job.id, 'ErrorInMaintenance', `${errortext}; the pool's maintenance did not finish`));
+  } else {
+    const volume = await store.storage.getVolume(job.instanceId!, true);
+    if (volume?.state === 'Destroy') also.push(...store.storage.volumeUpdateOperations(volume, { state: 'Ready' }));
+  }
+  await store.jobs.complete(job.id, { status: 2, result: { errorcode: 530, errortext }, failedStep: 'Reconcile', failureReason: errortext, publicErrorText: errortext, step: 'Reconcile', created: job.created, also }, undefined, store.vms, now);
 }
 
 /** A host's maintenance whose workflow is gone: the host ends in ErrorInMaintenance, saying so; the VMs' own migration jobs settle themselves. */

@@ -167,6 +167,8 @@ async function storageBound(store: Store, volumes: readonly Volume[], asked: { c
   const poolIds = volumes.map((v) => v.poolId).filter((p): p is string => !!p);
   const bound: { clusterId?: string; hostId?: string } = {};
   for (const pool of await store.storage.getPools(poolIds)) {
+    // Storage in maintenance (or lost) serves none of its volumes: the VM waits for it (cancelStorageMaintenance).
+    if (pool.state !== 'Up' && pool.state !== 'Disabled') throw new InsufficientCapacityError(`Unable to create a deployment for ${label}: its volumes are on storage pool ${pool.name}, which is ${pool.state}`);
     const tie = pool.scope === 'CLUSTER' ? { key: 'clusterId' as const, id: pool.clusterId! } : pool.scope === 'HOST' ? { key: 'hostId' as const, id: pool.hostId! } : undefined;
     if (!tie) continue;
     const other = asked[tie.key] ?? bound[tie.key];

@@ -6,6 +6,7 @@ import { handler as commitMigration } from './commitMigration';
 import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as finishMaintenance } from './finishMaintenance';
+import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
 import { handler as forgetVolume } from './forgetVolume';
 import { handler as keepVolume } from './keepVolume';
 import { handler as listHostVms } from './listHostVms';
@@ -19,6 +20,7 @@ import { handler as reserveCapacity } from './reserveCapacity';
 import { handler as reserveMigration } from './reserveMigration';
 import { handler as reserveScale } from './reserveScale';
 import { handler as startVmMigration } from './startVmMigration';
+import { handler as stopPoolVms } from './stopPoolVms';
 import { handler as undoAttach } from './undoAttach';
 import { handler as undoResize } from './undoResize';
 
@@ -36,6 +38,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   commitScale,
   dispatchAgentTask,
   finishMaintenance,
+  finishStorageMaintenance,
   forgetVolume,
   keepVolume,
   listHostVms,
@@ -49,6 +52,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   reserveMigration,
   reserveScale,
   startVmMigration,
+  stopPoolVms,
   undoAttach,
   undoResize,
 };

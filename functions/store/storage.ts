@@ -5,7 +5,7 @@ import { stableId } from '../../core/ids';
 import type { AlertsRepository } from './alerts';
 import { CapacityRaceError, ConcurrentOperationError, InsufficientCapacityError } from '../../core/errors';
 import { poolLimit } from '../../core/storage';
-import { cataloguePartition, poolReachPartition } from './indexing';
+import { cataloguePartition, poolReachPartition, volumePoolPartition } from './indexing';
 import { entityKey } from './keys';
 import { ListingRepository } from './listing';
 import { mergedCounters, Repository } from './repository';
@@ -127,6 +127,64 @@ export class StorageRepository extends Repository {
       if ((err as Error).name === 'ConditionalCheckFailedException') return 'in-use';
       throw err;
     }
+  }
+
+  /** The volumes on a pool (its gsi5 partition): what its maintenance acts on. */
+  volumesOnPool = (poolId: string) => this.listing.all<Volume>({ index: 'gsi5', partitions: [volumePoolPartition(poolId)] });
+
+  /**
+   * A pool's move into maintenance, for the transaction that starts its job: PrepareForMaintenance
+   * (no volume is placed on it from now on), held by the job; only an Up or Disabled pool no other
+   * job holds, as read.
+   */
+  beginMaintenanceOperation(pool: StoragePool, jobId: string) {
+    const update = this.entityUpdate('STORAGEPOOL', pool, { ...pool, state: 'PrepareForMaintenance', activeJobId: jobId, stateBefore: pool.state === 'Disabled' ? 'Disabled' : 'Up', version: pool.version + 1, maintenanceVmIds: undefined, maintenanceReason: undefined });
+    update.ConditionExpression += ' AND attribute_not_exists(activeJobId)';
+    return { Update: update };
+  }
+
+  /** The pool out of maintenance (cancelStorageMaintenance), back in its state before, as read; with what rides along (the job). */
+  async cancelMaintenance(pool: StoragePool, also: object[]): Promise<StoragePool> {
+    const after: StoragePool = { ...pool, state: pool.stateBefore ?? 'Up', version: pool.version + 1 };
+    for (const k of ['activeJobId', 'maintenanceVmIds', 'maintenanceReason', 'stateBefore'] as const) delete after[k];
+    await this.transact([{ Update: this.entityUpdate('STORAGEPOOL', pool, after as unknown as Record<string, unknown>) }, ...also], () => new ConcurrentOperationError(`Storage pool ${pool.name} changed while its maintenance was being cancelled; try again`));
+    return after;
+  }
+
+  /** A maintenance that could not start: the pool back as it was, conditioned on the job holding it. */
+  abandonMaintenanceOperation(poolId: string, jobId: string, stateBefore: 'Up' | 'Disabled') {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('STORAGEPOOL', poolId),
+        UpdateExpression: 'SET #state = :before, #version = #version + :one REMOVE activeJobId, stateBefore',
+        ConditionExpression: 'activeJobId = :job',
+        ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
+        ExpressionAttributeValues: { ':before': stateBefore, ':one': 1, ':job': jobId },
+      },
+    };
+  }
+
+  /** The VMs the maintenance stopped (added as it stops them), kept for its cancel. */
+  async noteMaintenanceVms(poolId: string, jobId: string, vmIds: readonly string[]): Promise<void> {
+    if (vmIds.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: entityKey('STORAGEPOOL', poolId),
+        UpdateExpression: 'SET maintenanceVmIds = list_append(if_not_exists(maintenanceVmIds, :none), :ids)',
+        ConditionExpression: 'activeJobId = :job',
+        ExpressionAttributeValues: { ':none': [], ':ids': [...vmIds], ':job': jobId },
+      }),
+    );
+  }
+
+  /** The end of a pool's maintenance job: Maintenance, or ErrorInMaintenance with its reason (a cancel meanwhile: as cancelled). */
+  finishMaintenanceOperation(pool: StoragePool, jobId: string, to: 'Maintenance' | 'ErrorInMaintenance', reason: string | undefined) {
+    const update = this.entityUpdate('STORAGEPOOL', pool, { ...pool, state: to, activeJobId: undefined, maintenanceReason: reason, version: pool.version + 1 });
+    update.ConditionExpression += ' AND activeJobId = :job';
+    update.ExpressionAttributeValues[':job'] = jobId;
+    return { Update: update };
   }
 
   /** A pool's state from `from` to `to`, unless it changed meanwhile (false). */
@@ -321,9 +379,11 @@ export class StorageRepository extends Repository {
     const values: Record<string, unknown> = { ':expected': before.version, ...index.values };
     const sets = [...index.sets];
     const removes = [...index.removes];
+    // Only what changed: fields others move without a version (a pool's ledger and measures, a
+    // resource's tags) are never written back as they were read.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     for (const [k, v] of Object.entries(after)) {
-      // A volume's tags are the tags repository's, changed key by key (tags.ts): never rewritten whole here.
-      if (k === 'id' || k === 'tags') continue;
+      if (k === 'id' || k === 'tags' || (k !== 'version' && same(v, (before as Record<string, unknown>)[k]))) continue;
       names[`#${k}`] = k;
       if (v === undefined) continue;
       values[`:${k}`] = v;

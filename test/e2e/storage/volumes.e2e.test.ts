@@ -300,6 +300,39 @@ describe('volumes end to end', () => {
     await env.admin.ok('deleteStoragePool', { id: measured.id });
   });
 
+  it('puts a pool in maintenance: its VMs are stopped, nothing new is placed on it; cancelled, they start again', async () => {
+    // Prepare: a tagged zone-wide pool, a running VM with a data disk on it and one without
+    const maint = (await env.admin.ok('createStoragePool', { zoneid: cat.zoneid, name: 'maint', url: 'SharedMountPoint:///srv/maint', scope: 'zone', hypervisor: 'Simulator', capacitybytes: 100 * GiB, tags: 'maint' })).storagepool as Obj;
+    const onMaint = (await env.admin.ok('createDiskOffering', { name: 'On maint', disksize: 1, tags: 'maint' })).diskoffering as Obj;
+    const { id: using } = await deploy({ name: 'uses-maint', diskofferingid: onMaint.id });
+    const { id: other } = await deploy({ name: 'not-on-maint' });
+    const vmState = async (id: string) => ((await env.admin.ok('listVirtualMachines', { id })).virtualmachine as Obj[])[0].state;
+
+    // Act
+    const entered = await job(await env.admin.ok('enableStorageMaintenance', { id: maint.id }));
+
+    // Assess
+    expect(entered).toMatchObject({ jobstatus: 1, jobresult: { storagepool: { id: maint.id, state: 'Maintenance' } } });
+    expect(await vmState(using)).toBe('Stopped');
+    expect(await vmState(other)).toBe('Running');
+    const start = await job(await env.admin.ok('startVirtualMachine', { id: using }));
+    expect(start).toMatchObject({ jobstatus: 2, jobresultcode: 533 });
+    expect((start.jobresult as Obj).errortext).toContain('its volumes are on storage pool maint, which is Maintenance');
+    const newOne = await deploy({ name: 'new-on-maint', diskofferingid: onMaint.id });
+    expect((newOne.job.jobresult as Obj).errortext).toMatch(/pool maint: it is Maintenance/);
+    const again = await env.admin.call('enableStorageMaintenance', { id: maint.id });
+    expect(again.status).toBe(431);
+    const events = ((await env.admin.ok('listEvents', { type: 'MAINT.PREPARE.PS' })).event as Obj[]).map((e) => e.description);
+    expect(events).toContainEqual('Storage pool maint is in Maintenance: 1 VM(s) stopped');
+
+    // cancelled: Up again, and the VM it stopped starts
+    const cancelled = await job(await env.admin.ok('cancelStorageMaintenance', { id: maint.id }));
+    expect(cancelled).toMatchObject({ jobstatus: 1, jobresult: { storagepool: { state: 'Up' } } });
+    await waitFor(async () => (await vmState(using)) === 'Running');
+    expect((await env.admin.call('cancelStorageMaintenance', { id: maint.id })).status).toBe(431);
+    await ledgerHolds(maint.id);
+  });
+
   it('administers pools: refusals, disable and enable, tags, capacity not below the ledger, delete only when empty', async () => {
     const noCluster = await env.admin.call('createStoragePool', { zoneid: cat.zoneid, name: 'x', url: 'nfs://10.0.0.1/x', scope: 'cluster' });
     expect([noCluster.status, noCluster.data.errortext]).toEqual([431, "cluster id can't be null, if scope is cluster"]);

@@ -248,7 +248,26 @@ describe('every Catch path of every workflow ends in a settled job', () => {
         return { jobid: jobs.find((j) => j.jobinstanceid === volumeId && String(j.cmd).endsWith('DeleteVolumeCmd'))!.jobid as string, vmId: volumeId };
       },
     },
+    {
+      name: 'a pool with a running VM',
+      workflow: 'storage-maintenance',
+      setUp: async () => {
+        maintPool ??= ((await env.admin.ok('createStoragePool', { zoneid: cat.zoneid, name: 'catch-maint', url: 'SharedMountPoint:///srv/catch-maint', scope: 'zone', hypervisor: 'Simulator', capacitybytes: 2 ** 40, tags: 'catch-maint' })).storagepool as Obj).id as string;
+        maintOffering ??= ((await env.admin.ok('createDiskOffering', { name: 'catch-maint', disksize: 1, tags: 'catch-maint' })).diskoffering as Obj).id as string;
+        return deploy({ hostid: hostIds['fault-a'], diskofferingid: maintOffering });
+      },
+      run: async (id) => ({ jobid: await job(env.admin.ok('enableStorageMaintenance', { id: maintPool! })), vmId: id! }),
+      after: async (label) => {
+        // The pool ends in a state the workflow names, and is taken back (its VM started again) for the next run.
+        const pool = ((await env.admin.ok('listStoragePools', { id: maintPool! })).storagepool as Obj[])[0];
+        expect({ label, state: pool.state }).toEqual({ label, state: expect.stringMatching(/^(Maintenance|ErrorInMaintenance|Up)$/) });
+        if (pool.state !== 'Up') await expectDone(await job(env.admin.ok('cancelStorageMaintenance', { id: maintPool! })));
+        for (let i = 0; i < 100 && (await newExecutions('RUNNING')).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      },
+    },
   );
+  let maintPool: string | undefined;
+  let maintOffering: string | undefined;
 
   /** Address items of the guest network: ip -> VM id. */
   async function addressesInUse(): Promise<Record<string, string>> {
