@@ -416,7 +416,9 @@ export const LOCAL_STORAGE_PATH = '/var/lib/libvirt/images';
  * How long a process trusts what it read of a host's pools (administrator configuration, as settings
  * are: SETTINGS_CACHE_MS bounds both), and how often one pool takes a host's report.
  */
-const poolsCacheMs = () => (settingsCacheMs() === 0 ? 0 : 30_000);
+// Never below 2 s, even where settings are read afresh (tests): every heartbeat asks, and a
+// heartbeat must stay one write and few reads (the HA monitor judges hosts by their lateness).
+const poolsCacheMs = () => (settingsCacheMs() === 0 ? 2_000 : 30_000);
 const REPORT_EVERY_MS = 60_000;
 
 /**

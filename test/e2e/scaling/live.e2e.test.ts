@@ -47,7 +47,9 @@ describe('live scaling end to end', () => {
   });
   const deployOn = async (host: string, name: string, size: Obj) => {
     const { jobid, id } = (await env.admin.ok('deployVirtualMachine', { templateid: cat.templateid, zoneid: cat.zoneid, name, hostid: hostIds[host], ...size })) as { jobid: string; id: string };
-    expect(await env.admin.waitForJob(jobid)).toMatchObject({ jobstatus: 1 });
+    const done = await env.admin.waitForJob(jobid);
+    // The job's result too: a failed deploy says why.
+    expect({ jobstatus: done.jobstatus, result: done.jobstatus === 1 ? undefined : done.jobresult }).toEqual({ jobstatus: 1, result: undefined });
     return id;
   };
   const scale = async (id: string, params: Obj) => env.admin.waitForJob(((await env.admin.ok('scaleVirtualMachine', { id, ...params })) as { jobid: string }).jobid);
