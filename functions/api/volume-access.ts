@@ -3,7 +3,7 @@ import type { AsyncJob, Caller, DiskOffering, Vm, Volume } from '../../core/enti
 import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } from '../../core/errors';
 import { checkDeviceId, MAX_DATA_DISKS_KVM, nextDeviceId } from '../../core/storage';
 import type { Store } from '../store';
-import { AlsoLostError, finishedJob } from '../store/jobs';
+import { AlsoLostError, busyError, finishedJob } from '../store/jobs';
 import { createLookups } from '../views/lookups';
 import { toVolumeResponse } from '../views/storage';
 import { recordVolumeEvent } from '../volume-events';
@@ -54,7 +54,7 @@ export async function attachVolume(
   if (volume.type === 'ROOT' && (requestedDeviceId !== 0 || vm.state === 'Running')) throw new InvalidParameterError(`Volume ${volume.name} is a ROOT volume: it can only be attached at deviceid 0 of a stopped VM`);
   if (volume.zoneId !== vm.zoneId) throw new InvalidParameterError('Please specify a VM that is in the same zone as the volume.');
   if (volume.accountId !== vm.accountId) throw new InvalidParameterError(`Volume ${volume.name} and VM ${vm.name} do not belong to the same account`);
-  if (vm.activeJobId) throw new ConcurrentOperationError(`VM ${vm.name} (${vm.id}) is busy: job ${vm.activeJobId} is still operating on it; retry when that job has finished`);
+  if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
   const attached = await store.storage.getVolumes(vm.volumeIds ?? []);
   const used = attached.map((v) => v.deviceId ?? 0);
   if (attached.filter((v) => v.type === 'DATADISK').length >= MAX_DATA_DISKS_KVM)
@@ -100,7 +100,7 @@ export async function attachVolume(
 }
 
 /** A volume's size from a new disk offering or `size` GB, within the offering's rules. */
-export function resizeTarget(volume: Volume, offering: DiskOffering | undefined, sizeGb: number | undefined): number {
+export function resizeTarget(offering: DiskOffering | undefined, sizeGb: number | undefined): number {
   if (offering && !offering.isCustomized) return offering.diskSize * 1024 ** 3;
   if (sizeGb === undefined) throw new InvalidParameterError('A new size or a new disk offering ID must be specified to resize a volume');
   if (!(sizeGb > 0)) throw new InvalidParameterError(`Invalid size ${sizeGb}: give a number of GB above 0`);

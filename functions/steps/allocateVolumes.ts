@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Host, StoragePool, Vm, Volume } from '../../core/entities';
+import type { Host, Vm, Volume } from '../../core/entities';
 import { CapacityRaceError, ConcurrentOperationError, InsufficientCapacityError, InternalError } from '../../core/errors';
 import { choosePool, explainNoPool, poolReaches, volumeRequest } from '../../core/storage';
 import type { Store } from '../store';
@@ -40,8 +40,7 @@ export async function allocateVolumes(store: Store, vm: Pick<Vm, 'instanceName' 
   // The host's pools, read once, and again only after losing a race for one.
   const readPools = async () => {
     const pools = await store.storage.poolsReachableFrom(host);
-    const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
-    return { pools, factorOf: (p: StoragePool) => factors.get(p.id) ?? 1 };
+    return { pools, factorOf: await store.storage.factorsOf(pools) };
   };
   let known = await readPools();
   let count = 0;

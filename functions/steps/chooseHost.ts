@@ -146,12 +146,12 @@ async function clustersWithPools(store: Store, vm: Vm, volumes: readonly Volume[
   const unplaced = volumes.filter((v) => !v.poolId);
   if (unplaced.length === 0) return undefined;
   const pools = await store.storage.poolsInZone(vm.zoneId);
-  const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await store.storage.factorOf(p)] as const)));
+  const factorOf = await store.storage.factorsOf(pools);
   let allowed: Set<string> | undefined;
   for (const volume of unplaced) {
     const diskOffering = volume.diskOfferingId ? await store.storage.getDiskOffering(volume.diskOfferingId) : undefined;
     const request = volumeRequest(volume, diskOffering, offering?.storageType ?? 'shared');
-    const verdicts = pools.map((pool) => ({ pool, reason: ruleOutPool(pool, request, undefined, factors.get(pool.id) ?? 1) }));
+    const verdicts = pools.map((pool) => ({ pool, reason: ruleOutPool(pool, request, undefined, factorOf(pool)) }));
     const fits = verdicts.filter((v) => !v.reason).map((v) => v.pool);
     if (fits.length === 0) throw new InsufficientCapacityError(explainNoPool(label, request, `in zone ${zoneName}`, verdicts));
     if (fits.some((p) => p.scope !== 'CLUSTER')) continue; // zone-wide, or local: any host may do

@@ -1,17 +1,16 @@
 import { z } from 'zod';
-import type { StoragePool, Vm } from '../../core/entities';
+import type { StoragePool } from '../../core/entities';
 import { InternalError } from '../../core/errors';
 import { newEvent } from '../../core/events';
 import { SYSTEM_CALLER } from '../../core/system';
-import { entityKey } from '../store/keys';
 import { createLookups } from '../views/lookups';
 import { toStoragePoolResponse } from '../views/storage';
 import { defineStep } from './define-step';
+import { MAY_RUN } from './stopPoolVms';
 import { Caught, firstFailure, messageOf } from './failures';
 
 const Input = z.object({ jobId: z.string(), poolId: z.string(), failure: z.record(z.string(), Caught).default({}), state: z.string() });
 
-const MAY_RUN = new Set<Vm['state']>(['Running', 'Starting', 'Stopping', 'Migrating']);
 
 /**
  * End a pool's maintenance: no VM with a volume on it may run -> Maintenance, and the job succeeds
@@ -25,8 +24,7 @@ export const handler = defineStep(
     const [pool, job] = await Promise.all([store.storage.getPool(poolId, true), store.jobs.get(jobId, true)]);
     if (!pool || !job) throw new InternalError(`Storage pool ${poolId} or job ${jobId} no longer exists`);
     if (job.status !== 0) return { completed: false };
-    const vmIds = [...new Set((await store.storage.volumesOnPool(poolId)).map((v) => v.vmId).filter((id): id is string => !!id))];
-    const vms = [...(await store.listing.entities(vmIds.map((id) => entityKey('VM', id)))).values()] as unknown as Vm[];
+    const vms = await store.storage.vmsOnPool(poolId);
     const running = vms.filter((vm) => MAY_RUN.has(vm.state));
     const [failedBefore, caught] = firstFailure(failure) ?? [];
     const still = running.length ? `${running.length} VM(s) with volumes on it could not be stopped: ${running.map((vm) => `${vm.name} (${vm.state})`).join(', ')}` : undefined;

@@ -5,13 +5,12 @@ import { InternalError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter } from '../api/jobs';
 import { gracefulStopMs, VM_CMD } from '../api/vm-access';
-import { entityKey } from '../store/keys';
 import { defineStep } from './define-step';
 
 const Input = z.object({ jobId: z.string(), poolId: z.string(), attempt: z.number().int().nonnegative() });
 
 /** States in which a VM's domain may run: it must be stopped (or its operation end) before the pool is in maintenance. */
-const MAY_RUN = new Set<Vm['state']>(['Running', 'Starting', 'Stopping', 'Migrating']);
+export const MAY_RUN: ReadonlySet<Vm['state']> = new Set<Vm['state']>(['Running', 'Starting', 'Stopping', 'Migrating']);
 
 /** One stop job per VM and round: a UUID from the maintenance job, the VM and the round (a retried step makes the same). */
 function stopJobId(jobId: string, vmId: string, attempt: number): string {
@@ -29,9 +28,7 @@ export const handler = defineStep(Input, async ({ jobId, poolId, attempt }, { st
   const pool = await store.storage.getPool(poolId, true);
   if (!pool) throw new InternalError(`Storage pool ${poolId} no longer exists`);
   if (pool.activeJobId !== jobId) return { done: true, attempt: attempt + 1, left: [] as string[] };
-  const vmIds = [...new Set((await store.storage.volumesOnPool(poolId)).map((v) => v.vmId).filter((id): id is string => !!id))];
-  const found = await store.listing.entities(vmIds.map((id) => entityKey('VM', id)));
-  const vms = [...found.values()] as unknown as Vm[];
+  const vms = await store.storage.vmsOnPool(poolId);
   const toStop = vms.filter((vm) => vm.state === 'Running' && !vm.activeJobId);
   const jobs = createJobStarter(store, now);
   for (const vm of toStop) {

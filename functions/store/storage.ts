@@ -8,19 +8,13 @@ import { poolLimit } from '../../core/storage';
 import { cataloguePartition, poolReachPartition, volumePoolPartition } from './indexing';
 import { entityKey } from './keys';
 import { ListingRepository } from './listing';
+import { applied } from './vms';
 import { mergedCounters, Repository } from './repository';
 import { settingsCacheMs, type SettingsRepository } from './settings';
 
 type Reasons = Array<{ Code?: string }> | undefined;
 const lost = (reasons: Reasons, i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed' || reasons?.[i]?.Code === 'TransactionConflict';
 
-/** An entity as an update leaves it. */
-function applied<T extends object>(entity: T, set: Partial<T>, remove: ReadonlyArray<keyof T> = []): T {
-  const after = { ...entity } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(set)) if (v !== undefined) after[k] = v;
-  for (const k of remove) delete after[k as string];
-  return after as T;
-}
 
 /**
  * Primary storage, disk offerings and volumes. A pool's `allocatedBytes` is its ledger: it moves
@@ -65,6 +59,18 @@ export class StorageRepository extends Repository {
   async factorOf(pool: Pick<StoragePool, 'zoneId' | 'clusterId'>): Promise<number> {
     const v = Number(await this.settings.get('storage.overprovisioning.factor', { zoneId: pool.zoneId, clusterId: pool.clusterId }));
     return Number.isFinite(v) && v > 0 ? v : 1;
+  }
+
+  /** The factor of each of `pools` (settings are cached per process): a function of the pool. */
+  async factorsOf(pools: readonly StoragePool[]): Promise<(pool: StoragePool) => number> {
+    const factors = new Map(await Promise.all(pools.map(async (p) => [p.id, await this.factorOf(p)] as const)));
+    return (pool) => factors.get(pool.id) ?? 1;
+  }
+
+  /** The VMs with a volume on a pool (its volumes' partition, then the VMs by key): what its maintenance acts on. */
+  async vmsOnPool(poolId: string): Promise<Vm[]> {
+    const ids = [...new Set((await this.volumesOnPool(poolId)).map((v) => v.vmId).filter((id): id is string => !!id))];
+    return ids.length ? this.batchGet<Vm>(ids.map((id) => entityKey('VM', id)), true) : [];
   }
 
   createPool = (pool: StoragePool) => this.putEntity('STORAGEPOOL', pool, { idempotent: false });

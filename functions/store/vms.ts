@@ -7,11 +7,11 @@ import { ListingRepository } from './listing';
 import { Repository } from './repository';
 
 /** A VM as an update leaves it. */
-export function applied(vm: Vm, set: Partial<Vm>, remove: Array<keyof Vm>): Vm {
-  const after: Record<string, unknown> = { ...vm };
+export function applied<T extends object>(entity: T, set: Partial<T>, remove: ReadonlyArray<keyof T> = []): T {
+  const after = { ...entity } as Record<string, unknown>;
   for (const [k, v] of Object.entries(set)) if (v !== undefined) after[k] = v;
-  for (const k of remove) delete after[k];
-  return after as unknown as Vm;
+  for (const k of remove) delete after[k as string];
+  return after as T;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Volume } from '../../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../../core/errors';
+import { busyError } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { finishVolumeJob, VOLUME_CMD, volumeForCaller, volumeResult } from '../volume-access';
@@ -35,7 +36,7 @@ export default defineCommand({
     const offline = vm.state === 'Stopped' || vm.state === 'Allocated' || vm.state === 'Destroyed';
     if (volume.type === 'ROOT' && !offline) throw new InvalidParameterError(`Unable to detach ROOT volume ${volume.name}: its VM ${vm.name} must be Stopped (it is ${vm.state})`);
     if (!offline && vm.state !== 'Running') throw new InvalidParameterError('Please specify a VM that is either running or stopped.');
-    if (vm.activeJobId) throw new ConcurrentOperationError(`VM ${vm.name} (${vm.id}) is busy: job ${vm.activeJobId} is still operating on it; retry when that job has finished`);
+    if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
     const at = now.toISOString();
     const volumeIds = (vm.volumeIds ?? []).filter((id) => id !== volume.id);
     if (vm.state === 'Running') {

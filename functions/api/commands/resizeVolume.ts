@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Volume } from '../../../core/entities';
 import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import type { Store } from '../../store';
+import { busyError } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { finishVolumeJob, resizeTarget, VOLUME_CMD, volumeForCaller, volumeResult } from '../volume-access';
@@ -30,7 +31,7 @@ export default defineCommand({
     if (params.diskofferingid && !offering) throw new EntityNotFoundError(command, 'diskofferingid', params.diskofferingid);
     if (volume.type === 'DATADISK' && params.size !== undefined && offering && !offering.isCustomized && !params.diskofferingid)
       throw new InvalidParameterError(`Volume ${volume.name} has the fixed size of its disk offering ${offering.name}: resize it with diskofferingid of another offering, or a custom one`);
-    const size = volume.type === 'ROOT' && params.diskofferingid === undefined ? resizeTarget(volume, undefined, params.size) : resizeTarget(volume, params.diskofferingid ? offering : undefined, params.size);
+    const size = resizeTarget(params.diskofferingid ? offering : undefined, params.size);
     if (size < volume.size && !params.shrinkok)
       throw new InvalidParameterError(`Going from existing size of ${volume.size} to size of ${size} would shrink the volume.Need to sign off by supplying the shrinkok parameter with value of true.`);
     if (volume.type === 'ROOT' && volume.templateId) {
@@ -43,7 +44,7 @@ export default defineCommand({
     const hasFile = volume.state === 'Ready';
     // QEMU grows a disk in use but cannot shrink one; a file not in use shrinks on a host, which Stratus does not do yet.
     if (size < volume.size && hasFile) throw new InvalidParameterError(`Unable to shrink volume ${volume.name}: its file exists${running ? ' and its VM is running' : ''}; only a volume not yet used (Allocated) can shrink`);
-    if (vm && vm.activeJobId) throw new ConcurrentOperationError(`VM ${vm.name} (${vm.id}) is busy: job ${vm.activeJobId} is still operating on it; retry when that job has finished`);
+    if (vm?.activeJobId) throw busyError(vm, vm.activeJobId);
     // The size and the pool's ledger move together (an offline file grows to it at its next start or attach).
     const resized = await resize(store, volume, size, extra);
     if (running && hasFile && size !== volume.size) {
