@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type VmSpec } from './agent-protocol';
-import type { StoragePool, Template, Vm, Volume } from './entities';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
+import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
 
 /**
  * How a workflow's request for agent work becomes the command a host's agent runs: pure, so the
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -21,6 +21,20 @@ export interface AgentCommandOptions {
   /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume */
   disk?: DiskSpec;
   shrink?: boolean; // ResizeVolume: the new size may be smaller
+  /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot and the VM's others */
+  vmSnapshot?: { snapshot: VmSnapshotSpec; chain: VmSnapshotSpec[] };
+}
+
+/** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */
+export function vmSnapshotSpecOf(snapshot: VmSnapshot, byId: ReadonlyMap<string, Pick<VmSnapshot, 'name'>>): VmSnapshotSpec {
+  const parent = snapshot.parentId ? byId.get(snapshot.parentId)?.name : undefined;
+  return {
+    name: snapshot.name,
+    ...(snapshot.description ? { description: snapshot.description } : {}),
+    memory: snapshot.type === 'DiskAndMemory',
+    created: Math.floor(Date.parse(snapshot.created) / 1000),
+    ...(parent ? { parent } : {}),
+  };
 }
 
 /** A volume as its host sees it: its file in its pool. */
@@ -122,6 +136,14 @@ export function buildAgentCommand(
     case 'ResizeVolume':
       if (!options.disk) throw new Error(`${command} for VM ${vm.id} needs the volume`);
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, disk: options.disk, ...(command === 'ResizeVolume' ? { shrink: options.shrink ?? false } : {}) } });
+    case 'CreateVmSnapshot':
+    case 'RevertVmSnapshot':
+    case 'DeleteVmSnapshot': {
+      if (!options.vmSnapshot) throw new Error(`${command} for VM ${vm.id} needs the snapshot`);
+      // A stopped VM's domain is defined as the inventory has it first: template and disks as a start has them.
+      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks) } : {};
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, ...options.vmSnapshot, ...spec } });
+    }
   }
 }
 

@@ -126,6 +126,32 @@ export const VmSpecSchema = z.object({
 });
 export type VmSpec = z.infer<typeof VmSpecSchema>;
 
+/**
+ * A VM snapshot as a host keeps it: a libvirt internal snapshot named `name`, of the memory too when
+ * `memory`. `created` (epoch seconds) and `parent` let a host that does not know it (the VM moved
+ * since) define it again from the shared disks, in chain order.
+ */
+export const VmSnapshotSpecSchema = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(1000).optional(),
+  memory: z.boolean(),
+  created: z.number().int().nonnegative(),
+  parent: z.string().min(1).optional(),
+});
+export type VmSnapshotSpec = z.infer<typeof VmSnapshotSpecSchema>;
+
+/**
+ * What every VM snapshot command carries: the snapshot acted on, the VM's other snapshots (oldest
+ * first), and for a stopped VM its whole spec, so the host defines the domain as the inventory has
+ * it (its volumes now) before acting.
+ */
+const VmSnapshotPayload = z.object({
+  instanceName: z.string(),
+  snapshot: VmSnapshotSpecSchema,
+  chain: z.array(VmSnapshotSpecSchema).max(100),
+  spec: VmSpecSchema.optional(),
+});
+
 export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('StartVm'), payload: z.object({ spec: VmSpecSchema }) }),
   z.object({
@@ -159,6 +185,12 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
    * (never its disks, which are shared) so it can never start here.
    */
   z.object({ command: z.literal('ResolveIncomingVm'), payload: z.object({ instanceName: z.string() }) }),
+  /** Take a VM snapshot (memory too when the snapshot says so); a repeat finds it made. */
+  z.object({ command: z.literal('CreateVmSnapshot'), payload: VmSnapshotPayload }),
+  /** Put the VM's disks (and memory) back to a snapshot; the domain keeps its power state. */
+  z.object({ command: z.literal('RevertVmSnapshot'), payload: VmSnapshotPayload }),
+  /** Delete a VM snapshot (its children keep theirs); missing: success. */
+  z.object({ command: z.literal('DeleteVmSnapshot'), payload: VmSnapshotPayload }),
 ]);
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type AgentCommandName = AgentCommand['command'];

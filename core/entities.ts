@@ -287,6 +287,15 @@ export interface Vm {
   tags?: Record<string, string>;
   /** the disk offering of the data disk it was deployed with (UserVmResponse diskofferingid) */
   diskOfferingId?: string;
+  /**
+   * Its VM snapshots, oldest first, changed only in the same transaction as their records: the
+   * vmsnapshot.max count, the attach/detach refusal and the chain a host rebuilds read this.
+   */
+  vmSnapshotIds?: string[];
+  /** the snapshot its disks are now at (taken or reverted to last): a new one's parent, `current` in listVMSnapshot */
+  currentVmSnapshotId?: string;
+  /** the second its newest snapshot is named after: names never repeat (core/vm-snapshots.ts nextSnapshotStamp) */
+  lastVmSnapshotAt?: string;
   created: string;
   lastUpdated: string;
   version: number;
@@ -333,7 +342,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -547,8 +556,38 @@ export interface Volume {
   version: number;
 }
 
+/** CloudStack's VMSnapshot.State values. */
+export type VmSnapshotState = 'Allocated' | 'Creating' | 'Ready' | 'Reverting' | 'Expunging' | 'Removed' | 'Error';
+
+/**
+ * A VM snapshot (createVMSnapshot): a libvirt internal snapshot of every disk of the VM (and its
+ * memory when `type` is DiskAndMemory), named `<instance>_VS_<yyyyMMddHHmmss>` on the host.
+ */
+export interface VmSnapshot {
+  id: string;
+  name: string; // the internal name, also the libvirt snapshot's
+  displayName: string;
+  description?: string;
+  type: 'Disk' | 'DiskAndMemory';
+  state: VmSnapshotState;
+  quiesce: boolean;
+  parentId?: string;
+  vmId: string;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  zoneId: string;
+  /** the service offering when it was taken (a memory snapshot is discarded when the VM's changes) */
+  serviceOfferingId: string;
+  /** its resource tags (createTags), key -> value */
+  tags?: Record<string, string>;
+  created: string;
+  version: number;
+}
+
 /** The resource types Stratus tags (CloudStack's ResourceObjectType names). */
-export const TAGGABLE_TYPES = ['UserVm', 'Volume'] as const;
+export const TAGGABLE_TYPES = ['UserVm', 'Volume', 'VMSnapshot'] as const;
 export type TaggableType = (typeof TAGGABLE_TYPES)[number];
 
 /**

@@ -134,6 +134,7 @@ export const EVENT_RESOURCE_TYPES = [
   'VirtualMachine',
   'DomainRouter',
   'Volume',
+  'VmSnapshot',
   'ConsoleProxy',
   'Snapshot',
   'Backup',

@@ -66,8 +66,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'vm.migrate.capacity.wait', category: 'Advanced', type: 'Integer', defaultValue: '600', description: 'Time (in seconds) a live migration waits in Migrating for room on its destination before it gives up and the VM stays where it runs', scopes: ['global'], check: (v) => positive('vm.migrate.capacity.wait', v) },
 
   // VM snapshots (VMSnapshotManager; the seeds spell the first vmsnapshots.max)
-  { name: 'vmsnapshot.max', category: 'Advanced', type: 'Integer', defaultValue: '10', description: 'Maximum vm snapshots for a vm', scopes: ['global'] },
-  { name: 'vmsnapshot.create.wait', category: 'Advanced', type: 'Integer', defaultValue: '1800', description: 'In second, timeout for create vm snapshot', scopes: ['global'] },
+  { name: 'vmsnapshot.max', category: 'Advanced', type: 'Integer', defaultValue: '10', description: 'Maximum vm snapshots for a vm', scopes: ['global'], check: (v) => positive('vmsnapshot.max', v) },
+  { name: 'vmsnapshot.create.wait', category: 'Advanced', type: 'Integer', defaultValue: '1800', description: 'In second, timeout for create vm snapshot', scopes: ['global'], check: (v) => positive('vmsnapshot.create.wait', v) },
 
   // Unmanage (UnmanagedVMsManager)
   { name: 'unmanage.vm.preserve.nics', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'If set to true, do not remove VM nics (and its MAC addresses) when unmanaging a VM, leaving them allocated but not reserved. If set to false, nics are removed and MAC addresses can be reassigned', scopes: ['global', 'zone'] },

@@ -46,6 +46,9 @@ export const WORKFLOW_INPUTS = {
   'detach-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
   'resize-volume': z.object({ ...jobAndVm, volumeId: id, hostId: id, sizeBefore: z.number().int().positive() }),
   'storage-maintenance': z.object({ jobId: id, poolId: id, stops: z.object({ attempt: z.number().int().nonnegative(), done: z.boolean() }), failure: z.object({}) }),
+  'create-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']), timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600) }),
+  'revert-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']) }),
+  'delete-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']) }),
   'delete-volume': z.object({ jobId: id, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']) }),
 } as const;
 

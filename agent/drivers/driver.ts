@@ -1,4 +1,4 @@
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 
 /**
  * What the agent needs from a hypervisor. Every call is idempotent, because a lease that expires
@@ -35,6 +35,15 @@ export interface HypervisorDriver {
   migrate(name: string, destinationUri: string, o: { timeoutMs: number }, signal?: AbortSignal): Promise<void>;
   /** Hot-change a running domain's vCPUs and memory (within the ceilings it was started with). */
   scale(name: string, o: { cpuNumber: number; cpuSpeed: number; memory: number }, signal?: AbortSignal): Promise<void>;
+  /**
+   * VM snapshots. Each call carries the VM's other snapshots (`chain`), which the host makes its own
+   * first (defining those it lacks, dropping those the control plane no longer has), and for a
+   * stopped VM its spec, defined first. Create: memory with a running domain, disks alone with a
+   * stopped one; made already: success. Revert keeps the power state. Delete: gone already: success.
+   */
+  createSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
+  revertSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
+  deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
   /**
    * On a migration's destination after it failed or was lost: PowerOn if the domain runs here; else
    * remove any half-arrived definition (never disks) and answer PowerOff.

@@ -1,4 +1,4 @@
-import type { VmSpec } from '../../core/agent-protocol';
+import type { VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { stableId, UUID_PATTERN } from '../../core/ids';
 import { DriverError } from './driver';
 
@@ -169,4 +169,26 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
     `  </devices>\n` +
     `</domain>\n`
   );
+}
+
+/**
+ * A VM snapshot's XML for `snapshot-create`: internal, with the memory or not. With the domain's
+ * XML, the same snapshot defined again on another host (`--redefine`) from the data its QCOW2
+ * files already hold.
+ */
+export function snapshotXml(snapshot: VmSnapshotSpec, domain?: string): string {
+  const x = escapeXml;
+  const lines = [
+    '<domainsnapshot>',
+    `  <name>${x(validName('snapshot name', snapshot.name))}</name>`,
+    ...(snapshot.description ? [`  <description>${x(snapshot.description)}</description>`] : []),
+    `  <memory snapshot='${snapshot.memory ? 'internal' : 'no'}'/>`,
+  ];
+  if (domain !== undefined) {
+    lines.push(`  <state>${snapshot.memory ? 'running' : 'shutoff'}</state>`, `  <creationTime>${snapshot.created}</creationTime>`);
+    if (snapshot.parent) lines.push(`  <parent><name>${x(validName('snapshot name', snapshot.parent))}</name></parent>`);
+    lines.push(domain.trim());
+  }
+  lines.push('</domainsnapshot>');
+  return lines.join('\n');
 }

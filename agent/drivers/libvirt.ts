@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { DriverError, type HypervisorDriver } from './driver';
-import { cpuShares, diskXml, domainUuid, domainXml, validName, type DomainDisk, type NicSource } from './libvirt-xml';
+import { cpuShares, diskXml, domainUuid, domainXml, snapshotXml, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
 /**
@@ -67,6 +67,7 @@ export function powerStateOf(state: string): PowerState {
 const DOMAIN_MISSING = /failed to get domain|domain not found|no domain with matching/i;
 const VOLUME_MISSING = /failed to get vol|storage volume not found|no storage vol with matching/i;
 const ALREADY_ACTIVE = /already active|already running/i;
+const SNAPSHOT_MISSING = /snapshot not found|no domain snapshot with matching|domain snapshot not found/i;
 const POOL_MISSING = /failed to get pool|storage pool not found|no storage pool with matching/i;
 /** libvirt refuses a second pool on a directory another pool uses: that pool is the one to use. */
 const POOL_CONFLICT = /Storage source conflict with pool:? '([^']+)'/i;
@@ -190,11 +191,7 @@ export class LibvirtDriver implements HypervisorDriver {
       const template = templateDisk(spec);
       const state = await this.stateOf(name, signal);
       if (state !== undefined && powerStateOf(state) === 'PowerOn') return;
-      const disks = await Promise.all(spec.disks.map((d) => this.domainDisk(d, template, signal)));
-      // Built before anything is made: a spec that cannot become a domain fails with nothing changed.
-      const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource });
-      for (const [i, disk] of spec.disks.entries()) await this.ensureVolume(disk, disks[i], template, spec, signal);
-      await this.define(name, xml, signal); // redefined each start: a changed offering takes effect
+      await this.defineDomain(spec, signal); // redefined each start: a changed offering takes effect
       try {
         await this.virsh.run(['start', '--domain', name], signal);
       } catch (err) {
@@ -341,6 +338,9 @@ export class LibvirtDriver implements HypervisorDriver {
         if ((await this.stateAt(destinationUri, name)) === 'running') return; // a repeat: it moved already
         throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running here (${state ?? 'not defined'}) nor at ${destinationUri}`, false);
       }
+      // libvirt will not migrate a domain with snapshot metadata; the data stays in its shared files,
+      // and the destination defines the snapshots again when a snapshot command next needs them.
+      for (const snapshot of await this.snapshotNames(name, signal)) await this.virsh.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot, '--metadata'], signal);
       signal?.throwIfAborted();
       const timeout = AbortSignal.timeout(o.timeoutMs);
       const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -430,6 +430,38 @@ export class LibvirtDriver implements HypervisorDriver {
       return 'PowerOff';
     });
   }
+
+  /**
+   * A libvirt internal snapshot: of the memory and disks of a running domain, of the disks of a
+   * stopped one (never the other way round: the control plane refuses those). Made already: success.
+   */
+  async createSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      const running = await this.snapshotDomain(name, o, o.chain, signal, snapshot.name);
+      if ((await this.snapshotNames(name, signal)).includes(snapshot.name)) return; // a repeat
+      if (snapshot.memory !== running)
+        throw new DriverError('InvalidParameterError', `Domain ${name} is ${running ? 'running: its snapshot includes memory' : 'shut off: it has no memory to snapshot'}`, false);
+      await this.withDeviceFile(name, snapshotXml(snapshot), (file) => this.virsh.run(['snapshot-create', '--domain', name, '--xmlfile', file, '--atomic'], signal));
+    });
+  }
+
+  /** Put the domain back to a snapshot: a memory one leaves it running, a disk-only one shut off. */
+  async revertSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      await this.snapshotDomain(name, o, [...o.chain, snapshot], signal);
+      await this.virsh.run(['snapshot-revert', '--domain', name, '--snapshotname', snapshot.name, ...(snapshot.memory ? ['--running'] : [])], signal);
+    });
+  }
+
+  /** Delete a snapshot and its data (its children keep theirs); gone already: success. */
+  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      // Defined here first when the VM moved since: its data is in the shared QCOW2 files all the same.
+      await this.snapshotDomain(name, o, [...o.chain, snapshot], signal);
+      await this.deleteSnapshotNamed(name, snapshot.name, signal);
+    });
+  }
+
 
   /** The domain's XML as libvirt holds it, read through the driver's own connection. */
   async dumpXml(name: string): Promise<string> {
@@ -648,6 +680,65 @@ export class LibvirtDriver implements HypervisorDriver {
       throw err;
     });
     return this.scratch;
+  }
+
+  /** The domain as its spec has it (volumes made first when missing), defined, not started. */
+  private async defineDomain(spec: VmSpec, signal?: AbortSignal): Promise<void> {
+    const name = validName('instance name', spec.instanceName);
+    const template = templateDisk(spec);
+    const disks = await Promise.all(spec.disks.map((d) => this.domainDisk(d, template, signal)));
+    // Built before anything is made: a spec that cannot become a domain fails with nothing changed.
+    const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource });
+    for (const [i, disk] of spec.disks.entries()) await this.ensureVolume(disk, disks[i], template, spec, signal);
+    await this.define(name, xml, signal);
+  }
+
+  /** The names of a domain's snapshots libvirt knows here. */
+  private async snapshotNames(name: string, signal?: AbortSignal): Promise<string[]> {
+    const out = await this.virsh.run(['snapshot-list', '--domain', name, '--name'], signal);
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+  }
+
+  /**
+   * Make this host's snapshots of a domain those the control plane keeps (`keep`, oldest first):
+   * ones it knows of no more (discarded, or half-made by a failed create) are deleted with their
+   * data; ones defined on another host (the VM moved, its disks are shared) are defined here again
+   * (`--redefine`: the data is already in the QCOW2 files).
+   */
+  private async reconcileSnapshots(name: string, keep: readonly VmSnapshotSpec[], signal?: AbortSignal, making?: string): Promise<void> {
+    const here = await this.snapshotNames(name, signal);
+    const wanted = new Set([...keep.map((k) => k.name), ...(making ? [making] : [])]); // the one a create makes: a repeat finds it
+    for (const stray of here.filter((n) => !wanted.has(n))) await this.deleteSnapshotNamed(name, stray, signal);
+    // Parents before children (libvirt defines a child only under a parent it knows).
+    const missing = keep.filter((k) => !here.includes(k.name)).sort((a, b) => a.created - b.created);
+    if (missing.length === 0) return;
+    const domain = await this.virsh.run(['dumpxml', '--domain', name, '--inactive'], signal);
+    for (const snapshot of missing) {
+      const parent = snapshot.parent && wanted.has(snapshot.parent) ? snapshot.parent : undefined;
+      const xml = snapshotXml({ ...snapshot, parent }, domain);
+      await this.withDeviceFile(name, xml, (file) => this.virsh.run(['snapshot-create', '--domain', name, '--xmlfile', file, '--redefine'], signal));
+    }
+  }
+
+  private async deleteSnapshotNamed(name: string, snapshot: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.virsh.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot], signal);
+    } catch (err) {
+      if (!said(err, SNAPSHOT_MISSING)) throw err;
+    }
+  }
+
+  /** A VM snapshot command's domain: defined from its spec when given (a stopped VM), its snapshots made the control plane's. */
+  private async snapshotDomain(name: string, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, keep: readonly VmSnapshotSpec[], signal?: AbortSignal, making?: string): Promise<boolean> {
+    validName('instance name', name);
+    if (o.spec) await this.defineDomain(o.spec, signal);
+    const state = await this.stateOf(name, signal);
+    if (state === undefined) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.options.uri}`, false);
+    await this.reconcileSnapshots(name, keep, signal, making);
+    return powerStateOf(state) === 'PowerOn';
   }
 
   /** `virsh define` reads a file: the XML goes through a private scratch file, never the command line. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
 import { DriverError, type HypervisorDriver } from './driver';
 
@@ -27,6 +27,9 @@ export type SimulatorOperation =
   | 'detachVolume'
   | 'resizeVolume'
   | 'deleteVolume'
+  | 'createSnapshot'
+  | 'revertSnapshot'
+  | 'deleteSnapshot'
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
@@ -79,6 +82,8 @@ interface Domain {
   spec: VmSpec;
   state: PowerState;
   boots: number;
+  /** its VM snapshots here, oldest first (the data is in the shared files, as QCOW2 internal snapshots are) */
+  snapshots?: VmSnapshotSpec[];
 }
 
 let sequence = 0;
@@ -309,6 +314,55 @@ export class SimulatorDriver implements HypervisorDriver {
     this.transition(name, 'PowerOff', 'Undefined');
     this.domainsByName.delete(name);
     this.persist();
+  }
+
+  /** A VM snapshot: with the memory of a running domain, of the disks of a stopped one. Made already: success. */
+  async createSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    await this.enter('createSnapshot', name, signal);
+    const domain = await this.snapshotDomain(name, o, o.chain, snapshot.name, signal);
+    if (domain.snapshots!.some((s) => s.name === snapshot.name)) return; // a repeat
+    if (snapshot.memory !== (domain.state === 'PowerOn'))
+      throw new DriverError('InvalidParameterError', `Domain ${name} is ${domain.state === 'PowerOn' ? 'running: its snapshot includes memory' : 'shut off: it has no memory to snapshot'}`, false);
+    domain.snapshots!.push(snapshot);
+    this.persist();
+  }
+
+  /** Back to a snapshot: the domain keeps its power state (a memory snapshot of a running one, a disk one of a stopped one). */
+  async revertSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    await this.enter('revertSnapshot', name, signal);
+    const domain = await this.snapshotDomain(name, o, [...o.chain, snapshot], undefined, signal);
+    if (snapshot.memory !== (domain.state === 'PowerOn')) throw new DriverError('InvalidParameterError', `Reverting domain ${name} to ${snapshot.name} would change its power state`, false);
+    this.persist();
+  }
+
+  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+    await this.enter('deleteSnapshot', name, signal);
+    const domain = await this.snapshotDomain(name, o, o.chain, undefined, signal);
+    domain.snapshots = domain.snapshots!.filter((s) => s.name !== snapshot.name);
+    this.persist();
+  }
+
+  /** The domain a snapshot command acts on (defined from the spec of a stopped VM), its snapshots made the control plane's. */
+  private async snapshotDomain(name: string, o: { spec?: VmSpec }, keep: readonly VmSnapshotSpec[], making: string | undefined, signal?: AbortSignal): Promise<Domain> {
+    if (o.spec) {
+      for (const disk of o.spec.disks) await this.ensureFile(disk, signal);
+      const defined = this.domainsByName.get(name);
+      if (defined) defined.spec = o.spec;
+      else {
+        this.domainsByName.set(name, { spec: o.spec, state: 'PowerOff', boots: 0 });
+        this.transition(name, 'Undefined', 'PowerOff');
+      }
+    }
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.config.hostname}`, false);
+    const made = (domain.snapshots ?? []).filter((s) => s.name === making);
+    domain.snapshots = [...keep, ...made];
+    return domain;
+  }
+
+  /** The snapshots a domain has here (for assertions). */
+  snapshotsOf(name: string): string[] {
+    return (this.domainsByName.get(name)?.snapshots ?? []).map((s) => s.name);
   }
 
   /** Hot-change a running domain's vCPUs and memory, up to the ceilings it was started with. */

@@ -1,10 +1,13 @@
 import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
 import type { HypervisorDriver } from '../drivers/driver';
 import { attachVolume } from './attachVolume';
+import { createVmSnapshot } from './createVmSnapshot';
+import { deleteVmSnapshot } from './deleteVmSnapshot';
 import { deleteVolume } from './deleteVolume';
 import { detachVolume } from './detachVolume';
 import { migrateVm } from './migrateVm';
 import { resizeVolume } from './resizeVolume';
+import { revertVmSnapshot } from './revertVmSnapshot';
 import { rebootVm } from './rebootVm';
 import { resolveIncomingVm } from './resolveIncomingVm';
 import { scaleVm } from './scaleVm';
@@ -37,5 +40,11 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return resizeVolume(driver, command.payload, signal);
     case 'DeleteVolume':
       return deleteVolume(driver, command.payload, signal);
+    case 'CreateVmSnapshot':
+      return createVmSnapshot(driver, command.payload, signal);
+    case 'RevertVmSnapshot':
+      return revertVmSnapshot(driver, command.payload, signal);
+    case 'DeleteVmSnapshot':
+      return deleteVmSnapshot(driver, command.payload, signal);
   }
 }

@@ -18,6 +18,7 @@ import createPod from './commands/createPod';
 import createStoragePool from './commands/createStoragePool';
 import createTags from './commands/createTags';
 import createUser from './commands/createUser';
+import createVMSnapshot from './commands/createVMSnapshot';
 import createVolume from './commands/createVolume';
 import createZone from './commands/createZone';
 import deleteAffinityGroup from './commands/deleteAffinityGroup';
@@ -25,6 +26,7 @@ import deleteDiskOffering from './commands/deleteDiskOffering';
 import deleteHost from './commands/deleteHost';
 import deleteStoragePool from './commands/deleteStoragePool';
 import deleteTags from './commands/deleteTags';
+import deleteVMSnapshot from './commands/deleteVMSnapshot';
 import deleteVolume from './commands/deleteVolume';
 import deployVirtualMachine from './commands/deployVirtualMachine';
 import destroyVirtualMachine from './commands/destroyVirtualMachine';
@@ -62,6 +64,7 @@ import listTags from './commands/listTags';
 import listTemplates from './commands/listTemplates';
 import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
+import listVMSnapshot from './commands/listVMSnapshot';
 import listVolumes from './commands/listVolumes';
 import listZones from './commands/listZones';
 import migrateVirtualMachine from './commands/migrateVirtualMachine';
@@ -71,6 +74,7 @@ import rebootVirtualMachine from './commands/rebootVirtualMachine';
 import recoverVirtualMachine from './commands/recoverVirtualMachine';
 import registerUserKeys from './commands/registerUserKeys';
 import resizeVolume from './commands/resizeVolume';
+import revertToVMSnapshot from './commands/revertToVMSnapshot';
 import scaleVirtualMachine from './commands/scaleVirtualMachine';
 import startVirtualMachine from './commands/startVirtualMachine';
 import stopVirtualMachine from './commands/stopVirtualMachine';
@@ -100,6 +104,7 @@ const all: readonly Command[] = [
   createStoragePool,
   createTags,
   createUser,
+  createVMSnapshot,
   createVolume,
   createZone,
   deleteAffinityGroup,
@@ -107,6 +112,7 @@ const all: readonly Command[] = [
   deleteHost,
   deleteStoragePool,
   deleteTags,
+  deleteVMSnapshot,
   deleteVolume,
   deployVirtualMachine,
   destroyVirtualMachine,
@@ -144,6 +150,7 @@ const all: readonly Command[] = [
   listTemplates,
   listUsers,
   listVirtualMachines,
+  listVMSnapshot,
   listVolumes,
   listZones,
   migrateVirtualMachine,
@@ -153,6 +160,7 @@ const all: readonly Command[] = [
   recoverVirtualMachine,
   registerUserKeys,
   resizeVolume,
+  revertToVMSnapshot,
   scaleVirtualMachine,
   startVirtualMachine,
   stopVirtualMachine,

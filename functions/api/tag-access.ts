@@ -1,5 +1,5 @@
 import { canAccess } from '../../core/access';
-import { TAGGABLE_TYPES, type Caller, type TaggableType } from '../../core/entities';
+import { TAGGABLE_TYPES, type AsyncJob, type Caller, type TaggableType, type Vm } from '../../core/entities';
 import { EntityNotFoundError, InvalidParameterError } from '../../core/errors';
 import type { Store } from '../store';
 import type { Tagged } from '../store/tags';
@@ -11,12 +11,30 @@ export function taggableType(text: string): TaggableType {
   return found;
 }
 
+type Owned = Pick<Vm, 'accountId' | 'domainId' | 'domainPath'> & { state: string; accountName?: string };
+
+/** Each taggable type: its item kind, the job's instance type, and how to read one. */
+export const TAGGED_KINDS: Record<TaggableType, { kind: Tagged['kind']; instanceType: NonNullable<AsyncJob['instanceType']>; load: (store: Store, id: string) => Promise<Owned | undefined> }> = {
+  UserVm: { kind: 'VM', instanceType: 'VirtualMachine', load: (store, id) => store.vms.get(id, true) },
+  Volume: { kind: 'VOLUME', instanceType: 'Volume', load: (store, id) => store.storage.getVolume(id, true) },
+  VMSnapshot: { kind: 'VMSNAPSHOT', instanceType: 'VmSnapshot', load: (store, id) => store.vmSnapshots.get(id, true) },
+};
+
 /** A resource the caller may tag: its item key and its owner (the tag's owner). Others are answered as unknown. */
 export async function taggedResource(store: Store, caller: Caller, type: TaggableType, id: string, command: string) {
-  const resource = type === 'UserVm' ? await store.vms.get(id, true) : await store.storage.getVolume(id, true);
+  const resource = await TAGGED_KINDS[type].load(store, id);
   const gone = !resource || resource.state === 'Expunged';
   if (gone || !canAccess(caller, resource)) throw new EntityNotFoundError(command, 'resourceids', id);
-  const accountName = 'accountName' in resource ? resource.accountName : (await store.inventory.getAccount(resource.accountId))?.name ?? '';
-  const item: Tagged = { kind: type === 'UserVm' ? 'VM' : 'VOLUME', id };
+  const accountName = resource.accountName ?? (await store.inventory.getAccount(resource.accountId))?.name ?? '';
+  const item: Tagged = { kind: TAGGED_KINDS[type].kind, id };
   return { item, owner: { accountId: resource.accountId, accountName, domainId: resource.domainId, domainPath: resource.domainPath } };
+}
+
+/** A resource of any taggable type, for listTags resourceid without a type: the first type it is one of. */
+export async function anyTaggedResource(store: Store, caller: Caller, id: string, command: string) {
+  for (const type of TAGGABLE_TYPES) {
+    const found = await TAGGED_KINDS[type].load(store, id);
+    if (found) return taggedResource(store, caller, type, id, command);
+  }
+  throw new EntityNotFoundError(command, 'resourceid', id);
 }

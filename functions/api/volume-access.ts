@@ -8,6 +8,7 @@ import { createLookups } from '../views/lookups';
 import { toVolumeResponse } from '../views/storage';
 import { recordVolumeEvent } from '../volume-events';
 import type { JobStarter, StartedJob } from './jobs';
+import { refuseWithSnapshots } from './vm-snapshot-access';
 
 /** The volume a command names, as the caller may see it; anything else answers like a volume that does not exist. */
 export async function volumeForCaller(store: Store, caller: Caller, id: string, command: string, param = 'id'): Promise<Volume> {
@@ -54,6 +55,7 @@ export async function attachVolume(
   if (volume.type === 'ROOT' && (requestedDeviceId !== 0 || vm.state === 'Running')) throw new InvalidParameterError(`Volume ${volume.name} is a ROOT volume: it can only be attached at deviceid 0 of a stopped VM`);
   if (volume.zoneId !== vm.zoneId) throw new InvalidParameterError('Please specify a VM that is in the same zone as the volume.');
   if (volume.accountId !== vm.accountId) throw new InvalidParameterError(`Volume ${volume.name} and VM ${vm.name} do not belong to the same account`);
+  refuseWithSnapshots(vm, `Unable to attach volume to VM ${vm.name}/${vm.id}, please specify a VM that does not have VM snapshots`);
   if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
   const attached = await store.storage.getVolumes(vm.volumeIds ?? []);
   const used = attached.map((v) => v.deviceId ?? 0);

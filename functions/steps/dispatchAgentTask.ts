@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, taskIdFor } from '../../core/agent-commands';
+import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, taskIdFor, vmSnapshotSpecOf } from '../../core/agent-commands';
 import type { DiskSpec } from '../../core/agent-protocol';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
@@ -22,6 +22,8 @@ const Input = z.object({
   /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume */
   volumeId: z.string().min(1).optional(),
   shrink: z.boolean().optional(),
+  /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot */
+  vmSnapshotId: z.string().min(1).optional(),
   hostId: z.string().min(1),
   command: z.enum(AGENT_COMMAND_NAMES),
   timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600),
@@ -41,6 +43,7 @@ const DEADLINE_MARGIN_SECONDS = 5;
  * command, its volume.
  */
 async function disksFor(store: Store, input: { command: string; volumeId?: string; removeDisks?: boolean }, vm: Vm | undefined): Promise<{ disks?: DiskSpec[]; disk?: DiskSpec }> {
+  const definesDomain = definesDomainFor(input.command, vm);
   const specs = async (volumes: Volume[]) => {
     const pools = new Map((await store.storage.getPools(volumes.map((v) => v.poolId).filter((p): p is string => !!p))).map((p) => [p.id, p]));
     return volumes.map((v) => diskSpecOf(v, v.poolId ? pools.get(v.poolId) : undefined));
@@ -50,11 +53,27 @@ async function disksFor(store: Store, input: { command: string; volumeId?: strin
     if (!volume) throw new ResourceUnavailableError(`Volume ${input.volumeId} no longer exists`);
     return { disk: (await specs([volume]))[0] };
   }
-  if (!vm || !(input.command === 'StartVm' || (input.command === 'UndefineVm' && input.removeDisks !== false))) return {};
+  if (!vm || !(definesDomain || (input.command === 'UndefineVm' && input.removeDisks !== false))) return {};
   if (vm.volumeIds === undefined) return {}; // a VM made before storage: its legacy root disk
   const volumes = await volumesOf(store.storage, vm);
-  if (input.command === 'StartVm' && !volumes.some((v) => v.deviceId === 0)) throw new InvalidParameterError(`VM ${vm.name} has no ROOT volume: attach one at deviceid 0 before starting it`);
-  return { disks: await specs(input.command === 'StartVm' ? volumes : volumes.filter((v) => v.type === 'ROOT')) };
+  if (definesDomain && !volumes.some((v) => v.deviceId === 0)) throw new InvalidParameterError(`VM ${vm.name} has no ROOT volume: attach one at deviceid 0 before starting it`);
+  return { disks: await specs(definesDomain ? volumes : volumes.filter((v) => v.type === 'ROOT')) };
+}
+
+const SNAPSHOT_COMMANDS: ReadonlySet<string> = new Set(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot']);
+
+/** A start, and a stopped VM's snapshot command, define its domain first: they carry its template and every disk. */
+const definesDomainFor = (command: string, vm: Vm | undefined) => command === 'StartVm' || (SNAPSHOT_COMMANDS.has(command) && !!vm && vm.state !== 'Running');
+
+/** A VM snapshot command's snapshot and the VM's others, oldest first, as the host keeps them. */
+async function vmSnapshotFor(store: Store, input: { command: string; vmSnapshotId?: string }, vm: Vm | undefined) {
+  if (!SNAPSHOT_COMMANDS.has(input.command)) return {};
+  if (!vm || !input.vmSnapshotId) throw new InternalError(`${input.command} needs its VM and snapshot`);
+  const all = await store.vmSnapshots.getMany([...new Set([...(vm.vmSnapshotIds ?? []), input.vmSnapshotId])], true);
+  const snapshot = all.find((s) => s.id === input.vmSnapshotId);
+  if (!snapshot) throw new ResourceUnavailableError(`VM snapshot ${input.vmSnapshotId} no longer exists`);
+  const byId = new Map(all.map((s) => [s.id, s]));
+  return { vmSnapshot: { snapshot: vmSnapshotSpecOf(snapshot, byId), chain: all.filter((s) => s.id !== snapshot.id && s.state !== 'Creating').map((s) => vmSnapshotSpecOf(s, byId)) } };
 }
 
 export const handler = defineStep(
@@ -64,8 +83,9 @@ export const handler = defineStep(
   if (input.vmId && !vm) throw new InternalError(`VM ${input.vmId} no longer exists`);
   // A stray execution (its job already settled, the VM held by another job or none) sends no work to a host.
   if (vm && input.jobId && vm.activeJobId !== input.jobId) throw new ConcurrentOperationError(`VM ${vm.id} is no longer operated on by job ${input.jobId}`);
-  const template = input.command === 'StartVm' && vm ? await store.inventory.getTemplate(vm.templateId) : undefined;
-  if (input.command === 'StartVm' && !template) throw new ResourceUnavailableError(`Template ${vm?.templateId} of VM ${input.vmId} no longer exists`);
+  const definesDomain = definesDomainFor(input.command, vm);
+  const template = definesDomain && vm ? await store.inventory.getTemplate(vm.templateId) : undefined;
+  if (definesDomain && !template) throw new ResourceUnavailableError(`Template ${vm?.templateId} of VM ${input.vmId} no longer exists`);
 
   let destinationUri: string | undefined;
   if (input.command === 'MigrateVm') {
@@ -74,7 +94,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)) });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)) });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -7,6 +7,7 @@ import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
+import { handler as finishVmSnapshot } from './finishVmSnapshot';
 import { handler as forgetVolume } from './forgetVolume';
 import { handler as keepVolume } from './keepVolume';
 import { handler as listHostVms } from './listHostVms';
@@ -39,6 +40,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   dispatchAgentTask,
   finishMaintenance,
   finishStorageMaintenance,
+  finishVmSnapshot,
   forgetVolume,
   keepVolume,
   listHostVms,

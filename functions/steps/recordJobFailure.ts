@@ -5,6 +5,7 @@ import { Caught, describeFailure, firstFailure, publicText } from './failures';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
+import { settleSnapshotOperations } from '../vm-snapshots';
 
 const Input = z.object({
   jobId: z.string(),
@@ -27,9 +28,11 @@ export const handler = defineStep(
     const error = describeFailure(failedStep, caught);
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     const at = now();
+    // No VM snapshot stays half-way once the VM's job has ended.
+    const snapshots = vm && vm.activeJobId === jobId ? await settleSnapshotOperations(store, vm) : undefined;
     const settlement =
       vm && vm.activeJobId === jobId
-        ? { vm, set: { state: vmState, lastUpdated: at.toISOString() }, remove: ['activeJobId' as const] }
+        ? { vm, set: { ...snapshots?.set, state: vmState, lastUpdated: at.toISOString() }, remove: ['activeJobId' as const] }
         : undefined;
     const completed = await store.jobs.complete(
       jobId,
@@ -42,13 +45,16 @@ export const handler = defineStep(
         step: state,
         created: job?.created,
         // A VM that falls back to Destroyed goes back in the expunge queue: the scheduled expunge retries it.
-        also: !settlement || !vm
-          ? []
-          : vmState === 'Destroyed' && vm.destroyed
-            ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)]
-            : vmState === 'Error' && (vm.hostId || vm.migration)
-              ? [store.vms.errorHoldOperation(vm.id, vm.hostId ?? vm.migration!.hostId, at.toISOString())]
-              : [],
+        also: [
+          ...(snapshots?.operations ?? []),
+          ...(!settlement || !vm
+            ? []
+            : vmState === 'Destroyed' && vm.destroyed
+              ? [store.vms.queueForExpungeOperation(vm.id, vm.destroyed)]
+              : vmState === 'Error' && (vm.hostId || vm.migration)
+                ? [store.vms.errorHoldOperation(vm.id, vm.hostId ?? vm.migration!.hostId, at.toISOString())]
+                : []),
+        ],
       },
       settlement,
       store.vms,

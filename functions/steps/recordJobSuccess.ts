@@ -39,13 +39,25 @@ export const handler = defineStep(
     const at = now();
     const to = keepState ? vm.state : transition(vm.state, 'OperationSucceeded');
     const settled = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
+    // A destroyed VM's snapshots go with it (CloudStack deletes them at destroy; a recovered VM has none).
+    const snapshotsGo = (to === 'Destroyed' || to === 'Expunged') && !!vm.vmSnapshotIds?.length;
     const shown = answer === 'vm-expunging' ? { ...settled, state: 'Expunging' as const } : settled;
     const result = answer === 'success' ? { success: true } : { virtualmachine: await toVirtualMachineResponse(shown, createLookups(store), 'full') };
     const completed = await store.jobs.complete(
       jobId,
-      { status: 1, result, step: state, created: job.created, also: to === 'Expunged' ? await expungedOperations(store, vm) : vm.state === 'Starting' && to === 'Running' ? await startedOperations(store, vm) : [] },
+      {
+        status: 1,
+        result,
+        step: state,
+        created: job.created,
+        also: [...(to === 'Expunged' ? await expungedOperations(store, vm) : vm.state === 'Starting' && to === 'Running' ? await startedOperations(store, vm) : []), ...(snapshotsGo ? store.vmSnapshots.deleteOperations(await store.vmSnapshots.getMany(vm.vmSnapshotIds!, true)) : [])],
+      },
       // A VM that just booted keeps the size it booted with: live scaling is bounded by it.
-      { vm, set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) }, remove: ['activeJobId'] },
+      {
+        vm,
+        set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) },
+        remove: snapshotsGo ? ['activeJobId', 'vmSnapshotIds', 'currentVmSnapshotId'] : ['activeJobId'],
+      },
       store.vms,
       at,
     );

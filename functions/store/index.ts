@@ -22,6 +22,7 @@ import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
 import { TenancyRepository } from './tenancy';
 import { VmsRepository } from './vms';
+import { VmSnapshotsRepository } from './vm-snapshots';
 
 /**
  * Everything the handlers read and write, one repository per concern, all on the one table.
@@ -51,7 +52,8 @@ export interface Store {
   listing: ListingRepository; // the one listing mechanism: pages and totals of index partitions
   storage: StorageRepository; // primary storage pools and their ledger, disk offerings, volumes
   poolReports: PoolReports; // what hosts report of their pools in heartbeats, and the pools they keep
-  tags: TagsRepository; // resource tags (createTags), on VMs and volumes
+  tags: TagsRepository; // resource tags (createTags), on VMs, volumes and VM snapshots
+  vmSnapshots: VmSnapshotsRepository; // VM snapshots, changed with their VM's list of them
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -95,6 +97,7 @@ export function createStore(): Store {
     storage,
     poolReports: new PoolReports(storage, hosts, alerts, inventory),
     tags: new TagsRepository(db, table, listing),
+    vmSnapshots: new VmSnapshotsRepository(db, table, listing),
   };
   current = { db, table, store };
   return store;

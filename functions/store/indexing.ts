@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -56,9 +56,10 @@ export interface ListedEntities {
   DISKOFFERING: DiskOffering;
   VOLUME: Volume;
   TAG: ResourceTag;
+  VMSNAPSHOT: VmSnapshot;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -66,7 +67,7 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
 export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 /**
@@ -79,6 +80,8 @@ export const poolReachPartition = (pool: Pick<StoragePool, 'scope' | 'zoneId' | 
 export const tagResourcePartition = (resourceId: string) => `TAG#RESOURCE#${resourceId}`;
 /** A VM's volumes (gsi4), in creation order. */
 export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
+/** A VM's snapshots (gsi4), in creation order: listVMSnapshot virtualmachineid, and what its expunge removes. */
+export const vmSnapshotVmPartition = (vmId: string) => `VMSNAPSHOT#VM#${vmId}`;
 /** A pool's volumes (gsi5, by creation time in ms): listVolumes storageid, and what a pool's maintenance acts on. */
 export const volumePoolPartition = (poolId: string) => `VOLUME#POOL#${poolId}`;
 
@@ -176,6 +179,15 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         ...(volume.poolId ? [entry('gsi5', volumePoolPartition(volume.poolId), Date.parse(volume.created), false)] : []),
       ];
     }
+    case 'VMSNAPSHOT': {
+      const snapshot = e as VmSnapshot;
+      return [
+        entry('gsi1', `VMSNAPSHOT#${shardOf(snapshot.id)}`, created(snapshot), 'VMSNAPSHOT'),
+        entry('gsi2', accountPartition('VMSNAPSHOT', snapshot.accountId), created(snapshot), true),
+        entry('gsi3', domainPartition('VMSNAPSHOT', snapshot.domainId), created(snapshot), true),
+        entry('gsi4', vmSnapshotVmPartition(snapshot.vmId), created(snapshot), false),
+      ];
+    }
     case 'TAG': {
       const tag = e as ResourceTag;
       return [
@@ -271,6 +283,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as DiskOffering).name, (e as DiskOffering).displayText);
     case 'TAG':
       return join((e as ResourceTag).key, (e as ResourceTag).value);
+    case 'VMSNAPSHOT':
+      return join((e as VmSnapshot).name, (e as VmSnapshot).displayName, (e as VmSnapshot).description);
     default:
       return undefined;
   }

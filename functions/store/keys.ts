@@ -23,6 +23,7 @@ export type Kind =
   | 'STORAGEPOOL'
   | 'DISKOFFERING'
   | 'VOLUME'
+  | 'VMSNAPSHOT'
   | 'TAG';
 
 export interface ItemKey {

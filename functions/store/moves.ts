@@ -195,7 +195,7 @@ export class MovesRepository extends Repository {
   }
 
   /** The VM runs at its new size on its host: make the size its own; what was held beyond it goes back. */
-  async commitScale(vm: Vm, vms: VmsRepository): Promise<'committed' | 'already'> {
+  async commitScale(vm: Vm, vms: VmsRepository, discard: { set: Partial<Vm>; remove: Array<keyof Vm>; operations: object[] } = { set: {}, remove: [], operations: [] }): Promise<'committed' | 'already'> {
     const target = vm.pendingScale;
     if (!target) return 'already';
     if (!vm.hostId || target.hostId !== vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id}'s scale holds nothing on its host`);
@@ -203,7 +203,8 @@ export class MovesRepository extends Repository {
     const items: object[] = [];
     if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjustOperation(this.table, vm.hostId, delta));
     const vmIndex = items.length;
-    items.push(vms.updateOperation(vm, sizeOf(target), ['pendingScale']));
+    // With it, what the new size discards (memory snapshots).
+    items.push(vms.updateOperation(vm, { ...sizeOf(target), ...discard.set }, ['pendingScale', ...discard.remove]), ...discard.operations);
     return this.transactOnVm(items, vmIndex, vm, vms, (fresh) => !!fresh && !fresh.pendingScale, { ok: 'committed' as const, already: 'already' as const }, 'its scale was being committed');
   }
 }

@@ -81,6 +81,55 @@ export abstract class Repository {
     });
   }
 
+  /** The Update of an entity of a listed kind from `before` to `after` (whole), conditioned on `before`'s version. */
+  protected entityUpdate<K extends ListedKind>(kind: K, before: { id: string; version: number }, after: Record<string, unknown>) {
+    const index = this.indexUpdate(kind, before as never, after as never);
+    const names: Record<string, string> = { '#version': 'version', ...index.names };
+    const values: Record<string, unknown> = { ':expected': before.version, ...index.values };
+    const sets = [...index.sets];
+    const removes = [...index.removes];
+    // Only what changed: fields others move without a version (a pool's ledger and measures, a
+    // resource's tags) are never written back as they were read.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    for (const [k, v] of Object.entries(after)) {
+      if (k === 'id' || k === 'tags' || (k !== 'version' && same(v, (before as Record<string, unknown>)[k]))) continue;
+      names[`#${k}`] = k;
+      if (v === undefined) continue;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    for (const k of Object.keys(before)) {
+      if (k === 'tags') continue;
+      if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) {
+        names[`#${k}`] = k;
+        removes.push(`#${k}`);
+      }
+    }
+    // Names only of what the expression uses.
+    const used = Object.fromEntries(Object.entries(names).filter(([n]) => n === '#version' || sets.some((s) => s.startsWith(`${n} `)) || removes.includes(n)));
+    return {
+      TableName: this.table,
+      Key: entityKey(kind, before.id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: used,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  /** The Delete of an entity, for a transaction: held to the version read, so it is deleted (and given back) once. */
+  protected versionedDelete(kind: Kind, entity: { id: string; version: number }) {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: entityKey(kind, entity.id),
+        ConditionExpression: '#version = :v',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':v': entity.version },
+      },
+    };
+  }
+
   /** Create once: a second put of the same id is a no-op when `idempotent`, else an error. */
   protected async putEntity<K extends ListedKind>(kind: K, entity: Parameters<typeof indexAttributes<K>>[1], { idempotent = true } = {}): Promise<boolean> {
     try {

@@ -281,15 +281,7 @@ export class StorageRepository extends Repository {
    */
   volumeDeleteOperations(volume: Volume) {
     return [
-      {
-        Delete: {
-          TableName: this.table,
-          Key: entityKey('VOLUME', volume.id),
-          ConditionExpression: '#version = :v',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':v': volume.version },
-        },
-      },
+      this.versionedDelete('VOLUME', volume),
       ...this.counterOperations('VOLUME', volume, undefined),
       ...(volume.poolId ? [this.giveBackOperation(volume.poolId, volume.size)] : []),
     ];
@@ -378,41 +370,6 @@ export class StorageRepository extends Repository {
     }
   }
 
-  /** The Update of an entity of a listed kind from `before` to `after` (whole), conditioned on `before`'s version. */
-  private entityUpdate<K extends 'STORAGEPOOL' | 'DISKOFFERING' | 'VOLUME'>(kind: K, before: { id: string; version: number }, after: Record<string, unknown>) {
-    const index = this.indexUpdate(kind, before as never, after as never);
-    const names: Record<string, string> = { '#version': 'version', ...index.names };
-    const values: Record<string, unknown> = { ':expected': before.version, ...index.values };
-    const sets = [...index.sets];
-    const removes = [...index.removes];
-    // Only what changed: fields others move without a version (a pool's ledger and measures, a
-    // resource's tags) are never written back as they were read.
-    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    for (const [k, v] of Object.entries(after)) {
-      if (k === 'id' || k === 'tags' || (k !== 'version' && same(v, (before as Record<string, unknown>)[k]))) continue;
-      names[`#${k}`] = k;
-      if (v === undefined) continue;
-      values[`:${k}`] = v;
-      sets.push(`#${k} = :${k}`);
-    }
-    for (const k of Object.keys(before)) {
-      if (k === 'tags') continue;
-      if (!(k in after) || (after as Record<string, unknown>)[k] === undefined) {
-        names[`#${k}`] = k;
-        removes.push(`#${k}`);
-      }
-    }
-    // Names only of what the expression uses.
-    const used = Object.fromEntries(Object.entries(names).filter(([n]) => n === '#version' || sets.some((s) => s.startsWith(`${n} `)) || removes.includes(n)));
-    return {
-      TableName: this.table,
-      Key: entityKey(kind, before.id),
-      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: used,
-      ExpressionAttributeValues: values,
-    };
-  }
 }
 
 /** Where a host's local storage lives (CloudStack's local.storage.path default). */

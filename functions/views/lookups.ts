@@ -1,4 +1,4 @@
-import type { Account, AffinityGroup, Cluster, DiskOffering, Domain, Host, Pod, ServiceOffering, StoragePool, Template, User, Vm, Zone } from '../../core/entities';
+import type { Account, AffinityGroup, Cluster, DiskOffering, Domain, Host, Pod, ServiceOffering, StoragePool, Template, User, Vm, VmSnapshot, Zone } from '../../core/entities';
 import type { Store } from '../store';
 import { fromStoredHost } from '../store/hosts';
 import type { Kind } from '../store/keys';
@@ -21,6 +21,7 @@ export interface Lookups {
   pool(id: string): Promise<StoragePool | undefined>;
   diskOffering(id: string): Promise<DiskOffering | undefined>;
   vm(id: string): Promise<Vm | undefined>;
+  vmSnapshot(id: string): Promise<VmSnapshot | undefined>;
   /** VM detail names callers other than the root admin neither see nor set (user.vm.blacklisted.details). */
   hiddenDetails(): Promise<ReadonlySet<string>>;
 }
@@ -107,6 +108,7 @@ export function createLookups(store: Store): Lookups {
     pool: memo(of<StoragePool>('STORAGEPOOL')),
     diskOffering: memo(of<DiskOffering>('DISKOFFERING')),
     vm: memo(of<Vm>('VM')),
+    vmSnapshot: memo(of<VmSnapshot>('VMSNAPSHOT')),
     hiddenDetails: once(async () => detailNames(await store.settings.get('user.vm.blacklisted.details'))),
   };
 }

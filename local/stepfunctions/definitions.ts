@@ -21,8 +21,17 @@ export interface TaskSpec {
   resource: string;
   kind: TaskKind;
   timeoutSeconds?: number;
+  /** TimeoutSecondsPath: its value rides in the task's input under TIMEOUT_FIELD (engineMachine puts it there) */
+  timeoutSecondsPath?: string;
   heartbeatSeconds?: number;
 }
+
+/**
+ * Where a Task state's TimeoutSecondsPath value reaches the engine: a field added to its Parameters,
+ * so the library evaluates the path on the state's effective input, as AWS does; the engine takes
+ * it out of the input before the task sees it.
+ */
+export const TIMEOUT_FIELD = '__stratusTimeoutSeconds';
 
 export interface LoadedWorkflow {
   /** The state machine name: the file name without `.asl.json`. */
@@ -49,7 +58,7 @@ const ENGINE_TASK_TIMEOUT_SECONDS = 2_147_483;
 /** Fields that exist only with JSONata or variables, which aws-local-stepfunctions ignores silently. */
 const JSONATA_ONLY_FIELDS = ['Assign', 'Arguments', 'Output'];
 /** Fields the local engine cannot honour; refusing them beats running them differently from AWS. */
-const UNSUPPORTED_FIELDS = ['TimeoutSecondsPath', 'HeartbeatSecondsPath', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'Credentials'];
+const UNSUPPORTED_FIELDS = ['HeartbeatSecondsPath', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'Credentials'];
 /** Fields holding nested state machines: scanned as their own states, not as part of the parent. */
 const NESTED_MACHINE_FIELDS = new Set(['Branches', 'ItemProcessor', 'Iterator']);
 
@@ -112,6 +121,8 @@ function refuseUnsupported(file: string, definition: JsonObject): void {
     for (const field of UNSUPPORTED_FIELDS) {
       if (field in state) throw new WorkflowDefinitionError(file, `${where} uses "${field}", which the local engine does not support`);
     }
+    if ('TimeoutSecondsPath' in state && (state.Type !== 'Task' || !isObject(state.Parameters)))
+      throw new WorkflowDefinitionError(file, `${where} uses "TimeoutSecondsPath" without Parameters, which the local engine does not support`);
     for (const s of ownStrings(state)) {
       if (s.includes('{%') && s.includes('%}')) {
         throw new WorkflowDefinitionError(file, `${where} contains the JSONata expression ${JSON.stringify(s)}, which the local engine does not support`);
@@ -175,6 +186,10 @@ function engineMachine(machine: JsonObject): JsonObject {
       // impose its own 60 s default on every Task.
       state.TimeoutSeconds = ENGINE_TASK_TIMEOUT_SECONDS;
       delete state.HeartbeatSeconds;
+      if (typeof state.TimeoutSecondsPath === 'string' && isObject(state.Parameters)) {
+        state.Parameters = { ...state.Parameters, [`${TIMEOUT_FIELD}.$`]: state.TimeoutSecondsPath };
+        delete state.TimeoutSecondsPath;
+      }
     }
     states[name] = state;
   }
@@ -204,6 +219,7 @@ export function prepareWorkflow(name: string, file: string, text: string, defini
       resource,
       kind: taskKindOf(resource),
       timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined,
+      ...(typeof state.TimeoutSecondsPath === 'string' ? { timeoutSecondsPath: state.TimeoutSecondsPath } : {}),
       heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
     });
   });

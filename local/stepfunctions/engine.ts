@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { forEachState, type Json, type LoadedWorkflow, type TaskSpec } from './definitions';
+import { forEachState, TIMEOUT_FIELD, type Json, type LoadedWorkflow, type TaskSpec } from './definitions';
 import { SfnApiError } from './errors';
 import { HistoryRecorder, type EngineEvent, type HistoryEvent } from './history';
 
@@ -313,7 +313,7 @@ export class LocalEngine {
 
   private runTask(execution: Execution, spec: TaskSpec, rawInput: Json): Promise<Json> {
     const token = newTaskToken();
-    const input = replaceInStrings(rawInput, this.tokenSentinel, token);
+    const { input, timeoutSeconds } = withoutTimeoutField(replaceInStrings(rawInput, this.tokenSentinel, token), spec);
     const attempt = execution.history.taskStarted(spec.stateName, input);
     const { promise, resolve, reject } = Promise.withResolvers<Json>();
     const signal = execution.tasksController.signal;
@@ -323,7 +323,11 @@ export class LocalEngine {
     }
     const timers: NodeJS.Timeout[] = [];
     const timeOut = () => reject(new this.StatesTimeoutError());
-    if (spec.timeoutSeconds) timers.push(setTimeout(timeOut, spec.timeoutSeconds * 1000));
+    if (timeoutSeconds === null) {
+      reject(taskError('States.Runtime', `Task state "${spec.stateName}": TimeoutSecondsPath ${spec.timeoutSecondsPath} is not an integer of at least 1`));
+      return promise;
+    }
+    if (timeoutSeconds) timers.push(setTimeout(timeOut, timeoutSeconds * 1000));
     let heartbeatTimer: NodeJS.Timeout | undefined;
     const heartbeat = () => {
       if (!spec.heartbeatSeconds) return;
@@ -411,4 +415,12 @@ export class LocalEngine {
   historyOf(execution: Execution): HistoryEvent[] {
     return execution.history.events;
   }
+}
+
+/** The task's input without the TimeoutSecondsPath value engineMachine put in it, and its bound (null: not a valid one). */
+function withoutTimeoutField(input: Json, spec: TaskSpec): { input: Json; timeoutSeconds: number | null | undefined } {
+  if (!spec.timeoutSecondsPath) return { input, timeoutSeconds: spec.timeoutSeconds };
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return { input, timeoutSeconds: null };
+  const { [TIMEOUT_FIELD]: value, ...rest } = input as Record<string, Json>;
+  return { input: rest, timeoutSeconds: typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : null };
 }

@@ -5,6 +5,7 @@ import { vmLabel } from '../../../core/scaling';
 import { cs, mergeMap } from '../params';
 import { defineCommand } from '../define-command';
 import { planOfferingChange } from '../offering-change';
+import { discardMemorySnapshots } from '../../vm-snapshots';
 import { requireOperable, vmForCaller } from '../vm-access';
 import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
@@ -34,8 +35,9 @@ export default defineCommand({
     requireOperable(vm, ['Stopped', 'Allocated'], 'upgrade');
     const change = await planOfferingChange(store, vm, params.serviceofferingid, mergeMap(params.details), command);
 
-    const set: Partial<Vm> = { ...change.set, lastUpdated: now.toISOString() };
-    await store.vms.update(vm, set);
+    const discard = await discardMemorySnapshots(store, vm);
+    const set: Partial<Vm> = { ...change.set, ...discard.set, lastUpdated: now.toISOString() };
+    await store.vms.update(vm, set, discard.remove, discard.operations);
     const updated: Vm = { ...vm, ...set, version: vm.version + 1 };
     const { cpuNumber, cpuSpeed, memory } = change.size;
     await recordVmEvent(store, {

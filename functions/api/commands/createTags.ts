@@ -5,7 +5,7 @@ import { stableId } from '../../../core/ids';
 import { finishedJob } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { taggableType, taggedResource } from '../tag-access';
+import { taggableType, taggedResource, TAGGED_KINDS } from '../tag-access';
 
 export default defineCommand({
   name: 'createTags',
@@ -34,7 +34,7 @@ export default defineCommand({
     if (twice) throw new InvalidParameterError(`Tag key ${twice} is given more than once`);
     const resources = await Promise.all([...new Set(params.resourceids)].map((id) => taggedResource(store, caller, type, id, command)));
     const at = now.toISOString();
-    const job = finishedJob({ cmd: 'org.apache.cloudstack.api.command.user.tag.CreateTagsCmd', eventType: 'CREATE_TAGS', caller, instanceType: type === 'UserVm' ? 'VirtualMachine' : 'Volume', instanceId: resources[0].item.id, result: { success: true }, at: now });
+    const job = finishedJob({ cmd: 'org.apache.cloudstack.api.command.user.tag.CreateTagsCmd', eventType: 'CREATE_TAGS', caller, instanceType: TAGGED_KINDS[type].instanceType, instanceId: resources[0].item.id, result: { success: true }, at: now });
     // One transaction per resource (its tags and its map together); the job with the last.
     for (const [i, r] of resources.entries()) {
       const tags: ResourceTag[] = pairs.map(({ key, value }) => ({

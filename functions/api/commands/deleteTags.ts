@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { finishedJob } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { taggableType, taggedResource } from '../tag-access';
+import { taggableType, taggedResource, TAGGED_KINDS } from '../tag-access';
 
 export default defineCommand({
   name: 'deleteTags',
@@ -21,7 +21,7 @@ export default defineCommand({
     // Without tags[]: every tag of the resources; a key alone: that key whatever its value.
     const wanted = Object.values(params.tags ?? {}).map((e) => ({ key: e.key, value: e.value }));
     const resources = await Promise.all([...new Set(params.resourceids)].map((id) => taggedResource(store, caller, type, id, command)));
-    const job = finishedJob({ cmd: 'org.apache.cloudstack.api.command.user.tag.DeleteTagsCmd', eventType: 'DELETE_TAGS', caller, instanceType: type === 'UserVm' ? 'VirtualMachine' : 'Volume', instanceId: resources[0].item.id, result: { success: true }, at: now });
+    const job = finishedJob({ cmd: 'org.apache.cloudstack.api.command.user.tag.DeleteTagsCmd', eventType: 'DELETE_TAGS', caller, instanceType: TAGGED_KINDS[type].instanceType, instanceId: resources[0].item.id, result: { success: true }, at: now });
     for (const [i, r] of resources.entries()) {
       const tags = (await store.tags.forResource(r.item.id)).filter((t) => wanted.length === 0 || wanted.some((w) => w.key === t.key && (w.value === undefined || w.value === t.value)));
       await store.tags.remove(r.item, tags, i === resources.length - 1 ? await store.jobs.completedOperations(job) : []);

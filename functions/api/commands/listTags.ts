@@ -9,7 +9,7 @@ import { defineCommand } from '../define-command';
 import { listParams } from '../paging';
 import { pageOf, scopePartitions } from '../listing';
 import { resolveScope, scopeParams } from '../scope';
-import { taggableType, taggedResource } from '../tag-access';
+import { anyTaggedResource, taggableType, taggedResource } from '../tag-access';
 
 export default defineCommand({
   name: 'listTags',
@@ -35,10 +35,8 @@ export default defineCommand({
     let source;
     if (params.resourceid) {
       // One resource's tags: its small partition, for whoever may see the resource.
-      await taggedResource(store, caller, type ?? 'UserVm', params.resourceid, command).catch(async (err) => {
-        if (type) throw err;
-        await taggedResource(store, caller, 'Volume', params.resourceid!, command); // no type: a VM or a volume
-      });
+      if (type) await taggedResource(store, caller, type, params.resourceid, command);
+      else await anyTaggedResource(store, caller, params.resourceid, command);
       source = { index: 'gsi4' as const, partitions: [tagResourcePartition(params.resourceid)] };
     } else source = await scopePartitions(store, 'TAG', await resolveScope(ctx, params), where);
     where.eq('resourceType', type).eq('key', params.key).eq('value', params.value).eq('customer', params.customer).contains('text', params.keyword?.toLowerCase());

@@ -5,6 +5,7 @@ import type { Store } from '../../store';
 import { busyError } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
+import { refuseWithSnapshots } from '../vm-snapshot-access';
 import { finishVolumeJob, resizeTarget, VOLUME_CMD, volumeForCaller, volumeResult } from '../volume-access';
 
 export default defineCommand({
@@ -44,6 +45,8 @@ export default defineCommand({
     const hasFile = volume.state === 'Ready';
     // QEMU grows a disk in use but cannot shrink one; a file not in use shrinks on a host, which Stratus does not do yet.
     if (size < volume.size && hasFile) throw new InvalidParameterError(`Unable to shrink volume ${volume.name}: its file exists${running ? ' and its VM is running' : ''}; only a volume not yet used (Allocated) can shrink`);
+    // A revert would bring back disks of the size they had: CloudStack refuses too.
+    if (vm) refuseWithSnapshots(vm, `Unable to resize volume ${volume.name}: its VM ${vm.name} has VM snapshots; delete them first`);
     if (vm?.activeJobId) throw busyError(vm, vm.activeJobId);
     // The size and the pool's ledger move together (an offline file grows to it at its next start or attach).
     const resized = await resize(store, volume, size, extra);

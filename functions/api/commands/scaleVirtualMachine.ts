@@ -10,6 +10,7 @@ import { recordVmEvent } from '../../vm-events';
 import { cs, mergeMap } from '../params';
 import { defineCommand } from '../define-command';
 import { planOfferingChange } from '../offering-change';
+import { discardMemorySnapshots } from '../../vm-snapshots';
 import { requireOperable, VM_CMD, vmForCaller } from '../vm-access';
 
 /**
@@ -42,7 +43,8 @@ export default defineCommand({
     const view = caller.role === 'rootAdmin' ? 'full' : 'restricted';
 
     if (vm.state !== 'Running') {
-      const set: Partial<Vm> = { ...change.set, lastUpdated: now.toISOString() };
+      const discard = await discardMemorySnapshots(store, vm);
+      const set: Partial<Vm> = { ...change.set, ...discard.set, lastUpdated: now.toISOString() };
       const updated: Vm = { ...vm, ...set, version: vm.version + 1 };
       const job = finishedJob({
         cmd: VM_CMD('ScaleVMCmd'),
@@ -53,7 +55,7 @@ export default defineCommand({
         result: { virtualmachine: await toVirtualMachineResponse(updated, createLookups(store), view) },
         at: now,
       });
-      await store.vms.update(vm, set, [], await store.jobs.completedOperations(job));
+      await store.vms.update(vm, set, discard.remove, [...discard.operations, ...(await store.jobs.completedOperations(job))]);
       await recordVmEvent(store, { type: 'VM.UPGRADE', actor: caller, vm: updated, ok: true, jobId: job.id, text: `Successfully completed upgrading Vm. Vm Id: ${vm.id}; service offering ${change.next.name}, applied at its next start` });
       return { kind: 'async', jobid: job.id, id: vm.id };
     }

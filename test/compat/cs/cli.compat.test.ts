@@ -170,6 +170,32 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(jsonOf<{ host: Obj }>(restored).host).toMatchObject({ id: vm1.hostid, resourcestate: 'Enabled' });
   });
 
+  it('takes a snapshot of the running vm1 with its memory, lists it (vmSnapshot), reverts vm1 to it and deletes it, as an operator would', async () => {
+    // Prepare
+    const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+
+    // Act: the CLI waits for each job
+    const taken = await cs('createVMSnapshot', `virtualmachineid=${vm1.id}`, 'snapshotmemory=true', 'name=cs-snap', 'description=before change');
+    const snapshot = jsonOf<{ vmsnapshot: Obj }>(taken).vmsnapshot;
+    const listed = jsonOf<{ vmSnapshot: Obj[]; count: number }>(await cs('listVMSnapshot', `virtualmachineid=${vm1.id}`));
+    const reverted = await cs('revertToVMSnapshot', `vmsnapshotid=${String(snapshot.id)}`);
+    const refused = await cs('detachVolume', `virtualmachineid=${vm1.id}`, 'deviceid=1');
+    const deleted = await cs('deleteVMSnapshot', `vmsnapshotid=${String(snapshot.id)}`);
+
+    // Assess
+    expect(taken.code).toBe(0);
+    expect(snapshot).toMatchObject({ displayname: 'cs-snap', description: 'before change', type: 'DiskAndMemory', state: 'Ready', current: true, virtualmachineid: vm1.id });
+    expect(listed.count).toBe(1);
+    expect(listed.vmSnapshot[0]).toMatchObject({ id: snapshot.id, current: true });
+    expect(listed.vmSnapshot[0]).not.toHaveProperty('parentName'); // a first snapshot has no parent
+    expect(reverted.code).toBe(0);
+    expect(jsonOf<{ virtualmachine: Vm }>(reverted).virtualmachine).toMatchObject({ id: vm1.id, state: 'Running' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr + refused.stdout).toContain('Unable to detach volume, please specify a VM that does not have VM snapshots');
+    expect(deleted.code).toBe(0);
+    expect(jsonOf<Obj>(await cs('listVMSnapshot', `virtualmachineid=${vm1.id}`))).toEqual({});
+  });
+
   it('stops, starts, reboots, destroys and recovers vm1, each printing the VM in its new state', async () => {
     // Prepare
     const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];

@@ -134,7 +134,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     setUp(): Promise<string | undefined>; // the VM's id, if it exists before the command
     run(vmId: string | undefined): Promise<{ jobid: string; vmId: string }>;
     /** Checks of its own and putting back what the next run needs, once the job has settled. */
-    after?(label: string): Promise<void>;
+    after?(label: string, vmId: string): Promise<void>;
   }
   const onVm = (command: string, params: Obj = {}) => async (id: string | undefined) => ({ jobid: await job(env.admin.ok(command, { id: id!, ...params })), vmId: id! });
   const runningOn = (host?: string, params: Obj = {}) => () => deploy({ ...(host ? { hostid: hostIds[host] } : {}), ...params });
@@ -268,6 +268,36 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   );
   let maintPool: string | undefined;
   let maintOffering: string | undefined;
+
+  // VM snapshots: the snapshot the last set-up took (revert and delete act on it). After every run,
+  // none is left Creating, and the host keeps the Ready ones and none the inventory does not list.
+  let vmSnapshotId = '';
+  const snapshotsLeft = async (label: string, vmId: string) => {
+    const listed = ((await env.admin.ok('listVMSnapshot', { virtualmachineid: vmId })).vmSnapshot as Obj[] | undefined) ?? [];
+    expect({ label, creating: listed.filter((s) => s.state === 'Creating') }).toEqual({ label, creating: [] });
+    const vm = ((await env.admin.ok('listVirtualMachines', { id: vmId })).virtualmachine as Obj[])[0];
+    const host = env.stack.hosts.find((h) => h.hostId === vm.hostid)!;
+    // The host keeps every Ready one, and none the inventory does not list (one in Error may be there or not).
+    const onHost = host.driver.snapshotsOf(vm.instancename);
+    expect({ label, missing: listed.filter((s) => s.state === 'Ready' && !onHost.includes(s.name)), unknown: onHost.filter((n) => !listed.some((s) => s.name === n)) }).toEqual({ label, missing: [], unknown: [] });
+  };
+  const withMemorySnapshot = async () => {
+    const id = await deploy({ hostid: hostIds['fault-a'] });
+    const taken = await env.admin.waitForJob(await job(env.admin.ok('createVMSnapshot', { virtualmachineid: id, snapshotmemory: true })));
+    vmSnapshotId = ((taken.jobresult as Obj).vmsnapshot as Obj).id as string;
+    return id;
+  };
+  shapes.push(
+    {
+      name: 'of a running VM with its memory',
+      workflow: 'create-vm-snapshot',
+      setUp: runningOn('fault-a'),
+      run: async (id) => ({ jobid: await job(env.admin.ok('createVMSnapshot', { virtualmachineid: id!, snapshotmemory: true })), vmId: id! }),
+      after: (label, vmId) => snapshotsLeft(label, vmId!),
+    },
+    { name: 'of a running VM', workflow: 'revert-vm-snapshot', setUp: withMemorySnapshot, run: async (id) => ({ jobid: await job(env.admin.ok('revertToVMSnapshot', { vmsnapshotid: vmSnapshotId })), vmId: id! }), after: (label, vmId) => snapshotsLeft(label, vmId!) },
+    { name: 'of a running VM', workflow: 'delete-vm-snapshot', setUp: withMemorySnapshot, run: async (id) => ({ jobid: await job(env.admin.ok('deleteVMSnapshot', { vmsnapshotid: vmSnapshotId })), vmId: id! }), after: (label, vmId) => snapshotsLeft(label, vmId!) },
+  );
 
   /** Address items of the guest network: ip -> VM id. */
   async function addressesInUse(): Promise<Record<string, string>> {
@@ -410,7 +440,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       expect({ label, capacity: hostsNow, addresses }).toEqual({ label, capacity: before.capacity, addresses: before.addresses });
     }
     await expectPoolLedgers(env, label);
-    await shape.after?.(label);
+    await shape.after?.(label, started.vmId);
     return current;
   }
 

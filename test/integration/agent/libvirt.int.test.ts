@@ -157,6 +157,43 @@ describe('LibvirtDriver on test:///', () => {
     expect(await host.hasVolume('vol-data-5', pool.id)).toBe(true);
   });
 
+  it('takes, reverts and deletes internal VM snapshots: memory while running, disks while stopped, and defines on another host those it lacks', async () => {
+    // Prepare: a VM on primary storage, running
+    const host = driver();
+    const pool = { id: '7a1f0c7e-5b44-4c55-9d1e-2f0d1d6c0a09', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/stratus/primary9' };
+    const vm = spec(8, { disks: [{ volumeId: 'r8', type: 'ROOT', deviceId: 0, path: 'vol-root-8', size: 2 * 1024 ** 3, pool }] });
+    await host.start(vm);
+    const withMemory = { name: 'i-2-8-VM_VS_20261204070000', description: 'before upgrade', memory: true, created: 1796367600 };
+    const diskOnly = { name: 'i-2-8-VM_VS_20261204080000', memory: false, created: 1796371200, parent: withMemory.name };
+
+    // Act / Assess: a running domain's snapshot holds its memory; a repeat finds it made
+    await host.createSnapshot('i-2-8-VM', withMemory, { chain: [] });
+    await host.createSnapshot('i-2-8-VM', withMemory, { chain: [] });
+    // a disk-only one of a running domain is refused by the host too, nothing made
+    await expect(host.createSnapshot('i-2-8-VM', diskOnly, { chain: [withMemory] })).rejects.toMatchObject({ name: 'InvalidParameterError' });
+
+    // stopped, the domain defined from its spec: a disk-only snapshot
+    await host.stop('i-2-8-VM', { force: true, timeoutMs: 1000 });
+    await host.createSnapshot('i-2-8-VM', diskOnly, { chain: [withMemory], spec: vm });
+    await host.revertSnapshot('i-2-8-VM', diskOnly, { chain: [withMemory], spec: vm });
+    expect(await host.domains()).toEqual([{ name: 'i-2-8-VM', state: 'PowerOff' }]); // a disk-only revert keeps it off
+
+    // another host (the VM moved): the snapshots are defined there from the chain before the revert
+    const other = driver();
+    await other.start(vm);
+    await other.revertSnapshot('i-2-8-VM', withMemory, { chain: [diskOnly] });
+    expect(await other.domains()).toEqual([{ name: 'i-2-8-VM', state: 'PowerOn' }]);
+    const redefined = await other.dumpXml('i-2-8-VM');
+    expect(redefined).toContain('i-2-8-VM');
+
+    // a delete on the first host: the one asked goes; one the control plane no longer has goes too
+    await host.deleteSnapshot('i-2-8-VM', diskOnly, { chain: [], spec: vm });
+    await host.deleteSnapshot('i-2-8-VM', diskOnly, { chain: [], spec: vm }); // gone already: success
+    await host.createSnapshot('i-2-8-VM', { ...diskOnly, name: 'i-2-8-VM_VS_20261204090000' }, { chain: [], spec: vm });
+    await host.undefine('i-2-8-VM', { removeDisks: true, disks: vm.disks });
+    await other.undefine('i-2-8-VM', { removeDisks: true, disks: vm.disks });
+  });
+
   it('forces a stop, and keeps the disk when undefining without removeDisks', async () => {
     // Prepare
     const host = driver();

@@ -52,8 +52,13 @@ describe.each(files)('workflow %s', (file) => {
     if (!viaFallback && !viaRetryLoop) expect(catchAll!.ResultPath).toMatch(/^\$\.failure\./);
   });
 
-  it('bounds every agent wait with TimeoutSeconds, and tells the task the same limit', () => {
+  it('bounds every agent wait with TimeoutSeconds (or a TimeoutSecondsPath into its input), and tells the task the same limit', () => {
     for (const [, s] of tasks.filter(([, s]) => String(s.Resource).endsWith('.waitForTaskToken'))) {
+      if (s.TimeoutSecondsPath !== undefined) {
+        expect(s.TimeoutSeconds).toBeUndefined();
+        expect(s.Parameters.Payload['timeoutSeconds.$']).toBe(s.TimeoutSecondsPath);
+        continue;
+      }
       expect(s.TimeoutSeconds).toBeGreaterThan(0);
       expect(s.Parameters.Payload.timeoutSeconds).toBe(s.TimeoutSeconds);
     }

@@ -39,6 +39,9 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
     resizeVolume: async (d, o) => void calls.push(['resizeVolume', d.volumeId, o]),
     deleteVolume: async (d) => void calls.push(['deleteVolume', d.volumeId]),
     poolStats: async () => ({ capacityBytes: 1, usedBytes: 0 }),
+    createSnapshot: async (name, snap, o) => void calls.push(['createSnapshot', name, snap.name, o]),
+    revertSnapshot: async (name, snap, o) => void calls.push(['revertSnapshot', name, snap.name, o]),
+    deleteSnapshot: async (name, snap, o) => void calls.push(['deleteSnapshot', name, snap.name, o]),
   };
 }
 
@@ -63,6 +66,11 @@ describe('agent tasks', () => {
       { instanceName: 'i-2-1-VM', cpuNumber: 4, cpuSpeed: 1500, memory: 4096 },
     ],
     [{ command: 'ResolveIncomingVm', payload: { instanceName: 'i-2-1-VM' } }, ['resolveIncoming', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
+    ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
+      { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },
+      [`${command.charAt(0).toLowerCase()}${command.slice(1).replace('VmSnapshot', 'Snapshot')}`, 'i-2-1-VM', 's2', { chain: [{ name: 's1', memory: false, created: 1 }], spec }],
+      { instanceName: 'i-2-1-VM', snapshot: 's2' },
+    ]),
   ])('maps %j to one driver call and a successful result', async (command, call, data) => {
     // Prepare
     const driver = recordingDriver();
