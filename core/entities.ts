@@ -174,13 +174,20 @@ export interface ServiceOffering {
   hostTags?: string;
   storageType: 'shared' | 'local';
   dynamicScalingEnabled: boolean;
-  /** a custom offering: the VM's cpuNumber/cpuSpeed/memory come from details[] within these bounds */
+  /**
+   * a custom offering: the VM's cpuNumber and memory come from details[] within these bounds, and its
+   * cpuSpeed too when `cpuSpeed` is 0 (unconstrained); a constrained one fixes cpuSpeed (> 0)
+   */
   isCustomized?: boolean;
   minCpuNumber?: number;
   maxCpuNumber?: number;
   minMemory?: number; // MiB
   maxMemory?: number;
+  /** deleteServiceOffering: no longer offered (VMs made from it keep it, and show its name) */
+  removed?: string;
   created: string;
+  /** absent on offerings seeded before offerings could be updated */
+  version?: number;
 }
 
 export interface Template {

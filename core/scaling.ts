@@ -33,8 +33,9 @@ function javaInt(text: string | undefined): number {
 /**
  * The size a VM gets from `offering`. A fixed offering gives its own size and ignores the details,
  * as CloudStack validates custom parameters only for a custom ("dynamic") offering. A custom
- * offering takes `cpuNumber`, `cpuSpeed` and `memory` from the details, within its bounds; anything
- * missing or out of bounds is CloudStack's 431.
+ * offering takes `cpuNumber` and `memory` from the details, within its bounds, and `cpuSpeed` too
+ * unless it is constrained (its own cpuspeed, which a detail may not change); anything missing or
+ * out of bounds is CloudStack's 431.
  */
 export function sizeFor(offering: ServiceOffering, details: Readonly<Record<string, string>> = {}): VmSize {
   if (!offering.isCustomized) return { cpuNumber: offering.cpuNumber, cpuSpeed: offering.cpuSpeed, memory: offering.memory };
@@ -45,7 +46,10 @@ export function sizeFor(offering: ServiceOffering, details: Readonly<Record<stri
   const cpuNumber = javaInt(details.cpuNumber);
   if (cpuNumber < minCpu || cpuNumber > maxCpu) throw new InvalidParameterError(`Invalid cpu cores value, specify a value between ${minCpu} and ${maxCpu}`);
 
-  const cpuSpeed = javaInt(details.cpuSpeed);
+  // A constrained offering fixes the speed (its cpuspeed); an unconstrained one takes it from the details.
+  const constrained = offering.cpuSpeed > 0;
+  if (constrained && details.cpuSpeed !== undefined) throw new InvalidParameterError(`The cpu speed of this offering id:${offering.id} is not customizable. This is predefined in the template.`);
+  const cpuSpeed = constrained ? offering.cpuSpeed : javaInt(details.cpuSpeed);
   if (cpuSpeed <= 0) throw new InvalidParameterError(`Invalid cpu speed value, specify a value between 1 and ${INT_MAX}`);
 
   const minMemory = offering.minMemory ?? DEFAULT_MIN_MEMORY;

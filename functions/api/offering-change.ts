@@ -5,7 +5,7 @@ import type { Store } from '../store';
 
 /** What changing a VM's service offering amounts to, checked; shared by changeServiceForVirtualMachine and scaleVirtualMachine. */
 export interface OfferingChange {
-  /** the VM's offering now; undefined when it was deleted since */
+  /** the VM's offering now (deleted since, too); undefined when it no longer exists */
   current: ServiceOffering | undefined;
   next: ServiceOffering;
   /** the size the VM gets: the offering's, or a custom offering's details */
@@ -23,7 +23,7 @@ export interface OfferingChange {
  * size (and lose it for a fixed one). State, jobs and the live-scale rules are the caller's.
  */
 export async function planOfferingChange(store: Store, vm: Vm, serviceOfferingId: string, details: Readonly<Record<string, string>>, command: string): Promise<OfferingChange> {
-  const [next, current] = await Promise.all([store.inventory.getServiceOffering(serviceOfferingId), store.inventory.getServiceOffering(vm.serviceOfferingId)]);
+  const [next, current] = await Promise.all([store.inventory.offeredServiceOffering(serviceOfferingId), store.inventory.getServiceOffering(vm.serviceOfferingId)]);
   if (!next) throw new EntityNotFoundError(command, 'serviceofferingid', serviceOfferingId);
   const size = sizeFor(next, details);
   if (!next.isCustomized && next.id === vm.serviceOfferingId)

@@ -15,6 +15,7 @@ import createAffinityGroup from './commands/createAffinityGroup';
 import createDiskOffering from './commands/createDiskOffering';
 import createDomain from './commands/createDomain';
 import createPod from './commands/createPod';
+import createServiceOffering from './commands/createServiceOffering';
 import createStoragePool from './commands/createStoragePool';
 import createTags from './commands/createTags';
 import createUser from './commands/createUser';
@@ -24,6 +25,7 @@ import createZone from './commands/createZone';
 import deleteAffinityGroup from './commands/deleteAffinityGroup';
 import deleteDiskOffering from './commands/deleteDiskOffering';
 import deleteHost from './commands/deleteHost';
+import deleteServiceOffering from './commands/deleteServiceOffering';
 import deleteStoragePool from './commands/deleteStoragePool';
 import deleteTags from './commands/deleteTags';
 import deleteVMSnapshot from './commands/deleteVMSnapshot';
@@ -83,6 +85,7 @@ import updateConfiguration from './commands/updateConfiguration';
 import updateDiskOffering from './commands/updateDiskOffering';
 import updateHost from './commands/updateHost';
 import updatePod from './commands/updatePod';
+import updateServiceOffering from './commands/updateServiceOffering';
 import updateStoragePool from './commands/updateStoragePool';
 import updateTemplate from './commands/updateTemplate';
 import updateVirtualMachine from './commands/updateVirtualMachine';
@@ -101,6 +104,7 @@ const all: readonly Command[] = [
   createDiskOffering,
   createDomain,
   createPod,
+  createServiceOffering,
   createStoragePool,
   createTags,
   createUser,
@@ -110,6 +114,7 @@ const all: readonly Command[] = [
   deleteAffinityGroup,
   deleteDiskOffering,
   deleteHost,
+  deleteServiceOffering,
   deleteStoragePool,
   deleteTags,
   deleteVMSnapshot,
@@ -169,6 +174,7 @@ const all: readonly Command[] = [
   updateDiskOffering,
   updateHost,
   updatePod,
+  updateServiceOffering,
   updateStoragePool,
   updateTemplate,
   updateVirtualMachine,

@@ -32,19 +32,16 @@ export const OFFERINGS: Array<
   { name: 'Small Instance', displayText: 'Small Instance, 1 vCPU at 500 MHz, 512 MiB', cpuNumber: 1, cpuSpeed: 500, memory: 512 },
   { name: 'Medium Instance', displayText: 'Medium Instance, 1 vCPU at 1 GHz, 1 GiB', cpuNumber: 1, cpuSpeed: 1000, memory: 1024 },
   { name: 'Large Instance', displayText: 'Large Instance, 4 vCPU at 2 GHz, 8 GiB', cpuNumber: 4, cpuSpeed: 2000, memory: 8192 },
-  // Sized by deployVirtualMachine's details[0].cpuNumber/cpuSpeed/memory (core/scaling.ts sizeFor); its
-  // own cpuNumber and memory are the lower bounds, and it has no speed of its own.
+  // Sized by deployVirtualMachine's details[0].cpuNumber/cpuSpeed/memory (core/scaling.ts sizeFor):
+  // CloudStack's unconstrained custom offering, no size and no bounds of its own. A constrained one
+  // (createServiceOffering customized=true with cpuspeed and bounds) fixes the speed.
   {
     name: 'Custom Instance',
-    displayText: 'Custom Instance, 1 to 8 vCPUs, 512 MiB to 16 GiB, the size given at deploy',
+    displayText: 'Custom Instance, the vCPUs, speed and memory given at deploy',
     cpuNumber: 1,
     cpuSpeed: 0,
-    memory: 512,
+    memory: 32,
     isCustomized: true,
-    minCpuNumber: 1,
-    maxCpuNumber: 8,
-    minMemory: 512,
-    maxMemory: 16384,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
+import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, sequenceKey } from './keys';
 import { cataloguePartition } from './indexing';
 import { Repository } from './repository';
@@ -53,9 +54,30 @@ export class InventoryRepository extends Repository {
   listClustersInPod = (podId: string) => this.listPartition<Cluster>('gsi3', cataloguePartition('CLUSTER', 'POD', podId));
   putCluster = (c: Cluster) => this.infrastructure.createCluster(c);
 
+  /** An offering, deleted ones included: the VMs made from one keep it (placement, views). */
   getServiceOffering = (id: string) => this.getEntity<ServiceOffering>('OFFERING', id);
+  /** An offering still offered: what a deploy, an offering change or the offering commands may name. */
+  offeredServiceOffering = async (id: string) => {
+    const offering = await this.getServiceOffering(id);
+    return offering?.removed ? undefined : offering;
+  };
   listServiceOfferings = () => this.listKind<ServiceOffering>('OFFERING');
   putServiceOffering = (o: ServiceOffering) => this.putEntity('OFFERING', o);
+  /** createServiceOffering: a new id, refused if it exists. */
+  createServiceOffering = (o: ServiceOffering) => this.putEntity('OFFERING', o, { idempotent: false });
+
+  /** An offering's fields changed (its listing text with its name), conditioned on the version read. */
+  async updateServiceOffering(offering: ServiceOffering, set: Partial<ServiceOffering>, remove: Array<keyof ServiceOffering> = []): Promise<ServiceOffering> {
+    const after: ServiceOffering = { ...offering, ...set, version: (offering.version ?? 0) + 1 };
+    for (const k of remove) delete after[k];
+    try {
+      await this.db.send(new UpdateCommand(this.entityUpdate('OFFERING', offering, after as unknown as Record<string, unknown>)));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Service offering ${offering.name} changed while it was being updated; try again`);
+      throw err;
+    }
+    return after;
+  }
 
   getTemplate = (id: string) => this.getEntity<Template>('TEMPLATE', id);
   putTemplate = (t: Template) => this.putEntity('TEMPLATE', t);

@@ -82,10 +82,11 @@ export abstract class Repository {
   }
 
   /** The Update of an entity of a listed kind from `before` to `after` (whole), conditioned on `before`'s version. */
-  protected entityUpdate<K extends ListedKind>(kind: K, before: { id: string; version: number }, after: Record<string, unknown>) {
+  protected entityUpdate<K extends ListedKind>(kind: K, before: { id: string; version?: number }, after: Record<string, unknown>) {
     const index = this.indexUpdate(kind, before as never, after as never);
     const names: Record<string, string> = { '#version': 'version', ...index.names };
-    const values: Record<string, unknown> = { ':expected': before.version, ...index.values };
+    // An item written before it had a version (a seeded offering) is expected without one.
+    const values: Record<string, unknown> = { ...(before.version !== undefined ? { ':expected': before.version } : {}), ...index.values };
     const sets = [...index.sets];
     const removes = [...index.removes];
     // Only what changed: fields others move without a version (a pool's ledger and measures, a
@@ -111,7 +112,7 @@ export abstract class Repository {
       TableName: this.table,
       Key: entityKey(kind, before.id),
       UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: '#version = :expected',
+      ConditionExpression: before.version !== undefined ? '#version = :expected' : 'attribute_exists(pk) AND attribute_not_exists(#version)',
       ExpressionAttributeNames: used,
       ExpressionAttributeValues: values,
     };

@@ -135,8 +135,10 @@ export const toServiceOfferingResponse = (o: ServiceOffering) => ({
   id: o.id,
   name: o.name,
   displaytext: o.displayText,
+  // A custom offering has no cpunumber or memory in CloudStack; Stratus shows its lower bounds there
+  // (libcloud's list_sizes reads both of every offering). A constrained one shows its fixed cpuspeed.
   ...(o.isCustomized
-    ? { cpunumber: o.minCpuNumber ?? 1, memory: o.minMemory ?? 32 }
+    ? { cpunumber: o.minCpuNumber ?? 1, memory: o.minMemory ?? 32, ...(o.cpuSpeed > 0 ? { cpuspeed: o.cpuSpeed } : {}) }
     : { cpunumber: o.cpuNumber, cpuspeed: o.cpuSpeed, memory: o.memory }),
   created: csDate(o.created),
   storagetype: o.storageType,
@@ -149,7 +151,8 @@ export const toServiceOfferingResponse = (o: ServiceOffering) => ({
   defaultuse: false,
   hosttags: o.hostTags,
   dynamicscalingenabled: o.dynamicScalingEnabled,
-  ...(o.isCustomized ? { serviceofferingdetails: customBounds(o) } : {}),
+  ...(o.isCustomized && Object.keys(customBounds(o)).length ? { serviceofferingdetails: customBounds(o) } : {}),
+  ...(o.removed ? { state: 'Inactive' } : { state: 'Active' }),
   hasannotations: false,
 });
 

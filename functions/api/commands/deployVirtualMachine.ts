@@ -37,7 +37,7 @@ export default defineCommand({
   }),
   async handle({ params, raw, caller, store, jobs, now, command }) {
     const [offering, template, zone, user] = await Promise.all([
-      store.inventory.getServiceOffering(params.serviceofferingid),
+      store.inventory.offeredServiceOffering(params.serviceofferingid),
       store.inventory.getTemplate(params.templateid),
       store.inventory.getZone(params.zoneid),
       store.inventory.getUser(caller.userId),

@@ -122,38 +122,53 @@ describe('offline scaling, scaling flags and migration targets', () => {
   });
 
   describe('custom offerings', () => {
-    it('lists the seeded custom offering with its bounds and no speed of its own', async () => {
+    // CloudStack's constrained custom offering: a speed of its own, the vCPUs and memory within bounds.
+    let bounded = '';
+    beforeAll(async () => {
+      const created = (await env.admin.ok('createServiceOffering', { name: 'Bounded', customized: true, cpuspeed: 1000, mincpunumber: 1, maxcpunumber: 8, minmemory: 512, maxmemory: 16384 })).serviceoffering as Obj;
+      bounded = created.id as string;
+    });
+
+    it('lists the seeded unconstrained custom offering with no size of its own, and a constrained one with its speed and bounds', async () => {
       const [custom] = (await tenant.user.client.ok('listServiceOfferings', { name: 'Custom Instance' })).serviceoffering as Obj[];
-      expect(custom).toMatchObject({ iscustomized: true, cpunumber: 1, memory: 512, serviceofferingdetails: { mincpunumber: '1', maxcpunumber: '8', minmemory: '512', maxmemory: '16384' } });
+      // cpunumber and memory are libcloud's accommodation (CloudStack omits them): the lowest the offering allows.
+      expect(custom).toMatchObject({ iscustomized: true, cpunumber: 1, memory: 32 });
       expect(custom).not.toHaveProperty('cpuspeed');
+      expect(custom).not.toHaveProperty('serviceofferingdetails');
+      const [constrained] = (await tenant.user.client.ok('listServiceOfferings', { id: bounded })).serviceoffering as Obj[];
+      expect(constrained).toMatchObject({ iscustomized: true, cpuspeed: 1000, cpunumber: 1, memory: 512, serviceofferingdetails: { mincpunumber: '1', maxcpunumber: '8', minmemory: '512', maxmemory: '16384' } });
       const [small] = (await tenant.user.client.ok('listServiceOfferings', { name: 'Small Instance' })).serviceoffering as Obj[];
       expect(small).toMatchObject({ iscustomized: false, cpunumber: 1, cpuspeed: 500, memory: 512 });
       expect(small).not.toHaveProperty('serviceofferingdetails');
     });
 
-    it.each([
-      ['without details', {}, 'Need to specify custom parameter values cpu, cpu speed and memory when using custom offering'],
-      ['with too many vCPUs', { 'details[0].cpuNumber': '9', 'details[0].cpuSpeed': '1000', 'details[0].memory': '1024' }, 'Invalid cpu cores value, specify a value between 1 and 8'],
-      ['with too little memory', { 'details[0].cpuNumber': '2', 'details[0].cpuSpeed': '1000', 'details[1].memory': '256' }, 'Invalid memory value, specify a value between 512 and 16384'],
-      ['without a speed', { 'details[0].cpuNumber': '2', 'details[1].memory': '1024' }, 'Invalid cpu speed value, specify a value between 1 and 2147483647'],
-    ])('refuses a deploy %s (431) before anything is created', async (_case, details, text) => {
+    it.each<[string, 'Custom Instance' | 'Bounded', Record<string, string>, string]>([
+      ['without details', 'Custom Instance', {}, 'Need to specify custom parameter values cpu, cpu speed and memory when using custom offering'],
+      ['with too many vCPUs', 'Bounded', { 'details[0].cpuNumber': '9', 'details[0].memory': '1024' }, 'Invalid cpu cores value, specify a value between 1 and 8'],
+      ['with too little memory', 'Bounded', { 'details[0].cpuNumber': '2', 'details[1].memory': '256' }, 'Invalid memory value, specify a value between 512 and 16384'],
+      ['with a speed the offering fixes', 'Bounded', { 'details[0].cpuNumber': '2', 'details[0].cpuSpeed': '3000', 'details[1].memory': '1024' }, 'The cpu speed of this offering id:BOUNDED is not customizable. This is predefined in the template.'],
+      ['without a speed', 'Custom Instance', { 'details[0].cpuNumber': '2', 'details[1].memory': '1024' }, 'Invalid cpu speed value, specify a value between 1 and 2147483647'],
+    ])('refuses a deploy %s (431) before anything is created', async (_case, name, details, text) => {
       // Prepare
       const vmCount = async () => (((await tenant.user.client.ok('listVirtualMachines')).virtualmachine as Obj[] | undefined) ?? []).length;
       const before = await vmCount();
+      const serviceofferingid = name === 'Bounded' ? bounded : offering(name);
       // Act
-      const reply = await tenant.user.client.call('deployVirtualMachine', { serviceofferingid: offering('Custom Instance'), templateid: cat.templateid, zoneid: cat.zoneid, startvm: false, ...details });
+      const reply = await tenant.user.client.call('deployVirtualMachine', { serviceofferingid, templateid: cat.templateid, zoneid: cat.zoneid, startvm: false, ...details });
       // Assess
       expect(reply.status).toBe(431);
-      expect(reply.data).toMatchObject({ errorcode: 431, cserrorcode: 4350, errortext: text });
+      expect(reply.data).toMatchObject({ errorcode: 431, cserrorcode: 4350, errortext: text.replace('BOUNDED', bounded) });
       expect(await vmCount()).toBe(before);
     });
 
     it('deploys at the size the details give, one key per index as the Go client sends them', async () => {
       // Act
       const vm = await deploy({ serviceofferingid: offering('Custom Instance'), startvm: false, 'details[0].cpuNumber': '2', 'details[1].cpuSpeed': '750', 'details[2].memory': '768' });
+      const constrained = await deploy({ serviceofferingid: bounded, startvm: false, 'details[0].cpuNumber': '2', 'details[0].memory': '1024' });
       // Assess
       expect(vm).toMatchObject({ state: 'Stopped', serviceofferingname: 'Custom Instance', cpunumber: 2, cpuspeed: 750, memory: 768 });
       expect(vm.details).toMatchObject({ cpuNumber: '2', cpuSpeed: '750', memory: '768' });
+      expect(constrained).toMatchObject({ serviceofferingname: 'Bounded', cpunumber: 2, cpuspeed: 1000, memory: 1024 });
     });
   });
 
@@ -179,14 +194,14 @@ describe('offline scaling, scaling flags and migration targets', () => {
 
     it('re-sizes a VM within the same custom offering, and drops the custom size for a fixed one', async () => {
       // Prepare
-      const custom = offering('Custom Instance');
-      const vm = await deploy({ serviceofferingid: custom, startvm: false, 'details[0].cpuNumber': '1', 'details[0].cpuSpeed': '500', 'details[0].memory': '512' });
+      const custom = (((await env.admin.ok('listServiceOfferings', { name: 'Bounded' })).serviceoffering as Obj[])[0].id) as string;
+      const vm = await deploy({ serviceofferingid: custom, startvm: false, 'details[0].cpuNumber': '1', 'details[0].memory': '512' });
       // Act
-      const resized = (await tenant.user.client.ok('changeServiceForVirtualMachine', { id: vm.id, serviceofferingid: custom, 'details[0].cpuNumber': '4', 'details[0].cpuSpeed': '500', 'details[0].memory': '2048' })).virtualmachine as Obj;
-      const outOfBounds = await tenant.user.client.call('changeServiceForVirtualMachine', { id: vm.id, serviceofferingid: custom, 'details[0].cpuNumber': '4', 'details[0].cpuSpeed': '500', 'details[0].memory': '32768' });
+      const resized = (await tenant.user.client.ok('changeServiceForVirtualMachine', { id: vm.id, serviceofferingid: custom, 'details[0].cpuNumber': '4', 'details[0].memory': '2048' })).virtualmachine as Obj;
+      const outOfBounds = await tenant.user.client.call('changeServiceForVirtualMachine', { id: vm.id, serviceofferingid: custom, 'details[0].cpuNumber': '4', 'details[0].memory': '32768' });
       const fixed = (await tenant.user.client.ok('changeServiceForVirtualMachine', { id: vm.id, serviceofferingid: offering('Small Instance') })).virtualmachine as Obj;
       // Assess
-      expect(resized).toMatchObject({ cpunumber: 4, cpuspeed: 500, memory: 2048, details: { cpuNumber: '4', cpuSpeed: '500', memory: '2048' } });
+      expect(resized).toMatchObject({ cpunumber: 4, cpuspeed: 1000, memory: 2048, details: { cpuNumber: '4', memory: '2048' } });
       expect(outOfBounds.status).toBe(431);
       expect(outOfBounds.data.errortext).toBe('Invalid memory value, specify a value between 512 and 16384');
       expect(fixed).toMatchObject({ serviceofferingname: 'Small Instance', cpunumber: 1, cpuspeed: 500, memory: 512 });

@@ -50,8 +50,15 @@ describe('sizeFor', () => {
     expect(act).toThrow(text);
   });
 
+  it('takes a constrained offering\'s speed as its own and refuses a cpuSpeed detail, as CloudStack does', () => {
+    const constrained = offering({ id: 'o-bounded', isCustomized: true, cpuSpeed: 2000, minCpuNumber: 1, maxCpuNumber: 4, minMemory: 512, maxMemory: 4096 });
+    expect(sizeFor(constrained, { cpuNumber: '4', memory: '4096' })).toEqual({ cpuNumber: 4, cpuSpeed: 2000, memory: 4096 });
+    expect(() => sizeFor(constrained, { cpuNumber: '2', cpuSpeed: '1000', memory: '1024' })).toThrow('The cpu speed of this offering id:o-bounded is not customizable. This is predefined in the template.');
+    expect(() => sizeFor(constrained, { cpuNumber: '5', memory: '1024' })).toThrow('Invalid cpu cores value, specify a value between 1 and 4');
+  });
+
   it("uses CloudStack's default bounds when a custom offering names none", () => {
-    const open = offering({ isCustomized: true, minCpuNumber: undefined, maxCpuNumber: undefined, minMemory: undefined, maxMemory: undefined });
+    const open = offering({ isCustomized: true, cpuSpeed: 0, minCpuNumber: undefined, maxCpuNumber: undefined, minMemory: undefined, maxMemory: undefined });
     expect(() => sizeFor(open, { cpuNumber: '0', cpuSpeed: '1', memory: '32' })).toThrow('Invalid cpu cores value, specify a value between 1 and 2147483647');
     expect(() => sizeFor(open, { cpuNumber: '1', cpuSpeed: '1', memory: '31' })).toThrow('Invalid memory value, specify a value between 32 and 2147483647');
   });
