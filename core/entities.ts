@@ -210,6 +210,8 @@ export interface Template {
   created: string;
   /** bumped by updateTemplate, which is conditioned on it (absent on templates never updated) */
   version?: number;
+  /** its resource tags (createTags), key -> value */
+  tags?: Record<string, string>;
 }
 
 export interface Network {
@@ -349,7 +351,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -594,7 +596,7 @@ export interface VmSnapshot {
 }
 
 /** The resource types Stratus tags (CloudStack's ResourceObjectType names). */
-export const TAGGABLE_TYPES = ['UserVm', 'Volume', 'VMSnapshot'] as const;
+export const TAGGABLE_TYPES = ['UserVm', 'Volume', 'VMSnapshot', 'Template'] as const;
 export type TaggableType = (typeof TAGGABLE_TYPES)[number];
 
 /**

@@ -18,6 +18,16 @@ export const TAGGED_KINDS: Record<TaggableType, { kind: Tagged['kind']; instance
   UserVm: { kind: 'VM', instanceType: 'VirtualMachine', load: (store, id) => store.vms.get(id, true) },
   Volume: { kind: 'VOLUME', instanceType: 'Volume', load: (store, id) => store.storage.getVolume(id, true) },
   VMSnapshot: { kind: 'VMSNAPSHOT', instanceType: 'VmSnapshot', load: (store, id) => store.vmSnapshots.get(id, true) },
+  // A catalogue item: its owner's domain path read for the access check (templates do not keep it).
+  Template: {
+    kind: 'TEMPLATE',
+    instanceType: 'Template',
+    load: async (store, id) => {
+      const template = await store.inventory.getTemplate(id);
+      const domain = template ? await store.inventory.getDomain(template.domainId) : undefined;
+      return template && domain ? { accountId: template.accountId, domainId: template.domainId, domainPath: domain.path, state: 'Ready' } : undefined;
+    },
+  },
 };
 
 /** A resource the caller may tag: its item key and its owner (the tag's owner). Others are answered as unknown. */

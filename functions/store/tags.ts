@@ -10,7 +10,7 @@ type Reasons = Array<{ Code?: string }> | undefined;
 
 /** The inventory item a tag is on. */
 export interface Tagged {
-  kind: Extract<Kind, 'VM' | 'VOLUME' | 'VMSNAPSHOT'>;
+  kind: Extract<Kind, 'VM' | 'VOLUME' | 'VMSNAPSHOT' | 'TEMPLATE'>;
   id: string;
 }
 

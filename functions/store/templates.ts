@@ -1,7 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Template } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
-import { entityKey, strip } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -13,34 +12,10 @@ export class TemplatesRepository extends Repository {
   /** Set `set` on the template read as `t`; its search text follows a new name or display text. */
   async update(t: Template, set: Partial<Omit<Template, 'id' | 'version'>>): Promise<Template> {
     const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) as Partial<Template>;
-    const index = this.indexUpdate('TEMPLATE', t, { ...t, ...defined });
-    const names: Record<string, string> = { '#version': 'version', '#pk': 'pk', ...index.names };
-    const values: Record<string, unknown> = { ':next': (t.version ?? 0) + 1, ...index.values };
-    const sets = ['#version = :next', ...index.sets];
-    for (const [k, v] of Object.entries(set)) {
-      if (v === undefined || k === 'id' || k === 'version') continue;
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      sets.push(`#${k} = :${k}`);
-    }
-    let condition = 'attribute_exists(#pk) AND attribute_not_exists(#version)';
-    if (t.version !== undefined) {
-      condition = 'attribute_exists(#pk) AND #version = :expected';
-      values[':expected'] = t.version;
-    }
+    const after: Template = { ...t, ...defined, version: (t.version ?? 0) + 1 };
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: entityKey('TEMPLATE', t.id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return strip<Template>(out.Attributes ?? {});
+      await this.db.send(new UpdateCommand(this.entityUpdate('TEMPLATE', t, after as unknown as Record<string, unknown>)));
+      return after;
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Template ${t.id} changed while it was being updated`);
       throw err;

@@ -1,3 +1,4 @@
+import { tagsOf } from './tag';
 import type { Cluster, Host, Network, Pod, ServiceOffering, Template, Zone } from '../../core/entities';
 import { capacityOf, type Factors } from '../../core/allocator';
 import { CAPACITY_NAMES, type CapacityRow } from '../../core/capacity';
@@ -162,7 +163,8 @@ function customBounds(o: ServiceOffering): Record<string, string> {
   return Object.fromEntries(Object.entries(bounds).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
 }
 
-export const toTemplateResponse = (t: Template, zone?: Zone) => ({
+/** A template as listTemplates shows it; `owner`'s names for its tags (CloudStack shows them in each tag). */
+export const toTemplateResponse = (t: Template, zone?: Zone, owner: { accountName?: string; domainName?: string } = {}) => ({
   id: t.id,
   name: t.name,
   displaytext: t.displayText,
@@ -185,7 +187,7 @@ export const toTemplateResponse = (t: Template, zone?: Zone) => ({
   ...(zone ? { zoneid: zone.id, zonename: zone.name } : {}),
   created: csDate(t.created),
   details: {},
-  tags: [],
+  tags: tagsOf(t, 'Template', owner.accountName, owner.domainName),
   hasannotations: false,
 });
 

@@ -1,3 +1,5 @@
+import { createLookups } from '../../views/lookups';
+import { whereTagged } from '../tag-filter';
 import { z } from 'zod';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
@@ -53,22 +55,27 @@ export default defineCommand({
     name: cs.string().optional().meta({ description: 'the template name' }),
     zoneid: cs.uuid().optional().meta({ description: 'list templates by zoneId' }),
     hypervisor: cs.string().optional().meta({ description: 'the hypervisor for which to restrict the search' }),
+    tags: cs.map().optional().meta({ description: 'List resources by tags (key/value pairs)' }),
     ...listParams,
   }),
   async handle({ params, store, caller }) {
+    // Its tags show its owner's names: read once per owner for the page.
+    const lookups = createLookups(store);
+    const shown = async (t: Template, zone: Zone) => toTemplateResponse(t, zone, { accountName: (await lookups.account(t.accountId))?.name, domainName: (await lookups.domain(t.domainId))?.name });
     // The filter of the templates a zone lists (every zone: no zone condition).
     const conditions = (zoneId?: string) => {
       const where = new Conditions();
       passes(params.templatefilter, caller, where);
       if (params.hypervisor) where.in('hypervisor', HYPERVISORS.filter((h) => h.toLowerCase() === params.hypervisor!.toLowerCase()));
       if (zoneId) where.or((c) => c.absent('zoneId'), (c) => c.eq('zoneId', zoneId));
+      whereTagged(where, params.tags);
       return where.eq('name', params.name).contains('text', params.keyword?.toLowerCase()).build();
     };
     const source = catalogueSource('TEMPLATE', params.id);
     if (params.zoneid) {
       const zone = await store.inventory.getZone(params.zoneid);
       if (!zone) return { kind: 'list', key: 'template', items: [], count: 0 };
-      return pageOf<Template>(store, 'template', { ...source, filter: conditions(zone.id) }, params, (t) => toTemplateResponse(t, zone));
+      return pageOf<Template>(store, 'template', { ...source, filter: conditions(zone.id) }, params, (t) => shown(t, zone));
     }
     // CloudStack lists a cross-zone template once per zone it is in: rows of (template, zone) that no
     // index holds, so the page walks the templates (a catalogue) up to it; the total is one COUNT per zone.
@@ -86,6 +93,6 @@ export default defineCommand({
       }
     }
     const page = rows.slice(offset, limit === undefined ? undefined : offset + limit);
-    return { kind: 'list', key: 'template', items: page.map(({ t, zone }) => toTemplateResponse(t, zone)), count: counts.reduce((a, b) => a + b, 0) };
+    return { kind: 'list', key: 'template', items: await Promise.all(page.map(({ t, zone }) => shown(t, zone))), count: counts.reduce((a, b) => a + b, 0) };
   },
 });

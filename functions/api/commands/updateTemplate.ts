@@ -59,6 +59,6 @@ export default defineCommand({
         resource: { type: 'Template', id: template.id, name: updated.name },
       }),
     );
-    return { kind: 'object', key: 'template', value: toTemplateResponse(updated, zone) };
+    return { kind: 'object', key: 'template', value: toTemplateResponse(updated, zone, { accountName: owner?.name, domainName: domain?.name }) };
   },
 });

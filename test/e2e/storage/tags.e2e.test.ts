@@ -95,4 +95,18 @@ describe('resource tags end to end', () => {
     const acme = await createTenant(env, 'tagacme2');
     expect((await acme.user.client.ok('listTags', {})).count ?? 0).toBe(0);
   });
+
+  it("tags a template (its owner: the admin here), shows the tags in listTemplates and filters by them; another tenant may not tag it", async () => {
+    await job(await env.admin.ok('createTags', { resourceids: cat.templateid, resourcetype: 'Template', 'tags[0].key': 'os', 'tags[0].value': 'debian' }));
+    const tagged = await env.admin.ok('listTemplates', { templatefilter: 'executable', 'tags[0].key': 'os', 'tags[0].value': 'debian' });
+    expect(((tagged.template as Obj[]) ?? []).map((t) => t.id)).toEqual([cat.templateid]);
+    expect((tagged.template as Obj[])[0].tags).toEqual([{ key: 'os', value: 'debian', resourcetype: 'Template', resourceid: cat.templateid, account: 'admin', domainid: expect.any(String), domain: 'ROOT' }]);
+    expect((await env.admin.ok('listTemplates', { templatefilter: 'executable', 'tags[0].key': 'os', 'tags[0].value': 'ubuntu' })).template).toBeUndefined();
+    expect((await env.admin.ok('listTags', { resourceid: cat.templateid })).count).toBe(1);
+    const acme = await createTenant(env, 'tagacme3');
+    expect((await acme.user.client.call('createTags', { resourceids: cat.templateid, resourcetype: 'Template', 'tags[0].key': 'x', 'tags[0].value': 'y' })).status).toBe(431);
+    await job(await env.admin.ok('deleteTags', { resourceids: cat.templateid, resourcetype: 'Template' }));
+    expect(((await env.admin.ok('listTemplates', { templatefilter: 'executable', id: cat.templateid })).template as Obj[])[0].tags).toEqual([]);
+    await expectExactListCounters();
+  });
 });
