@@ -38,9 +38,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function run(file: string, args: readonly string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Run> {
-  // A scratch cwd: cs also reads ./cloudstack.ini.
-  const cwd = mkdtempSync(join(tmpdir(), 'stratus-compat-cwd-'));
+export function run(file: string, args: readonly string[], env: Record<string, string>, timeoutMs = 120_000, inDir?: string): Promise<Run> {
+  // A scratch cwd unless told (`go test .` runs in its package's directory): cs also reads ./cloudstack.ini.
+  const cwd = inDir ?? mkdtempSync(join(tmpdir(), 'stratus-compat-cwd-'));
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
@@ -49,7 +49,7 @@ export function run(file: string, args: readonly string[], env: Record<string, s
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      rmSync(cwd, { recursive: true, force: true });
+      if (!inDir) rmSync(cwd, { recursive: true, force: true });
       resolve({ code, stdout, stderr });
     });
   });
