@@ -22,7 +22,7 @@ export interface AgentCommandOptions {
   disk?: DiskSpec;
   shrink?: boolean; // ResizeVolume: the new size may be smaller
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot and the VM's others */
-  vmSnapshot?: { snapshot: VmSnapshotSpec; chain: VmSnapshotSpec[] };
+  vmSnapshot?: { snapshot: VmSnapshotSpec; chain: VmSnapshotSpec[]; rollback?: boolean };
 }
 
 /** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */

@@ -150,6 +150,8 @@ const VmSnapshotPayload = z.object({
   snapshot: VmSnapshotSpecSchema,
   chain: z.array(VmSnapshotSpecSchema).max(100),
   spec: VmSpecSchema.optional(),
+  /** DeleteVmSnapshot undoing a create that failed: the snapshot may never have been made, so a host that lacks it defines nothing */
+  rollback: z.boolean().optional(),
 });
 
 export const AgentCommandSchema = z.discriminatedUnion('command', [

@@ -66,7 +66,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'vm.migrate.capacity.wait', category: 'Advanced', type: 'Integer', defaultValue: '600', description: 'Time (in seconds) a live migration waits in Migrating for room on its destination before it gives up and the VM stays where it runs', scopes: ['global'], check: (v) => positive('vm.migrate.capacity.wait', v) },
 
   // VM snapshots (VMSnapshotManager; the seeds spell the first vmsnapshots.max)
-  { name: 'vmsnapshot.max', category: 'Advanced', type: 'Integer', defaultValue: '10', description: 'Maximum vm snapshots for a vm', scopes: ['global'], check: (v) => positive('vmsnapshot.max', v) },
+  { name: 'vmsnapshot.max', category: 'Advanced', type: 'Integer', defaultValue: '10', description: 'Maximum vm snapshots for a vm', scopes: ['global'], check: (v) => positive('vmsnapshot.max', v) ?? (Number(v) > MAX_VM_SNAPSHOTS ? `vmsnapshot.max can be at most ${MAX_VM_SNAPSHOTS}: a VM's snapshots go in one transaction with its destroy` : undefined) },
   { name: 'vmsnapshot.create.wait', category: 'Advanced', type: 'Integer', defaultValue: '1800', description: 'In second, timeout for create vm snapshot', scopes: ['global'], check: (v) => positive('vmsnapshot.create.wait', v) },
 
   // Unmanage (UnmanagedVMsManager)
@@ -127,6 +127,9 @@ function parsesAs(type: SettingType, value: string | null): boolean {
 }
 
 // Range rules of ConfigurationManagerImpl.validateValueRange, with its texts.
+/** The most VM snapshots a VM may have (vmsnapshot.max): its destroy deletes them in one DynamoDB transaction (100 items). */
+export const MAX_VM_SNAPSHOTS = 50;
+
 function positive(name: string, value: string): string | undefined {
   return Number(value) > 0 ? undefined : `Please enter a positive value for the configuration parameter: [${name}].`;
 }

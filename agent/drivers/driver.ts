@@ -43,7 +43,8 @@ export interface HypervisorDriver {
    */
   createSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
   revertSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
-  deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void>;
+  /** `rollback`: undoing a failed create; a host that lacks the snapshot defines nothing to delete. */
+  deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec; rollback?: boolean }, signal?: AbortSignal): Promise<void>;
   /**
    * On a migration's destination after it failed or was lost: PowerOn if the domain runs here; else
    * remove any half-arrived definition (never disks) and answer PowerOff.

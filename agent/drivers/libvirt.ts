@@ -454,10 +454,12 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   /** Delete a snapshot and its data (its children keep theirs); gone already: success. */
-  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec; rollback?: boolean }, signal?: AbortSignal): Promise<void> {
     return this.guard(async () => {
       // Defined here first when the VM moved since: its data is in the shared QCOW2 files all the same.
-      await this.snapshotDomain(name, o, [...o.chain, snapshot], signal);
+      // A rollback's snapshot may never have been made: only what this host has goes.
+      if (o.rollback) await this.snapshotDomain(name, o, o.chain, signal, snapshot.name);
+      else await this.snapshotDomain(name, o, [...o.chain, snapshot], signal);
       await this.deleteSnapshotNamed(name, snapshot.name, signal);
     });
   }
@@ -727,7 +729,13 @@ export class LibvirtDriver implements HypervisorDriver {
     try {
       await this.virsh.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot], signal);
     } catch (err) {
-      if (!said(err, SNAPSHOT_MISSING)) throw err;
+      if (said(err, SNAPSHOT_MISSING)) return;
+      // Metadata whose data is not in the disks (a half-made snapshot): the metadata alone goes, or it would wedge every later command.
+      try {
+        await this.virsh.run(['snapshot-delete', '--domain', name, '--snapshotname', snapshot, '--metadata'], signal);
+      } catch {
+        throw err;
+      }
     }
   }
 

@@ -335,9 +335,9 @@ export class SimulatorDriver implements HypervisorDriver {
     this.persist();
   }
 
-  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec }, signal?: AbortSignal): Promise<void> {
+  async deleteSnapshot(name: string, snapshot: VmSnapshotSpec, o: { chain: readonly VmSnapshotSpec[]; spec?: VmSpec; rollback?: boolean }, signal?: AbortSignal): Promise<void> {
     await this.enter('deleteSnapshot', name, signal);
-    const domain = await this.snapshotDomain(name, o, o.chain, undefined, signal);
+    const domain = await this.snapshotDomain(name, o, o.chain, snapshot.name, signal);
     domain.snapshots = domain.snapshots!.filter((s) => s.name !== snapshot.name);
     this.persist();
   }

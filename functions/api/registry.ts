@@ -54,6 +54,7 @@ import listEvents from './commands/listEvents';
 import listEventTypes from './commands/listEventTypes';
 import listHosts from './commands/listHosts';
 import listIpForwardingRules from './commands/listIpForwardingRules';
+import listIsos from './commands/listIsos';
 import listNetworks from './commands/listNetworks';
 import listOsCategories from './commands/listOsCategories';
 import listOsTypes from './commands/listOsTypes';
@@ -143,6 +144,7 @@ const all: readonly Command[] = [
   listEventTypes,
   listHosts,
   listIpForwardingRules,
+  listIsos,
   listNetworks,
   listOsCategories,
   listOsTypes,

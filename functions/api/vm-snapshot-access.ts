@@ -4,6 +4,7 @@ import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } 
 import { ACTIVE_SNAPSHOT_TASK } from '../../core/vm-snapshots';
 import type { Store } from '../store';
 import { busyError } from '../store/jobs';
+import { requireOperable } from './vm-access';
 
 export const VM_SNAPSHOT_CMD = (name: string) => `org.apache.cloudstack.api.command.user.vmsnapshot.${name}`;
 
@@ -19,6 +20,8 @@ export async function vmSnapshotForCaller(store: Store, caller: Caller, id: stri
  * text when that job is a VM snapshot's, the job named otherwise.
  */
 export async function refuseBusy(store: Store, vm: Vm, prefix = ''): Promise<void> {
+  // An interrupted migration or scale: the VM's host is not known for sure until the reconciler settles it.
+  if (!vm.activeJobId && (vm.migration || vm.pendingScale)) requireOperable(vm, [vm.state], 'snapshot');
   if (!vm.activeJobId) return;
   const job = await store.jobs.get(vm.activeJobId);
   if (job?.workflow?.endsWith('-vm-snapshot')) throw new ConcurrentOperationError(`${prefix}${ACTIVE_SNAPSHOT_TASK}`);

@@ -73,7 +73,8 @@ async function vmSnapshotFor(store: Store, input: { command: string; vmSnapshotI
   const snapshot = all.find((s) => s.id === input.vmSnapshotId);
   if (!snapshot) throw new ResourceUnavailableError(`VM snapshot ${input.vmSnapshotId} no longer exists`);
   const byId = new Map(all.map((s) => [s.id, s]));
-  return { vmSnapshot: { snapshot: vmSnapshotSpecOf(snapshot, byId), chain: all.filter((s) => s.id !== snapshot.id && s.state !== 'Creating').map((s) => vmSnapshotSpecOf(s, byId)) } };
+  const rollback = input.command === 'DeleteVmSnapshot' && snapshot.state === 'Creating';
+  return { vmSnapshot: { snapshot: vmSnapshotSpecOf(snapshot, byId), chain: all.filter((s) => s.id !== snapshot.id && s.state !== 'Creating').map((s) => vmSnapshotSpecOf(s, byId)), ...(rollback ? { rollback } : {}) } };
 }
 
 export const handler = defineStep(

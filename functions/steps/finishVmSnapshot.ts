@@ -21,8 +21,10 @@ export const handler = defineStep(
   Input,
   async ({ jobId, vmId, vmSnapshotId, change, state }, { store, now }) => {
     const [vm, job, snapshot] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true), store.vmSnapshots.get(vmSnapshotId, true)]);
-    if (!vm || !job || !snapshot) throw new InternalError(`VM ${vmId}, job ${jobId} or VM snapshot ${vmSnapshotId} no longer exists`);
+    if (!vm || !job) throw new InternalError(`VM ${vmId} or job ${jobId} no longer exists`);
+    // Settled by an earlier attempt (a delete's snapshot is gone then): nothing to do.
     if (vm.activeJobId !== jobId) return { completed: false };
+    if (!snapshot) throw new InternalError(`VM snapshot ${vmSnapshotId} no longer exists`);
     const at = now();
     const lookups = createLookups(store);
     let writes: object[];

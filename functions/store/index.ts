@@ -97,7 +97,7 @@ export function createStore(): Store {
     storage,
     poolReports: new PoolReports(storage, hosts, alerts, inventory),
     tags: new TagsRepository(db, table, listing),
-    vmSnapshots: new VmSnapshotsRepository(db, table, listing),
+    vmSnapshots: new VmSnapshotsRepository(db, table),
   };
   current = { db, table, store };
   return store;

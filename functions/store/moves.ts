@@ -1,3 +1,4 @@
+import type { SnapshotDiscard } from '../vm-snapshots';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { capacityOf, cpuRequestOf } from '../../core/allocator';
 import type { Host, MigrationHold, PendingScale, Vm } from '../../core/entities';
@@ -195,7 +196,7 @@ export class MovesRepository extends Repository {
   }
 
   /** The VM runs at its new size on its host: make the size its own; what was held beyond it goes back. */
-  async commitScale(vm: Vm, vms: VmsRepository, discard: { set: Partial<Vm>; remove: Array<keyof Vm>; operations: object[] } = { set: {}, remove: [], operations: [] }): Promise<'committed' | 'already'> {
+  async commitScale(vm: Vm, vms: VmsRepository, discard: SnapshotDiscard = { set: {}, remove: [], operations: [] }): Promise<'committed' | 'already'> {
     const target = vm.pendingScale;
     if (!target) return 'already';
     if (!vm.hostId || target.hostId !== vm.hostId) throw new ConcurrentOperationError(`VM ${vm.id}'s scale holds nothing on its host`);

@@ -1,7 +1,6 @@
-import type { VmSnapshot } from '../../core/entities';
-import { vmSnapshotVmPartition } from './indexing';
+import type { ResourceTag, VmSnapshot } from '../../core/entities';
+import { stableId } from '../../core/ids';
 import { entityKey } from './keys';
-import { ListingRepository } from './listing';
 import { mergedCounters, Repository } from './repository';
 
 /**
@@ -10,14 +9,6 @@ import { mergedCounters, Repository } from './repository';
  * (`vmSnapshotIds`) and the job: these return the transaction's parts, named, never run alone.
  */
 export class VmSnapshotsRepository extends Repository {
-  constructor(
-    db: ConstructorParameters<typeof Repository>[0],
-    table: string,
-    private readonly listing = new ListingRepository(db, table),
-  ) {
-    super(db, table);
-  }
-
   get = (id: string, consistent = false) => this.getEntity<VmSnapshot>('VMSNAPSHOT', id, consistent);
 
   /** Snapshots by id, in the order asked (those gone are left out). */
@@ -26,9 +17,6 @@ export class VmSnapshotsRepository extends Repository {
     const byId = new Map((await this.batchGet<VmSnapshot>(ids.map((id) => entityKey('VMSNAPSHOT', id)), consistent)).map((s) => [s.id, s]));
     return ids.map((id) => byId.get(id)).filter((s): s is VmSnapshot => !!s);
   }
-
-  /** A VM's snapshots (its small index partition): what an expunge finds even past its VM's list. */
-  forVm = (vmId: string) => this.listing.all<VmSnapshot>({ index: 'gsi4', partitions: [vmSnapshotVmPartition(vmId)] });
 
   /** The Put of a new snapshot and its counters. */
   createOperations(snapshot: VmSnapshot): object[] {
@@ -46,7 +34,27 @@ export class VmSnapshotsRepository extends Repository {
   deleteOperations(snapshots: readonly VmSnapshot[]): object[] {
     return [
       ...snapshots.map((s) => this.versionedDelete('VMSNAPSHOT', s)),
-      ...mergedCounters(snapshots.flatMap((s) => this.counterOperations('VMSNAPSHOT', s, undefined))),
+      // Its tags go with it: their items are found by key (a tag's id is its resource and key).
+      ...tagsOf(snapshots).map((t) => ({ Delete: { TableName: this.table, Key: entityKey('TAG', t.id) } })),
+      ...mergedCounters([...snapshots.flatMap((s) => this.counterOperations('VMSNAPSHOT', s, undefined)), ...tagsOf(snapshots).flatMap((t) => this.counterOperations('TAG', t, undefined))]),
     ];
   }
+}
+
+/** The tag items of snapshots, from the key -> value map each keeps (createTags writes both together). */
+function tagsOf(snapshots: readonly VmSnapshot[]): ResourceTag[] {
+  return snapshots.flatMap((s) =>
+    Object.entries(s.tags ?? {}).map(([key, value]) => ({
+      id: stableId('tag', 'VMSnapshot', s.id, key),
+      key,
+      value,
+      resourceType: 'VMSnapshot' as const,
+      resourceId: s.id,
+      accountId: s.accountId,
+      accountName: s.accountName,
+      domainId: s.domainId,
+      domainPath: s.domainPath,
+      created: s.created,
+    })),
+  );
 }

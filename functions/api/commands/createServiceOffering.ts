@@ -73,8 +73,9 @@ export default defineCommand({
       throw new InvalidParameterError(`Provisioning type '${params.provisioningtype}' is not supported for service offerings: ROOT volumes are thin QCOW2 overlays of their template`);
     const name = params.name;
     if (name.length === 0) throw new InvalidParameterError('Failed to create service offering: specify the name that has non-zero length');
-    const customized = params.customized ?? false;
     const { cpunumber, cpuspeed, memory, mincpunumber, maxcpunumber, minmemory, maxmemory } = params;
+    // CreateServiceOfferingCmd.isCustomized: absent, an offering without a vCPU number or memory is custom.
+    const customized = params.customized ?? (cpunumber === undefined || memory === undefined);
     let shape: Pick<ServiceOffering, 'cpuNumber' | 'cpuSpeed' | 'memory' | 'isCustomized' | 'minCpuNumber' | 'maxCpuNumber' | 'minMemory' | 'maxMemory'>;
     // ConfigurationManagerImpl.createServiceOffering's checks, in its order and with its texts.
     if (customized) {

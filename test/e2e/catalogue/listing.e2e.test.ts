@@ -157,4 +157,29 @@ describe('catalogue lists end to end', () => {
     expect([names(page.affinitygroup as Obj[]), page.count]).toEqual([['mm-group'], 3]);
     expect(names(one.affinitygroup as Obj[])).toEqual(['aa-group']);
   });
+
+  it('lists ISOs apart from templates: listIsos the catalogue items of format ISO, listTemplates the others', async () => {
+    // Prepare: the catalogue has no ISO until registerIso exists; one written as the inventory keeps it
+    const template = ((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[])[0];
+    const none = await env.admin.ok('listIsos', {});
+    const stored = await createStore().inventory.getTemplate(template.id as string);
+    // In one zone (a cross-zone image is listed once per zone, as CloudStack lists it).
+    const iso = { ...stored!, id: randomUUID(), name: 'rescue.iso', displayText: 'Rescue CD', format: 'ISO' as const, zoneId: template.zoneid as string, created: new Date().toISOString() };
+    delete iso.version;
+    await createStore().inventory.putTemplate(iso);
+
+    // Act
+    const isos = await env.admin.ok('listIsos', { isofilter: 'executable' });
+    const byZone = await env.admin.ok('listIsos', { zoneid: template.zoneid as string });
+    const notBootable = await env.admin.ok('listIsos', { bootable: false });
+    const templates = await env.admin.ok('listTemplates', { templatefilter: 'executable' });
+
+    // Assess
+    expect(none).toEqual({});
+    expect([names(isos.iso as Obj[]), isos.count]).toEqual([['rescue.iso'], 1]);
+    expect((isos.iso as Obj[])[0]).toMatchObject({ id: iso.id, format: 'ISO', displaytext: 'Rescue CD', zoneid: template.zoneid });
+    expect(names(byZone.iso as Obj[])).toEqual(['rescue.iso']);
+    expect(notBootable).toEqual({});
+    expect(names(templates.template as Obj[])).not.toContain('rescue.iso');
+  });
 });

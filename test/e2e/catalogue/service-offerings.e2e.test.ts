@@ -42,6 +42,9 @@ describe('service offering administration end to end', () => {
   it("creates CloudStack's two custom kinds: unconstrained (every size at deploy) and constrained (a speed of its own, bounds)", async () => {
     // Act
     const open = (await create({ name: 'Any size', customized: true })).data.serviceoffering as Obj;
+    // without `customized`, an offering with no vCPU number or memory is custom too (CreateServiceOfferingCmd.isCustomized)
+    const implied = (await create({ name: 'Implied custom' })).data.serviceoffering as Obj;
+    expect(implied).toMatchObject({ iscustomized: true });
     const bounded = (await create({ name: 'Bounded 1-4', customized: true, cpuspeed: 2000, mincpunumber: 1, maxcpunumber: 4, minmemory: 256, maxmemory: 4096 })).data.serviceoffering as Obj;
 
     // Assess

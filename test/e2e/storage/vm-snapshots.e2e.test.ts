@@ -170,6 +170,8 @@ describe('VM snapshots end to end', () => {
 
   it('refuses one snapshot beyond vmsnapshot.max with CloudStack\'s text, and a second operation while one runs', async () => {
     // Prepare
+    const tooMany = await env.admin.call('updateConfiguration', { name: 'vmsnapshot.max', value: 51 });
+    expect([tooMany.status, tooMany.data.errortext]).toEqual([431, "vmsnapshot.max can be at most 50: a VM's snapshots go in one transaction with its destroy"]);
     await env.admin.ok('updateConfiguration', { name: 'vmsnapshot.max', value: 3 });
     const id = await deploy({ name: 'snap-5', hostid: slow.hostId });
     try {
@@ -239,6 +241,10 @@ describe('VM snapshots end to end', () => {
     expect(await snapshotsOf(id, { 'tags[0].key': 'keep', 'tags[0].value': 'no' })).toEqual([]);
     expect((await snapshotsOf(id))[0].tags).toEqual([expect.objectContaining({ key: 'keep', value: 'yes', resourcetype: 'VMSnapshot', resourceid: s.id })]);
     expect(((await env.admin.ok('listTags', { resourceid: s.id })).tag as Obj[]).map((t) => t.key)).toEqual(['keep']);
+    // its tags go with it
+    await job(await env.admin.ok('deleteVMSnapshot', { vmsnapshotid: s.id }));
+    expect((await env.admin.ok('listTags', { resourcetype: 'VMSnapshot', listall: true })).count ?? 0).toBe(0);
+    await expectExactListCounters();
   });
 
   it("deletes every snapshot of a VM with the VM's destroy", async () => {
