@@ -84,21 +84,21 @@ export async function listImages(store: Store, caller: Caller, q: ImageQuery): P
     if (!zone) return { kind: 'list', key, items: [], count: 0 };
     return pageOf<Template>(store, key, { ...source, filter: conditions(zone.id) }, q, (t) => shown(t, zone));
   }
-    // CloudStack lists a cross-zone template once per zone it is in: rows of (template, zone) that no
-    // index holds, so the page walks the templates (a catalogue) up to it; the total is one COUNT per zone.
-    const { offset, limit } = resolvePaging(q.page, q.pagesize);
-    const zones = await store.inventory.listZones();
-    const counts = await Promise.all(zones.map((zone) => store.listing.count({ ...source, offset: 0, filter: conditions(zone.id) })));
-    const rows: Array<{ t: Template; zone: Zone }> = [];
-    walk: for await (const templates of store.listing.pages<Template>({ ...source, filter: conditions() }, TEMPLATE_WALK)) {
-      for (const t of templates) {
-        for (const zone of zones) {
-          if (t.zoneId !== undefined && t.zoneId !== zone.id) continue;
-          rows.push({ t, zone });
-          if (limit !== undefined && rows.length >= offset + limit) break walk;
-        }
+  // CloudStack lists a cross-zone template once per zone it is in: rows of (template, zone) that no
+  // index holds, so the page walks the templates (a catalogue) up to it; the total is one COUNT per zone.
+  const { offset, limit } = resolvePaging(q.page, q.pagesize);
+  const zones = await store.inventory.listZones();
+  const counts = await Promise.all(zones.map((zone) => store.listing.count({ ...source, offset: 0, filter: conditions(zone.id) })));
+  const rows: Array<{ t: Template; zone: Zone }> = [];
+  walk: for await (const templates of store.listing.pages<Template>({ ...source, filter: conditions() }, TEMPLATE_WALK)) {
+    for (const t of templates) {
+      for (const zone of zones) {
+        if (t.zoneId !== undefined && t.zoneId !== zone.id) continue;
+        rows.push({ t, zone });
+        if (limit !== undefined && rows.length >= offset + limit) break walk;
       }
     }
-    const page = rows.slice(offset, limit === undefined ? undefined : offset + limit);
-    return { kind: 'list', key, items: await Promise.all(page.map(({ t, zone }) => shown(t, zone))), count: counts.reduce((a, b) => a + b, 0) };
+  }
+  const page = rows.slice(offset, limit === undefined ? undefined : offset + limit);
+  return { kind: 'list', key, items: await Promise.all(page.map(({ t, zone }) => shown(t, zone))), count: counts.reduce((a, b) => a + b, 0) };
 }
