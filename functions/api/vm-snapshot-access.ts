@@ -1,10 +1,11 @@
 import { canAccess } from '../../core/access';
-import type { Caller, Vm, VmSnapshot } from '../../core/entities';
+import type { Caller, Vm, VmSnapshot, VmSnapshotState } from '../../core/entities';
 import { ConcurrentOperationError, EntityNotFoundError, InvalidParameterError } from '../../core/errors';
 import { ACTIVE_SNAPSHOT_TASK } from '../../core/vm-snapshots';
 import type { Store } from '../store';
 import { busyError } from '../store/jobs';
 import { requireOperable } from './vm-access';
+import type { JobStarter, StartedJob } from './jobs';
 
 export const VM_SNAPSHOT_CMD = (name: string) => `org.apache.cloudstack.api.command.user.vmsnapshot.${name}`;
 
@@ -45,4 +46,28 @@ export async function snapshotHost(store: Store, vm: Vm): Promise<string> {
 /** CloudStack's refusals of volume changes while a VM has snapshots (their disks would no longer match). */
 export function refuseWithSnapshots(vm: Pick<Vm, 'id' | 'name' | 'vmSnapshotIds'>, text: string): void {
   if (vm.vmSnapshotIds?.length) throw new InvalidParameterError(text);
+}
+
+/**
+ * A revert or delete of an existing snapshot as its workflow's job: one operation per VM, on the host
+ * that keeps the VM's snapshots, the snapshot moved to `snapshotState` in the job's transaction.
+ */
+export async function startSnapshotJob(
+  ctx: { store: Store; jobs: JobStarter; caller: Caller; now: Date },
+  spec: { vm: Vm; snapshot: VmSnapshot; workflow: 'revert-vm-snapshot' | 'delete-vm-snapshot'; cmd: string; eventType: string; snapshotState: VmSnapshotState },
+): Promise<StartedJob> {
+  const { store, jobs, caller, now } = ctx;
+  const { vm, snapshot } = spec;
+  await refuseBusy(store, vm);
+  const hostId = await snapshotHost(store, vm);
+  return jobs.startOnVm({
+    workflow: spec.workflow,
+    cmd: VM_SNAPSHOT_CMD(spec.cmd),
+    eventType: spec.eventType,
+    caller,
+    vm,
+    set: { lastUpdated: now.toISOString() },
+    also: snapshot.state === spec.snapshotState ? [] : store.vmSnapshots.updateOperations(snapshot, { state: spec.snapshotState }),
+    input: { vmSnapshotId: snapshot.id, hostId, vmState: vm.state },
+  });
 }

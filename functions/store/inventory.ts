@@ -1,6 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account, Cluster, Domain, Network, Pod, ServiceOffering, Template, User, Zone } from '../../core/entities';
-import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, sequenceKey } from './keys';
 import { cataloguePartition } from './indexing';
 import { Repository } from './repository';
@@ -70,13 +69,7 @@ export class InventoryRepository extends Repository {
   async updateServiceOffering(offering: ServiceOffering, set: Partial<ServiceOffering>, remove: Array<keyof ServiceOffering> = []): Promise<ServiceOffering> {
     const after: ServiceOffering = { ...offering, ...set, version: (offering.version ?? 0) + 1 };
     for (const k of remove) delete after[k];
-    try {
-      await this.db.send(new UpdateCommand(this.entityUpdate('OFFERING', offering, after as unknown as Record<string, unknown>)));
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Service offering ${offering.name} changed while it was being updated; try again`);
-      throw err;
-    }
-    return after;
+    return this.updateEntity('OFFERING', offering, after, `Service offering ${offering.name}`);
   }
 
   getTemplate = (id: string) => this.getEntity<Template>('TEMPLATE', id);

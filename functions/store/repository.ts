@@ -1,4 +1,5 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, strip, type Kind } from './keys';
 import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type CatalogueKind, type Expiry, type ListedKind } from './indexing';
 import type { IndexName } from './table';
@@ -116,6 +117,20 @@ export abstract class Repository {
       ExpressionAttributeNames: used,
       ExpressionAttributeValues: values,
     };
+  }
+
+  /**
+   * Update one entity from `before` to `after` (whole, its version bumped by the caller) on its own,
+   * conditioned on the version read: a concurrent change makes it a 530 naming `label`, never a lost update.
+   */
+  protected async updateEntity<K extends ListedKind, T extends { id: string; version?: number }>(kind: K, before: T, after: T, label: string): Promise<T> {
+    try {
+      await this.db.send(new UpdateCommand(this.entityUpdate(kind, before, after as unknown as Record<string, unknown>)));
+      return after;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`${label} changed while it was being updated; try again`);
+      throw err;
+    }
   }
 
   /** The Delete of an entity, for a transaction: held to the version read, so it is deleted (and given back) once. */

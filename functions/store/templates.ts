@@ -1,6 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Template } from '../../core/entities';
-import { ConcurrentOperationError } from '../../core/errors';
 import { Repository } from './repository';
 
 /**
@@ -12,13 +10,6 @@ export class TemplatesRepository extends Repository {
   /** Set `set` on the template read as `t`; its search text follows a new name or display text. */
   async update(t: Template, set: Partial<Omit<Template, 'id' | 'version'>>): Promise<Template> {
     const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) as Partial<Template>;
-    const after: Template = { ...t, ...defined, version: (t.version ?? 0) + 1 };
-    try {
-      await this.db.send(new UpdateCommand(this.entityUpdate('TEMPLATE', t, after as unknown as Record<string, unknown>)));
-      return after;
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Template ${t.id} changed while it was being updated`);
-      throw err;
-    }
+    return this.updateEntity('TEMPLATE', t, { ...t, ...defined, version: (t.version ?? 0) + 1 }, `Template ${t.id}`);
   }
 }

@@ -4,7 +4,7 @@ import { deleteRefusal } from '../../../core/vm-snapshots';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
-import { refuseBusy, snapshotHost, vmSnapshotForCaller, VM_SNAPSHOT_CMD } from '../vm-snapshot-access';
+import { startSnapshotJob, vmSnapshotForCaller } from '../vm-snapshot-access';
 
 export default defineCommand({
   name: 'deleteVMSnapshot',
@@ -22,18 +22,7 @@ export default defineCommand({
     if (refused) throw new InvalidParameterError(refused);
     const vm = await vmForCaller(store, caller, snapshot.vmId, command, 'vmsnapshotid');
     if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new InvalidParameterError(`Can't delete the vm snapshot ${snapshot.name}: its VM ${vm.name} is ${vm.state}, not Running or Stopped`);
-    await refuseBusy(store, vm);
-    const hostId = await snapshotHost(store, vm);
-    const started = await jobs.startOnVm({
-      workflow: 'delete-vm-snapshot',
-      cmd: VM_SNAPSHOT_CMD('DeleteVMSnapshotCmd'),
-      eventType: 'VMSNAPSHOT.DELETE',
-      caller,
-      vm,
-      set: { lastUpdated: now.toISOString() },
-      also: snapshot.state === 'Expunging' ? [] : store.vmSnapshots.updateOperations(snapshot, { state: 'Expunging' }),
-      input: { vmSnapshotId: snapshot.id, hostId, vmState: vm.state },
-    });
+    const started = await startSnapshotJob({ store, jobs, caller, now }, { vm, snapshot, workflow: 'delete-vm-snapshot', cmd: 'DeleteVMSnapshotCmd', eventType: 'VMSNAPSHOT.DELETE', snapshotState: 'Expunging' });
     return { jobid: started.jobid, id: snapshot.id };
   },
 });

@@ -4,7 +4,7 @@ import { revertRefusal } from '../../../core/vm-snapshots';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
-import { refuseBusy, snapshotHost, vmSnapshotForCaller, VM_SNAPSHOT_CMD } from '../vm-snapshot-access';
+import { startSnapshotJob, vmSnapshotForCaller } from '../vm-snapshot-access';
 
 export default defineCommand({
   name: 'revertToVMSnapshot',
@@ -22,18 +22,7 @@ export default defineCommand({
     if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new InvalidParameterError(`VM Snapshot reverting failed due to vm: ${vm.name} is not in the running or Stopped state`);
     const refused = revertRefusal(vm, snapshot);
     if (refused) throw new InvalidParameterError(refused);
-    await refuseBusy(store, vm);
-    const hostId = await snapshotHost(store, vm);
-    const started = await jobs.startOnVm({
-      workflow: 'revert-vm-snapshot',
-      cmd: VM_SNAPSHOT_CMD('RevertToVMSnapshotCmd'),
-      eventType: 'VMSNAPSHOT.REVERTTO',
-      caller,
-      vm,
-      set: { lastUpdated: now.toISOString() },
-      also: store.vmSnapshots.updateOperations(snapshot, { state: 'Reverting' }),
-      input: { vmSnapshotId: snapshot.id, hostId, vmState: vm.state },
-    });
+    const started = await startSnapshotJob({ store, jobs, caller, now }, { vm, snapshot, workflow: 'revert-vm-snapshot', cmd: 'RevertToVMSnapshotCmd', eventType: 'VMSNAPSHOT.REVERTTO', snapshotState: 'Reverting' });
     return { jobid: started.jobid, id: vm.id };
   },
 });

@@ -114,6 +114,16 @@ describe('VM snapshots end to end', () => {
     expect([resize.status, resize.data.errortext]).toEqual([431, `Unable to resize volume ${root.name}: its VM snap-2 has VM snapshots; delete them first`]);
     expect([memoryWhenStopped.status, memoryWhenStopped.data.errortext]).toEqual([431, 'Can not snapshot memory when VM is not in Running state']);
     expect(await snapshotsOf(id)).toHaveLength(1);
+    // bad input: an unknown snapshot, a malformed VM id, a missing one, as CloudStack answers them
+    const unknown = '7a1f0c7e-5b44-4c55-9d1e-2f0d1d6c0aff';
+    for (const command of ['revertToVMSnapshot', 'deleteVMSnapshot']) {
+      const r = await env.admin.call(command, { vmsnapshotid: unknown });
+      expect([r.status, r.data.errortext]).toEqual([431, expect.stringContaining(`Invalid parameter vmsnapshotid value=${unknown}`)]);
+    }
+    const malformed = await env.admin.call('createVMSnapshot', { virtualmachineid: 'not-a-uuid' });
+    expect(malformed.status).toBe(431);
+    const missing = await env.admin.call('createVMSnapshot', {});
+    expect([missing.status, missing.data.errortext]).toEqual([431, expect.stringContaining('virtualmachineid')]);
   });
 
   it('reverts a running VM to a memory snapshot and a stopped one to a disk snapshot, never changing its power state', async () => {
