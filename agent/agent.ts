@@ -62,6 +62,7 @@ function delay(ms: number, signal: AbortSignal, onWake?: (wake: () => void) => v
 function domainOf(task: LeasedTask): string {
   if (task.command === 'StartVm') return task.payload.spec.instanceName;
   if (task.command === 'DeleteVolume') return task.payload.disk.path;
+  if (task.command === 'DownloadImage') return `template-${task.payload.image.id}`;
   if (task.command === 'ResizeVolume') return task.payload.instanceName ?? task.payload.disk.path;
   return task.payload.instanceName;
 }
@@ -104,6 +105,8 @@ export class Agent {
   private heartbeatSoon = false;
   /** the primary storage pools the last heartbeat answer named */
   private poolOrders: PoolSpec[] = [];
+  /** images downloading now (DownloadImage tasks): template id -> percent, sent with each heartbeat */
+  private readonly downloads = new Map<string, number>();
 
   constructor(private readonly options: AgentOptions) {
     this.client = new GatewayClient({ endpoint: options.endpoint, fetch: options.fetch });
@@ -218,7 +221,8 @@ export class Agent {
       // Busy first: a task that ends while the domains are read is then reported busy, never as final.
       const busy = [...this.byDomain.keys()];
       const [facts, domains, pools] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains(), this.poolReports(signal)]);
-      answer = await this.client.heartbeat({ facts, domains, busy, pools }, signal);
+      const downloads = [...this.downloads].map(([templateId, percent]) => ({ templateId, percent }));
+      answer = await this.client.heartbeat({ facts, domains, busy, pools, downloads }, signal);
     } catch (err) {
       if (!signal.aborted) this.log.warn('heartbeat failed', { error: (err as Error).message });
       return;
@@ -403,7 +407,14 @@ export class Agent {
 
   /** The task's result; a task this agent cut short fails with the reason it was cut. */
   private async execute(task: LeasedTask, signal: AbortSignal): Promise<TaskResult> {
-    const result = signal.aborted ? undefined : await runCommand(this.options.driver, task, signal);
+    const image = task.command === 'DownloadImage' ? task.payload.image.id : undefined;
+    let result: TaskResult | undefined;
+    try {
+      if (image) this.downloads.set(image, 0);
+      result = signal.aborted ? undefined : await runCommand(this.options.driver, task, signal, (percent) => image && this.downloads.set(image, percent));
+    } finally {
+      if (image) this.downloads.delete(image);
+    }
     if (result?.ok) return result; // finished before the abort took hold: it did happen
     const reason: unknown = signal.reason;
     if (signal.aborted && reason instanceof TaskAborted) return { ok: false, error: reason.error };

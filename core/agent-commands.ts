@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type ImageSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
 import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
 
 /**
@@ -7,7 +7,7 @@ import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -23,6 +23,8 @@ export interface AgentCommandOptions {
   shrink?: boolean; // ResizeVolume: the new size may be smaller
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot and the VM's others */
   vmSnapshot?: { snapshot: VmSnapshotSpec; chain: VmSnapshotSpec[]; rollback?: boolean };
+  /** DownloadImage: the image to fetch */
+  image?: ImageSpec;
 }
 
 /** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */
@@ -82,7 +84,7 @@ export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[]): VmSpec 
     cpuNumber: vm.cpuNumber,
     cpuSpeed: vm.cpuSpeed,
     memory: vm.memory,
-    template: { id: template.id, url: template.url, format: template.format },
+    template: { id: template.id, url: template.url, format: template.format, ...(template.checksum ? { checksum: template.checksum } : {}) },
     nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
     disks,
     ...scaleCeilings({ ...vm, bootCpuNumber: undefined, bootMemory: undefined }), // it boots at its current size
@@ -99,6 +101,10 @@ export function buildAgentCommand(
   template: Template | undefined,
   options: AgentCommandOptions = {},
 ): AgentCommand {
+  if (command === 'DownloadImage') {
+    if (!options.image) throw new Error('DownloadImage needs the image');
+    return AgentCommandSchema.parse({ command, payload: { image: options.image } });
+  }
   // Only a detached volume's own commands act without a VM.
   if (command === 'DeleteVolume' || (command === 'ResizeVolume' && !vm)) {
     if (!options.disk) throw new Error(`${command} needs the volume`);

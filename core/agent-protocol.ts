@@ -72,6 +72,8 @@ export const HeartbeatRequestSchema = z.object({
   busy: z.array(z.string()).max(5000).default([]),
   /** the primary storage pools the last answer named, as the host sees them now */
   pools: z.array(PoolReportSchema).max(500).default([]),
+  /** images this host is downloading now (DownloadImage tasks) and how far each has come */
+  downloads: z.array(z.object({ templateId: z.string().min(1), percent: z.number().int().min(0).max(100) })).max(100).default([]),
 });
 export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what an agent sends (`busy` may be left out)
 
@@ -116,7 +118,8 @@ export const VmSpecSchema = z.object({
   cpuNumber: z.number().int().positive(),
   cpuSpeed: z.number().int().positive(),
   memory: z.number().int().positive(), // MiB
-  template: z.object({ id: z.string(), url: z.string(), format: z.string() }),
+  /** what its ROOT volume comes from: a host without the image fetches it from `url` (checksum verified) */
+  template: z.object({ id: z.string(), url: z.string(), format: z.string(), checksum: z.string().max(200).optional() }),
   nics: z.array(z.object({ macAddress: z.string(), networkName: z.string(), ipAddress: z.string() })),
   /** its volumes, ROOT (device 0) first: made in their pools when missing (ROOT as an overlay of the template) */
   disks: z.array(DiskSpecSchema).min(1),
@@ -153,6 +156,16 @@ const VmSnapshotPayload = z.object({
   /** DeleteVmSnapshot undoing a create that failed: the snapshot may never have been made, so a host that lacks it defines nothing */
   rollback: z.boolean().optional(),
 });
+
+/** An image registered from a URL, as a host fetches it into its default pool (`template-<id>.<qcow2|raw|iso>`). */
+export const ImageSpecSchema = z.object({
+  id: z.string().min(1),
+  url: z.string().url().max(2048),
+  format: z.enum(['QCOW2', 'RAW', 'ISO']),
+  /** CloudStack's checksum text (core/templates.ts parseChecksum): verified before the file is kept */
+  checksum: z.string().max(200).optional(),
+});
+export type ImageSpec = z.infer<typeof ImageSpecSchema>;
 
 export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('StartVm'), payload: z.object({ spec: VmSpecSchema }) }),
@@ -193,6 +206,8 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('RevertVmSnapshot'), payload: VmSnapshotPayload }),
   /** Delete a VM snapshot (its children keep theirs); missing: success. */
   z.object({ command: z.literal('DeleteVmSnapshot'), payload: VmSnapshotPayload }),
+  /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
+  z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
 ]);
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type AgentCommandName = AgentCommand['command'];

@@ -212,6 +212,34 @@ export interface Template {
   version?: number;
   /** its resource tags (createTags), key -> value */
   tags?: Record<string, string>;
+  /**
+   * Registered from a URL (registerTemplate, registerIso): false until a host has downloaded it
+   * (the seeded images and those of before registration are ready: absent).
+   */
+  isReady?: boolean;
+  /** the download: where it stands (`download` absent: nothing to download, ready as seeded) */
+  download?: TemplateDownload;
+  /** CloudStack's checksum text as given (`{SHA-256}hex`, `{MD5}hex` or a bare MD5) */
+  checksum?: string;
+  /** bytes the image file takes (its size is the disk it gives, e.g. a QCOW2's virtual size) */
+  physicalSize?: number;
+  /** ISOs: a VM may boot from it (registerIso `bootable`, default true) */
+  bootable?: boolean;
+  isExtractable?: boolean;
+  /** 32 or 64, as registered (informational, as in CloudStack) */
+  bits?: number;
+  /** deleteTemplate / deleteIso: no longer listed or usable; kept for the VMs whose disks came from it */
+  removed?: string;
+}
+
+/** A template's download by one host of its zone; the others fetch it on first use. */
+export interface TemplateDownload {
+  state: 'Downloading' | 'Downloaded' | 'Error';
+  percent: number;
+  hostId?: string;
+  jobId?: string;
+  /** what went wrong, as its status shows it */
+  error?: string;
 }
 
 export interface Network {
@@ -351,7 +379,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -596,7 +624,7 @@ export interface VmSnapshot {
 }
 
 /** The resource types Stratus tags (CloudStack's ResourceObjectType names). */
-export const TAGGABLE_TYPES = ['UserVm', 'Volume', 'VMSnapshot', 'Template'] as const;
+export const TAGGABLE_TYPES = ['UserVm', 'Volume', 'VMSnapshot', 'Template', 'ISO'] as const;
 export type TaggableType = (typeof TAGGABLE_TYPES)[number];
 
 /**

@@ -50,6 +50,7 @@ export const WORKFLOW_INPUTS = {
   'revert-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']) }),
   'delete-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']) }),
   'delete-volume': z.object({ jobId: id, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']) }),
+  'download-image': z.object({ jobId: id, templateId: id, hostId: id }),
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOW_INPUTS;

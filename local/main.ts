@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { serveDemoImages } from './demo-images';
 import { startLocalStack } from './stack';
 
 /**
@@ -30,11 +31,14 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
   const m = stack.migrated;
   if (m.from < m.to) console.log(`Data in ${stack.dataDir} migrated from version ${m.from} to ${m.to}: ${m.updated} of ${m.items} items re-indexed, ${m.counters} list counters.`);
+  // The demo images over HTTP beside the API (port + 1), registered through it when new.
+  const demo = simHosts > 0 ? await serveDemoImages({ port: port === 0 ? 0 : port + 1, apiUrl: stack.apiUrl, credentials: stack.credentials, hypervisor: 'Simulator' }) : undefined;
   console.log(`Stratus is running.
   CloudStack API: ${stack.apiUrl}
   Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)
   API key:        ${stack.credentials.apiKey}
   Hosts:          ${stack.hosts.map((h) => h.name).join(', ') || 'none'}
+  Demo images:    ${demo ? `${demo.server.url('')}  (${demo.registered.length ? `registering ${demo.registered.join(' and ')}: cloudstack listTemplates templatefilter=self` : 'registered before'})` : 'none (no hosts to download them)'}
 Press Ctrl-C to stop.`);
 
   let stopping = false;
@@ -42,7 +46,7 @@ Press Ctrl-C to stop.`);
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
-    stack.stop().then(
+    Promise.all([stack.stop(), demo?.server.close()]).then(
       () => process.exit(0),
       (err) => {
         console.error(err);

@@ -1,4 +1,5 @@
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DownloadProgress, ImageFacts } from '../image-download';
 
 /**
  * What the agent needs from a hypervisor. Every call is idempotent, because a lease that expires
@@ -50,6 +51,11 @@ export interface HypervisorDriver {
    * remove any half-arrived definition (never disks) and answer PowerOff.
    */
   resolveIncoming(name: string, signal?: AbortSignal): Promise<'PowerOn' | 'PowerOff'>;
+  /**
+   * Fetch a registered image (template or ISO) over HTTP(S) into this host's default pool, checksum
+   * verified, reporting progress; kept already (a repeat): its facts at once.
+   */
+  downloadImage(image: ImageSpec, onProgress: DownloadProgress, signal?: AbortSignal): Promise<ImageFacts>;
 }
 
 /**

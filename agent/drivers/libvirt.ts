@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
+import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { DriverError, type HypervisorDriver } from './driver';
 import { cpuShares, diskXml, domainUuid, domainXml, snapshotXml, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
@@ -94,12 +95,15 @@ export function toDriverError(err: unknown): Error {
   return new DriverError('ResourceUnavailableError', err instanceof Error ? err.message : String(err), true);
 }
 
+/** A registered image's volume in the default pool: `template-<id>.<qcow2|raw|iso>`. */
+const imageVolume = (templateId: string, format: string) => validName('template volume', `template-${templateId}.${format.toLowerCase()}`);
+
 function templateDisk(spec: VmSpec): { format: 'qcow2' | 'raw'; volume: string } {
   const format = spec.template.format.toLowerCase();
   if (format !== 'qcow2' && format !== 'raw') {
     throw new DriverError('InvalidParameterError', `The libvirt driver boots QCOW2 and RAW templates, not ${spec.template.format}`, false);
   }
-  return { format, volume: validName('template volume', `template-${spec.template.id}.${format}`) };
+  return { format, volume: imageVolume(spec.template.id, format) };
 }
 
 function rootVolume(instanceName: string): string {
@@ -304,6 +308,36 @@ export class LibvirtDriver implements HypervisorDriver {
       };
       return this.measurePool(name, signal).catch(forget);
     });
+  }
+
+  /**
+   * A registered image into the default pool's directory: fetched beside its final name and renamed
+   * once verified, then the pool refreshed so libvirt sees it. Kept already: its size from libvirt.
+   */
+  async downloadImage(image: ImageSpec, onProgress: DownloadProgress, signal?: AbortSignal): Promise<ImageFacts> {
+    return this.guard(() => this.fetchImageOnce(image, onProgress, signal));
+  }
+
+  /** Images being fetched now, by volume: a start and a download of the same image share one fetch. */
+  private readonly fetching = new Map<string, Promise<ImageFacts>>();
+
+  private fetchImageOnce(image: ImageSpec, onProgress: DownloadProgress, signal?: AbortSignal): Promise<ImageFacts> {
+    const volume = imageVolume(image.id, image.format);
+    let known = this.fetching.get(volume);
+    if (!known) {
+      known = (async () => {
+        const kept = await this.volumeBytes(volume, signal);
+        if (kept !== undefined) return { size: kept, physicalSize: kept };
+        const xml = await this.virsh.run(['pool-dumpxml', '--pool', this.pool], signal);
+        const dir = /<target>[\s\S]*?<path>([^<]+)<\/path>/.exec(xml)?.[1];
+        if (!dir) throw new DriverError('ResourceUnavailableError', `Storage pool ${this.pool} has no target directory to download ${image.url} into`, false);
+        const facts = await fetchImage(image, join(dir, volume), { onProgress, signal });
+        await this.virsh.run(['pool-refresh', '--pool', this.pool], signal).catch(() => undefined);
+        return facts;
+      })().finally(() => this.fetching.delete(volume));
+      this.fetching.set(volume, known);
+    }
+    return known;
   }
 
   private async measurePool(name: string, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
@@ -636,14 +670,18 @@ export class LibvirtDriver implements HypervisorDriver {
       await this.virsh.run(['vol-create-as', '--pool', at.pool, '--name', at.volume, '--capacity', String(disk.size), '--format', 'qcow2'], signal);
       return;
     }
-    const capacity = await this.volumeBytes(template.volume, signal);
-    if (capacity === undefined) {
-      throw new DriverError(
-        'ResourceUnavailableError',
-        `Template ${spec?.template.id} is not in storage pool ${this.pool}: expected volume ${template.volume} (from ${spec?.template.url})`,
-        false,
-      );
+    // A template this host does not have yet is fetched from its URL first (one fetch per image).
+    let capacity = await this.volumeBytes(template.volume, signal);
+    if (capacity === undefined && spec) {
+      const image: ImageSpec = { id: spec.template.id, url: spec.template.url, format: template.format === 'raw' ? 'RAW' : 'QCOW2', ...(spec.template.checksum ? { checksum: spec.template.checksum } : {}) };
+      capacity = (
+        await this.fetchImageOnce(image, () => undefined, signal).catch((err: Error) => {
+          const retryable = err instanceof DriverError ? err.retryable : true;
+          throw new DriverError('ResourceUnavailableError', `Template ${spec.template.id} is not in storage pool ${this.pool}: expected volume ${template.volume}, and fetching it from ${spec.template.url} failed: ${err.message}`, retryable);
+        })
+      ).size;
     }
+    if (capacity === undefined) throw new DriverError('ResourceUnavailableError', `Template of volume ${disk.volumeId} is not in storage pool ${this.pool}: expected volume ${template.volume}`, false);
     if (!disk.pool && template.format === 'raw') {
       await this.virsh.run(['vol-clone', '--pool', this.pool, '--vol', template.volume, '--newname', at.volume], signal);
       return;

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
+import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { DriverError, type HypervisorDriver } from './driver';
 
 /**
@@ -30,6 +31,7 @@ export type SimulatorOperation =
   | 'createSnapshot'
   | 'revertSnapshot'
   | 'deleteSnapshot'
+  | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
@@ -421,6 +423,24 @@ export class SimulatorDriver implements HypervisorDriver {
   domain(name: string): { spec: VmSpec; state: PowerState; boots: number } | undefined {
     const d = this.domainsByName.get(name);
     return d ? { ...d } : undefined;
+  }
+
+  /** The images this host keeps (by template id), as downloaded. */
+  private readonly images = new Map<string, ImageFacts>();
+
+  /** Fetch the image from its URL for real (its checksum and header checked); the bytes are not kept, its facts are. */
+  async downloadImage(image: ImageSpec, onProgress: DownloadProgress, signal?: AbortSignal): Promise<ImageFacts> {
+    await this.enter('downloadImage', image.id, signal);
+    const kept = this.images.get(image.id);
+    if (kept) return kept;
+    const facts = await fetchImage(image, undefined, { onProgress, signal });
+    this.images.set(image.id, facts);
+    return facts;
+  }
+
+  /** Whether this host has downloaded the image (tests). */
+  hasImage(templateId: string): boolean {
+    return this.images.has(templateId);
   }
 
   /** Define domains as already running or off, e.g. VMs found on a host at registration. */

@@ -5,6 +5,7 @@ import { createVmSnapshot } from './createVmSnapshot';
 import { deleteVmSnapshot } from './deleteVmSnapshot';
 import { deleteVolume } from './deleteVolume';
 import { detachVolume } from './detachVolume';
+import { downloadImage } from './downloadImage';
 import { migrateVm } from './migrateVm';
 import { resizeVolume } from './resizeVolume';
 import { revertVmSnapshot } from './revertVmSnapshot';
@@ -15,8 +16,8 @@ import { startVm } from './startVm';
 import { stopVm } from './stopVm';
 import { undefineVm } from './undefineVm';
 
-/** Run one agent command with the driver: one command, one file, one driver call. */
-export function runCommand(driver: HypervisorDriver, command: AgentCommand, signal?: AbortSignal): Promise<TaskResult> {
+/** Run one agent command with the driver: one command, one file, one driver call. `progress`: how far a download has come. */
+export function runCommand(driver: HypervisorDriver, command: AgentCommand, signal?: AbortSignal, progress: (percent: number) => void = () => undefined): Promise<TaskResult> {
   switch (command.command) {
     case 'StartVm':
       return startVm(driver, command.payload, signal);
@@ -46,5 +47,7 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return revertVmSnapshot(driver, command.payload, signal);
     case 'DeleteVmSnapshot':
       return deleteVmSnapshot(driver, command.payload, signal);
+    case 'DownloadImage':
+      return downloadImage(driver, command.payload, progress, signal);
   }
 }

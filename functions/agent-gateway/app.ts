@@ -19,6 +19,7 @@ import { RegistrationTokenError, UnknownHostError, type HostAgentRepository, typ
 import { StaleLeaseError, type StoredAgentTask, type TasksRepository } from '../store/tasks';
 import { authenticate, rawBody } from './auth';
 import type { PoolReports } from '../store/storage';
+import type { TemplatesRepository } from '../store/templates';
 import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
 
 /**
@@ -33,6 +34,8 @@ export interface AgentGatewayDeps {
   jobs: Pick<JobsRepository, 'recordStep'>;
   /** The primary storage a host keeps and reports (absent: a gateway without storage, as in some tests). */
   pools?: Pick<PoolReports, 'poolSpecsFor' | 'record'>;
+  /** Where a host's download progress goes (absent: a gateway without images, as in some tests). */
+  images?: Pick<TemplatesRepository, 'recordProgress'>;
   now?: () => number;
   /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 1000: each look is a Query). */
   pollIntervalMs?: number;
@@ -46,7 +49,7 @@ const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidT
 const POLL_RESERVE_MS = 3000;
 
 type Result = Exclude<APIGatewayProxyResultV2, string>;
-type Route = (event: APIGatewayProxyEventV2, deps: Required<Omit<AgentGatewayDeps, 'pools'>> & Pick<AgentGatewayDeps, 'pools'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
+type Route = (event: APIGatewayProxyEventV2, deps: Required<Omit<AgentGatewayDeps, 'pools' | 'images'>> & Pick<AgentGatewayDeps, 'pools' | 'images'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
 
 const logger = new Logger({ serviceName: 'agent-gateway' });
 
@@ -76,9 +79,9 @@ const register: Route = async (event, { hostAgent, now }) => {
   }
 };
 
-const heartbeat: Route = async (event, { hostAgent, pools, now }) => {
+const heartbeat: Route = async (event, { hostAgent, pools, images, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
-  const { facts, domains, busy, pools: seen } = parseBody(event, HeartbeatRequestSchema);
+  const { facts, domains, busy, pools: seen, downloads } = parseBody(event, HeartbeatRequestSchema);
   let orders: StandingOrders;
   try {
     orders = await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
@@ -95,6 +98,10 @@ const heartbeat: Route = async (event, { hostAgent, pools, now }) => {
     } catch (err) {
       logger.warn('storage pools of a heartbeat not recorded', { hostId, error: (err as Error).message });
     }
+  }
+  // How far its downloads have come (registerTemplate's status): never fails a heartbeat either.
+  if (images) {
+    await Promise.all(downloads.map((d) => images.recordProgress(hostId, d.templateId, d.percent))).catch((err: Error) => logger.warn('download progress of a heartbeat not recorded', { hostId, error: err.message }));
   }
   // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now, pools to keep).
   const answer: HeartbeatResponse = { received: true, ...orders, pools: keep };
@@ -192,7 +199,7 @@ export function agentGatewayErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIG
 
 export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayDeps)) {
   // A factory is asked on every request: it hands back the process's (memoized) collaborators.
-  const resolve = (): Required<Omit<AgentGatewayDeps, 'pools'>> & Pick<AgentGatewayDeps, 'pools'> => ({
+  const resolve = (): Required<Omit<AgentGatewayDeps, 'pools' | 'images'>> & Pick<AgentGatewayDeps, 'pools' | 'images'> => ({
     now: Date.now,
     pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 1000),
     leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),

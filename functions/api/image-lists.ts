@@ -65,11 +65,14 @@ export async function listImages(store: Store, caller: Caller, q: ImageQuery): P
   const key = q.kind;
   // Its tags show its owner's names: read once per owner for the page.
   const lookups = createLookups(store);
-  const shown = async (t: Template, zone: Zone) => toTemplateResponse(t, zone, { accountName: (await lookups.account(t.accountId))?.name, domainName: (await lookups.domain(t.domainId))?.name });
+  // Its status and URL to its owner and administrators (TemplateJoinDaoImpl).
+  const shown = async (t: Template, zone: Zone) =>
+    toTemplateResponse(t, zone, { accountName: (await lookups.account(t.accountId))?.name, domainName: (await lookups.domain(t.domainId))?.name, seesStatus: caller.role !== 'user' || t.accountId === caller.accountId });
   // The filter of the images a zone lists (every zone: no zone condition).
   const conditions = (zoneId?: string) => {
     const where = new Conditions();
     passes(q.filter, caller, where);
+    where.absent('removed');
     if (q.kind === 'iso') where.eq('format', 'ISO');
     else where.notIn('format', ['ISO']);
     if (q.hypervisor) where.in('hypervisor', HYPERVISORS.filter((h) => h.toLowerCase() === q.hypervisor!.toLowerCase()));

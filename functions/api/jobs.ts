@@ -53,6 +53,8 @@ export interface JobStarter {
    * `undo` puts the volume back if the workflow cannot be started.
    */
   startOnVolume(spec: JobSpec & { volume: Volume; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
+  /** an image's download: the job and the new image (`operations`) in one transaction; `undo` marks it failed if the workflow cannot start. */
+  startOnTemplate(spec: JobSpec & { templateId: string; operations: (jobId: string) => object[]; undo: (jobId: string, reason: string) => Promise<object[]> }): Promise<StartedJob>;
   /** a storage pool's maintenance: the job and the pool's move into it (`operations`), `undo` if the workflow cannot start. */
   startOnPool(spec: JobSpec & { pool: StoragePool; operations: (jobId: string) => object[]; undo: (jobId: string) => object[] }): Promise<StartedJob>;
 }
@@ -109,14 +111,14 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
   }
 
   /** Start the job's execution; if it cannot start, the job fails at once with 530 and `undo` runs with it. */
-  async function executeOrUndo(job: AsyncJob, input: Record<string, unknown>, id: string, undo: () => Promise<object[]>): Promise<StartedJob> {
+  async function executeOrUndo(job: AsyncJob, input: Record<string, unknown>, id: string, undo: (reason: string) => Promise<object[]>): Promise<StartedJob> {
     const stateMachineArn = workflowArn(job.workflow);
     try {
       await sfnClient().send(new StartExecutionCommand({ stateMachineArn, name: job.id, input: JSON.stringify(input) }));
     } catch (err) {
       if ((await executionExists(stateMachineArn, job.id)) !== false) return { jobid: job.id, id };
       const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
-      await store.jobs.complete(job.id, { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: await undo() }, undefined, store.vms);
+      await store.jobs.complete(job.id, { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: await undo(errortext) }, undefined, store.vms);
       throw new InternalError(errortext);
     }
     return { jobid: job.id, id };
@@ -128,6 +130,12 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       const input = checked(job, { ...spec.input, jobId: job.id, poolId: spec.pool.id });
       await store.jobs.createWith(job, spec.operations(job.id));
       return executeOrUndo(job, input, spec.pool.id, async () => spec.undo(job.id));
+    },
+    async startOnTemplate(spec) {
+      const job = newJob(spec, spec.templateId, 'Template');
+      const input = checked(job, { ...spec.input, jobId: job.id, templateId: spec.templateId });
+      await store.jobs.createWith(job, spec.operations(job.id));
+      return executeOrUndo(job, input, spec.templateId, (reason) => spec.undo(job.id, reason));
     },
     async startOnVolume(spec) {
       const job = newJob(spec, spec.volume.id, 'Volume');

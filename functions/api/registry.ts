@@ -89,6 +89,11 @@ import updatePod from './commands/updatePod';
 import updateServiceOffering from './commands/updateServiceOffering';
 import updateStoragePool from './commands/updateStoragePool';
 import updateTemplate from './commands/updateTemplate';
+import deleteIso from './commands/deleteIso';
+import deleteTemplate from './commands/deleteTemplate';
+import updateIso from './commands/updateIso';
+import registerIso from './commands/registerIso';
+import registerTemplate from './commands/registerTemplate';
 import updateVirtualMachine from './commands/updateVirtualMachine';
 import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
 import updateZone from './commands/updateZone';
@@ -179,6 +184,11 @@ const all: readonly Command[] = [
   updateServiceOffering,
   updateStoragePool,
   updateTemplate,
+  deleteIso,
+  deleteTemplate,
+  updateIso,
+  registerIso,
+  registerTemplate,
   updateVirtualMachine,
   updateVMAffinityGroup,
   updateZone,

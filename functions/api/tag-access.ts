@@ -18,17 +18,18 @@ export const TAGGED_KINDS: Record<TaggableType, { kind: Tagged['kind']; instance
   UserVm: { kind: 'VM', instanceType: 'VirtualMachine', load: (store, id) => store.vms.get(id, true) },
   Volume: { kind: 'VOLUME', instanceType: 'Volume', load: (store, id) => store.storage.getVolume(id, true) },
   VMSnapshot: { kind: 'VMSNAPSHOT', instanceType: 'VmSnapshot', load: (store, id) => store.vmSnapshots.get(id, true) },
-  // A catalogue item: its owner's domain path read for the access check (templates do not keep it).
-  Template: {
-    kind: 'TEMPLATE',
-    instanceType: 'Template',
-    load: async (store, id) => {
-      const template = await store.inventory.getTemplate(id);
-      const domain = template ? await store.inventory.getDomain(template.domainId) : undefined;
-      return template && domain ? { accountId: template.accountId, domainId: template.domainId, domainPath: domain.path, state: 'Ready' } : undefined;
-    },
-  },
+  // Catalogue items: their owner's domain path read for the access check (images do not keep it).
+  Template: { kind: 'TEMPLATE', instanceType: 'Template', load: (store, id) => imageOwner(store, id, false) },
+  ISO: { kind: 'TEMPLATE', instanceType: 'Iso', load: (store, id) => imageOwner(store, id, true) },
 };
+
+/** A template (or ISO, `iso`) as a tagged resource: its owner; a deleted one is gone. */
+async function imageOwner(store: Store, id: string, iso: boolean): Promise<Owned | undefined> {
+  const template = await store.inventory.getTemplate(id);
+  if (!template || (template.format === 'ISO') !== iso) return undefined;
+  const domain = await store.inventory.getDomain(template.domainId);
+  return domain ? { accountId: template.accountId, domainId: template.domainId, domainPath: domain.path, state: template.removed ? 'Expunged' : 'Ready' } : undefined;
+}
 
 /** A resource the caller may tag: its item key and its owner (the tag's owner). Others are answered as unknown. */
 export async function taggedResource(store: Store, caller: Caller, type: TaggableType, id: string, command: string) {

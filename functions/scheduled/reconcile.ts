@@ -133,7 +133,7 @@ async function settleOrphan(
     await failHostJob(store, job, now);
     return {};
   }
-  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume') && job.instanceId) {
+  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume' || job.instanceType === 'Template') && job.instanceId) {
     await failStorageJob(store, job, now);
     return {};
   }
@@ -195,7 +195,7 @@ async function settleMovesOnReport(store: Store, vm: Vm, since: string): Promise
 /**
  * A storage job whose workflow is gone: a pool's maintenance ends in ErrorInMaintenance, saying so
  * (its VMs' own stop jobs settle themselves); a volume being deleted is Ready again (its file may be
- * gone or not: deleting it again removes what is left).
+ * gone or not: deleting it again removes what is left); an image being downloaded shows the error.
  */
 async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<void> {
   const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed`;
@@ -203,6 +203,9 @@ async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<v
   if (job.instanceType === 'StoragePool') {
     const pool = await store.storage.getPool(job.instanceId!, true);
     if (pool?.activeJobId === job.id) also.push(store.storage.finishMaintenanceOperation(pool, job.id, 'ErrorInMaintenance', `${errortext}; the pool's maintenance did not finish`));
+  } else if (job.instanceType === 'Template') {
+    const t = await store.templates.get(job.instanceId!, true);
+    if (t?.download?.jobId === job.id && t.download.state === 'Downloading') also.push(...store.templates.changeOperations(t, { download: { ...t.download, state: 'Error', error: `${errortext}; the download did not finish` } }));
   } else {
     const volume = await store.storage.getVolume(job.instanceId!, true);
     if (volume?.state === 'Destroy') also.push(...store.storage.volumeUpdateOperations(volume, { state: 'Ready' }));

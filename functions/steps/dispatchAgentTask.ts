@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, taskIdFor, vmSnapshotSpecOf } from '../../core/agent-commands';
-import type { DiskSpec } from '../../core/agent-protocol';
+import type { DiskSpec, ImageSpec } from '../../core/agent-protocol';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
 import { volumesOf } from '../store/storage';
@@ -24,6 +24,8 @@ const Input = z.object({
   shrink: z.boolean().optional(),
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot */
   vmSnapshotId: z.string().min(1).optional(),
+  /** DownloadImage: the template or ISO */
+  templateId: z.string().min(1).optional(),
   hostId: z.string().min(1),
   command: z.enum(AGENT_COMMAND_NAMES),
   timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600),
@@ -77,6 +79,15 @@ async function vmSnapshotFor(store: Store, input: { command: string; vmSnapshotI
   return { vmSnapshot: { snapshot: vmSnapshotSpecOf(snapshot, byId), chain: all.filter((s) => s.id !== snapshot.id && s.state !== 'Creating').map((s) => vmSnapshotSpecOf(s, byId)), ...(rollback ? { rollback } : {}) } };
 }
 
+/** DownloadImage: the image being registered, while its job still downloads it. */
+async function imageFor(store: Store, input: { command: string; templateId?: string; jobId?: string }): Promise<{ image?: ImageSpec }> {
+  if (input.command !== 'DownloadImage') return {};
+  const t = input.templateId ? await store.templates.get(input.templateId, true) : undefined;
+  if (!t || t.removed) throw new ResourceUnavailableError(`Template ${input.templateId} no longer exists`);
+  if (t.download?.jobId !== input.jobId) throw new ConcurrentOperationError(`Template ${t.id} is no longer downloaded by job ${input.jobId}`);
+  return { image: { id: t.id, url: t.url, format: t.format, ...(t.checksum ? { checksum: t.checksum } : {}) } };
+}
+
 export const handler = defineStep(
   Input,
   async (input, { store, now }) => {
@@ -95,7 +106,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)) });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)) });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -43,3 +43,13 @@ export function publicText(error: { errorcode: number; errortext: string }): str
   if (error.errorcode === 530) return USER_ERROR_MESSAGE;
   return error.errortext;
 }
+
+/**
+ * How a failure path completes its job, from the workflow's `$.failure`: the first step that failed,
+ * its CloudStack error, and the job fields every failure recorder writes.
+ */
+export function failedCompletion(failure: Record<string, Caught>) {
+  const [failedStep, caught] = firstFailure(failure) ?? ['unknown', { Error: 'States.Runtime' }];
+  const error = describeFailure(failedStep, caught);
+  return { failedStep, error, fields: { status: 2 as const, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, publicErrorText: publicText(error) } };
+}

@@ -5,6 +5,8 @@ import { handler as chooseMigrationHost } from './chooseMigrationHost';
 import { handler as commitMigration } from './commitMigration';
 import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
+import { handler as failImageDownload } from './failImageDownload';
+import { handler as finishImageDownload } from './finishImageDownload';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
 import { handler as finishVmSnapshot } from './finishVmSnapshot';
@@ -38,6 +40,8 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   commitMigration,
   commitScale,
   dispatchAgentTask,
+  failImageDownload,
+  finishImageDownload,
   finishMaintenance,
   finishStorageMaintenance,
   finishVmSnapshot,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InternalError } from '../../core/errors';
 import { recordVolumeEvent } from '../volume-events';
 import { defineStep } from './define-step';
-import { Caught, describeFailure, firstFailure, publicText } from './failures';
+import { Caught, failedCompletion, publicText } from './failures';
 
 const Input = z.object({ jobId: z.string(), volumeId: z.string(), stateBefore: z.enum(['Allocated', 'Ready']), failure: z.record(z.string(), Caught), state: z.string() });
 
@@ -14,14 +14,13 @@ const Input = z.object({ jobId: z.string(), volumeId: z.string(), stateBefore: z
 export const handler = defineStep(
   Input,
   async ({ jobId, volumeId, stateBefore, failure, state }, { store, now }) => {
-    const [failedStep, caught] = firstFailure(failure) ?? ['unknown', { Error: 'States.Runtime' }];
-    const error = describeFailure(failedStep, caught);
+    const { failedStep, error, fields } = failedCompletion(failure);
     const [job, volume] = await Promise.all([store.jobs.get(jobId, true), store.storage.getVolume(volumeId, true)]);
     if (!job) throw new InternalError(`Job ${jobId} does not exist`);
     const at = now();
     const completed = await store.jobs.complete(
       jobId,
-      { status: 2, result: error, failedStep, failureReason: `${caught.Error}: ${error.errortext}`, publicErrorText: publicText(error), step: state, created: job.created, also: volume?.state === 'Destroy' ? store.storage.volumeUpdateOperations(volume, { state: stateBefore }) : [] },
+      { ...fields, step: state, created: job.created, also: volume?.state === 'Destroy' ? store.storage.volumeUpdateOperations(volume, { state: stateBefore }) : [] },
       undefined,
       store.vms,
       at,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VM_STATES } from '../../core/vm-states';
 import { defineStep } from './define-step';
-import { Caught, describeFailure, firstFailure, publicText } from './failures';
+import { Caught, failedCompletion, publicText } from './failures';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
@@ -24,8 +24,7 @@ const Input = z.object({
 export const handler = defineStep(
   Input,
   async ({ jobId, vmId, vmState, failure, state, notify }, { store, now }) => {
-    const [failedStep, caught] = firstFailure(failure) ?? ['unknown', { Error: 'States.Runtime' }];
-    const error = describeFailure(failedStep, caught);
+    const { failedStep, error, fields } = failedCompletion(failure);
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     const at = now();
     // No VM snapshot stays half-way once the VM's job has ended.
@@ -37,11 +36,7 @@ export const handler = defineStep(
     const completed = await store.jobs.complete(
       jobId,
       {
-        status: 2,
-        result: error,
-        failedStep,
-        failureReason: `${caught.Error}: ${error.errortext}`,
-        publicErrorText: publicText(error),
+        ...fields,
         step: state,
         created: job?.created,
         // A VM that falls back to Destroyed goes back in the expunge queue: the scheduled expunge retries it.

@@ -56,6 +56,13 @@ export class HostsRepository extends Repository {
     return undefined;
   }
 
+  /** An Up host of a zone with this hypervisor: the one an image registered there is downloaded by. Reads pages of 16 until one. */
+  async upHostInZone(zoneId: string, hypervisor: Host['hypervisor']): Promise<Host | undefined> {
+    const filter = new Conditions().eq('state', 'Up').eq('hypervisor', hypervisor).build();
+    for await (const page of this.listing.pages<Host>({ index: 'gsi2', partitions: zoneHostPartitions(zoneId), filter }, 16)) if (page.length) return fromStoredHost(page[0]);
+    return undefined;
+  }
+
   /** How many hosts a zone has (its counter): what placement reports of the hosts it did not read. */
   countInZone = async (zoneId: string) => (await this.listing.counter(zoneHostCounter(zoneId))).n;
 

@@ -4,6 +4,7 @@ import { capacityOf, type Factors } from '../../core/allocator';
 import { CAPACITY_NAMES, type CapacityRow } from '../../core/capacity';
 import { osCategoryById, type OsCategory, type OsType } from '../../core/os-catalogue';
 import { csDate } from './format';
+import { checksumValue, imageStatus } from '../../core/templates';
 
 /** Response objects of the catalogue and infrastructure, with the field names and types CloudStack sends. */
 
@@ -164,14 +165,19 @@ function customBounds(o: ServiceOffering): Record<string, string> {
 }
 
 /** A template as listTemplates shows it; `owner`'s names for its tags (CloudStack shows them in each tag). */
-export const toTemplateResponse = (t: Template, zone?: Zone, owner: { accountName?: string; domainName?: string } = {}) => ({
+/**
+ * A template or ISO as listTemplates / listIsos show it (TemplateJoinDaoImpl): `status` and `url`
+ * to its owner and administrators (`owner.seesStatus`), `isready` once downloaded, its download's
+ * progress in `downloaddetails`, the checksum's digest alone.
+ */
+export const toTemplateResponse = (t: Template, zone?: Zone, owner: { accountName?: string; domainName?: string; seesStatus?: boolean } = {}) => ({
   id: t.id,
   name: t.name,
   displaytext: t.displayText,
   ispublic: t.isPublic,
   isfeatured: t.isFeatured,
-  isready: true,
-  isextractable: false,
+  isready: t.isReady !== false,
+  isextractable: t.isExtractable ?? false,
   isdynamicallyscalable: t.isDynamicallyScalable,
   passwordenabled: t.passwordEnabled,
   sshkeyenabled: false,
@@ -179,17 +185,27 @@ export const toTemplateResponse = (t: Template, zone?: Zone, owner: { accountNam
   hypervisor: t.hypervisor,
   ostypeid: t.osTypeId,
   ostypename: t.osTypeName,
-  size: t.size,
-  templatetype: 'USER',
-  status: 'Download Complete',
-  bootable: true,
+  ...(t.size > 0 && t.isReady !== false ? { size: t.size } : {}),
+  ...(t.physicalSize ? { physicalsize: t.physicalSize } : {}),
+  ...(t.format === 'ISO' ? {} : { templatetype: 'USER' }),
+  ...(owner.seesStatus === false ? {} : { status: imageStatus(t), url: t.url }),
+  ...(t.checksum ? { checksum: checksumValue(t.checksum) } : {}),
+  ...(t.bits ? { bits: t.bits } : {}),
+  bootable: t.bootable ?? true,
   crossZones: t.zoneId === undefined,
   ...(zone ? { zoneid: zone.id, zonename: zone.name } : {}),
+  account: owner.accountName,
+  domainid: t.domainId,
+  domain: owner.domainName,
   created: csDate(t.created),
+  ...(t.download ? { downloaddetails: [{ datastore: t.download.hostId ?? '', downloadPercent: String(t.download.percent), downloadState: DOWNLOAD_STATES[t.download.state] }] } : {}),
   details: {},
-  tags: tagsOf(t, 'Template', owner.accountName, owner.domainName),
+  tags: tagsOf(t, t.format === 'ISO' ? 'ISO' : 'Template', owner.accountName, owner.domainName),
   hasannotations: false,
 });
+
+/** VMTemplateStorageResourceAssoc.Status names of a download's states. */
+const DOWNLOAD_STATES = { Downloading: 'DOWNLOAD_IN_PROGRESS', Downloaded: 'DOWNLOADED', Error: 'DOWNLOAD_ERROR' } as const;
 
 export const toNetworkResponse = (n: Network, zone?: Zone) => ({
   id: n.id,

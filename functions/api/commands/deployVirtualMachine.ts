@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { imageStatus, isReady } from '../../../core/templates';
 import { canAccess } from '../../../core/access';
 import type { Caller, DiskOffering, Network, Nic, Template, Vm, Volume, Zone } from '../../../core/entities';
 import { GiB, nextDeviceId, ROOT_DEVICE_ID } from '../../../core/storage';
@@ -46,7 +47,9 @@ export default defineCommand({
     // A custom offering's size comes from details[].cpuNumber/cpuSpeed/memory, checked before anything is taken.
     const size = sizeFor(offering, mergeMap(params.details));
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
-    if (!template || !(template.isPublic || template.accountId === caller.accountId)) throw new EntityNotFoundError(command, 'templateid', params.templateid);
+    if (!template || template.removed || !(template.isPublic || template.accountId === caller.accountId)) throw new EntityNotFoundError(command, 'templateid', params.templateid);
+    if (template.format === 'ISO') throw new InvalidParameterError(`Deploying from ISO ${template.name} is not supported: deploy from a template, then attach the ISO`);
+    if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to deploy from: ${imageStatus(template)}`);
     if (template.zoneId && template.zoneId !== zone.id) throw new InvalidParameterError(`Template ${template.name} is not available in zone ${zone.name}`);
     if (zone.allocationState !== 'Enabled' && caller.role !== 'rootAdmin')
       throw new InvalidParameterError(`Cannot perform this operation, Zone is currently disabled: ${zone.name}`);

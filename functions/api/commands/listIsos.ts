@@ -26,15 +26,20 @@ export default defineCommand({
     tags: cs.map().optional().meta({ description: 'List resources by tags (key/value pairs)' }),
     ...listParams,
   }),
-  // ISOs are templates of format ISO in the one image catalogue (none until registerIso exists): every
-  // one is bootable and ready, so those filters keep all or none.
+  // ISOs are templates of format ISO in the one image catalogue.
   handle: ({ params, store, caller }) =>
     listImages(store, caller, {
       ...params,
       filter: params.isofilter ?? 'selfexecutable', // ListIsosCmd's default
       kind: 'iso',
       more: (where) => {
-        if (params.bootable === false || params.isready === false) where.in('id', []);
+        // Images from before registration (absent flags) are bootable and ready.
+        const flag = (field: 'bootable' | 'isReady', value: boolean | undefined) => {
+          if (value === true) where.or((c) => c.absent(field), (c) => c.eq(field, true));
+          if (value === false) where.eq(field, false);
+        };
+        flag('bootable', params.bootable);
+        flag('isReady', params.isready);
         if (params.ispublic !== undefined) where.eq('isPublic', params.ispublic);
       },
     }),

@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createStore } from '../../../functions/store';
 import { documentClient } from '../../../functions/store/client';
 import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
+import { emptyQcow2, startImageServer, type ImageServer } from '../../../local/image-server';
 import { projectRoot } from '../../../local/paths';
 import { expectExactListCounters, expectPoolLedgers } from '../../support/invariants';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
@@ -72,6 +73,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   let env: TestStack;
   let cat: Awaited<ReturnType<typeof catalogue>>;
   let sfn: SFNClient;
+  let images: ImageServer | undefined;
   const hostIds: Record<string, string> = {};
   const outcomes: string[] = [];
 
@@ -108,6 +110,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     mkdirSync(join(projectRoot(), '.build'), { recursive: true });
     writeFileSync(join(projectRoot(), '.build', 'catch-paths.txt'), `${outcomes.length} runs\n${outcomes.join('\n')}\n`);
     sfn?.destroy();
+    await images?.close();
     await env?.stop();
   });
 
@@ -249,6 +252,26 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       },
     },
     {
+      name: 'a template from a URL',
+      workflow: 'download-image',
+      setUp: async () => {
+        images ??= await startImageServer({ images: { 'catch.qcow2': emptyQcow2(2 ** 30) } });
+        return undefined;
+      },
+      // registerTemplate answers at once; its download's job is the template's.
+      run: async () => {
+        const reply = await env.admin.ok('registerTemplate', { name: `catch-${++seq}`, displaytext: 'catch', url: images!.url('catch.qcow2'), format: 'QCOW2', hypervisor: 'Simulator', zoneid: cat.zoneid });
+        const templateId = (reply.template as Obj[])[0].id as string;
+        const jobs = (await env.admin.ok('listAsyncJobs', { page: 1, pagesize: 500 })).asyncjobs as Obj[];
+        return { jobid: jobs.find((j) => j.jobinstanceid === templateId)!.jobid as string, vmId: templateId };
+      },
+      after: async (label, templateId) => {
+        // The template ends ready, or showing why not: never left downloading.
+        const t = ((await env.admin.ok('listTemplates', { templatefilter: 'self', id: templateId })).template as Obj[])[0];
+        expect({ label, settled: t.isready || !/Processing|Downloaded|Installing/.test(t.status) }).toEqual({ label, settled: true });
+      },
+    },
+    {
       name: 'a pool with a running VM',
       workflow: 'storage-maintenance',
       setUp: async () => {
@@ -353,11 +376,25 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     for (;;) {
       const result = await env.admin.ok('queryAsyncJobResult', { jobid });
       if (result.jobstatus !== 0) return result;
-      if (Date.now() > deadline) throw new Error(`job ${jobid} still pending after 60 s`);
+      if (Date.now() > deadline) throw new Error(`job ${jobid} still pending after 60 s\n${await whyPending()}`);
       const running = await newExecutions('RUNNING');
       if (running.length === 0) await env.stack.runScheduled({ reconcileGraceMs: 0 });
       await new Promise((r) => setTimeout(r, running.length === 0 ? 1200 : 100));
     }
+  }
+
+  /** What a stuck job waits on, for the reader of a failure: each running execution's last events and each host's queued agent tasks. */
+  async function whyPending(): Promise<string> {
+    const lines = [`while failing [${plan?.failing.join(', ') ?? ''}] of ${plan?.workflow}; reached ${plan?.reached.join(' ')}`];
+    for (const e of await newExecutions('RUNNING')) {
+      const { events } = await sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 4 }));
+      lines.push(`${e.workflow} ${e.name} started ${e.startDate?.toISOString()}: ${(events ?? []).map((ev) => `${ev.timestamp?.toISOString()} ${ev.type} ${JSON.stringify(ev.stateEnteredEventDetails?.name ?? ev.taskScheduledEventDetails?.resource ?? '')}`).join(' | ')}`);
+    }
+    for (const [name, hostId] of Object.entries(hostIds)) {
+      const { Items } = await documentClient().send(new QueryCommand({ TableName: process.env.TABLE_NAME, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TASK#${hostId}` } }));
+      for (const t of Items ?? []) lines.push(`${name} task ${t.sk} ${t.command ?? ''} lease ${t.leaseUntil ? new Date(t.leaseUntil as number).toISOString() : 'none'} now ${new Date().toISOString()}`);
+    }
+    return lines.join('\n');
   }
 
   const executionsSeen = new Set<string>();

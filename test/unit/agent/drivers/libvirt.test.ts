@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VmSpec } from '../../../../core/agent-protocol';
+import { emptyQcow2, startImageServer } from '../../../../local/image-server';
 import { DriverError } from '../../../../agent/drivers/driver';
 import { LibvirtDriver, powerStateOf, toDriverError } from '../../../../agent/drivers/libvirt';
 import { quoteVirshArg, VirshCommandError, type VirshRunner } from '../../../../agent/drivers/virsh-session';
@@ -169,7 +173,7 @@ describe('LibvirtDriver with a scripted virsh', () => {
     await expect(driver.start(spec)).rejects.toMatchObject({ name: 'InsufficientCapacityError', retryable: false });
   });
 
-  it('fails a start whose template is not in the pool, naming the volume it looked for', async () => {
+  it('fails a start whose template is neither in the pool nor fetchable, naming the volume it looked for', async () => {
     // Prepare
     const virsh = new ScriptedVirsh((c) => {
       if (c.startsWith('domstate')) return fail('domstate', "failed to get domain 'i-2-1-VM'");
@@ -201,6 +205,59 @@ describe('LibvirtDriver with a scripted virsh', () => {
 
   it('refuses a storage pool name that is not a plain name', () => {
     expect(() => new LibvirtDriver({ uri: 'test:///fake', runner: new ScriptedVirsh(() => ''), storagePool: 'a b' })).toThrow(DriverError);
+  });
+
+  it('fetches the template of a start from its URL when the host lacks it, then backs the ROOT overlay with it', async () => {
+    // Prepare: the template is in no pool yet; the domain is not defined
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-pool-'));
+    const server = await startImageServer({ images: { 't.qcow2': emptyQcow2(2 ** 30) } });
+    const virsh: ScriptedVirsh = new ScriptedVirsh((c): string => {
+      if (c.startsWith('domstate')) return virsh.commands.some((x) => x.startsWith('start')) ? 'running\n' : fail(c, "failed to get domain 'i-2-1-VM'");
+      if (c.startsWith('vol-info --pool default --vol template-tpl-1.qcow2')) return virsh.commands.some((x) => x.startsWith('pool-refresh')) ? 'Capacity:       1073741824 bytes\n' : fail(c, 'error: Storage volume not found: no storage vol with matching path');
+      if (c.startsWith('vol-info')) return virsh.commands.some((x) => x.startsWith('vol-create-as')) ? 'Capacity:       1073741824 bytes\n' : fail(c, 'error: Storage volume not found: no storage vol with matching path');
+      if (c.startsWith('pool-dumpxml')) return `<pool><target><path>${dir}</path></target></pool>`;
+      return '';
+    });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+    try {
+      // Act
+      await driver.start({ ...spec, template: { ...spec.template, url: server.url('t.qcow2') } });
+      // Assert: fetched into the pool's directory before the overlay was made on it
+      expect(readdirSync(dir)).toEqual(['template-tpl-1.qcow2']);
+      const refresh = virsh.commands.findIndex((c) => c.startsWith('pool-refresh'));
+      const overlay = virsh.commands.findIndex((c) => c.startsWith('vol-create-as') && c.includes('--backing-vol template-tpl-1.qcow2'));
+      expect(refresh).toBeGreaterThanOrEqual(0);
+      expect(overlay).toBeGreaterThan(refresh);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('downloads a registered image into the default pool\'s directory under its volume name, once', async () => {
+    // Prepare: a pool whose target is a scratch directory, and an image served over HTTP
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-pool-'));
+    const server = await startImageServer({ images: { 'd.qcow2': emptyQcow2(2 ** 30) } });
+    const virsh: ScriptedVirsh = new ScriptedVirsh((c): string => {
+      if (c.startsWith('vol-info')) return virsh.commands.some((x) => x.startsWith('pool-refresh')) ? 'Capacity:       1073741824 bytes\n' : fail(c, 'error: Storage volume not found: no storage vol with matching path');
+      if (c.startsWith('pool-dumpxml')) return `<pool type='dir'><name>default</name><target>\n<path>${dir}</path></target></pool>`;
+      return '';
+    });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+    const image = { id: 'tpl-9', url: server.url('d.qcow2'), format: 'QCOW2' as const };
+    try {
+      // Act
+      const first = await driver.downloadImage(image, () => undefined);
+      const again = await driver.downloadImage(image, () => undefined);
+      // Assert: fetched into <pool dir>/template-<id>.qcow2, the pool refreshed; a repeat fetches nothing
+      expect(first).toEqual({ size: 2 ** 30, physicalSize: 4 * 65536 });
+      expect(again.size).toBe(2 ** 30);
+      expect(readdirSync(dir)).toEqual(['template-tpl-9.qcow2']);
+      expect(virsh.commands.filter((c) => c.startsWith('pool-dumpxml') || c.startsWith('pool-refresh'))).toEqual(['pool-dumpxml --pool default', 'pool-refresh --pool default']);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetchImage } from '../../../agent/image-download';
+import { emptyQcow2, minimalIso, startImageServer, type ImageServer } from '../../../local/image-server';
+
+describe('fetchImage over real HTTP', () => {
+  let server: ImageServer;
+  let dir: string;
+  const disk = emptyQcow2(5 * 2 ** 30);
+  const iso = minimalIso('X');
+  beforeAll(async () => {
+    server = await startImageServer({ images: { 'd.qcow2': disk, 'x.iso': iso } });
+    dir = mkdtempSync(join(tmpdir(), 'stratus-images-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a verified image under its name, reading a QCOW2 virtual size from its header and reporting progress up to 100', async () => {
+    const seen: number[] = [];
+    const path = join(dir, 'template-1.qcow2');
+    const facts = await fetchImage({ id: '1', url: server.url('d.qcow2'), format: 'QCOW2', checksum: `{SHA-256}${createHash('sha256').update(disk).digest('hex')}` }, path, { onProgress: (p) => seen.push(p) });
+    expect(facts).toEqual({ size: 5 * 2 ** 30, physicalSize: disk.length });
+    expect(readFileSync(path).equals(disk)).toBe(true);
+    expect(seen.at(-1)).toBe(100);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it('keeps no file when the checksum does not match, the URL is missing, or a QCOW2 is not one', async () => {
+    const path = join(dir, 'template-2.qcow2');
+    await expect(fetchImage({ id: '2', url: server.url('d.qcow2'), format: 'QCOW2', checksum: '0'.repeat(32) }, path, {})).rejects.toMatchObject({ name: 'InvalidParameterError', message: expect.stringContaining('does not match') });
+    await expect(fetchImage({ id: '2', url: server.url('nope'), format: 'QCOW2' }, path, {})).rejects.toMatchObject({ name: 'ResourceUnavailableError', message: expect.stringContaining('HTTP 404') });
+    await expect(fetchImage({ id: '2', url: server.url('x.iso'), format: 'QCOW2' }, path, {})).rejects.toMatchObject({ message: expect.stringContaining('is not a QCOW2 image') });
+    await expect(fetchImage({ id: '2', url: 'http://127.0.0.1:1/none', format: 'RAW' }, path, {})).rejects.toMatchObject({ name: 'ResourceUnavailableError', message: expect.stringContaining('Failed to download') });
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.part`)).toBe(false);
+  });
+
+  it('counts and drops the bytes when there is nowhere to keep them (the simulator), an ISO being its own size', async () => {
+    expect(await fetchImage({ id: '3', url: server.url('x.iso'), format: 'ISO' }, undefined, {})).toEqual({ size: iso.length, physicalSize: iso.length });
+  });
+});
