@@ -7,7 +7,7 @@ import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -23,8 +23,10 @@ export interface AgentCommandOptions {
   shrink?: boolean; // ResizeVolume: the new size may be smaller
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot and the VM's others */
   vmSnapshot?: { snapshot: VmSnapshotSpec; chain: VmSnapshotSpec[]; rollback?: boolean };
-  /** DownloadImage: the image to fetch */
+  /** DownloadImage: the image to fetch; ChangeMedia: the ISO to insert (absent: eject) */
   image?: ImageSpec;
+  /** StartVm (and a stopped VM's snapshot commands): the ISO in its CD-ROM */
+  iso?: Template;
 }
 
 /** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */
@@ -76,7 +78,10 @@ export function scaleCeilings(
 export const DEFAULT_STOP_TIMEOUT_MS = 60_000;
 
 /** Everything a host needs to run the VM, taken from its item, its template and its volumes. */
-export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[]): VmSpec {
+/** A registered image as a host fetches it. */
+export const imageSpecOf = (t: Pick<Template, 'id' | 'url' | 'format' | 'checksum'>): ImageSpec => ({ id: t.id, url: t.url, format: t.format, ...(t.checksum ? { checksum: t.checksum } : {}) });
+
+export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[], iso?: Template): VmSpec {
   return {
     vmId: vm.id,
     instanceName: vm.instanceName,
@@ -88,6 +93,7 @@ export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[]): VmSpec 
     nics: vm.nics.map((n) => ({ macAddress: n.macAddress, networkName: n.networkName, ipAddress: n.ipAddress })),
     disks,
     ...scaleCeilings({ ...vm, bootCpuNumber: undefined, bootMemory: undefined }), // it boots at its current size
+    ...(iso ? { iso: imageSpecOf(iso) } : {}),
   };
 }
 
@@ -114,7 +120,9 @@ export function buildAgentCommand(
   switch (command) {
     case 'StartVm':
       if (!template) throw new Error(`StartVm for VM ${vm.id} needs its template ${vm.templateId}`);
-      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template, options.disks ?? [legacyRootDisk(vm, template)]) } });
+      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template, options.disks ?? [legacyRootDisk(vm, template)], options.iso) } });
+    case 'ChangeMedia':
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, ...(options.image ? { iso: options.image } : {}) } });
     case 'StopVm':
       return AgentCommandSchema.parse({
         command,
@@ -147,7 +155,7 @@ export function buildAgentCommand(
     case 'DeleteVmSnapshot': {
       if (!options.vmSnapshot) throw new Error(`${command} for VM ${vm.id} needs the snapshot`);
       // A stopped VM's domain is defined as the inventory has it first: template and disks as a start has them.
-      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks) } : {};
+      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, ...options.vmSnapshot, ...spec } });
     }
   }

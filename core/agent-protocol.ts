@@ -110,6 +110,16 @@ export const DiskSpecSchema = z.object({
 });
 export type DiskSpec = z.infer<typeof DiskSpecSchema>;
 
+/** An image registered from a URL, as a host fetches it into its default pool (`template-<id>.<qcow2|raw|iso>`). */
+export const ImageSpecSchema = z.object({
+  id: z.string().min(1),
+  url: z.string().url().max(2048),
+  format: z.enum(['QCOW2', 'RAW', 'ISO']),
+  /** CloudStack's checksum text (core/templates.ts parseChecksum): verified before the file is kept */
+  checksum: z.string().max(200).optional(),
+});
+export type ImageSpec = z.infer<typeof ImageSpecSchema>;
+
 /** What a VM needs on a host: enough for the simulator and for libvirt domain XML. */
 export const VmSpecSchema = z.object({
   vmId: z.string(),
@@ -126,6 +136,8 @@ export const VmSpecSchema = z.object({
   /** Ceilings a dynamically scalable VM may be hot-scaled up to while it runs (vCPUs, MiB); absent: its size. */
   maxCpuNumber: z.number().int().positive().optional(),
   maxMemory: z.number().int().positive().optional(),
+  /** the ISO in its CD-ROM (hdc), fetched first when the host lacks it */
+  iso: ImageSpecSchema.optional(),
 });
 export type VmSpec = z.infer<typeof VmSpecSchema>;
 
@@ -157,15 +169,6 @@ const VmSnapshotPayload = z.object({
   rollback: z.boolean().optional(),
 });
 
-/** An image registered from a URL, as a host fetches it into its default pool (`template-<id>.<qcow2|raw|iso>`). */
-export const ImageSpecSchema = z.object({
-  id: z.string().min(1),
-  url: z.string().url().max(2048),
-  format: z.enum(['QCOW2', 'RAW', 'ISO']),
-  /** CloudStack's checksum text (core/templates.ts parseChecksum): verified before the file is kept */
-  checksum: z.string().max(200).optional(),
-});
-export type ImageSpec = z.infer<typeof ImageSpecSchema>;
 
 export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('StartVm'), payload: z.object({ spec: VmSpecSchema }) }),
@@ -206,6 +209,8 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('RevertVmSnapshot'), payload: VmSnapshotPayload }),
   /** Delete a VM snapshot (its children keep theirs); missing: success. */
   z.object({ command: z.literal('DeleteVmSnapshot'), payload: VmSnapshotPayload }),
+  /** Put an ISO in a running domain's CD-ROM (live and in its definition), or eject it (`iso` absent). */
+  z.object({ command: z.literal('ChangeMedia'), payload: z.object({ instanceName: z.string(), iso: ImageSpecSchema.optional() }) }),
   /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
   z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
 ]);

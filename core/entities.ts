@@ -228,6 +228,8 @@ export interface Template {
   isExtractable?: boolean;
   /** 32 or 64, as registered (informational, as in CloudStack) */
   bits?: number;
+  /** ISOs: how many VMs have it in their CD-ROM (attachIso adds, detachIso takes away); deleteIso waits for none */
+  attachedVms?: number;
   /** deleteTemplate / deleteIso: no longer listed or usable; kept for the VMs whose disks came from it */
   removed?: string;
 }
@@ -329,6 +331,10 @@ export interface Vm {
    * vmsnapshot.max count, the attach/detach refusal and the chain a host rebuilds read this.
    */
   vmSnapshotIds?: string[];
+  /** restoreVirtualMachine: the ROOT volume replaced, until its file is removed */
+  restoredFromVolumeId?: string;
+  /** the ISO in its CD-ROM (attachIso), kept across stops and starts */
+  isoId?: string;
   /** the snapshot its disks are now at (taken or reverted to last): a new one's parent, `current` in listVMSnapshot */
   currentVmSnapshotId?: string;
   /** the second its newest snapshot is named after: names never repeat (core/vm-snapshots.ts nextSnapshotStamp) */

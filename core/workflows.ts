@@ -51,6 +51,11 @@ export const WORKFLOW_INPUTS = {
   'delete-vm-snapshot': z.object({ ...jobAndVm, vmSnapshotId: id, hostId: id, vmState: z.enum(['Running', 'Stopped']) }),
   'delete-volume': z.object({ jobId: id, volumeId: id, hostId: id, stateBefore: z.enum(['Allocated', 'Ready']) }),
   'download-image': z.object({ jobId: id, templateId: id, hostId: id }),
+  'restore-vm': z
+    .object({ ...jobAndVm, hostId: z.string(), wasRunning: z.boolean(), templateId: id, newVolumeId: id })
+    .refine((i) => !i.wasRunning || i.hostId !== '', { message: 'a running VM needs its hostId', path: ['hostId'] }),
+  /** isoId: the ISO to insert, '' to eject */
+  'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOW_INPUTS;

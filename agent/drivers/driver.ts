@@ -56,6 +56,11 @@ export interface HypervisorDriver {
    * verified, reporting progress; kept already (a repeat): its facts at once.
    */
   downloadImage(image: ImageSpec, onProgress: DownloadProgress, signal?: AbortSignal): Promise<ImageFacts>;
+  /**
+   * Put an ISO into a running domain's CD-ROM, live and in its definition (fetched first when this
+   * host lacks it), or eject it (`iso` undefined). The same medium again: success.
+   */
+  changeMedia(name: string, iso: ImageSpec | undefined, signal?: AbortSignal): Promise<void>;
 }
 
 /**

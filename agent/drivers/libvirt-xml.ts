@@ -28,6 +28,21 @@ export interface DomainXmlOptions {
   disks: readonly DomainDisk[]; // the first boots
   nicSource: NicSource;
   domainType?: string; // default `kvm`
+  /** the ISO file in the CD-ROM (hdc); absent: the drive is there, empty, for attachIso to fill live */
+  cdromPath?: string;
+}
+
+/** The CD-ROM every domain has (device id 3, CloudStack's hdc), with its ISO or empty. */
+export function cdromXml(path: string | undefined, indent = '    '): string {
+  if (path !== undefined && !/^\/[A-Za-z0-9_.\/-]+$/.test(path)) throw invalid(`Invalid ISO path ${JSON.stringify(path)}`);
+  return (
+    `${indent}<disk type='file' device='cdrom'>\n` +
+    `${indent}  <driver name='qemu' type='raw'/>\n` +
+    (path ? `${indent}  <source file='${escapeXml(path)}'/>\n` : '') +
+    `${indent}  <target dev='hdc' bus='ide'/>\n` +
+    `${indent}  <readonly/>\n` +
+    `${indent}</disk>\n`
+  );
 }
 
 /** One disk's `<disk>` element: in the domain, and alone for attach-device / detach-device. */
@@ -156,12 +171,13 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
     vcpu +
     `  <cputune>\n    <shares>${x(cpuShares(spec))}</shares>\n  </cputune>\n` +
     `  <cpu mode='host-model'/>\n` + // the host's CPU features, not QEMU's lowest-common model
-    `  <os>\n    <type>hvm</type>\n    <boot dev='hd'/>\n  </os>\n` +
+    `  <os>\n    <type>hvm</type>\n    <boot dev='hd'/>\n    <boot dev='cdrom'/>\n  </os>\n` +
     `  <features>\n    <acpi/>\n    <apic/>\n  </features>\n` +
     `  <clock offset='utc'/>\n` +
     `  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n` +
     `  <devices>\n` +
     disks.join('') +
+    cdromXml(o.cdromPath) +
     interfaces.join('') +
     `    <serial type='pty'/>\n` +
     `    <console type='pty'/>\n` +

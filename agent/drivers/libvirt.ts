@@ -318,6 +318,32 @@ export class LibvirtDriver implements HypervisorDriver {
     return this.guard(() => this.fetchImageOnce(image, onProgress, signal));
   }
 
+  /** An ISO's file here (fetched into the default pool first when missing). */
+  private async isoPath(iso: ImageSpec, signal?: AbortSignal): Promise<string> {
+    await this.fetchImageOnce(iso, () => undefined, signal);
+    return (await this.virsh.run(['vol-path', '--pool', this.pool, '--vol', imageVolume(iso.id, iso.format)], signal)).trim();
+  }
+
+  /**
+   * Into (or out of) the running domain's CD-ROM, live and in its definition. A domain defined before
+   * it had a CD-ROM drive cannot take one live: it gets one at its next start.
+   */
+  async changeMedia(name: string, iso: ImageSpec | undefined, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const state = await this.stateOf(name, signal);
+      if (state === undefined || powerStateOf(state) !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running on ${this.options.uri}`, false);
+      const media = iso ? ['--source', await this.isoPath(iso, signal), '--update'] : ['--eject', '--force'];
+      try {
+        await this.virsh.run(['change-media', '--domain', name, '--path', 'hdc', ...media, '--live', '--config'], signal);
+      } catch (err) {
+        if (!iso && said(err, /no medium|is already ejected|doesn't have a medium/i)) return; // ejected already
+        if (said(err, /no disk found|No device with bus|No disk found/i)) throw new DriverError('ResourceUnavailableError', `Domain ${name} has no CD-ROM drive (defined before Stratus gave every VM one): stop and start it, then attach the ISO`, false);
+        throw err;
+      }
+    });
+  }
+
   /** Images being fetched now, by volume: a start and a download of the same image share one fetch. */
   private readonly fetching = new Map<string, Promise<ImageFacts>>();
 
@@ -727,8 +753,10 @@ export class LibvirtDriver implements HypervisorDriver {
     const name = validName('instance name', spec.instanceName);
     const template = templateDisk(spec);
     const disks = await Promise.all(spec.disks.map((d) => this.domainDisk(d, template, signal)));
+    // Its CD-ROM's ISO, fetched first when this host lacks it.
+    const cdromPath = spec.iso ? await this.isoPath(spec.iso, signal) : undefined;
     // Built before anything is made: a spec that cannot become a domain fails with nothing changed.
-    const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource });
+    const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource, cdromPath });
     for (const [i, disk] of spec.disks.entries()) await this.ensureVolume(disk, disks[i], template, spec, signal);
     await this.define(name, xml, signal);
   }

@@ -31,6 +31,7 @@ export type SimulatorOperation =
   | 'createSnapshot'
   | 'revertSnapshot'
   | 'deleteSnapshot'
+  | 'changeMedia' // an ISO inserted into (or ejected from) a running domain's CD-ROM
   | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
@@ -163,6 +164,7 @@ export class SimulatorDriver implements HypervisorDriver {
     if (existing?.state === 'PowerOn') return;
     // Its volumes' files, made (or grown to their size) before it boots, as the libvirt driver does.
     for (const disk of spec.disks) await this.ensureFile(disk, signal);
+    if (spec.iso) await this.downloadImage(spec.iso, () => undefined, signal); // its CD-ROM's ISO, as libvirt fetches it
     const domain = existing ?? { spec, state: 'PowerOff' as PowerState, boots: 0 };
     domain.spec = spec; // a restart picks up a changed offering, as a redefined domain would
     this.domainsByName.set(spec.instanceName, domain);
@@ -238,8 +240,10 @@ export class SimulatorDriver implements HypervisorDriver {
 
   async deleteVolume(disk: DiskSpec, signal?: AbortSignal): Promise<void> {
     await this.enter('deleteVolume', disk.path, signal);
-    const user = [...this.domainsByName.entries()].find(([, d]) => d.spec.disks.some((x) => x.volumeId === disk.volumeId));
-    if (user) throw new DriverError('ResourceInUseError', `Volume ${disk.path} is in use by domain ${user[0]}`, false);
+    // As libvirt: a running domain's disk cannot go; a shut-off domain's definition may still name it
+    // (a restored VM's old ROOT volume), and is redefined at its next start.
+    const user = [...this.domainsByName.entries()].find(([, d]) => d.state === 'PowerOn' && d.spec.disks.some((x) => x.volumeId === disk.volumeId));
+    if (user) throw new DriverError('ResourceInUseError', `Volume ${disk.path} is in use by running domain ${user[0]}`, false);
     this.filesOf(disk).delete(disk.path);
   }
 
@@ -436,6 +440,18 @@ export class SimulatorDriver implements HypervisorDriver {
     const facts = await fetchImage(image, undefined, { onProgress, signal });
     this.images.set(image.id, facts);
     return facts;
+  }
+
+  /** The ISO into the running domain's CD-ROM (fetched for real first when this host lacks it), or out. */
+  async changeMedia(name: string, iso: ImageSpec | undefined, signal?: AbortSignal): Promise<void> {
+    await this.enter('changeMedia', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not defined on ${this.config.hostname}`, false);
+    if (domain.state !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running`, false);
+    if (iso) await this.downloadImage(iso, () => undefined, signal);
+    domain.spec = { ...domain.spec, iso };
+    if (!iso) delete domain.spec.iso;
+    this.persist();
   }
 
   /** Whether this host has downloaded the image (tests). */

@@ -1,6 +1,7 @@
 import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
 import type { HypervisorDriver } from '../drivers/driver';
 import { attachVolume } from './attachVolume';
+import { changeMedia } from './changeMedia';
 import { createVmSnapshot } from './createVmSnapshot';
 import { deleteVmSnapshot } from './deleteVmSnapshot';
 import { deleteVolume } from './deleteVolume';
@@ -49,5 +50,7 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return deleteVmSnapshot(driver, command.payload, signal);
     case 'DownloadImage':
       return downloadImage(driver, command.payload, progress, signal);
+    case 'ChangeMedia':
+      return changeMedia(driver, command.payload, signal);
   }
 }

@@ -96,10 +96,12 @@ export async function deleteImage(ctx: { params: { id: string; zoneid?: string }
     if (!t.zoneId) throw new InvalidParameterError(`${kind === 'iso' ? 'ISO' : 'Template'} ${t.name} is in every zone: deleting it from one zone is not supported; delete it without zoneid`);
     if (t.zoneId !== params.zoneid) throw new InvalidParameterError(`${kind === 'iso' ? 'ISO' : 'Template'} ${t.name} is not in zone ${params.zoneid}`);
   }
+  // TemplateManagerImpl.deleteIso's refusal; the delete is also held to it, against a racing attach.
+  if (kind === 'iso' && (t.attachedVms ?? 0) > 0) throw new InvalidParameterError("Unable to delete iso, as it's used by other vms");
   const type = kind === 'iso' ? 'ISO.DELETE' : 'TEMPLATE.DELETE';
   const job = finishedJob({ cmd: `org.apache.cloudstack.api.command.user.${kind}.Delete${kind === 'iso' ? 'Iso' : 'Template'}Cmd`, eventType: type, caller, instanceType: kind === 'iso' ? 'Iso' : 'Template', instanceId: t.id, result: { success: true }, at: now });
   const removed = { removed: now.toISOString(), ...(t.download?.state === 'Downloading' ? { download: { ...t.download, state: 'Error' as const, error: 'Deleted while downloading' } } : {}) };
-  await store.storage.transact([...store.templates.changeOperations(t, removed), ...(await store.jobs.completedOperations(job))], () => new ConcurrentOperationError(`${kind === 'iso' ? 'ISO' : 'Template'} ${t.name} changed while it was being deleted; try again`));
+  await store.storage.transact([...store.templates.changeOperations(t, removed, [], { unused: kind === 'iso' }), ...(await store.jobs.completedOperations(job))], () => new ConcurrentOperationError(`${kind === 'iso' ? 'ISO' : 'Template'} ${t.name} changed while it was being deleted (attached to a VM meanwhile?); try again`));
   await recordImageEvent(store, { image: t, ok: true, type, caller, jobId: job.id, text: `Deleted ${kind === 'iso' ? 'ISO' : 'template'} ${t.name}` }, now).catch(() => undefined);
   return { kind: 'async', jobid: job.id };
 }

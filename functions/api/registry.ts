@@ -89,6 +89,9 @@ import updatePod from './commands/updatePod';
 import updateServiceOffering from './commands/updateServiceOffering';
 import updateStoragePool from './commands/updateStoragePool';
 import updateTemplate from './commands/updateTemplate';
+import restoreVirtualMachine from './commands/restoreVirtualMachine';
+import detachIso from './commands/detachIso';
+import attachIso from './commands/attachIso';
 import deleteIso from './commands/deleteIso';
 import deleteTemplate from './commands/deleteTemplate';
 import updateIso from './commands/updateIso';
@@ -184,6 +187,9 @@ const all: readonly Command[] = [
   updateServiceOffering,
   updateStoragePool,
   updateTemplate,
+  restoreVirtualMachine,
+  detachIso,
+  attachIso,
   deleteIso,
   deleteTemplate,
   updateIso,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, taskIdFor, vmSnapshotSpecOf } from '../../core/agent-commands';
+import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, imageSpecOf, taskIdFor, vmSnapshotSpecOf } from '../../core/agent-commands';
 import type { DiskSpec, ImageSpec } from '../../core/agent-protocol';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
@@ -24,8 +24,8 @@ const Input = z.object({
   shrink: z.boolean().optional(),
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot */
   vmSnapshotId: z.string().min(1).optional(),
-  /** DownloadImage: the template or ISO */
-  templateId: z.string().min(1).optional(),
+  /** DownloadImage: the template or ISO; ChangeMedia: the ISO to insert ('' ejects) */
+  templateId: z.string().optional(),
   hostId: z.string().min(1),
   command: z.enum(AGENT_COMMAND_NAMES),
   timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600),
@@ -79,13 +79,19 @@ async function vmSnapshotFor(store: Store, input: { command: string; vmSnapshotI
   return { vmSnapshot: { snapshot: vmSnapshotSpecOf(snapshot, byId), chain: all.filter((s) => s.id !== snapshot.id && s.state !== 'Creating').map((s) => vmSnapshotSpecOf(s, byId)), ...(rollback ? { rollback } : {}) } };
 }
 
-/** DownloadImage: the image being registered, while its job still downloads it. */
+/** DownloadImage: the image being registered, while its job still downloads it; ChangeMedia: the ISO to insert, if any. */
 async function imageFor(store: Store, input: { command: string; templateId?: string; jobId?: string }): Promise<{ image?: ImageSpec }> {
+  if (input.command === 'ChangeMedia') {
+    if (!input.templateId) return {};
+    const iso = await store.templates.get(input.templateId, true);
+    if (!iso || iso.removed) throw new ResourceUnavailableError(`ISO ${input.templateId} no longer exists`);
+    return { image: imageSpecOf(iso) };
+  }
   if (input.command !== 'DownloadImage') return {};
   const t = input.templateId ? await store.templates.get(input.templateId, true) : undefined;
   if (!t || t.removed) throw new ResourceUnavailableError(`Template ${input.templateId} no longer exists`);
   if (t.download?.jobId !== input.jobId) throw new ConcurrentOperationError(`Template ${t.id} is no longer downloaded by job ${input.jobId}`);
-  return { image: { id: t.id, url: t.url, format: t.format, ...(t.checksum ? { checksum: t.checksum } : {}) } };
+  return { image: imageSpecOf(t) };
 }
 
 export const handler = defineStep(
@@ -98,6 +104,8 @@ export const handler = defineStep(
   const definesDomain = definesDomainFor(input.command, vm);
   const template = definesDomain && vm ? await store.inventory.getTemplate(vm.templateId) : undefined;
   if (definesDomain && !template) throw new ResourceUnavailableError(`Template ${vm?.templateId} of VM ${input.vmId} no longer exists`);
+  // The ISO in its CD-ROM goes with the domain's definition (a deleted one stays in until detached).
+  const iso = definesDomain && vm?.isoId ? await store.templates.get(vm.isoId) : undefined;
 
   let destinationUri: string | undefined;
   if (input.command === 'MigrateVm') {
@@ -106,7 +114,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)) });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), iso });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -7,6 +7,7 @@ import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as failImageDownload } from './failImageDownload';
 import { handler as finishImageDownload } from './finishImageDownload';
+import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
 import { handler as finishVmSnapshot } from './finishVmSnapshot';
@@ -23,7 +24,9 @@ import { handler as reserveCapacity } from './reserveCapacity';
 import { handler as reserveMigration } from './reserveMigration';
 import { handler as reserveScale } from './reserveScale';
 import { handler as startVmMigration } from './startVmMigration';
+import { handler as settleOldRoot } from './settleOldRoot';
 import { handler as stopPoolVms } from './stopPoolVms';
+import { handler as swapRootVolume } from './swapRootVolume';
 import { handler as undoAttach } from './undoAttach';
 import { handler as undoResize } from './undoResize';
 
@@ -42,6 +45,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   dispatchAgentTask,
   failImageDownload,
   finishImageDownload,
+  finishIsoChange,
   finishMaintenance,
   finishStorageMaintenance,
   finishVmSnapshot,
@@ -57,8 +61,10 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   reserveCapacity,
   reserveMigration,
   reserveScale,
+  settleOldRoot,
   startVmMigration,
   stopPoolVms,
+  swapRootVolume,
   undoAttach,
   undoResize,
 };

@@ -4,6 +4,7 @@ import { transition } from '../../core/vm-states';
 import { createLookups } from '../views/lookups';
 import { toVirtualMachineResponse } from '../views/virtualMachine';
 import { defineStep } from './define-step';
+import { isoCountOperations } from './finishIsoChange';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
@@ -84,6 +85,8 @@ async function expungedOperations(store: Store, vm: Vm) {
     ...(vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : []),
     ...store.addresses.releaseOperations(vm.id, vm.nics),
     ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
+    // Its ISO no longer counts it: deleteIso waits for no VM.
+    ...isoCountOperations(store, vm.isoId, undefined),
   ];
 }
 

@@ -260,6 +260,21 @@ export class StorageRepository extends Repository {
     ];
   }
 
+  /**
+   * A VM's ROOT volume replaced (restoreVirtualMachine): the new one made (its space held on `pool`
+   * within its ceiling), the old one detached and marked Destroy until its file is gone, their
+   * counters merged (one transaction touches a counter item once).
+   */
+  replaceRootOperations(oldRoot: Volume, newRoot: Volume, pool?: { pool: StoragePool; factor: number }): object[] {
+    const detached = this.volumeUpdate(oldRoot, { state: 'Destroy' }, ['vmId', 'deviceId']);
+    return [
+      { Put: { TableName: this.table, Item: this.listedItem('VOLUME', newRoot), ConditionExpression: 'attribute_not_exists(pk)' } },
+      detached.update,
+      ...(pool ? [this.holdOperation(pool.pool, newRoot.size, pool.factor)] : []),
+      ...mergedCounters([...this.counterOperations('VOLUME', undefined, newRoot), ...detached.counters]),
+    ];
+  }
+
   async createVolume(volume: Volume, also: object[] = []): Promise<void> {
     await this.db.send(new TransactWriteCommand({ TransactItems: [...this.volumeCreateOperations(volume), ...also] as never }));
   }

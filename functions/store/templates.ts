@@ -23,11 +23,37 @@ export class TemplatesRepository extends Repository {
     return [{ Put: { TableName: this.table, Item: this.listedItem('TEMPLATE', t), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('TEMPLATE', undefined, t)];
   }
 
-  /** The image read as `t` changed as `set` says (and `remove` gone), for a transaction; held to its version. */
-  changeOperations(t: Template, set: Partial<Template>, remove: ReadonlyArray<keyof Template> = []): object[] {
+  /**
+   * The image read as `t` changed as `set` says (and `remove` gone), for a transaction; held to its
+   * version, and with `unused` to no VM having it in its CD-ROM (attaches do not bump the version).
+   */
+  changeOperations(t: Template, set: Partial<Template>, remove: ReadonlyArray<keyof Template> = [], { unused = false } = {}): object[] {
     const after: Record<string, unknown> = { ...t, ...set, version: (t.version ?? 0) + 1 };
     for (const k of remove) delete after[k];
-    return [{ Update: this.entityUpdate('TEMPLATE', t, after) }, ...this.counterOperations('TEMPLATE', t, after as unknown as Template)];
+    const update = this.entityUpdate('TEMPLATE', t, after);
+    if (unused) {
+      update.ConditionExpression = `(${update.ConditionExpression}) AND (attribute_not_exists(#attachedVms) OR #attachedVms <= :noVms)`;
+      update.ExpressionAttributeNames = { ...update.ExpressionAttributeNames, '#attachedVms': 'attachedVms' };
+      update.ExpressionAttributeValues = { ...update.ExpressionAttributeValues, ':noVms': 0 };
+    }
+    return [{ Update: update }, ...this.counterOperations('TEMPLATE', t, after as unknown as Template)];
+  }
+
+  /**
+   * One VM more (`delta` 1, the ISO still there) or fewer (-1) with the ISO in its CD-ROM, for the
+   * transaction that changes the VM. No version: attaches of one ISO to many VMs do not conflict.
+   */
+  attachCountOperation(isoId: string, delta: 1 | -1): object {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('TEMPLATE', isoId),
+        UpdateExpression: 'ADD #attachedVms :delta',
+        ...(delta > 0 ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#removed)' } : {}),
+        ExpressionAttributeNames: { '#attachedVms': 'attachedVms', ...(delta > 0 ? { '#removed': 'removed' } : {}) },
+        ExpressionAttributeValues: { ':delta': delta },
+      },
+    };
   }
 
   /**

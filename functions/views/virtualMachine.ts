@@ -20,6 +20,7 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     vm.hostId ? lookups.host(vm.hostId) : Promise.resolve(undefined),
     view === 'full' ? Promise.resolve(new Set<string>()) : lookups.hiddenDetails(),
   ]);
+  const iso = vm.isoId ? await lookups.template(vm.isoId) : undefined;
   const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping';
   return {
     id: vm.id,
@@ -43,6 +44,7 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     templateid: vm.templateId,
     templatename: template?.name,
     templatedisplaytext: template?.displayText,
+    ...(iso ? { isoid: iso.id, isoname: iso.name, isodisplaytext: iso.displayText } : {}),
     passwordenabled: template?.passwordEnabled ?? false,
     serviceofferingid: vm.serviceOfferingId,
     serviceofferingname: offering?.name,

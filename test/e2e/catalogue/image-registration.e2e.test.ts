@@ -164,4 +164,61 @@ describe('templates and ISOs registered from a URL', () => {
     expect(await env.admin.waitForJob((await env.admin.ok('stopVirtualMachine', { id: vmId })).jobid as string)).toMatchObject({ jobstatus: 1 });
     expect(await env.admin.waitForJob((await env.admin.ok('startVirtualMachine', { id: vmId })).jobid as string)).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { state: 'Running' } } });
   });
+
+  it('attaches an ISO to a running VM hot and to a stopped one at its next start; detaches; deleteIso waits for no VM', async () => {
+    // Prepare: a ready ISO, a second one, and a running VM
+    const registerIso = async (name: string, url = images.url('test.iso')) => {
+      const reply = await env.admin.ok('registerIso', { name, displaytext: name, url, zoneid: cat.zoneid, ispublic: 'true' });
+      return ((reply.iso as Obj[])[0]).id as string;
+    };
+    const isoA = await registerIso('drivers-a');
+    const isoB = await registerIso('drivers-b');
+    await settle(isoA, 'listIsos');
+    await settle(isoB, 'listIsos');
+    const deploy = await env.admin.ok('deployVirtualMachine', { serviceofferingid: cat.offerings[0].id, templateid: cat.templateid, zoneid: cat.zoneid, name: 'with-cd' });
+    const vm = ((await env.admin.waitForJob(deploy.jobid as string)).jobresult as Obj).virtualmachine as Obj;
+    const domainOf = () => env.stack.hosts.map((h) => h.driver.domain(vm.instancename as string)).find((d) => d?.state === 'PowerOn');
+    const run = async (command: string, params: Obj) => env.admin.waitForJob((await env.admin.ok(command, params)).jobid as string);
+
+    // Running: hot, through the VM's host
+    const attached = await run('attachIso', { id: isoA, virtualmachineid: vm.id });
+    expect(attached).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { id: vm.id, isoid: isoA, isoname: 'drivers-a', isodisplaytext: 'drivers-a', state: 'Running' } } });
+    expect(domainOf()?.spec.iso?.id).toBe(isoA);
+    const again = await env.admin.call('attachIso', { id: isoB, virtualmachineid: vm.id });
+    expect({ status: again.status, text: again.data.errortext }).toEqual({ status: 431, text: 'VM with-cd already has an ISO attached: detach it first, or attach with forced=true to replace it' });
+    expect(await run('attachIso', { id: isoB, virtualmachineid: vm.id, forced: 'true' })).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { isoid: isoB } } });
+    expect(domainOf()?.spec.iso?.id).toBe(isoB);
+    const inUse = await env.admin.call('deleteIso', { id: isoB });
+    expect({ status: inUse.status, text: inUse.data.errortext }).toEqual({ status: 431, text: "Unable to delete iso, as it's used by other vms" });
+    expect(await run('detachIso', { virtualmachineid: vm.id })).toMatchObject({ jobstatus: 1 });
+    expect(domainOf()?.spec.iso).toBeUndefined();
+    expect(((await env.admin.ok('listVirtualMachines', { id: vm.id })).virtualmachine as Obj[])[0].isoid).toBeUndefined();
+    const none = await env.admin.call('detachIso', { virtualmachineid: vm.id });
+    expect({ status: none.status, text: none.data.errortext }).toEqual({ status: 431, text: 'The specified VM has no ISO attached to it.' });
+
+    // Stopped: recorded at once; the next start boots with it
+    expect(await run('stopVirtualMachine', { id: vm.id })).toMatchObject({ jobstatus: 1 });
+    expect(await run('attachIso', { id: isoA, virtualmachineid: vm.id })).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { isoid: isoA, state: 'Stopped' } } });
+    expect(await run('startVirtualMachine', { id: vm.id })).toMatchObject({ jobstatus: 1, jobresult: { virtualmachine: { isoid: isoA } } });
+    expect(domainOf()?.spec.iso?.id).toBe(isoA);
+    expect(await run('attachIso', { id: isoB, virtualmachineid: vm.id, forced: 'true' })).toMatchObject({ jobstatus: 1 });
+
+    // What cannot be attached
+    const refusal = async (params: Obj, text: string | RegExp) => {
+      const reply = await env.admin.call('attachIso', { virtualmachineid: vm.id, forced: 'true', ...params });
+      expect({ params, status: reply.status, text: reply.data.errortext }).toEqual({ params, status: 431, text: typeof text === 'string' ? text : expect.stringMatching(text) });
+    };
+    await refusal({ id: cat.templateid }, 'Please specify a valid ISO.');
+    await refusal({ id: '00000000-0000-4000-8000-000000000000' }, 'Unable to find an ISO with id 00000000-0000-4000-8000-000000000000');
+    await refusal({ id: isoB }, 'ISO drivers-b is already attached to VM with-cd');
+    const coming = await registerIso('coming', paced.url('big.qcow2'));
+    await refusal({ id: coming }, 'ISO coming is not ready: it cannot be attached until it is downloaded');
+    await settle(coming, 'listIsos');
+
+    // Expunged, the VM no longer holds its ISO
+    expect(await run('destroyVirtualMachine', { id: vm.id, expunge: 'true' })).toMatchObject({ jobstatus: 1 });
+    expect(await run('deleteIso', { id: isoB })).toMatchObject({ jobstatus: 1 });
+    const events = ((await env.admin.ok('listEvents', { type: 'ISO.ATTACH' })).event as Obj[]).filter((e) => String(e.description).includes(vm.id as string));
+    expect(events.length).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -74,6 +74,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   let cat: Awaited<ReturnType<typeof catalogue>>;
   let sfn: SFNClient;
   let images: ImageServer | undefined;
+  let catchIso: string | undefined;
   const hostIds: Record<string, string> = {};
   const outcomes: string[] = [];
 
@@ -270,6 +271,24 @@ describe('every Catch path of every workflow ends in a settled job', () => {
         const t = ((await env.admin.ok('listTemplates', { templatefilter: 'self', id: templateId })).template as Obj[])[0];
         expect({ label, settled: t.isready || !/Processing|Downloaded|Installing/.test(t.status) }).toEqual({ label, settled: true });
       },
+    },
+    { name: 'of a running VM', workflow: 'restore-vm', setUp: runningOn('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('restoreVirtualMachine', { virtualmachineid: id! })), vmId: id! }) },
+    { name: 'of a stopped VM', workflow: 'restore-vm', setUp: stoppedAfterRun('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('restoreVirtualMachine', { virtualmachineid: id! })), vmId: id! }) },
+    {
+      name: 'an ISO into a running VM',
+      workflow: 'change-iso',
+      setUp: async () => {
+        images ??= await startImageServer({ images: { 'catch.qcow2': emptyQcow2(2 ** 30) } });
+        images.put('catch.iso', Buffer.alloc(64 * 1024));
+        // Registered once, with no fault planned (setUp runs before the run's plan is set).
+        if (!catchIso) {
+          const reply = await env.admin.ok('registerIso', { name: 'catch-iso', displaytext: 'catch', url: images.url('catch.iso'), zoneid: cat.zoneid });
+          catchIso = ((reply.iso as Obj[])[0]).id as string;
+          for (let i = 0; i < 100 && !((await env.admin.ok('listIsos', { isofilter: 'self', id: catchIso })).iso as Obj[])[0].isready; i++) await new Promise((r) => setTimeout(r, 100));
+        }
+        return deploy({ hostid: hostIds['fault-a'] });
+      },
+      run: async (id) => ({ jobid: await job(env.admin.ok('attachIso', { id: catchIso!, virtualmachineid: id! })), vmId: id! }),
     },
     {
       name: 'a pool with a running VM',

@@ -42,6 +42,7 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
     createSnapshot: async (name, snap, o) => void calls.push(['createSnapshot', name, snap.name, o]),
     revertSnapshot: async (name, snap, o) => void calls.push(['revertSnapshot', name, snap.name, o]),
     deleteSnapshot: async (name, snap, o) => void calls.push(['deleteSnapshot', name, snap.name, o]),
+    changeMedia: async (name, iso) => void calls.push(['changeMedia', name, iso?.id]),
     downloadImage: async (image) => {
       calls.push(['downloadImage', image.id]);
       return { size: 10, physicalSize: 4 };
@@ -70,6 +71,8 @@ describe('agent tasks', () => {
       { instanceName: 'i-2-1-VM', cpuNumber: 4, cpuSpeed: 1500, memory: 4096 },
     ],
     [{ command: 'ResolveIncomingVm', payload: { instanceName: 'i-2-1-VM' } }, ['resolveIncoming', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
+    [{ command: 'ChangeMedia', payload: { instanceName: 'i-2-1-VM', iso: { id: 'iso-1', url: 'http://127.0.0.1/x.iso', format: 'ISO' } } }, ['changeMedia', 'i-2-1-VM', 'iso-1'], { instanceName: 'i-2-1-VM', isoId: 'iso-1' }],
+    [{ command: 'ChangeMedia', payload: { instanceName: 'i-2-1-VM' } }, ['changeMedia', 'i-2-1-VM', undefined], { instanceName: 'i-2-1-VM', isoId: null }],
     [{ command: 'DownloadImage', payload: { image: { id: 't-1', url: 'http://127.0.0.1/t.qcow2', format: 'QCOW2' } } }, ['downloadImage', 't-1'], { templateId: 't-1', size: 10, physicalSize: 4 }],
     ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
       { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },
