@@ -59,7 +59,9 @@ export const handler = defineStep(Input, async ({ jobId, vmId, templateId, newVo
       store.storage.replaceRootOperations(oldRoot, newRoot, held),
     );
   } catch (err) {
-    if (err instanceof ConcurrentOperationError && pool) throw new InsufficientCapacityError(`Unable to restore VM ${vm.name}: storage pool ${pool.name} has no room for a new ${newRoot.size}-byte ROOT volume beside the old one, or it is not Up`);
+    // The VM's own condition failing is a ConcurrentOperationError; another write's (the pool's hold) a cancelled transaction.
+    const lost = err instanceof ConcurrentOperationError || (err as Error).name === 'TransactionCanceledException';
+    if (lost && pool) throw new InsufficientCapacityError(`Unable to restore VM ${vm.name}: storage pool ${pool.name} has no room for a new ${newRoot.size}-byte ROOT volume beside the old one, or it is not Up`);
     throw err;
   }
   return { oldVolumeId: oldRoot.id, deleteHostId: await deleteHost(store, oldRoot, vm.hostId), hasFile: !!oldRoot.poolId };

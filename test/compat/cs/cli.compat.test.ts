@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { minimalIso, startImageServer } from '../../../local/image-server';
 import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
 
 /**
@@ -195,6 +196,43 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(deleted.code).toBe(0);
     const after = await cs('listVMSnapshot', `virtualmachineid=${vm1.id}`);
     expect([after.code, after.stdout.trim()]).toEqual([0, '']); // an empty list prints nothing
+  });
+
+  it('registers an ISO from a URL, waits for it, attaches and detaches it on the running vm1, and restores vm1\'s ROOT disk, as an operator would', async () => {
+    // Prepare: the ISO on an HTTP server the simulated hosts download from
+    const images = await startImageServer({ images: { 'tools.iso': minimalIso('TOOLS') } });
+    try {
+      const vm1 = jsonOf<{ virtualmachine: Vm[] }>(await cs('listVirtualMachines', 'name=vm1')).virtualmachine[0];
+      const rootBefore = jsonOf<{ volume: Obj[] }>(await cs('listVolumes', `virtualmachineid=${vm1.id}`, 'type=ROOT')).volume[0];
+
+      // Act
+      const registered = await cs('registerIso', 'name=tools', 'displaytext=Guest tools', `url=${images.url('tools.iso')}`, `zoneid=${ids.zone}`, 'bootable=false');
+      const iso = jsonOf<{ iso: Obj[] }>(registered).iso[0];
+      let ready: Obj | undefined;
+      for (let i = 0; i < 100 && !ready?.isready; i++) {
+        ready = jsonOf<{ iso: Obj[] }>(await cs('listIsos', 'isofilter=self', `id=${String(iso.id)}`)).iso[0];
+        if (!ready.isready) await new Promise((r) => setTimeout(r, 100));
+      }
+      const attached = await cs('attachIso', `id=${String(iso.id)}`, `virtualmachineid=${vm1.id}`);
+      const detached = await cs('detachIso', `virtualmachineid=${vm1.id}`);
+      const restored = await cs('restoreVirtualMachine', `virtualmachineid=${vm1.id}`);
+      const rootAfter = jsonOf<{ volume: Obj[] }>(await cs('listVolumes', `virtualmachineid=${vm1.id}`, 'type=ROOT')).volume[0];
+
+      // Assess
+      expect(registered.code).toBe(0);
+      expect(iso).toMatchObject({ name: 'tools', isready: false, bootable: false });
+      expect(ready).toMatchObject({ isready: true, status: 'Download Complete' });
+      expect(attached.code).toBe(0);
+      expect(jsonOf<{ virtualmachine: Obj }>(attached).virtualmachine).toMatchObject({ id: vm1.id, isoid: iso.id, isoname: 'tools' });
+      expect(detached.code).toBe(0);
+      expect(jsonOf<{ virtualmachine: Obj }>(detached).virtualmachine).not.toHaveProperty('isoid');
+      expect(restored.code).toBe(0);
+      expect(jsonOf<{ virtualmachine: Obj }>(restored).virtualmachine).toMatchObject({ id: vm1.id, state: 'Running' });
+      expect(rootAfter.id).not.toBe(rootBefore.id);
+      expect(await cs('deleteIso', `id=${String(iso.id)}`)).toMatchObject({ code: 0 });
+    } finally {
+      await images.close();
+    }
   });
 
   it('stops, starts, reboots, destroys and recovers vm1, each printing the VM in its new state', async () => {
