@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { CloudStackClient } from '../../../local/cloudstack-client';
+import { minimalIso, startImageServer } from '../../../local/image-server';
 import { jsonOf, PYTHON, requireTool, run, startCompatStack, startRecordingProxy, type CompatStack, type RecordingProxy } from '../helpers';
 
 /**
@@ -144,6 +145,23 @@ describe('the libcloud CloudStack driver against Stratus', () => {
       ['DATADISK', 1, 'inuse'],
     ]);
     expect(seen.volumes[1].size).toBe(2 * 1024 ** 3);
+  });
+
+  it('registers an ISO with ex_register_iso and restores lc3 to its template with ex_restore', async () => {
+    // Prepare: an ISO the hosts can download
+    const images = await startImageServer({ images: { 'lc.iso': minimalIso('LC') } });
+    try {
+      // Act
+      const seen = await step<{ registered: { count: number; iso: Array<Record<string, unknown>> }; restored_template: string; images: string[] }>('images', 'lc3', images.url('lc.iso'));
+      // Assess
+      expect(seen.registered).toMatchObject({ count: 1, iso: [{ name: 'lc-iso', bootable: false, isready: false, format: 'ISO' }] });
+      const template = ((await env.admin.ok('listVirtualMachines', { name: 'lc3' })).virtualmachine as Array<{ templateid: string }>)[0].templateid;
+      expect(seen.restored_template).toBe(template);
+      expect(seen.images).not.toContain('lc-iso'); // an ISO is not an image to create nodes from
+      expect(proxy.commands().filter((c) => !/^list|^query/.test(c))).toEqual(['registerIso', 'restoreVirtualMachine']);
+    } finally {
+      await images.close();
+    }
   });
 
   it('stops, starts, reboots, destroys, recovers and expunges lc1 through the driver', async () => {

@@ -7,7 +7,8 @@ Steps: list_locations, list_sizes, list_images, create_node NAME [start|nostart]
 change_size NAME SIZE (ex_change_node_size: scaleVirtualMachine), lifecycle NAME (stop, start, reboot,
 destroy, recover, destroy with expunge; what libcloud saw at each), volumes NAME (create_volume,
 attach_volume, list_volumes, detach_volume, destroy_volume), create_node_with_disk NAME OFFERING
-(create_node with a disk offering, then its volumes).
+(create_node with a disk offering, then its volumes), images NAME URL (ex_register_iso, ex_restore of the
+node, list_images).
 The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
 """
 import json
@@ -122,12 +123,19 @@ def create_node_with_disk(args):
     return {'node': node_json(node), 'volumes': [volume_json(v) for v in d.list_volumes(node=node)]}
 
 
+def images(args):
+    d = driver()
+    node = next(n for n in d.list_nodes() if n.name == args[0])
+    registered = d.ex_register_iso('lc-iso', args[1])
+    return {'registered': registered, 'restored_template': d.ex_restore(node), 'images': [i.name for i in d.list_images()]}
+
+
 def state_of(d, node_id):
     found = [n for n in d.list_nodes() if n.id == node_id]
     return str(found[0].state) if found else None
 
 
-STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle, volumes, create_node_with_disk)}
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle, volumes, create_node_with_disk, images)}
 
 if __name__ == '__main__':
     print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))
