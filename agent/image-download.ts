@@ -6,10 +6,11 @@ import type { ImageSpec } from '../core/agent-protocol';
 import { parseChecksum } from '../core/templates';
 import { DriverError } from './drivers/driver';
 
-/** What a downloaded image is: `size` the disk it gives (a QCOW2's virtual size), `physicalSize` its bytes. */
+/** What a downloaded image is: `size` the disk it gives (a QCOW2's virtual size), `physicalSize` its bytes, `checksum` what they hash to. */
 export interface ImageFacts {
   size: number;
   physicalSize: number;
+  checksum?: string;
 }
 
 /** How far a download has come, in whole percent (0 while the length is unknown). */
@@ -43,7 +44,7 @@ export async function fetchImage(image: ImageSpec, path: string | undefined, o: 
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       const buffer = Buffer.from(chunk);
-      if (header.length < 32) header = Buffer.concat([header, buffer.subarray(0, 32 - header.length)]);
+      if (header.length < HEADER_BYTES) header = Buffer.concat([header, buffer.subarray(0, HEADER_BYTES - header.length)]);
       hash.update(buffer);
       bytes += buffer.length;
       if (out && !out.write(buffer)) await once(out, 'drain');
@@ -62,7 +63,8 @@ export async function fetchImage(image: ImageSpec, path: string | undefined, o: 
     const size = image.format === 'QCOW2' ? qcow2VirtualSize(header, image.url) : bytes;
     if (partial && path) await rename(partial, path);
     o.onProgress?.(100);
-    return { size, physicalSize: bytes };
+    // What the bytes were, for every later fetch of the same URL to be checked against.
+    return { size, physicalSize: bytes, checksum: checksum ? image.checksum!.trim() : `{SHA-256}${digest}` };
   } catch (err) {
     out?.destroy();
     if (partial) await rm(partial, { force: true });
@@ -70,8 +72,17 @@ export async function fetchImage(image: ImageSpec, path: string | undefined, o: 
   }
 }
 
-/** A QCOW2 image's virtual size (bytes 24-31 of its header); not a QCOW2: a clear refusal. */
+const HEADER_BYTES = 80;
+
+/**
+ * A QCOW2 image's virtual size (bytes 24-31 of its header); not a QCOW2: a clear refusal. An image
+ * that names a backing file or an external data file is refused too: a ROOT overlay chains through
+ * the template, so such a file would let a guest read whatever path it names on the host.
+ */
 function qcow2VirtualSize(header: Buffer, url: string): number {
   if (header.length < 32 || header.readUInt32BE(0) !== QCOW2_MAGIC) throw new DriverError('InvalidParameterError', `${url} is not a QCOW2 image (no QCOW2 header)`, false);
+  if (header.readBigUInt64BE(8) !== 0n) throw new DriverError('InvalidParameterError', `${url} is a QCOW2 image with a backing file: register a standalone image (qemu-img convert -O qcow2)`, false);
+  const version = header.readUInt32BE(4);
+  if (version >= 3 && header.length >= 80 && (header.readBigUInt64BE(72) & 4n) !== 0n) throw new DriverError('InvalidParameterError', `${url} is a QCOW2 image with an external data file: register a standalone image`, false);
   return Number(header.readBigUInt64BE(24));
 }

@@ -75,6 +75,10 @@ function checkUrl(url: string): void {
     throw new InvalidParameterError(`${url} is not a valid uri`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidParameterError(`Unsupported scheme for url: ${url}`);
+  // UriUtils.validateUrl refuses any-local, link-local (a cloud's metadata service) and multicast
+  // addresses; loopback stays allowed, for the local stack's demo server (see docs/decisions.md).
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (/^0\.|^169\.254\.|^2(2[4-9]|3\d)\.|^::$|^fe[89ab][0-9a-f]:|^ff[0-9a-f]{2}:/.test(host)) throw new InvalidParameterError('Illegal host specified in url');
 }
 
 /** The zone (or every zone) and the Up host that downloads the image. */

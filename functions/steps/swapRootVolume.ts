@@ -59,18 +59,28 @@ export const handler = defineStep(Input, async ({ jobId, vmId, templateId, newVo
       store.storage.replaceRootOperations(oldRoot, newRoot, held),
     );
   } catch (err) {
-    // The VM's own condition failing is a ConcurrentOperationError; another write's (the pool's hold) a cancelled transaction.
-    const lost = err instanceof ConcurrentOperationError || (err as Error).name === 'TransactionCanceledException';
-    if (lost && pool) throw new InsufficientCapacityError(`Unable to restore VM ${vm.name}: storage pool ${pool.name} has no room for a new ${newRoot.size}-byte ROOT volume beside the old one, or it is not Up`);
+    // The pool's hold (the fourth write) failing its condition is the pool's room; anything else
+    // (the VM changed, a conflict on a busy pool item) is thrown as it is, and the state retries.
+    const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+    if (pool && reasons?.[3]?.Code === 'ConditionalCheckFailed')
+      throw new InsufficientCapacityError(`Unable to restore VM ${vm.name}: storage pool ${pool.name} has no room for a new ${newRoot.size}-byte ROOT volume beside the old one, or it is not Up`);
     throw err;
   }
   return { oldVolumeId: oldRoot.id, deleteHostId: await deleteHost(store, oldRoot, vm.hostId), hasFile: !!oldRoot.poolId };
 });
 
-/** Who removes the old ROOT's file: the VM's host, or an Up host that reaches its pool ('' if none). */
+/**
+ * Who removes the old ROOT's file: the VM's host, or an Up host that reaches its pool ('' if none,
+ * or if that cannot be read now: after the swap committed, nothing may fail this step; the old
+ * volume is then kept for deleteVolume).
+ */
 async function deleteHost(store: Store, volume: Volume | undefined, hostId: string | undefined): Promise<string> {
   if (!volume?.poolId) return '';
   if (hostId) return hostId;
-  const pool = await store.storage.getPool(volume.poolId);
-  return pool ? ((await store.hosts.upHostReaching(pool))?.id ?? '') : '';
+  try {
+    const pool = await store.storage.getPool(volume.poolId);
+    return pool ? ((await store.hosts.upHostReaching(pool))?.id ?? '') : '';
+  } catch {
+    return '';
+  }
 }

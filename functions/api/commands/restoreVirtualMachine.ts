@@ -46,7 +46,8 @@ export default defineCommand({
 
     const templateId = params.templateid ?? vm.templateId;
     const template = await store.templates.get(templateId, true);
-    const usable = template && !template.removed && (caller.role === 'rootAdmin' || template.isPublic || template.accountId === caller.accountId);
+    // Usable by the caller and by the VM's owner (public, or the owner's own), as CloudStack checks both.
+    const usable = template && !template.removed && (template.isPublic || template.accountId === vm.accountId) && (caller.role === 'rootAdmin' || template.isPublic || template.accountId === caller.accountId);
     if (!template || !usable) throw new EntityNotFoundError(command, 'templateid', templateId);
     if (template.format === 'ISO') throw new InvalidParameterError(`Cannot restore VM ${vm.name} from ISO ${template.name}: it was deployed from a template, and a template cannot change to an ISO`);
     if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to restore from: ${imageStatus(template)}`);

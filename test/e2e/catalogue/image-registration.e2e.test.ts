@@ -62,6 +62,8 @@ describe('templates and ISOs registered from a URL', () => {
     const { last, statuses } = await settle(id);
     expect(statuses.some((s) => /^\d{1,2}% Downloaded$/.test(s))).toBe(true);
     expect(last).toMatchObject({ isready: true, status: 'Download Complete', size: 3 * 2 ** 30, physicalsize: big.length, downloaddetails: [{ downloadPercent: '100', downloadState: 'DOWNLOADED' }] });
+    // No checksum was given: the digest of what was downloaded is kept, for every later fetch to match.
+    expect(last.checksum).toBe(createHash('sha256').update(big).digest('hex'));
     expect(env.stack.hosts.filter((h) => h.driver.hasImage(id))).toHaveLength(1);
     // The download's end is an event of the template.
     const events = (await env.admin.ok('listEvents', { type: 'TEMPLATE.DOWNLOAD.SUCCESS' })).event as Obj[];
@@ -97,6 +99,7 @@ describe('templates and ISOs registered from a URL', () => {
     await refusal({ name: 'x', url, format: 'VHD' }, 431, /Image format VHD is not supported/);
     await refusal({ name: 'x', url, hypervisor: 'XenServer' }, 431, /Hypervisor XenServer is not supported/);
     await refusal({ name: 'x', url: 'ftp://example.test/x.qcow2' }, 431, /^Unsupported scheme for url: ftp:\/\/example.test\/x.qcow2$/);
+    await refusal({ name: 'x', url: 'http://169.254.169.254/latest/meta-data' }, 431, /^Illegal host specified in url$/);
     await refusal({ name: 'x', url, zoneid: undefined }, 431, /missing parameter zoneid/);
     await refusal({ name: 'x', url, checksum: '{SHA-256}abc' }, 431, /a SHA-256 digest has 64 hex digits/);
     await refusal({ name: 'x', url, checksum: '{CRC32}abcd' }, 431, /Checksum \{CRC32\}abcd is not valid/);

@@ -250,7 +250,7 @@ describe('LibvirtDriver with a scripted virsh', () => {
       const first = await driver.downloadImage(image, () => undefined);
       const again = await driver.downloadImage(image, () => undefined);
       // Assert: fetched into <pool dir>/template-<id>.qcow2, the pool refreshed; a repeat fetches nothing
-      expect(first).toEqual({ size: 2 ** 30, physicalSize: 4 * 65536 });
+      expect(first).toMatchObject({ size: 2 ** 30, physicalSize: 4 * 65536, checksum: expect.stringMatching(/^{SHA-256}[0-9a-f]{64}$/) });
       expect(again.size).toBe(2 ** 30);
       expect(readdirSync(dir)).toEqual(['template-tpl-9.qcow2']);
       expect(virsh.commands.filter((c) => c.startsWith('pool-dumpxml') || c.startsWith('pool-refresh'))).toEqual(['pool-dumpxml --pool default', 'pool-refresh --pool default']);
