@@ -1,4 +1,4 @@
-import type { Template } from './entities';
+import type { Caller, Template } from './entities';
 import { InvalidParameterError } from './errors';
 
 /**
@@ -9,6 +9,16 @@ import { InvalidParameterError } from './errors';
 
 /** Whether a template can be used now: downloaded (or seeded ready) and not deleted. */
 export const isReady = (t: Pick<Template, 'isReady' | 'removed'>) => t.isReady !== false && !t.removed;
+
+/**
+ * Whether an image may be used (deployed, attached, restored from): public, or the caller's own (a
+ * root admin may use any), and, acting on another account's VM, also public or that owner's own, as
+ * CloudStack checks the caller and the VM's owner both.
+ */
+export function usableBy(t: Pick<Template, 'isPublic' | 'accountId'>, o: { caller: Pick<Caller, 'role' | 'accountId'>; ownerAccountId?: string }): boolean {
+  const owner = o.ownerAccountId ?? o.caller.accountId;
+  return (t.isPublic || t.accountId === owner) && (o.caller.role === 'rootAdmin' || t.isPublic || t.accountId === o.caller.accountId);
+}
 
 /**
  * TemplateJoinDaoImpl.getTemplateStatus: "Download Complete" once downloaded, "<n>% Downloaded"

@@ -1,7 +1,6 @@
 import type { Caller, Template, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
-import { isReady } from '../../core/templates';
-import { isoCountOperations } from '../steps/finishIsoChange';
+import { isReady, usableBy } from '../../core/templates';
 import type { Store } from '../store';
 import { finishedJob } from '../store/jobs';
 import { recordVmEvent } from '../vm-events';
@@ -37,7 +36,7 @@ export async function changeIso(
   const view = caller.role === 'rootAdmin' ? 'full' : 'restricted';
   const job = finishedJob({ cmd, eventType, caller, instanceType: 'VirtualMachine', instanceId: vm.id, result: { virtualmachine: await toVirtualMachineResponse(after, createLookups(store), view) }, at: now });
   try {
-    await store.vms.update(vm, { lastUpdated: after.lastUpdated, ...(iso ? { isoId: iso.id } : {}) }, iso ? [] : ['isoId'], [...isoCountOperations(store, vm.isoId, iso?.id), ...(await store.jobs.completedOperations(job))]);
+    await store.vms.update(vm, { lastUpdated: after.lastUpdated, ...(iso ? { isoId: iso.id } : {}) }, iso ? [] : ['isoId'], [...store.templates.holderOperations(vm.isoId, iso?.id), ...(await store.jobs.completedOperations(job))]);
   } catch (err) {
     if (err instanceof ConcurrentOperationError) throw new ConcurrentOperationError(`VM ${vm.name} or ISO ${iso?.name ?? vm.isoId} changed meanwhile (another operation, or the ISO deleted); try again`);
     throw err;
@@ -51,10 +50,9 @@ export async function changeIso(
  * and the VM's owner (public, or theirs). CloudStack's texts where it has them.
  */
 export function checkIsoFor(vm: Vm, iso: Template | undefined, caller: Caller, isoParam: string): Template {
-  const usable = (t: Template) => caller.role === 'rootAdmin' || t.isPublic || t.accountId === caller.accountId;
-  if (!iso || iso.removed || !usable(iso)) throw new InvalidParameterError(`Unable to find an ISO with id ${isoParam}`);
+  if (!iso || iso.removed || !usableBy(iso, { caller })) throw new InvalidParameterError(`Unable to find an ISO with id ${isoParam}`);
   if (iso.format !== 'ISO') throw new InvalidParameterError('Please specify a valid ISO.');
-  if (!iso.isPublic && iso.accountId !== vm.accountId) throw new InvalidParameterError(`ISO ${iso.name} is private to another account: the VM's owner cannot use it`);
+  if (!usableBy(iso, { caller, ownerAccountId: vm.accountId })) throw new InvalidParameterError(`ISO ${iso.name} is private to another account: the VM's owner cannot use it`);
   if (!isReady(iso)) throw new InvalidParameterError(`ISO ${iso.name} is not ready: it cannot be attached until it is downloaded`);
   if (iso.zoneId && iso.zoneId !== vm.zoneId) throw new InvalidParameterError(`ISO ${iso.name} is not available in the zone of VM ${vm.name}`);
   return iso;

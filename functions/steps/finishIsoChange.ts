@@ -19,7 +19,7 @@ export const handler = defineStep(
     if (!vm || !job) throw new InternalError(`VM ${vmId} or job ${jobId} no longer exists`);
     if (vm.activeJobId !== jobId) return { completed: false };
     const at = now();
-    const counts = isoCountOperations(store, vm.isoId, isoId || undefined);
+    const counts = store.templates.holderOperations(vm.isoId, isoId || undefined);
     const after = { ...vm, isoId: isoId || undefined, lastUpdated: at.toISOString(), activeJobId: undefined, version: vm.version + 1 };
     const view = job.accountId === vm.accountId && job.domainPath !== 'ROOT' ? 'restricted' : 'full';
     const completed = await store.jobs.complete(
@@ -36,8 +36,3 @@ export const handler = defineStep(
   { recordsOwnStep: true },
 );
 
-/** The ISOs' counts of VMs as one VM's CD-ROM goes from `before` to `after` (each an ISO id or none). */
-export function isoCountOperations(store: { templates: { attachCountOperation(id: string, delta: 1 | -1): object } }, before: string | undefined, after: string | undefined): object[] {
-  if (before === after) return [];
-  return [...(before ? [store.templates.attachCountOperation(before, -1)] : []), ...(after ? [store.templates.attachCountOperation(after, 1)] : [])];
-}

@@ -4,7 +4,6 @@ import { transition } from '../../core/vm-states';
 import { createLookups } from '../views/lookups';
 import { toVirtualMachineResponse } from '../views/virtualMachine';
 import { defineStep } from './define-step';
-import { isoCountOperations } from './finishIsoChange';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
@@ -86,7 +85,7 @@ async function expungedOperations(store: Store, vm: Vm) {
     ...store.addresses.releaseOperations(vm.id, vm.nics),
     ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
     // Its ISO no longer counts it: deleteIso waits for no VM.
-    ...isoCountOperations(store, vm.isoId, undefined),
+    ...store.templates.holderOperations(vm.isoId, undefined),
   ];
 }
 

@@ -39,6 +39,12 @@ export class TemplatesRepository extends Repository {
     return [{ Update: update }, ...this.counterOperations('TEMPLATE', t, after as unknown as Template)];
   }
 
+  /** The ISOs' counts of VMs as one VM's CD-ROM goes from `before` to `after` (each an ISO id or none). */
+  holderOperations(before: string | undefined, after: string | undefined): object[] {
+    if (before === after) return [];
+    return [...(before ? [this.attachCountOperation(before, -1)] : []), ...(after ? [this.attachCountOperation(after, 1)] : [])];
+  }
+
   /**
    * One VM more (`delta` 1, the ISO still there) or fewer (-1) with the ISO in its CD-ROM, for the
    * transaction that changes the VM. No version: attaches of one ISO to many VMs do not conflict.

@@ -86,6 +86,13 @@ describe('bad input through signed HTTP', () => {
     ['findHostsForMigration', {}, 'virtualmachineid'],
     ['prepareHostForMaintenance', {}, 'id'],
     ['cancelHostMaintenance', {}, 'id'],
+    // Storage and images (issue 11)
+    ['restoreVirtualMachine', {}, 'virtualmachineid'],
+    ['attachIso', { id: UNKNOWN }, 'virtualmachineid'],
+    ['detachIso', {}, 'virtualmachineid'],
+    ['updateIso', {}, 'id'],
+    ['deleteIso', {}, 'id'],
+    ['deleteTemplate', {}, 'id'],
   ])('%s: names a missing %s, and refuses a malformed or unknown one', async (command, rest, param) => {
     const missing = await env.admin.call(command, rest as Record<string, string>);
     expect(missing.data).toMatchObject({ errorcode: 431, errortext: `Unable to execute API command ${command.toLowerCase()} due to missing parameter ${param}` });

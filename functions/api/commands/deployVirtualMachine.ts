@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { imageStatus, isReady } from '../../../core/templates';
+import { imageStatus, isReady, usableBy } from '../../../core/templates';
 import { canAccess } from '../../../core/access';
 import type { Caller, DiskOffering, Network, Nic, Template, Vm, Volume, Zone } from '../../../core/entities';
 import { GiB, nextDeviceId, ROOT_DEVICE_ID } from '../../../core/storage';
@@ -47,7 +47,8 @@ export default defineCommand({
     // A custom offering's size comes from details[].cpuNumber/cpuSpeed/memory, checked before anything is taken.
     const size = sizeFor(offering, mergeMap(params.details));
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
-    if (!template || template.removed || !(template.isPublic || template.accountId === caller.accountId)) throw new EntityNotFoundError(command, 'templateid', params.templateid);
+    // The caller deploys for its own account: public templates and its own.
+    if (!template || template.removed || !usableBy(template, { caller })) throw new EntityNotFoundError(command, 'templateid', params.templateid);
     if (template.format === 'ISO') throw new InvalidParameterError(`Deploying from ISO ${template.name} is not supported: deploy from a template, then attach the ISO`);
     if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to deploy from: ${imageStatus(template)}`);
     if (template.zoneId && template.zoneId !== zone.id) throw new InvalidParameterError(`Template ${template.name} is not available in zone ${zone.name}`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
-import { imageStatus, isReady } from '../../../core/templates';
+import { imageStatus, isReady, usableBy } from '../../../core/templates';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { refuseUnsupported } from '../offering-params';
@@ -46,9 +46,7 @@ export default defineCommand({
 
     const templateId = params.templateid ?? vm.templateId;
     const template = await store.templates.get(templateId, true);
-    // Usable by the caller and by the VM's owner (public, or the owner's own), as CloudStack checks both.
-    const usable = template && !template.removed && (template.isPublic || template.accountId === vm.accountId) && (caller.role === 'rootAdmin' || template.isPublic || template.accountId === caller.accountId);
-    if (!template || !usable) throw new EntityNotFoundError(command, 'templateid', templateId);
+    if (!template || template.removed || !usableBy(template, { caller, ownerAccountId: vm.accountId })) throw new EntityNotFoundError(command, 'templateid', templateId);
     if (template.format === 'ISO') throw new InvalidParameterError(`Cannot restore VM ${vm.name} from ISO ${template.name}: it was deployed from a template, and a template cannot change to an ISO`);
     if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to restore from: ${imageStatus(template)}`);
     if (template.zoneId && template.zoneId !== vm.zoneId) throw new InvalidParameterError(`Template ${template.name} is not available in the zone of VM ${vm.name}`);
