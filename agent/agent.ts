@@ -1,4 +1,5 @@
-import type { HeartbeatResponse, LeasedTask, PoolReport, PoolSpec, TaskError, TaskResult } from '../core/agent-protocol';
+import { createHash } from 'node:crypto';
+import type { DomainDescription, DomainPowerState, HeartbeatResponse, LeasedTask, PoolReport, PoolSpec, TaskError, TaskResult } from '../core/agent-protocol';
 import { GatewayClient, GatewayError, type AgentCredentials } from './client';
 import type { HypervisorDriver } from './drivers/driver';
 import { CredentialsSchema, fencingFileFor, FencingStateSchema, readJson, writeJson, type FencingState } from './state-files';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   reportAttempts?: number; // default 4
   reportBackoffMs?: number; // first retry delay, doubled each time; default 250 ms
   errorBackoffMs?: number; // pause after a failed poll; default 1 s
+  /** How often every domain is described again (changes made on the host behind Stratus's back); default 5 min. */
+  describeIntervalMs?: number;
   fetch?: typeof fetch;
   logger?: AgentLogger;
 }
@@ -75,6 +78,14 @@ class TaskAborted extends Error {
   }
 }
 
+/** What one heartbeat describes: changed descriptions (with their digests), vanished names, and whether it names every domain. */
+interface DescriptionReport {
+  described: Array<{ description: DomainDescription; digest: string }>;
+  vanished: string[];
+  complete: boolean;
+  rescan: boolean;
+}
+
 interface Running {
   leaseId: string; // the newest lease: a task re-leased while it still runs here reports under it
   domain: string;
@@ -107,6 +118,12 @@ export class Agent {
   private poolOrders: PoolSpec[] = [];
   /** images downloading now (DownloadImage tasks): template id -> percent, sent with each heartbeat */
   private readonly downloads = new Map<string, number>();
+  /** each domain's description as the control plane last acknowledged it (a digest): only changes are sent */
+  private readonly described = new Map<string, { digest: string; powerState: string }>();
+  /** domains a task ran on since their last description: described again on the next heartbeat */
+  private readonly touched = new Set<string>();
+  /** when every domain is described again; 0: at the next heartbeat (after a start) */
+  private nextRescanAt = 0;
 
   constructor(private readonly options: AgentOptions) {
     this.client = new GatewayClient({ endpoint: options.endpoint, fetch: options.fetch });
@@ -222,7 +239,9 @@ export class Agent {
       const busy = [...this.byDomain.keys()];
       const [facts, domains, pools] = await Promise.all([this.options.driver.hostFacts(), this.options.driver.domains(), this.poolReports(signal)]);
       const downloads = [...this.downloads].map(([templateId, percent]) => ({ templateId, percent }));
-      answer = await this.client.heartbeat({ facts, domains, busy, pools, downloads }, signal);
+      const report = await this.describeChanges(domains, signal);
+      answer = await this.client.heartbeat({ facts, domains, busy, pools, downloads, described: report.described.map((d) => d.description), vanished: report.vanished, complete: report.complete }, signal);
+      this.acknowledge(report);
     } catch (err) {
       if (!signal.aborted) this.log.warn('heartbeat failed', { error: (err as Error).message });
       return;
@@ -235,6 +254,45 @@ export class Agent {
     this.poolOrders = answer.pools;
     // A pool new to this host is measured and reported at once: placement needs its size.
     if (answer.pools.some((p) => !known.has(p.id))) this.heartbeatNow();
+  }
+
+  /**
+   * The domains to describe in this heartbeat: all of them at a rescan (after a start, then every
+   * describeIntervalMs), else those new, changed in power state, or acted on by a task since; sent
+   * only when the description differs from the one acknowledged. A domain that cannot be described
+   * now is tried again next time.
+   */
+  private async describeChanges(domains: readonly DomainPowerState[], signal: AbortSignal): Promise<DescriptionReport> {
+    const rescan = Date.now() >= this.nextRescanAt;
+    const present = new Set(domains.map((d) => d.name));
+    const due = domains.filter((d) => rescan || this.touched.has(d.name) || this.described.get(d.name)?.powerState !== d.state);
+    const described: DescriptionReport['described'] = [];
+    let complete = rescan;
+    for (const { name } of due) {
+      this.touched.delete(name);
+      let description: DomainDescription | undefined;
+      try {
+        description = await this.options.driver.describe(name, signal);
+      } catch (err) {
+        complete = false;
+        this.touched.add(name);
+        if (!signal.aborted) this.log.warn('could not describe a domain', { domain: name, error: (err as Error).message });
+        continue;
+      }
+      if (!description) continue; // gone since the list was read: vanished next time
+      const digest = createHash('sha256').update(JSON.stringify(description)).digest('hex');
+      if (this.described.get(name)?.digest !== digest) described.push({ description, digest });
+      else this.described.set(name, { digest, powerState: description.powerState });
+    }
+    const vanished = [...this.described.keys()].filter((name) => !present.has(name));
+    return { described, vanished, complete, rescan };
+  }
+
+  /** The control plane has what this heartbeat described: remember it, so only changes go next time. */
+  private acknowledge(report: DescriptionReport): void {
+    for (const { description, digest } of report.described) this.described.set(description.name, { digest, powerState: description.powerState });
+    for (const name of report.vanished) this.described.delete(name);
+    if (report.rescan) this.nextRescanAt = Date.now() + (this.options.describeIntervalMs ?? 300_000);
   }
 
   /** The pools the last answer named, each kept available and measured, or why it cannot be reached. */
@@ -401,6 +459,7 @@ export class Agent {
       clearTimeout(deadline);
       signal.removeEventListener('abort', onStop);
       this.running.delete(task.taskId);
+      this.touched.add(domain); // what the task did shows in the domain's next description
     });
     this.running.set(task.taskId, entry);
   }

@@ -65,6 +65,51 @@ export const PoolReportSchema = z.object({
 });
 export type PoolReport = z.infer<typeof PoolReportSchema>;
 
+/**
+ * A domain as its host describes it (listUnmanagedInstances' `unmanagedinstance`): sent with a
+ * heartbeat when it is new or changed, and by UnmanageVm once the domain is left to itself.
+ */
+export const DomainDescriptionSchema = z.object({
+  name: z.string().min(1).max(255),
+  powerState: PowerStateSchema,
+  cpuNumber: z.number().int().nonnegative(),
+  cpuCoresPerSocket: z.number().int().nonnegative(),
+  cpuSpeed: z.number().int().nonnegative(), // MHz: cputune shares / vCPUs, as CloudStack's agent reads it
+  memory: z.number().int().nonnegative(), // MiB
+  persistent: z.boolean(),
+  /** the Stratus VM id in its metadata: a domain Stratus still manages (absent once unmanaged) */
+  stratusVmId: z.string().max(100).optional(),
+  disks: z
+    .array(
+      z.object({
+        label: z.string().max(64), // the target device (vda)
+        capacity: z.number().int().nonnegative(), // bytes
+        imagePath: z.string().max(1024), // the file, or the pool volume's name
+        controller: z.string().max(32), // the bus (virtio, scsi, ide, sata)
+        controllerUnit: z.number().int().nonnegative(),
+        position: z.number().int().nonnegative(),
+        datastoreName: z.string().max(255).optional(), // the libvirt pool, when the disk is a pool volume
+        datastoreHost: z.string().max(255).optional(),
+        datastorePath: z.string().max(1024).optional(), // the directory the file is in
+        datastoreType: z.string().max(32), // file, block, network, volume
+        format: z.string().max(16).optional(), // qcow2, raw
+      }),
+    )
+    .max(64),
+  nics: z
+    .array(
+      z.object({
+        networkName: z.string().max(255), // the libvirt network or bridge it attaches to
+        macAddress: z.string().max(17),
+        adapterType: z.string().max(32),
+        vlanId: z.number().int().min(0).max(4095).optional(),
+        ipAddresses: z.array(z.string().max(45)).max(16).default([]),
+      }),
+    )
+    .max(32),
+});
+export type DomainDescription = z.infer<typeof DomainDescriptionSchema>;
+
 export const HeartbeatRequestSchema = z.object({
   facts: HostFactsSchema,
   domains: z.array(DomainPowerStateSchema).max(5000),
@@ -74,6 +119,12 @@ export const HeartbeatRequestSchema = z.object({
   pools: z.array(PoolReportSchema).max(500).default([]),
   /** images this host is downloading now (DownloadImage tasks) and how far each has come */
   downloads: z.array(z.object({ templateId: z.string().min(1), percent: z.number().int().min(0).max(100) })).max(100).default([]),
+  /** domains new or changed since the control plane last acknowledged them (all of them after an agent start or a periodic rescan) */
+  described: z.array(DomainDescriptionSchema).max(5000).default([]),
+  /** domains described before that are gone now */
+  vanished: z.array(z.string()).max(5000).default([]),
+  /** every domain was looked at (an agent start, a periodic rescan): one `domains` lacks is gone, whatever the agent remembers */
+  complete: z.boolean().default(false),
 });
 export type HeartbeatRequest = z.input<typeof HeartbeatRequestSchema>; // what an agent sends (`busy` may be left out)
 
@@ -211,6 +262,12 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('DeleteVmSnapshot'), payload: VmSnapshotPayload }),
   /** Put an ISO in a running domain's CD-ROM (live and in its definition), or eject it (`iso` absent). */
   z.object({ command: z.literal('ChangeMedia'), payload: z.object({ instanceName: z.string(), iso: ImageSpecSchema.optional() }) }),
+  /**
+   * Leave a domain to itself (unmanageVirtualMachine): persistent, without Stratus's metadata; a
+   * stopped VM's domain defined from `spec` when this host lacks it. `running`: it must be running
+   * here. Answers the domain's description; a domain that is not there fails.
+   */
+  z.object({ command: z.literal('UnmanageVm'), payload: z.object({ instanceName: z.string(), running: z.boolean(), spec: VmSpecSchema.optional() }) }),
   /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
   z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
 ]);

@@ -335,6 +335,10 @@ export interface Vm {
   restoredFromVolumeId?: string;
   /** the ISO in its CD-ROM (attachIso), kept across stops and starts */
   isoId?: string;
+  /** unmanageVirtualMachine: when Stratus let it go (the VM is Expunged; its domain runs on without it) */
+  unmanaged?: string;
+  /** unmanaged with unmanage.vm.preserve.nics: its NICs keep their addresses and MACs for an import to take back */
+  nicsPreserved?: boolean;
   /** the snapshot its disks are now at (taken or reverted to last): a new one's parent, `current` in listVMSnapshot */
   currentVmSnapshotId?: string;
   /** the second its newest snapshot is named after: names never repeat (core/vm-snapshots.ts nextSnapshotStamp) */
@@ -648,5 +652,30 @@ export interface ResourceTag {
   domainId: string;
   domainPath: string;
   customer?: string;
+  created: string;
+}
+
+/**
+ * A domain on a host that Stratus does not manage (listUnmanagedInstances): what its host last
+ * described (core/agent-protocol.ts DomainDescription), where it is, and when it was reported.
+ * Its id is its host's and its name's: one item per domain per host.
+ */
+export interface UnmanagedInstance {
+  id: string;
+  name: string;
+  hostId: string;
+  hostName: string;
+  clusterId: string;
+  zoneId: string;
+  powerState: PowerState;
+  cpuNumber: number;
+  cpuCoresPerSocket: number;
+  cpuSpeed: number;
+  memory: number; // MiB
+  persistent: boolean;
+  disks: Array<{ label: string; capacity: number; imagePath: string; controller: string; controllerUnit: number; position: number; datastoreName?: string; datastoreHost?: string; datastorePath?: string; datastoreType: string; format?: string }>;
+  nics: Array<{ networkName: string; macAddress: string; adapterType: string; vlanId?: number; ipAddresses: string[] }>;
+  /** when its host described it like this */
+  reported: string;
   created: string;
 }

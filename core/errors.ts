@@ -101,6 +101,17 @@ export class InternalError extends CloudStackError {
   override readonly expose = false;
 }
 
+/**
+ * 530 for a refusal CloudStack words itself and raises as a CloudRuntimeException, which its command
+ * turns into ServerApiException(INTERNAL_ERROR) (unmanageVirtualMachine's preconditions): a
+ * client's answer, its text shown, not an incident.
+ */
+export class OperationRefusedError extends CloudStackError {
+  override readonly name = 'OperationRefusedError';
+  readonly errorCode = 530;
+  override readonly csErrorCode = 4250;
+}
+
 /** 401: bad key, bad or expired signature, unknown command, or a command the role may not call. */
 export class AuthError extends CloudStackError {
   override readonly name = 'AuthError';
@@ -145,6 +156,7 @@ const byName = new Map(
     new ResourceAllocationError(''),
     new ResourceInUseError(''),
     new ConcurrentOperationError(''),
+    new OperationRefusedError(''),
   ].map((e) => [e.name, { errorCode: e.errorCode, csErrorCode: e.csErrorCode }]),
 );
 

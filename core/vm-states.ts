@@ -28,6 +28,7 @@ export const VM_EVENTS = [
   'ExpungeRequested',
   'RecoveryRequested',
   'MigrationRequested',
+  'Unmanaged',
 ] as const;
 export type VmEvent = (typeof VM_EVENTS)[number];
 
@@ -53,6 +54,9 @@ const table: Array<[VmState, VmEvent, VmState]> = [
   ['Destroyed', 'ExpungeRequested', 'Expunging'],
   ['Expunging', 'OperationSucceeded', 'Expunged'],
   ['Expunging', 'OperationFailed', 'Destroyed'],
+  // unmanageVirtualMachine: the VM leaves the inventory as an expunge does; its domain runs on (R-UNM.5)
+  ['Running', 'Unmanaged', 'Expunged'],
+  ['Stopped', 'Unmanaged', 'Expunged'],
 ];
 
 const next = new Map<string, VmState>(table.map(([from, ev, to]) => [`${from}:${ev}`, to]));

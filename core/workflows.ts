@@ -54,6 +54,8 @@ export const WORKFLOW_INPUTS = {
   'restore-vm': z
     .object({ ...jobAndVm, hostId: z.string(), wasRunning: z.boolean(), templateId: id, newVolumeId: id })
     .refine((i) => !i.wasRunning || i.hostId !== '', { message: 'a running VM needs its hostId', path: ['hostId'] }),
+  /** hostId: where the domain is left; undefineOnFailure: a stopped VM's domain defined on a host it did not last run on */
+  'unmanage-vm': z.object({ ...jobAndVm, hostId: id, stateBefore: z.enum(['Running', 'Stopped']), undefineOnFailure: z.boolean() }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { seedDemoGuests } from './demo-guests';
 import { serveDemoImages } from './demo-images';
 import { startLocalStack } from './stack';
 
 /**
  * `npm start`: the control plane on this machine with its embedded defaults and demo hosts.
- *   --port 8080  --data-dir .stratus  --in-memory  --sim-hosts 2
+ *   --port 8080  --data-dir .stratus  --in-memory  --sim-hosts 2  --no-demo-guests
  */
-const HELP = `Usage: npm start -- [--port 8080] [--data-dir .stratus] [--in-memory] [--sim-hosts 2]`;
+const HELP = `Usage: npm start -- [--port 8080] [--data-dir .stratus] [--in-memory] [--sim-hosts 2] [--no-demo-guests]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', default: '.stratus' },
       'in-memory': { type: 'boolean', default: false },
       'sim-hosts': { type: 'string', default: '2' },
+      'no-demo-guests': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(simHosts) || simHosts < 0 || simHosts > 1000) throw new Error(`--sim-hosts must be 0 to 1000, not ${values['sim-hosts']}`);
 
   const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
+  // Guests the first demo host runs that Stratus did not create: listUnmanagedInstances shows them, importUnmanagedInstance takes them.
+  const guests = !values['no-demo-guests'] && stack.hosts[0] ? seedDemoGuests(stack.hosts[0].driver) : [];
   const m = stack.migrated;
   if (m.from < m.to) console.log(`Data in ${stack.dataDir} migrated from version ${m.from} to ${m.to}: ${m.updated} of ${m.items} items re-indexed, ${m.counters} list counters.`);
   // The demo images over HTTP beside the API (port + 1), registered through it when new.
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
   Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)
   API key:        ${stack.credentials.apiKey}
   Hosts:          ${stack.hosts.map((h) => h.name).join(', ') || 'none'}
+  Unmanaged:      ${guests.length ? `${guests.join(', ')} on ${stack.hosts[0].name}  (cloudstack listUnmanagedInstances clusterid=${stack.seed.cluster.id})` : 'none'}
   Demo images:    ${demo ? `${demo.server.url('')}  (${demo.registered.length ? `registering ${demo.registered.join(' and ')}: cloudstack listTemplates templatefilter=self` : 'registered before'})` : 'none (no hosts to download them)'}
 Press Ctrl-C to stop.`);
 

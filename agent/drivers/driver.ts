@@ -1,4 +1,4 @@
-import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { DownloadProgress, ImageFacts } from '../image-download';
 
 /**
@@ -61,6 +61,15 @@ export interface HypervisorDriver {
    * host lacks it), or eject it (`iso` undefined). The same medium again: success.
    */
   changeMedia(name: string, iso: ImageSpec | undefined, signal?: AbortSignal): Promise<void>;
+  /** A domain as this host has it (CPUs, memory, disks, NICs, power), or undefined when it is not here. */
+  describe(name: string, signal?: AbortSignal): Promise<DomainDescription | undefined>;
+  /**
+   * Leave a domain to itself (unmanageVirtualMachine): made persistent, Stratus's metadata removed,
+   * running or not as it was. `running`: it must run here, else the call fails. A stopped VM's
+   * domain missing here is defined from `spec` (never started). Done already: success. Answers the
+   * domain as it is left.
+   */
+  unmanage(name: string, o: { running: boolean; spec?: VmSpec }, signal?: AbortSignal): Promise<DomainDescription>;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import { XMLParser } from 'fast-xml-parser';
+import type { DomainDescription, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { stableId, UUID_PATTERN } from '../../core/ids';
 import { DriverError } from './driver';
 
@@ -207,4 +208,91 @@ export function snapshotXml(snapshot: VmSnapshotSpec, domain?: string): string {
   }
   lines.push('</domainsnapshot>');
   return lines.join('\n');
+}
+
+/** What a domain's XML says of it; the caller adds its power state, persistence and disk sizes. */
+export type ParsedDomain = Omit<DomainDescription, 'name' | 'powerState' | 'persistent' | 'disks'> & {
+  disks: Array<Omit<DomainDescription['disks'][number], 'capacity'>>;
+};
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  removeNSPrefix: true, // <stratus:vm> reads as vm
+  parseAttributeValue: false,
+  parseTagValue: false,
+  isArray: (name) => name === 'disk' || name === 'interface' || name === 'tag' || name === 'ip',
+});
+
+const MIB_PER_UNIT: Record<string, number> = { b: 1 / 2 ** 20, bytes: 1 / 2 ** 20, k: 1 / 1024, kib: 1 / 1024, kb: 1000 / 2 ** 20, m: 1, mib: 1, mb: 1e6 / 2 ** 20, g: 1024, gib: 1024, gb: 1e9 / 2 ** 20, t: 2 ** 20, tib: 2 ** 20 };
+
+type Node = Record<string, unknown> | string | undefined;
+const attr = (node: Node, name: string): string | undefined => (node && typeof node === 'object' ? (node[`@${name}`] as string | undefined) : undefined);
+const child = (node: Node, name: string): Node => (node && typeof node === 'object' ? (node[name] as Node) : undefined);
+const text = (node: Node): string | undefined => (typeof node === 'string' ? node : node && typeof node === 'object' ? (node['#text'] as string | undefined) : undefined);
+const int = (value: string | undefined, fallback = 0): number => {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+/** A memory element in MiB (libvirt's default unit is KiB). */
+function mebibytes(node: Node): number {
+  const unit = (attr(node, 'unit') ?? 'KiB').toLowerCase();
+  return Math.floor(Number(text(node) ?? 0) * (MIB_PER_UNIT[unit] ?? 1 / 1024));
+}
+
+/**
+ * A domain's XML (`virsh dumpxml`) as listUnmanagedInstances shows it, read the way CloudStack's
+ * LibvirtGetUnmanagedInstancesCommandWrapper does: vCPUs (current), cores per socket from the
+ * topology, speed as CPU shares per vCPU, memory in MiB, the disks (not CD-ROMs) with their bus
+ * and where their file is, the NICs with their MAC, network or bridge, model and VLAN tag. A
+ * Stratus domain's metadata gives its VM id.
+ */
+export function parseDomainXml(xml: string): ParsedDomain {
+  const domain = child(xmlParser.parse(xml) as Node, 'domain');
+  if (!domain || typeof domain !== 'object') throw invalid('Not a libvirt domain XML');
+  const vcpu = child(domain, 'vcpu');
+  const cpuNumber = int(attr(vcpu, 'current') ?? text(vcpu), 1);
+  const shares = int(text(child(child(domain, 'cputune'), 'shares')));
+  const cores = int(attr(child(child(domain, 'cpu'), 'topology'), 'cores'), 1);
+  const memory = mebibytes(child(domain, 'currentMemory') ?? child(domain, 'memory'));
+  const stratusVmId = text(child(child(child(domain, 'metadata'), 'vm'), 'id'));
+  const devices = child(domain, 'devices');
+  const disks = ((child(devices, 'disk') as unknown as Node[]) ?? [])
+    .filter((d) => (attr(d, 'device') ?? 'disk') === 'disk')
+    .map((d, position) => {
+      const type = attr(d, 'type') ?? 'file';
+      const source = child(d, 'source');
+      const file = attr(source, 'file') ?? attr(source, 'dev');
+      const pool = attr(source, 'pool');
+      const volume = attr(source, 'volume');
+      const host = child(source, 'host');
+      const imagePath = file ?? (pool && volume ? `${pool}/${volume}` : (attr(source, 'name') ?? ''));
+      const directory = file && file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : undefined;
+      return {
+        label: attr(child(d, 'target'), 'dev') ?? '',
+        imagePath,
+        controller: attr(child(d, 'target'), 'bus') ?? '',
+        controllerUnit: int(attr(child(d, 'address'), 'unit')),
+        position,
+        ...(pool ? { datastoreName: pool } : {}),
+        ...(host ? { datastoreHost: attr(Array.isArray(host) ? host[0] : host, 'name') } : {}),
+        ...(directory ? { datastorePath: directory } : {}),
+        datastoreType: type,
+        ...(attr(child(d, 'driver'), 'type') ? { format: attr(child(d, 'driver'), 'type') } : {}),
+      };
+    });
+  const nics = ((child(devices, 'interface') as unknown as Node[]) ?? []).map((nic) => {
+    const source = child(nic, 'source');
+    const tags = (child(child(nic, 'vlan'), 'tag') as unknown as Node[]) ?? [];
+    const vlan = tags.length ? int(attr(tags[0], 'id'), -1) : -1;
+    return {
+      networkName: attr(source, 'bridge') ?? attr(source, 'network') ?? attr(source, 'dev') ?? attr(child(nic, 'target'), 'dev') ?? '',
+      macAddress: (attr(child(nic, 'mac'), 'address') ?? '').toLowerCase(),
+      adapterType: attr(child(nic, 'model'), 'type') ?? '',
+      ...(vlan >= 0 && vlan <= 4095 ? { vlanId: vlan } : {}),
+      ipAddresses: [] as string[],
+    };
+  });
+  return { cpuNumber, cpuCoresPerSocket: cores, cpuSpeed: cpuNumber > 0 ? Math.floor(shares / cpuNumber) : 0, memory, ...(stratusVmId ? { stratusVmId } : {}), disks, nics };
 }

@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { DriverError, type HypervisorDriver } from './driver';
-import { cpuShares, diskXml, domainUuid, domainXml, snapshotXml, validName, type DomainDisk, type NicSource } from './libvirt-xml';
+import { cpuShares, diskXml, domainUuid, domainXml, parseDomainXml, snapshotXml, STRATUS_METADATA_NS, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
 /**
@@ -342,6 +342,78 @@ export class LibvirtDriver implements HypervisorDriver {
         throw err;
       }
     });
+  }
+
+  async describe(name: string, signal?: AbortSignal): Promise<DomainDescription | undefined> {
+    return this.guard(() => this.describeDomain(name, signal));
+  }
+
+  /**
+   * CloudStack 4.22's UnmanageInstanceCommand, made strict: a running VM must run here (4.22's
+   * check never fails, issue 12126's pain); a stopped one's domain missing here is defined from its
+   * spec. Then persistent (a transient domain is defined from its live XML, so a host reboot keeps
+   * it) and Stratus's metadata removed, live and in the definition.
+   */
+  async unmanage(name: string, o: { running: boolean; spec?: VmSpec }, signal?: AbortSignal): Promise<DomainDescription> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      let state = await this.stateOf(name, signal);
+      if (o.running && (state === undefined || powerStateOf(state) !== 'PowerOn')) throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor at ${this.options.uri}${state ? ` (it is ${state})` : ''}`, false);
+      if (state === undefined) {
+        if (!o.spec) throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor at ${this.options.uri}, and no definition came to define it from`, false);
+        await this.defineDomain(o.spec, signal);
+        state = 'shut off';
+      }
+      if (!/^Persistent:\s+yes/m.test(await this.virsh.run(['dominfo', '--domain', name], signal))) {
+        await this.define(name, await this.virsh.run(['dumpxml', '--domain', name, '--security-info'], signal), signal);
+      }
+      const live = powerStateOf(state) === 'PowerOn' ? ['--live'] : [];
+      await this.virsh.run(['metadata', '--domain', name, '--uri', STRATUS_METADATA_NS, '--remove', ...live, '--config'], signal);
+      const left = await this.describeDomain(name, signal);
+      if (!left) throw new DriverError('ResourceUnavailableError', `VM ${name} vanished from ${this.options.uri} while it was being unmanaged`, false);
+      return left;
+    });
+  }
+
+  /** A domain's XML read as CloudStack's agent reads it, with its power state, persistence, disk sizes and (running, on a libvirt network) leased addresses. */
+  private async describeDomain(name: string, signal?: AbortSignal): Promise<DomainDescription | undefined> {
+    let xml: string;
+    let info: string;
+    try {
+      xml = await this.virsh.run(['dumpxml', '--domain', name], signal);
+      info = await this.virsh.run(['dominfo', '--domain', name], signal);
+    } catch (err) {
+      if (said(err, DOMAIN_MISSING)) return undefined;
+      throw err;
+    }
+    const parsed = parseDomainXml(xml);
+    const state = /^State:\s+(.+)$/m.exec(info)?.[1]?.trim() ?? 'no state';
+    const powerState = powerStateOf(state);
+    const disks = [];
+    for (const disk of parsed.disks) {
+      const blk = disk.label ? await this.virsh.run(['domblkinfo', '--domain', name, '--device', disk.label], signal).catch(() => '') : '';
+      disks.push({ ...disk, capacity: Number(/^Capacity:\s+(\d+)/m.exec(blk)?.[1] ?? 0) });
+    }
+    const addresses = powerState === 'PowerOn' && parsed.nics.length ? await this.leasedAddresses(name, signal) : new Map<string, string[]>();
+    return {
+      ...parsed,
+      name,
+      powerState,
+      persistent: /^Persistent:\s+yes/m.test(info),
+      disks,
+      nics: parsed.nics.map((n) => ({ ...n, ipAddresses: addresses.get(n.macAddress) ?? [] })),
+    };
+  }
+
+  /** MAC -> IPv4 addresses libvirt's DHCP leased (`domifaddr`); none known (a bridge, no lease): empty. */
+  private async leasedAddresses(name: string, signal?: AbortSignal): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    const out = await this.virsh.run(['domifaddr', '--domain', name, '--source', 'lease'], signal).catch(() => '');
+    for (const line of out.split('\n')) {
+      const m = /^\s*\S+\s+([0-9a-f:]{17})\s+ipv4\s+([0-9.]+)\/\d+/i.exec(line);
+      if (m) found.set(m[1].toLowerCase(), [...(found.get(m[1].toLowerCase()) ?? []), m[2]]);
+    }
+    return found;
   }
 
   /** Images being fetched now, by volume: a start and a download of the same image share one fetch. */

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
+import { targetDevice } from '../../core/storage';
 import { DriverError, type HypervisorDriver } from './driver';
 
 /**
@@ -32,6 +33,8 @@ export type SimulatorOperation =
   | 'revertSnapshot'
   | 'deleteSnapshot'
   | 'changeMedia' // an ISO inserted into (or ejected from) a running domain's CD-ROM
+  | 'describe' // a domain's description for a heartbeat (listUnmanagedInstances)
+  | 'unmanage' // a domain left to itself: persistent, without Stratus's metadata
   | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
@@ -87,6 +90,8 @@ interface Domain {
   boots: number;
   /** its VM snapshots here, oldest first (the data is in the shared files, as QCOW2 internal snapshots are) */
   snapshots?: VmSnapshotSpec[];
+  /** not Stratus's (a domain found on the host, or one unmanaged): its description carries no Stratus VM id */
+  unmanaged?: boolean;
 }
 
 let sequence = 0;
@@ -424,7 +429,7 @@ export class SimulatorDriver implements HypervisorDriver {
   }
 
   /** A domain as the simulator holds it (for assertions), or undefined. */
-  domain(name: string): { spec: VmSpec; state: PowerState; boots: number } | undefined {
+  domain(name: string): { spec: VmSpec; state: PowerState; boots: number; unmanaged?: boolean } | undefined {
     const d = this.domainsByName.get(name);
     return d ? { ...d } : undefined;
   }
@@ -459,13 +464,66 @@ export class SimulatorDriver implements HypervisorDriver {
     return this.images.has(templateId);
   }
 
-  /** Define domains as already running or off, e.g. VMs found on a host at registration. */
-  seed(specs: { spec: VmSpec; state: PowerState }[]): void {
-    for (const { spec, state } of specs) {
-      this.domainsByName.set(spec.instanceName, { spec, state, boots: 0 });
+  /**
+   * Define domains as already running or off, e.g. VMs found on a host at registration; `unmanaged`
+   * ones are not Stratus's (listUnmanagedInstances shows them), and their disks' files are made.
+   */
+  seed(specs: { spec: VmSpec; state: PowerState; unmanaged?: boolean }[]): void {
+    for (const { spec, state, unmanaged } of specs) {
+      this.domainsByName.set(spec.instanceName, { spec, state, boots: 0, ...(unmanaged ? { unmanaged } : {}) });
+      if (unmanaged) for (const disk of spec.disks) this.filesOf(disk).set(disk.path, Math.max(this.filesOf(disk).get(disk.path) ?? 0, disk.size));
       this.transition(spec.instanceName, 'Undefined', state);
     }
     this.persist();
+  }
+
+  async describe(name: string, signal?: AbortSignal): Promise<DomainDescription | undefined> {
+    await this.enter('describe', name, signal);
+    const domain = this.domainsByName.get(name);
+    return domain ? this.description(name, domain) : undefined;
+  }
+
+  /** As libvirt: a running VM must run here; a stopped one's missing domain is defined from its spec. */
+  async unmanage(name: string, o: { running: boolean; spec?: VmSpec }, signal?: AbortSignal): Promise<DomainDescription> {
+    await this.enter('unmanage', name, signal);
+    let domain = this.domainsByName.get(name);
+    if (o.running && domain?.state !== 'PowerOn') throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor ${this.config.hostname}`, false);
+    if (!domain) {
+      if (!o.spec) throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor ${this.config.hostname}, and no definition came to define it from`, false);
+      domain = { spec: o.spec, state: 'PowerOff', boots: 0 };
+      this.domainsByName.set(name, domain);
+      this.transition(name, 'Undefined', 'PowerOff');
+    }
+    domain.unmanaged = true;
+    this.persist();
+    return this.description(name, domain);
+  }
+
+  private description(name: string, domain: Domain): DomainDescription {
+    const { spec } = domain;
+    return {
+      name,
+      powerState: domain.state,
+      cpuNumber: spec.cpuNumber,
+      cpuCoresPerSocket: 1,
+      cpuSpeed: spec.cpuSpeed,
+      memory: spec.memory,
+      persistent: true,
+      ...(domain.unmanaged ? {} : { stratusVmId: spec.vmId }),
+      disks: spec.disks.map((disk, position) => ({
+        label: targetDevice(disk.deviceId),
+        capacity: this.filesOf(disk).get(disk.path) ?? disk.size,
+        imagePath: disk.pool ? `${disk.pool.path.replace(/\/$/, '')}/${disk.path}` : disk.path,
+        controller: 'virtio',
+        controllerUnit: 0,
+        position,
+        datastoreName: disk.pool?.id ?? 'default',
+        ...(disk.pool ? { datastoreHost: disk.pool.host, datastorePath: disk.pool.path } : {}),
+        datastoreType: 'file',
+        format: 'qcow2',
+      })),
+      nics: spec.nics.map((nic) => ({ networkName: nic.networkName, macAddress: nic.macAddress, adapterType: 'virtio', ipAddresses: nic.ipAddress ? [nic.ipAddress] : [] })),
+    };
   }
 
   private async enter(operation: SimulatorOperation, target: string | undefined, signal?: AbortSignal): Promise<void> {

@@ -16,6 +16,7 @@ import { scaleVm } from './scaleVm';
 import { startVm } from './startVm';
 import { stopVm } from './stopVm';
 import { undefineVm } from './undefineVm';
+import { unmanageVm } from './unmanageVm';
 
 /** Run one agent command with the driver: one command, one file, one driver call. `progress`: how far a download has come. */
 export function runCommand(driver: HypervisorDriver, command: AgentCommand, signal?: AbortSignal, progress: (percent: number) => void = () => undefined): Promise<TaskResult> {
@@ -52,5 +53,7 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return downloadImage(driver, command.payload, progress, signal);
     case 'ChangeMedia':
       return changeMedia(driver, command.payload, signal);
+    case 'UnmanageVm':
+      return unmanageVm(driver, command.payload, signal);
   }
 }

@@ -20,6 +20,7 @@ import { StaleLeaseError, type StoredAgentTask, type TasksRepository } from '../
 import { authenticate, rawBody } from './auth';
 import type { PoolReports } from '../store/storage';
 import type { TemplatesRepository } from '../store/templates';
+import type { UnmanagedInstancesRepository } from '../store/unmanaged';
 import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
 
 /**
@@ -36,6 +37,8 @@ export interface AgentGatewayDeps {
   pools?: Pick<PoolReports, 'poolSpecsFor' | 'record'>;
   /** Where a host's download progress goes (absent: a gateway without images, as in some tests). */
   images?: Pick<TemplatesRepository, 'recordProgress'>;
+  /** Where a host's descriptions of its domains go (listUnmanagedInstances; absent in some tests). */
+  domains?: Pick<UnmanagedInstancesRepository, 'record'>;
   now?: () => number;
   /** Pause between lease attempts of one long poll (env AGENT_POLL_INTERVAL_MS, default 1000: each look is a Query). */
   pollIntervalMs?: number;
@@ -49,7 +52,7 @@ const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidT
 const POLL_RESERVE_MS = 3000;
 
 type Result = Exclude<APIGatewayProxyResultV2, string>;
-type Route = (event: APIGatewayProxyEventV2, deps: Required<Omit<AgentGatewayDeps, 'pools' | 'images'>> & Pick<AgentGatewayDeps, 'pools' | 'images'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
+type Route = (event: APIGatewayProxyEventV2, deps: Required<Omit<AgentGatewayDeps, 'pools' | 'images' | 'domains'>> & Pick<AgentGatewayDeps, 'pools' | 'images' | 'domains'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<Result>;
 
 const logger = new Logger({ serviceName: 'agent-gateway' });
 
@@ -79,12 +82,12 @@ const register: Route = async (event, { hostAgent, now }) => {
   }
 };
 
-const heartbeat: Route = async (event, { hostAgent, pools, images, now }) => {
+const heartbeat: Route = async (event, { hostAgent, pools, images, domains, now }) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
-  const { facts, domains, busy, pools: seen, downloads } = parseBody(event, HeartbeatRequestSchema);
+  const { facts, domains: powerStates, busy, pools: seen, downloads, described, vanished, complete } = parseBody(event, HeartbeatRequestSchema);
   let orders: StandingOrders;
   try {
-    orders = await hostAgent.heartbeat(hostId, facts, domains, new Date(now()), busy);
+    orders = await hostAgent.heartbeat(hostId, facts, powerStates, new Date(now()), busy);
   } catch (err) {
     if (err instanceof UnknownHostError) throw new UnauthorizedError('Missing or invalid agent signature');
     throw err;
@@ -103,6 +106,8 @@ const heartbeat: Route = async (event, { hostAgent, pools, images, now }) => {
   if (images) {
     await Promise.all(downloads.map((d) => images.recordProgress(hostId, d.templateId, d.percent))).catch((err: Error) => logger.warn('download progress of a heartbeat not recorded', { hostId, error: err.message }));
   }
+  // What it described of its domains (listUnmanagedInstances): a failure fails the beat, so the agent sends them again.
+  if (domains) await domains.record(hostId, { present: powerStates.map((d) => d.name), described, vanished, complete }, new Date(now()));
   // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now, pools to keep).
   const answer: HeartbeatResponse = { received: true, ...orders, pools: keep };
   return json(200, answer);
@@ -199,7 +204,7 @@ export function agentGatewayErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIG
 
 export function createAgentGateway(deps: AgentGatewayDeps | (() => AgentGatewayDeps)) {
   // A factory is asked on every request: it hands back the process's (memoized) collaborators.
-  const resolve = (): Required<Omit<AgentGatewayDeps, 'pools' | 'images'>> & Pick<AgentGatewayDeps, 'pools' | 'images'> => ({
+  const resolve = (): Required<Omit<AgentGatewayDeps, 'pools' | 'images' | 'domains'>> & Pick<AgentGatewayDeps, 'pools' | 'images' | 'domains'> => ({
     now: Date.now,
     pollIntervalMs: Number(process.env.AGENT_POLL_INTERVAL_MS ?? 1000),
     leaseMs: Number(process.env.AGENT_LEASE_MS ?? 60_000),

@@ -8,5 +8,5 @@ import { createAgentGateway } from './app';
  */
 export const handler = createAgentGateway(() => {
   const store = createStore();
-  return { hostAgent: store.hostAgent, tasks: store.tasks, jobs: store.jobs, pools: store.poolReports, images: store.templates, sfn: sfnClient() };
+  return { hostAgent: store.hostAgent, tasks: store.tasks, jobs: store.jobs, pools: store.poolReports, images: store.templates, domains: store.unmanaged, sfn: sfnClient() };
 });

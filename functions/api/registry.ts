@@ -68,6 +68,8 @@ import listTemplates from './commands/listTemplates';
 import listUsers from './commands/listUsers';
 import listVirtualMachines from './commands/listVirtualMachines';
 import listVMSnapshot from './commands/listVMSnapshot';
+import listUnmanagedInstances from './commands/listUnmanagedInstances';
+import unmanageVirtualMachine from './commands/unmanageVirtualMachine';
 import listVolumes from './commands/listVolumes';
 import listZones from './commands/listZones';
 import migrateVirtualMachine from './commands/migrateVirtualMachine';
@@ -166,6 +168,8 @@ const all: readonly Command[] = [
   listUsers,
   listVirtualMachines,
   listVMSnapshot,
+  listUnmanagedInstances,
+  unmanageVirtualMachine,
   listVolumes,
   listZones,
   migrateVirtualMachine,

@@ -64,8 +64,8 @@ async function disksFor(store: Store, input: { command: string; volumeId?: strin
 
 const SNAPSHOT_COMMANDS: ReadonlySet<string> = new Set(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot']);
 
-/** A start, and a stopped VM's snapshot command, define its domain first: they carry its template and every disk. */
-const definesDomainFor = (command: string, vm: Vm | undefined) => command === 'StartVm' || (SNAPSHOT_COMMANDS.has(command) && !!vm && vm.state !== 'Running');
+/** A start, and a stopped VM's snapshot command or unmanage, define its domain first: they carry its template and every disk. */
+const definesDomainFor = (command: string, vm: Vm | undefined) => command === 'StartVm' || ((SNAPSHOT_COMMANDS.has(command) || command === 'UnmanageVm') && !!vm && vm.state !== 'Running');
 
 /** A VM snapshot command's snapshot and the VM's others, oldest first, as the host keeps them. */
 async function vmSnapshotFor(store: Store, input: { command: string; vmSnapshotId?: string }, vm: Vm | undefined) {

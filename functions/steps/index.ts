@@ -9,6 +9,7 @@ import { handler as failImageDownload } from './failImageDownload';
 import { handler as finishImageDownload } from './finishImageDownload';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
+import { handler as finishUnmanage } from './finishUnmanage';
 import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
 import { handler as finishVmSnapshot } from './finishVmSnapshot';
 import { handler as forgetVolume } from './forgetVolume';
@@ -47,6 +48,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   finishImageDownload,
   finishIsoChange,
   finishMaintenance,
+  finishUnmanage,
   finishStorageMaintenance,
   finishVmSnapshot,
   forgetVolume,

@@ -21,6 +21,7 @@ import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
 import { TenancyRepository } from './tenancy';
+import { UnmanagedInstancesRepository } from './unmanaged';
 import { VmsRepository } from './vms';
 import { VmSnapshotsRepository } from './vm-snapshots';
 
@@ -54,6 +55,7 @@ export interface Store {
   poolReports: PoolReports; // what hosts report of their pools in heartbeats, and the pools they keep
   tags: TagsRepository; // resource tags (createTags), on VMs, volumes and VM snapshots
   vmSnapshots: VmSnapshotsRepository; // VM snapshots, changed with their VM's list of them
+  unmanaged: UnmanagedInstancesRepository; // domains on hosts that Stratus does not manage, as their hosts describe them
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -98,6 +100,7 @@ export function createStore(): Store {
     poolReports: new PoolReports(storage, hosts, alerts, inventory),
     tags: new TagsRepository(db, table, listing),
     vmSnapshots: new VmSnapshotsRepository(db, table),
+    unmanaged: new UnmanagedInstancesRepository(db, table, vms, listing),
   };
   current = { db, table, store };
   return store;

@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -57,9 +57,10 @@ export interface ListedEntities {
   VOLUME: Volume;
   TAG: ResourceTag;
   VMSNAPSHOT: VmSnapshot;
+  UNMANAGED: UnmanagedInstance;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -67,7 +68,7 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'UNMANAGED'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
 export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 /**
@@ -85,6 +86,10 @@ export const vmSnapshotVmPartition = (vmId: string) => `VMSNAPSHOT#VM#${vmId}`;
 /** A pool's volumes (gsi5, by creation time in ms): listVolumes storageid, and what a pool's maintenance acts on. */
 export const volumePoolPartition = (poolId: string) => `VOLUME#POOL#${poolId}`;
 
+/** A cluster's unmanaged domains (gsi4), by name: listUnmanagedInstances clusterid. */
+export const unmanagedClusterPartition = (clusterId: string) => `UNMANAGED#CLUSTER#${clusterId}`;
+/** A host's unmanaged domains (gsi2): what a complete report of the host replaces. */
+export const unmanagedHostPartition = (hostId: string) => `UNMANAGED#HOST#${hostId}`;
 /** The partitions of the kind-wide listing (gsi1), in shards; their one counter is the kind's. */
 export const kindPartitions = (kind: ListedKind) => shardsOf(kind);
 export const kindCounter = (kind: ListedKind) => kind;
@@ -188,6 +193,11 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi4', vmSnapshotVmPartition(snapshot.vmId), created(snapshot), false),
       ];
     }
+    case 'UNMANAGED': {
+      // Reported by hosts, listed per cluster (admins only): no kind-wide listing, no counters.
+      const u = e as UnmanagedInstance;
+      return [entry('gsi2', unmanagedHostPartition(u.hostId), u.name, false), entry('gsi4', unmanagedClusterPartition(u.clusterId), `${u.name}#${u.hostId}`, false)];
+    }
     case 'TAG': {
       const tag = e as ResourceTag;
       return [
@@ -285,6 +295,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as ResourceTag).key, (e as ResourceTag).value);
     case 'VMSNAPSHOT':
       return join((e as VmSnapshot).name, (e as VmSnapshot).displayName, (e as VmSnapshot).description);
+    case 'UNMANAGED':
+      return join((e as UnmanagedInstance).name);
     default:
       return undefined;
   }

@@ -24,7 +24,8 @@ export type Kind =
   | 'DISKOFFERING'
   | 'VOLUME'
   | 'VMSNAPSHOT'
-  | 'TAG';
+  | 'TAG'
+  | 'UNMANAGED';
 
 export interface ItemKey {
   pk: string;

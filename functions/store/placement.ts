@@ -138,15 +138,24 @@ export class PlacementRepository extends Repository {
     }
   }
 
+  /** What the VM holds on its host given back (capacity and guest slot, anti-affinity marks, affinity pins), for a transaction that changes the VM itself. */
+  giveBackOperations(vm: Vm): object[] {
+    if (!vm.hostId) return [];
+    const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
+    return [giveBackOperation(this.table, vm.hostId, { cpu: cpuRequestOf(vm), memory: vm.memory }, held.antiAffinity), ...held.affinity.map((groupId) => this.unpinOperation(groupId))];
+  }
+
+  private unpinOperation(groupId: string) {
+    return { Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'ADD placed :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } } };
+  }
+
   /** The host's give-back, the VM's change (placement forgotten, its host remembered as the last) and its affinity pins' counts, in that order. */
   private releaseItems(vm: Vm, hostId: string, vms: VmsRepository, change: ReleaseChange): object[] {
     const held = vm.affinityHeld ?? { antiAffinity: [], affinity: [] };
     return [
       giveBackOperation(this.table, hostId, { cpu: cpuRequestOf(vm), memory: vm.memory }, held.antiAffinity, { hostState: change.hostState }),
       vms.updateOperation(vm, { ...change.set, lastHostId: hostId }, ['hostId', 'affinityHeld', ...(change.remove ?? [])]),
-      ...held.affinity.map((groupId) => ({
-        Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'ADD placed :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } },
-      })),
+      ...held.affinity.map((groupId) => this.unpinOperation(groupId)),
       ...(change.also ?? []),
     ];
   }

@@ -22,6 +22,20 @@ export function mergedCounters<T extends { Update: { Key: { pk: string; sk: stri
 }
 
 /**
+ * A transaction's parts with every counter Update merged into one per counter item (DynamoDB
+ * takes one operation per item per transaction): for transactions that gather several kinds'
+ * removals, each with its own counters.
+ */
+export function withCountersMerged(ops: readonly object[]): object[] {
+  type Counter = Parameters<typeof mergedCounters>[0][number];
+  const isCounter = (op: object): op is Counter => {
+    const update = (op as { Update?: { UpdateExpression?: string } }).Update;
+    return !!update?.UpdateExpression?.startsWith('ADD n :n');
+  };
+  return [...ops.filter((op) => !isCounter(op)), ...mergedCounters(ops.filter(isCounter))];
+}
+
+/**
  * What every repository does the same way: get an entity by id, create it once, and list a kind
  * (gsi1) or a kind within a scope (gsi2) by Query, page by page, never Scan.
  */

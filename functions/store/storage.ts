@@ -302,6 +302,21 @@ export class StorageRepository extends Repository {
     ];
   }
 
+  /**
+   * Volumes forgotten by the inventory while their files stay (unmanageVirtualMachine): their items
+   * and counters (not merged: the caller's transaction merges them), and each pool's space given
+   * back once, summed.
+   */
+  forgetOperations(volumes: readonly Volume[]): object[] {
+    const bytesByPool = new Map<string, number>();
+    for (const v of volumes) if (v.poolId) bytesByPool.set(v.poolId, (bytesByPool.get(v.poolId) ?? 0) + v.size);
+    return [
+      ...volumes.map((v) => this.versionedDelete('VOLUME', v)),
+      ...volumes.flatMap((v) => this.counterOperations('VOLUME', v, undefined)),
+      ...[...bytesByPool].map(([poolId, bytes]) => this.giveBackOperation(poolId, bytes)),
+    ];
+  }
+
   /** Give back `bytes` of a pool's allocation (never below zero). */
   giveBackOperation(poolId: string, bytes: number) {
     return {

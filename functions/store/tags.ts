@@ -1,5 +1,6 @@
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ResourceTag } from '../../core/entities';
+import type { ResourceTag, TaggableType } from '../../core/entities';
+import { stableId } from '../../core/ids';
 import { InvalidParameterError } from '../../core/errors';
 import { tagResourcePartition } from './indexing';
 import { entityKey, type Kind } from './keys';
@@ -62,6 +63,12 @@ export class TagsRepository extends Repository {
     }
   }
 
+  /** The Deletes of resources' tags and their counters (not merged: the caller's transaction merges them), for the transaction that removes the resources. */
+  goneWithOperations(resourceType: TaggableType, resources: readonly TagHolder[]): object[] {
+    const tags = tagItemsOf(resourceType, resources);
+    return [...tags.map((t) => ({ Delete: { TableName: this.table, Key: entityKey('TAG', t.id) } })), ...tags.flatMap((t) => this.counterOperations('TAG', t, undefined))];
+  }
+
   /** Remove tags from one resource (those gone meanwhile are skipped by the caller's next read). */
   async remove(resource: Tagged, tags: readonly ResourceTag[], also: object[] = []): Promise<void> {
     if (tags.length === 0 && also.length === 0) return;
@@ -81,4 +88,33 @@ export class TagsRepository extends Repository {
       }),
     );
   }
+}
+
+/** A tagged resource as its tags' items need it: its key -> value map and its owner. */
+interface TagHolder {
+  id: string;
+  tags?: Record<string, string>;
+  accountId: string;
+  accountName?: string;
+  domainId: string;
+  domainPath: string;
+  created: string;
+}
+
+/** The tag items of resources, from the key -> value map each keeps (createTags writes both together). */
+export function tagItemsOf(resourceType: TaggableType, resources: readonly TagHolder[]): ResourceTag[] {
+  return resources.flatMap((r) =>
+    Object.entries(r.tags ?? {}).map(([key, value]) => ({
+      id: stableId('tag', resourceType, r.id, key),
+      key,
+      value,
+      resourceType,
+      resourceId: r.id,
+      accountId: r.accountId,
+      accountName: r.accountName ?? '',
+      domainId: r.domainId,
+      domainPath: r.domainPath,
+      created: r.created,
+    })),
+  );
 }

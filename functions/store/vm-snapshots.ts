@@ -1,7 +1,7 @@
-import type { ResourceTag, VmSnapshot } from '../../core/entities';
-import { stableId } from '../../core/ids';
+import type { VmSnapshot } from '../../core/entities';
 import { entityKey } from './keys';
 import { mergedCounters, Repository } from './repository';
+import { tagItemsOf } from './tags';
 
 /**
  * VM snapshots: listed and counted like volumes, and in their VM's own index partition. A snapshot
@@ -35,26 +35,8 @@ export class VmSnapshotsRepository extends Repository {
     return [
       ...snapshots.map((s) => this.versionedDelete('VMSNAPSHOT', s)),
       // Its tags go with it: their items are found by key (a tag's id is its resource and key).
-      ...tagsOf(snapshots).map((t) => ({ Delete: { TableName: this.table, Key: entityKey('TAG', t.id) } })),
-      ...mergedCounters([...snapshots.flatMap((s) => this.counterOperations('VMSNAPSHOT', s, undefined)), ...tagsOf(snapshots).flatMap((t) => this.counterOperations('TAG', t, undefined))]),
+      ...tagItemsOf('VMSnapshot', snapshots).map((t) => ({ Delete: { TableName: this.table, Key: entityKey('TAG', t.id) } })),
+      ...mergedCounters([...snapshots.flatMap((s) => this.counterOperations('VMSNAPSHOT', s, undefined)), ...tagItemsOf('VMSnapshot', snapshots).flatMap((t) => this.counterOperations('TAG', t, undefined))]),
     ];
   }
-}
-
-/** The tag items of snapshots, from the key -> value map each keeps (createTags writes both together). */
-function tagsOf(snapshots: readonly VmSnapshot[]): ResourceTag[] {
-  return snapshots.flatMap((s) =>
-    Object.entries(s.tags ?? {}).map(([key, value]) => ({
-      id: stableId('tag', 'VMSnapshot', s.id, key),
-      key,
-      value,
-      resourceType: 'VMSnapshot' as const,
-      resourceId: s.id,
-      accountId: s.accountId,
-      accountName: s.accountName,
-      domainId: s.domainId,
-      domainPath: s.domainPath,
-      created: s.created,
-    })),
-  );
 }

@@ -47,6 +47,11 @@ export class VmsRepository extends Repository {
     return { Put: { TableName: this.table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } } };
   }
 
+  /** The Delete of a VM's instance-name item (unmanaged: the domain of that name is not Stratus's any more), for a transaction; only its own. */
+  forgetInstanceNameOperation(vm: Pick<Vm, 'id' | 'instanceName'>) {
+    return { Delete: { TableName: this.table, Key: instanceNameKey(vm.instanceName), ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm', ExpressionAttributeValues: { ':vm': vm.id } } };
+  }
+
   /** The VMs behind instance names (those Stratus never made are absent), by key. */
   async byInstanceNames(names: readonly string[]): Promise<Vm[]> {
     if (names.length === 0) return [];

@@ -261,6 +261,27 @@ describe('the cs CLI (cloudstack) against Stratus', () => {
     expect(jsonOf<Obj>(r)).toEqual({ stopvirtualmachineresponse: expect.objectContaining({ errorcode: 431, errortext: expect.stringContaining('it is Stopped') }) });
   });
 
+  it('unmanages a running VM, lists its domain among the unmanaged instances of its cluster, and exits 1 with 530 on a second unmanage, as an operator would', async () => {
+    // Prepare
+    const deployed = await cs('deployVirtualMachine', ...deployArgs(), 'name=vm-leaving');
+    expect(deployed.code).toBe(0);
+    const vm = jsonOf<{ virtualmachine: Vm & { instancename: string } }>(deployed).virtualmachine;
+
+    // Act
+    const unmanaged = await cs('unmanageVirtualMachine', `id=${vm.id}`);
+    const listed = await cs('listUnmanagedInstances', `clusterid=${env.stack.seed.cluster.id}`, `name=${vm.instancename}`);
+    const again = await cs('unmanageVirtualMachine', `id=${vm.id}`);
+
+    // Assess: the CLI waited for the job and printed its result
+    expect(unmanaged.code).toBe(0);
+    expect(jsonOf<Obj>(unmanaged)).toMatchObject({ success: true, details: 'VM unmanaged successfully', hostid: vm.hostid });
+    expect(listed.code).toBe(0);
+    expect(jsonOf<{ count: number; unmanagedinstance: Obj[] }>(listed)).toMatchObject({ count: 1, unmanagedinstance: [{ name: vm.instancename, hostid: vm.hostid, powerstate: 'PowerOn', memory: vm.memory }] });
+    expect(await cs('listVirtualMachines', `id=${vm.id}`)).toMatchObject({ code: 0, stdout: '' });
+    expect(again.code).toBe(1);
+    expect(jsonOf<Obj>(again)).toEqual({ unmanagevirtualmachineresponse: expect.objectContaining({ errorcode: 530, errortext: 'Could not find VM to unmanage, it is either removed or not existing VM' }) });
+  });
+
   it('exits 1 with errorcode 401 when the secret is wrong', async () => {
     // Act
     const r = await cloudstack(proxy.apiUrl, { ...env.stack.credentials, secretKey: 'not-the-secret' }, ['listZones']);

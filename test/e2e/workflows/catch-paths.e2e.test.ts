@@ -274,6 +274,9 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     },
     { name: 'of a running VM', workflow: 'restore-vm', setUp: runningOn('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('restoreVirtualMachine', { virtualmachineid: id! })), vmId: id! }) },
     { name: 'of a stopped VM', workflow: 'restore-vm', setUp: stoppedAfterRun('fault-a'), run: async (id) => ({ jobid: await job(env.admin.ok('restoreVirtualMachine', { virtualmachineid: id! })), vmId: id! }) },
+    { name: 'a running VM', workflow: 'unmanage-vm', setUp: runningOn('fault-a'), run: onVm('unmanageVirtualMachine') },
+    // Left on another host than its last: a failure undefines what the unmanage defined there.
+    { name: 'a stopped VM onto another host', workflow: 'unmanage-vm', setUp: stoppedAfterRun('fault-a'), run: async (id) => onVm('unmanageVirtualMachine', { hostid: hostIds['fault-b'] })(id) },
     {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',

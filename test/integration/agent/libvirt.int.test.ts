@@ -386,3 +386,76 @@ describe('LibvirtDriver on test:///', () => {
     await expect(facts).rejects.toThrow(/failed to connect to the hypervisor/);
   });
 });
+
+describe('LibvirtDriver with guests it did not create (test:/// node-with-guests.xml)', () => {
+  const GUESTS_URI = `test://${resolve(__dirname, '../../fixtures/libvirt/node-with-guests.xml')}`;
+  const drivers: LibvirtDriver[] = [];
+  const driver = () => {
+    const d = new LibvirtDriver({ uri: GUESTS_URI, shutdownPollMs: 10 });
+    drivers.push(d);
+    return d;
+  };
+  afterEach(async () => {
+    await Promise.all(drivers.splice(0).map((d) => d.close()));
+  });
+
+  it('describes them as listUnmanagedInstances shows them: vCPUs, cores, shares per vCPU, memory, disks but not the CD-ROM, NICs with their VLAN', async () => {
+    // Act
+    const host = driver();
+    const web = await host.describe('legacy-web');
+    const batch = await host.describe('legacy-batch');
+
+    // Assess
+    expect(web).toEqual({
+      name: 'legacy-web',
+      powerState: 'PowerOn',
+      cpuNumber: 4,
+      cpuCoresPerSocket: 2,
+      cpuSpeed: 1000, // 4000 shares over 4 vCPUs, as CloudStack's agent reads it
+      memory: 3072,
+      persistent: true,
+      disks: [
+        { label: 'vda', capacity: expect.any(Number), imagePath: '/var/lib/libvirt/images/legacy-web.qcow2', controller: 'virtio', controllerUnit: 0, position: 0, datastorePath: '/var/lib/libvirt/images', datastoreType: 'file', format: 'qcow2' },
+        { label: 'sdb', capacity: expect.any(Number), imagePath: '/srv/data/legacy-web-data.img', controller: 'scsi', controllerUnit: 1, position: 1, datastorePath: '/srv/data', datastoreType: 'file', format: 'raw' },
+      ],
+      // The test driver answers domifaddr with a lease of its own making for a running domain's NIC.
+      nics: [{ networkName: 'br-guest', macAddress: '52:54:00:12:34:56', adapterType: 'e1000', vlanId: 120, ipAddresses: ['192.168.0.1'] }],
+    });
+    expect(web!.disks[0].capacity).toBeGreaterThan(0);
+    expect(batch).toMatchObject({ name: 'legacy-batch', powerState: 'PowerOff', cpuNumber: 1, cpuCoresPerSocket: 1, memory: 1024, nics: [{ networkName: 'default', macAddress: '52:54:00:12:34:57', adapterType: 'virtio', ipAddresses: [] }] });
+    expect(await host.describe('no-such-domain')).toBeUndefined();
+  });
+
+  it('unmanages a running Stratus domain: it keeps running, persistent, without Stratus metadata; a second time changes nothing', async () => {
+    // Prepare
+    const host = driver();
+    const vm = spec(7, { instanceName: "i-2-31-VM", vmId: "0c0ffee0-0000-4000-8000-000000000031" });
+    await host.start(vm);
+    expect((await host.describe(vm.instanceName))!.stratusVmId).toBe(vm.vmId);
+
+    // Act
+    const left = await host.unmanage(vm.instanceName, { running: true });
+    const again = await host.unmanage(vm.instanceName, { running: true });
+
+    // Assess
+    expect(left).toMatchObject({ name: vm.instanceName, powerState: 'PowerOn', persistent: true, cpuNumber: 2, memory: 1024 });
+    expect(left.stratusVmId).toBeUndefined();
+    expect(again).toEqual(left);
+    expect(await host.dumpXml(vm.instanceName)).not.toContain('urn:stratus');
+    expect(await host.domains()).toEqual(expect.arrayContaining([{ name: vm.instanceName, state: 'PowerOn' }]));
+  });
+
+  it('refuses to unmanage a running VM the host does not run, and defines a stopped one it lacks from its spec', async () => {
+    // Prepare
+    const host = driver();
+    const vm = spec(8, { instanceName: "i-2-32-VM", vmId: "0c0ffee0-0000-4000-8000-000000000032", disks: [{ volumeId: "vol-32", type: "ROOT", deviceId: 0, path: "i-2-32-VM-root", size: 1 }] });
+
+    // Act / Assess: running, but not here
+    await expect(host.unmanage(vm.instanceName, { running: true })).rejects.toMatchObject({ name: 'OperationRefusedError', message: expect.stringContaining(`VM ${vm.instanceName} is not found in the hypervisor`) });
+    // Stopped and never defined here: defined from its spec, left off, unmarked
+    const left = await host.unmanage(vm.instanceName, { running: false, spec: vm });
+    expect(left).toMatchObject({ name: vm.instanceName, powerState: 'PowerOff', persistent: true });
+    expect(left.stratusVmId).toBeUndefined();
+    expect(await host.dumpXml(vm.instanceName)).not.toContain('urn:stratus');
+  });
+});

@@ -107,4 +107,39 @@ describe('Agent', () => {
     // Act / Assess
     await expect(agent.start()).rejects.toThrow('no saved credentials and no registration token');
   });
+
+  it('describes domains in heartbeats only when they appear or change, names those that go, and all at a rescan', async () => {
+    // Prepare: a gateway that keeps every heartbeat body; a host with one domain it did not make.
+    const beats: Array<{ described: Array<{ name: string; powerState: string }>; vanished: string[]; complete: boolean }> = [];
+    const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+      const path = new URL(String(input)).pathname;
+      const reply = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+      if (path === '/agent/heartbeat') {
+        beats.push(JSON.parse(String(init?.body)));
+        return reply({ received: true });
+      }
+      await new Promise<void>((resolve) => init?.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    }) as typeof fetch;
+    const driver = new SimulatorDriver({ hostname: 'sim' });
+    const spec = { vmId: '', instanceName: 'legacy', displayName: 'legacy', cpuNumber: 2, cpuSpeed: 1000, memory: 2048, template: { id: '', url: '', format: 'QCOW2' }, nics: [], disks: [{ volumeId: 'd', type: 'ROOT' as const, deviceId: 0, path: 'legacy.qcow2', size: 1 }] };
+    driver.seed([{ spec, state: 'PowerOn', unmanaged: true }]);
+    const agent = new Agent({ endpoint: 'http://gateway.test', credentials: { hostId: 'h1', secret: 's' }, driver, fetch: fetchFn, logger: silent, heartbeatIntervalMs: 20, describeIntervalMs: 60_000 });
+
+    // Act
+    await agent.start();
+    await until(() => beats.length >= 3);
+    await driver.stop('legacy', { force: true, timeoutMs: 1 });
+    await until(() => beats.some((b) => b.described.some((d) => d.powerState === 'PowerOff')));
+    await driver.undefine('legacy', { removeDisks: false });
+    await until(() => beats.some((b) => b.vanished.includes('legacy')));
+    await agent.stop();
+
+    // Assess: described on the first beat (a rescan: complete), then silent until the power state changed, then gone.
+    expect(beats[0]).toMatchObject({ described: [{ name: 'legacy', powerState: 'PowerOn' }], complete: true });
+    expect(beats[1]).toMatchObject({ described: [], vanished: [], complete: false });
+    const off = beats.findIndex((b) => b.described.length > 0 && b.described[0].powerState === 'PowerOff');
+    expect(beats.slice(1, off).every((b) => b.described.length === 0)).toBe(true);
+    expect(beats.filter((b) => b.vanished.includes('legacy'))).toHaveLength(1);
+  });
 });

@@ -47,6 +47,11 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
       calls.push(['downloadImage', image.id]);
       return { size: 10, physicalSize: 4 };
     },
+    describe: async () => undefined,
+    unmanage: async (name, o) => {
+      calls.push(['unmanage', name, o]);
+      return { name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] };
+    },
   };
 }
 
@@ -73,6 +78,11 @@ describe('agent tasks', () => {
     [{ command: 'ResolveIncomingVm', payload: { instanceName: 'i-2-1-VM' } }, ['resolveIncoming', 'i-2-1-VM'], { instanceName: 'i-2-1-VM', powerState: 'PowerOff' }],
     [{ command: 'ChangeMedia', payload: { instanceName: 'i-2-1-VM', iso: { id: 'iso-1', url: 'http://127.0.0.1/x.iso', format: 'ISO' } } }, ['changeMedia', 'i-2-1-VM', 'iso-1'], { instanceName: 'i-2-1-VM', isoId: 'iso-1' }],
     [{ command: 'ChangeMedia', payload: { instanceName: 'i-2-1-VM' } }, ['changeMedia', 'i-2-1-VM', undefined], { instanceName: 'i-2-1-VM', isoId: null }],
+    [
+      { command: 'UnmanageVm', payload: { instanceName: 'i-2-1-VM', running: true } },
+      ['unmanage', 'i-2-1-VM', { running: true, spec: undefined }],
+      { domain: { name: 'i-2-1-VM', powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] } },
+    ],
     [{ command: 'DownloadImage', payload: { image: { id: 't-1', url: 'http://127.0.0.1/t.qcow2', format: 'QCOW2' } } }, ['downloadImage', 't-1'], { templateId: 't-1', size: 10, physicalSize: 4 }],
     ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
       { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },

@@ -1,0 +1,111 @@
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DomainDescription } from '../../core/agent-protocol';
+import type { Host, UnmanagedInstance } from '../../core/entities';
+import { unmanagedHostPartition } from './indexing';
+import { entityKey } from './keys';
+import { ListingRepository } from './listing';
+import { Repository } from './repository';
+import type { VmsRepository } from './vms';
+
+/** What a heartbeat says of its host's domains (core/agent-protocol.ts HeartbeatRequest). */
+export interface DomainReport {
+  /** every domain the host has now (the heartbeat's power states) */
+  present: readonly string[];
+  described: readonly DomainDescription[];
+  vanished: readonly string[];
+  complete: boolean;
+}
+
+/** The id of a domain's item: one per domain name per host. */
+export const unmanagedInstanceId = (hostId: string, name: string) => `${hostId}/${name}`;
+
+/** A host's description of a domain as the item listUnmanagedInstances reads. */
+export function unmanagedInstanceOf(host: Pick<Host, 'id' | 'name' | 'clusterId' | 'zoneId'>, d: DomainDescription, at: Date): UnmanagedInstance {
+  const { stratusVmId: _managedBy, ...described } = d;
+  return { ...described, id: unmanagedInstanceId(host.id, d.name), hostId: host.id, hostName: host.name, clusterId: host.clusterId, zoneId: host.zoneId, reported: at.toISOString(), created: at.toISOString() };
+}
+
+const PARALLEL_WRITES = 16;
+
+/**
+ * The domains on hosts that Stratus does not manage, as their hosts describe them. Agents describe
+ * a domain when it appears, changes power state, was acted on, or at a periodic rescan, and send
+ * only descriptions that changed: so a heartbeat writes here only when something changed, and
+ * listUnmanagedInstances is one Query of the cluster's partition, never a call to an agent.
+ * Whether a domain is managed is the inventory's answer (an instance name with a live VM), read
+ * for the described names only. unmanageVirtualMachine writes its domain's item itself, in the
+ * transaction that lets the VM go, so it shows at once.
+ */
+export class UnmanagedInstancesRepository extends Repository {
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly vms: Pick<VmsRepository, 'byInstanceNames'>,
+    private readonly listing = new ListingRepository(db, table),
+  ) {
+    super(db, table);
+  }
+
+  get = (id: string, consistent = false) => this.getEntity<UnmanagedInstance>('UNMANAGED', id, consistent);
+
+  /** A host's unmanaged domains (its small partition). */
+  onHost = (hostId: string) => this.listing.all<UnmanagedInstance>({ index: 'gsi2', partitions: [unmanagedHostPartition(hostId)] });
+
+  /**
+   * Record a heartbeat's report: described domains without a live VM are (re)written, those with
+   * one dropped; vanished ones dropped; a complete report also drops the host's items for domains it no longer has.
+   * A drop is held to the item being older than the inventory read that judged it managed, so a
+   * VM unmanaged meanwhile (its item written after that read) keeps its item.
+   */
+  async record(hostId: string, report: DomainReport, now = new Date()): Promise<void> {
+    if (report.described.length === 0 && report.vanished.length === 0 && !report.complete) return;
+    const host = await this.getEntity<Host>('HOST', hostId);
+    if (!host) return;
+    const read = new Date().toISOString();
+    const live = new Set((await this.vms.byInstanceNames(report.described.map((d) => d.name))).filter((vm) => vm.state !== 'Expunged').map((vm) => vm.instanceName));
+    const writes: Array<() => Promise<unknown>> = [];
+    for (const d of report.described) {
+      if (live.has(d.name)) writes.push(() => this.forget(host.id, d.name, read));
+      // Not over a mark an import left after this read judged the domain (the import's VM would be missed).
+      else writes.push(() => this.put(unmanagedInstanceOf(host, d, now), read));
+    }
+    for (const name of report.vanished) writes.push(() => this.forget(host.id, name));
+    if (report.complete) {
+      const present = new Set(report.present);
+      for (const item of await this.onHost(host.id)) if (!present.has(item.name)) writes.push(() => this.forget(host.id, item.name, read));
+    }
+    for (let i = 0; i < writes.length; i += PARALLEL_WRITES) await Promise.all(writes.slice(i, i + PARALLEL_WRITES).map((w) => w()));
+  }
+
+  /** The Put of a domain's item, for a transaction (unmanageVirtualMachine's). */
+  putOperation(instance: UnmanagedInstance) {
+    return { Put: { TableName: this.table, Item: this.listedItem('UNMANAGED', instance) } };
+  }
+
+  /** The Delete of a domain's item (an import took it), for a transaction; absent: a no-op. */
+  deleteOperation(hostId: string, name: string) {
+    return { Delete: { TableName: this.table, Key: entityKey('UNMANAGED', unmanagedInstanceId(hostId, name)) } };
+  }
+
+  private async put(instance: UnmanagedInstance, judged: string): Promise<void> {
+    try {
+      await this.db.send(new PutCommand({ ...this.putOperation(instance).Put, ConditionExpression: 'attribute_not_exists(managed) OR managed < :read', ExpressionAttributeValues: { ':read': judged } }));
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  /** Drop a domain's item; with `before`, only an item reported before then. */
+  private async forget(hostId: string, name: string, before?: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          ...this.deleteOperation(hostId, name).Delete,
+          ...(before ? { ConditionExpression: 'attribute_not_exists(pk) OR reported < :read', ExpressionAttributeValues: { ':read': before } } : {}),
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+}
