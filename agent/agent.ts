@@ -269,7 +269,8 @@ export class Agent {
     const described: DescriptionReport['described'] = [];
     let complete = rescan;
     for (const { name } of due) {
-      this.touched.delete(name);
+      // A domain a task acted on is sent even unchanged: the control plane may have judged it while the task ran.
+      const touched = this.touched.delete(name);
       let description: DomainDescription | undefined;
       try {
         description = await this.options.driver.describe(name, signal);
@@ -281,7 +282,7 @@ export class Agent {
       }
       if (!description) continue; // gone since the list was read: vanished next time
       const digest = createHash('sha256').update(JSON.stringify(description)).digest('hex');
-      if (this.described.get(name)?.digest !== digest) described.push({ description, digest });
+      if (touched || this.described.get(name)?.digest !== digest) described.push({ description, digest });
       else this.described.set(name, { digest, powerState: description.powerState });
     }
     const vanished = [...this.described.keys()].filter((name) => !present.has(name));

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
 
 /** Small summary statistics over latency samples (milliseconds). */
 export type Summary = {
@@ -49,4 +52,19 @@ export function gitCommit(root: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** What every result file says of its run: the machine, when, and the commit measured. */
+export function runFacts(root: string) {
+  return {
+    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${platform()} ${release()}`, node: process.version, loadavg: loadavg() },
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+  };
+}
+
+/** Write bench/results/<name>.json. */
+export function writeResult(root: string, name: string, result: unknown): void {
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results', `${name}.json`), JSON.stringify(result, null, 2) + '\n');
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +11,7 @@ import type { AsyncJob } from '../core/entities';
 import { createStore } from '../functions/store';
 import { jobInstancePartition } from '../functions/store/indexing';
 import { benchDeploys } from './deploy';
-import { gitCommit, rounded, summarize, timed, type Summary } from './stats';
+import { rounded, runFacts, summarize, timed, writeResult, type Summary } from './stats';
 
 /**
  * `npm run bench:storage [-- --creates 400 --clients 20 --vms 60]`: primary storage on the local
@@ -117,9 +117,7 @@ async function main(): Promise<void> {
     const allocateOne = await allocateOf(one.vmIds);
 
     const result = {
-      machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / GiB), platform: `${platform()} ${release()}`, node: process.version, loadavg: loadavg() },
-      date: new Date().toISOString(),
-      commit: gitCommit(projectRoot()),
+      ...runFacts(projectRoot()),
       parameters: { creates, clients, vms, simHosts: 4 },
       volumeCreates: {
         oneClientMs: rounded(summarize(sequential)),
@@ -135,8 +133,7 @@ async function main(): Promise<void> {
         allocateVolumesStepMs: rounded(summarize(allocate)),
       },
     };
-    mkdirSync(join(projectRoot(), 'bench/results'), { recursive: true });
-    writeFileSync(join(projectRoot(), 'bench/results/storage.json'), JSON.stringify(result, null, 2) + '\n');
+    writeResult(projectRoot(), 'storage', result);
     const row = (name: string, s: Summary) => `| ${name} | ${s.n} | ${s.p50} | ${s.p99} |`;
     console.log(
       [

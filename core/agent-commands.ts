@@ -7,7 +7,7 @@ import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -27,6 +27,8 @@ export interface AgentCommandOptions {
   image?: ImageSpec;
   /** StartVm (and a stopped VM's snapshot commands): the ISO in its CD-ROM */
   iso?: Template;
+  /** AdoptVm: the domain as it was imported (running or not, its MACs) */
+  adopt?: { running: boolean; macs: string[] };
 }
 
 /** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */
@@ -150,6 +152,9 @@ export function buildAgentCommand(
     case 'ResizeVolume':
       if (!options.disk) throw new Error(`${command} for VM ${vm.id} needs the volume`);
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, disk: options.disk, ...(command === 'ResizeVolume' ? { shrink: options.shrink ?? false } : {}) } });
+    case 'AdoptVm':
+      if (!options.adopt) throw new Error(`AdoptVm for VM ${vm.id} needs the domain as it was imported`);
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, vmId: vm.id, ...options.adopt } });
     case 'UnmanageVm': {
       // A stopped VM's domain is defined from the inventory where the host lacks it (4.22's VirtualMachineTO).
       const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};

@@ -268,6 +268,11 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
    * here. Answers the domain's description; a domain that is not there fails.
    */
   z.object({ command: z.literal('UnmanageVm'), payload: z.object({ instanceName: z.string(), running: z.boolean(), spec: VmSpecSchema.optional() }) }),
+  /**
+   * Take a domain Stratus did not make (importUnmanagedInstance): it must still be here, in the power
+   * state and with the MACs it was imported with; Stratus's metadata (the VM id) is written into it.
+   */
+  z.object({ command: z.literal('AdoptVm'), payload: z.object({ instanceName: z.string(), vmId: z.string().min(1), running: z.boolean(), macs: z.array(z.string()).max(32) }) }),
   /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
   z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
 ]);

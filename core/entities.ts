@@ -250,6 +250,8 @@ export interface Network {
   displayText: string;
   zoneId: string;
   type: 'Isolated' | 'Shared' | 'L2';
+  /** its VLAN tag (absent: untagged): importUnmanagedInstance maps a domain's NIC to the network on its VLAN */
+  vlan?: number;
   cidr: string;
   gateway: string;
   netmask: string;
@@ -339,6 +341,8 @@ export interface Vm {
   unmanaged?: string;
   /** unmanaged with unmanage.vm.preserve.nics: its NICs keep their addresses and MACs for an import to take back */
   nicsPreserved?: boolean;
+  /** importing: the NICs taken back from an unmanaged VM's preserved ones (an undone import returns them) */
+  importedNics?: Array<{ nicId: string; fromVmId: string }>;
   /** the snapshot its disks are now at (taken or reverted to last): a new one's parent, `current` in listVMSnapshot */
   currentVmSnapshotId?: string;
   /** the second its newest snapshot is named after: names never repeat (core/vm-snapshots.ts nextSnapshotStamp) */
@@ -677,5 +681,7 @@ export interface UnmanagedInstance {
   nics: Array<{ networkName: string; macAddress: string; adapterType: string; vlanId?: number; ipAddresses: string[] }>;
   /** when its host described it like this */
   reported: string;
+  /** an import took it (listed no more): set in the import's transaction, dropped when a heartbeat describes the domain as the VM's */
+  managed?: string;
   created: string;
 }

@@ -69,3 +69,12 @@ export function isValidGuestCidr(text: string): boolean {
   const c = parseCidr(text);
   return !!c && PRIVATE_RANGES.some((r) => c.prefix >= r.prefix && inCidr(c.network, r));
 }
+
+/** Whether `ip` is a host address of `cidr` (inside it, neither its network nor its broadcast address). */
+export function isHostAddressIn(ip: string, cidr: string): boolean {
+  const n = parseIpv4(ip);
+  const c = parseCidr(cidr);
+  if (n === undefined || !c || !inCidr(n, c)) return false;
+  const broadcast = c.network + 2 ** (32 - c.prefix) - 1;
+  return c.prefix >= 31 || (n !== c.network && n !== broadcast);
+}

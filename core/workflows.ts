@@ -56,6 +56,8 @@ export const WORKFLOW_INPUTS = {
     .refine((i) => !i.wasRunning || i.hostId !== '', { message: 'a running VM needs its hostId', path: ['hostId'] }),
   /** hostId: where the domain is left; undefineOnFailure: a stopped VM's domain defined on a host it did not last run on */
   'unmanage-vm': z.object({ ...jobAndVm, hostId: id, stateBefore: z.enum(['Running', 'Stopped']), undefineOnFailure: z.boolean() }),
+  /** hostId: the domain's host; running: imported running; move: a live migration follows (migrateallowed); macs: the domain's, as described */
+  'import-vm': z.object({ ...jobAndVm, hostId: id, running: z.boolean(), move: z.boolean(), macs: z.array(z.string()) }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

@@ -1,8 +1,8 @@
-import type { VmSpec } from '../core/agent-protocol';
+import type { PoolSpec, VmSpec } from '../core/agent-protocol';
 import type { SimulatorDriver } from '../agent/drivers/simulator';
 
 /** A guest Stratus did not create, as a host found it (the VM id empty: no Stratus metadata). */
-function guest(name: string, cpuNumber: number, memory: number, mac: string, diskGiB: number): VmSpec {
+function guest(name: string, cpuNumber: number, memory: number, mac: string, diskGiB: number, pool: PoolSpec): VmSpec {
   return {
     vmId: '',
     instanceName: name,
@@ -12,19 +12,20 @@ function guest(name: string, cpuNumber: number, memory: number, mac: string, dis
     memory,
     template: { id: '', url: '', format: 'QCOW2' },
     nics: [{ macAddress: mac, networkName: 'br-guest', ipAddress: '' }],
-    disks: [{ volumeId: `${name}-disk0`, type: 'ROOT', deviceId: 0, path: `${name}.qcow2`, size: diskGiB * 2 ** 30 }],
+    disks: [{ volumeId: `${name}-disk0`, type: 'ROOT', deviceId: 0, path: `${name}.qcow2`, size: diskGiB * 2 ** 30, pool }],
   };
 }
 
-/** The demo host's guests that `npm start` shows in listUnmanagedInstances (one running, one off); kept once seeded. */
-export const DEMO_GUESTS = [
-  { spec: guest('legacy-web', 2, 2048, '52:54:00:5e:00:01', 20), state: 'PowerOn' as const },
-  { spec: guest('legacy-db', 4, 8192, '52:54:00:5e:00:02', 100), state: 'PowerOff' as const },
+/** The demo host's guests that `npm start` shows in listUnmanagedInstances (one running, one off), their disks on `pool`. */
+export const demoGuests = (pool: PoolSpec) => [
+  { spec: guest('legacy-web', 2, 2048, '52:54:00:5e:00:01', 20, pool), state: 'PowerOn' as const },
+  { spec: guest('legacy-db', 4, 8192, '52:54:00:5e:00:02', 100, pool), state: 'PowerOff' as const },
 ];
 
 /** Put the demo guests on a simulated host that does not have them yet (a persistent host keeps them across restarts). */
-export function seedDemoGuests(driver: SimulatorDriver): string[] {
-  const missing = DEMO_GUESTS.filter((g) => !driver.domain(g.spec.instanceName));
+export function seedDemoGuests(driver: SimulatorDriver, pool: PoolSpec): string[] {
+  const guests = demoGuests(pool);
+  const missing = guests.filter((g) => !driver.domain(g.spec.instanceName));
   driver.seed(missing.map((g) => ({ ...g, unmanaged: true })));
-  return DEMO_GUESTS.map((g) => g.spec.instanceName);
+  return guests.map((g) => g.spec.instanceName);
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { seededPool } from '../functions/bootstrap/seed';
 import { seedDemoGuests } from './demo-guests';
 import { serveDemoImages } from './demo-images';
 import { startLocalStack } from './stack';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
 
   const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
   // Guests the first demo host runs that Stratus did not create: listUnmanagedInstances shows them, importUnmanagedInstance takes them.
-  const guests = !values['no-demo-guests'] && stack.hosts[0] ? seedDemoGuests(stack.hosts[0].driver) : [];
+  const pool = seededPool(stack.seed.cluster.id, 'Simulator');
+  const guests = !values['no-demo-guests'] && stack.hosts[0] ? seedDemoGuests(stack.hosts[0].driver, { ...pool, type: 'SharedMountPoint', host: 'localhost' }) : [];
   const m = stack.migrated;
   if (m.from < m.to) console.log(`Data in ${stack.dataDir} migrated from version ${m.from} to ${m.to}: ${m.updated} of ${m.items} items re-indexed, ${m.counters} list counters.`);
   // The demo images over HTTP beside the API (port + 1), registered through it when new.

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Host, Vm } from '../core/entities';
 import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, LISTED_KINDS, type ListedKind } from '../functions/store/indexing';
-import { haAttentionKey, haPendingKey, instanceNameKey, nameClaimKey, settingKey, strip, type Kind } from '../functions/store/keys';
+import { haAttentionKey, haPendingKey, instanceNameKey, macKey, nameClaimKey, settingKey, strip, type Kind } from '../functions/store/keys';
 
 /**
  * Brings a table written by an older Stratus to the current data shape, once: `npm start` runs it
@@ -26,8 +26,9 @@ import { haAttentionKey, haPendingKey, instanceNameKey, nameClaimKey, settingKey
  * hosts enter their cluster's partition (gsi4, findHostsForMigration), and zones, pods, clusters and
  * hosts made before name claims get theirs (createZone and addHost read the claim, not the zone).
  * Version 7: volumes placed on a pool enter the pool's partition (gsi5, listVolumes storageid).
+ * Version 8: every VM's NICs enter the MAC registry (importUnmanagedInstance refuses a MAC in use).
  */
-export const DATA_VERSION = 7;
+export const DATA_VERSION = 8;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(LISTED_KINDS);
 
@@ -105,7 +106,14 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
       }
       if (listed === 'VM') {
         const vm = entity as Vm;
-        writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
+        // An unmanaged VM's domain is nobody's: its name stays free.
+        if (!vm.unmanaged) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
+        // Version 8: the MAC registry holds the NICs of every VM that still has them.
+        if (vm.state !== 'Expunged' || vm.nicsPreserved)
+          for (const nic of vm.nics ?? [])
+            writes.push(() =>
+              db.send(new PutCommand({ TableName: table, Item: { ...macKey(nic.macAddress), vmId: vm.id, networkId: nic.networkId, ipAddress: nic.ipAddress, ...(vm.nicsPreserved ? { preserved: true } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' })).catch(unlessClaimed),
+            );
         if (vm.haRestartPending) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haPendingKey(vm.id), vmId: vm.id, at: now.toISOString() } })));
       }
       const claim = nameClaimOf(listed, item);

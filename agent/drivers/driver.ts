@@ -70,6 +70,12 @@ export interface HypervisorDriver {
    * domain as it is left.
    */
   unmanage(name: string, o: { running: boolean; spec?: VmSpec }, signal?: AbortSignal): Promise<DomainDescription>;
+  /**
+   * Take a domain Stratus did not make (importUnmanagedInstance): it must be here, running or off as
+   * `running` says, with exactly the MACs `macs`; then Stratus's metadata (`vmId`) is written into it,
+   * live and in its definition. Adopted already: success.
+   */
+  adopt(name: string, o: { vmId: string; running: boolean; macs: readonly string[] }, signal?: AbortSignal): Promise<DomainDescription>;
 }
 
 /**
@@ -85,4 +91,14 @@ export class DriverError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** The domain is still as it was imported (power state, MACs), or the adoption fails with what changed. */
+export function assertAsImported(name: string, d: DomainDescription, o: { running: boolean; macs: readonly string[] }): void {
+  const changed: string[] = [];
+  if ((d.powerState === 'PowerOn') !== o.running) changed.push(`it is ${d.powerState}, it was ${o.running ? 'PowerOn' : 'PowerOff'}`);
+  const macs = d.nics.map((n) => n.macAddress.toLowerCase()).sort();
+  const expected = o.macs.map((m) => m.toLowerCase()).sort();
+  if (macs.join(',') !== expected.join(',')) changed.push(`its MACs are ${macs.join(', ') || 'none'}, they were ${expected.join(', ') || 'none'}`);
+  if (changed.length) throw new DriverError('OperationRefusedError', `VM ${name} changed since its host described it (${changed.join('; ')}): list it again and import it as it is now`, false);
 }

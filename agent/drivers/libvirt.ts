@@ -7,7 +7,7 @@ import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpe
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
-import { DriverError, type HypervisorDriver } from './driver';
+import { assertAsImported, DriverError, type HypervisorDriver } from './driver';
 import { cpuShares, diskXml, domainUuid, domainXml, parseDomainXml, snapshotXml, STRATUS_METADATA_NS, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
@@ -372,6 +372,19 @@ export class LibvirtDriver implements HypervisorDriver {
       const left = await this.describeDomain(name, signal);
       if (!left) throw new DriverError('ResourceUnavailableError', `VM ${name} vanished from ${this.options.uri} while it was being unmanaged`, false);
       return left;
+    });
+  }
+
+  /** As CloudStack's import takes a domain, checked first: still here, as described; then it carries Stratus's metadata. */
+  async adopt(name: string, o: { vmId: string; running: boolean; macs: readonly string[] }, signal?: AbortSignal): Promise<DomainDescription> {
+    return this.guard(async () => {
+      const found = await this.describeDomain(name, signal);
+      if (!found) throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor at ${this.options.uri}`, false);
+      assertAsImported(name, found, o);
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(o.vmId)) throw new DriverError('InvalidParameterError', `Invalid VM id ${JSON.stringify(o.vmId)}`, false);
+      const live = found.powerState === 'PowerOn' ? ['--live'] : [];
+      await this.virsh.run(['metadata', '--domain', name, '--uri', STRATUS_METADATA_NS, '--key', 'stratus', '--set', `<vm><id>${o.vmId}</id></vm>`, ...live, '--config'], signal);
+      return (await this.describeDomain(name, signal)) ?? found;
     });
   }
 

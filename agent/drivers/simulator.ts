@@ -5,7 +5,7 @@ import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpe
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { targetDevice } from '../../core/storage';
-import { DriverError, type HypervisorDriver } from './driver';
+import { assertAsImported, DriverError, type HypervisorDriver } from './driver';
 
 /**
  * An in-memory hypervisor host for tests, demos and benchmarks: configurable capacity, latency per
@@ -35,6 +35,7 @@ export type SimulatorOperation =
   | 'changeMedia' // an ISO inserted into (or ejected from) a running domain's CD-ROM
   | 'describe' // a domain's description for a heartbeat (listUnmanagedInstances)
   | 'unmanage' // a domain left to itself: persistent, without Stratus's metadata
+  | 'adopt' // a domain Stratus did not make taken by an import
   | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
@@ -495,6 +496,17 @@ export class SimulatorDriver implements HypervisorDriver {
       this.transition(name, 'Undefined', 'PowerOff');
     }
     domain.unmanaged = true;
+    this.persist();
+    return this.description(name, domain);
+  }
+
+  async adopt(name: string, o: { vmId: string; running: boolean; macs: readonly string[] }, signal?: AbortSignal): Promise<DomainDescription> {
+    await this.enter('adopt', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (!domain) throw new DriverError('OperationRefusedError', `VM ${name} is not found in the hypervisor ${this.config.hostname}`, false);
+    assertAsImported(name, this.description(name, domain), o);
+    domain.unmanaged = false;
+    domain.spec = { ...domain.spec, vmId: o.vmId };
     this.persist();
     return this.description(name, domain);
   }

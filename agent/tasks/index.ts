@@ -1,5 +1,6 @@
 import type { AgentCommand, TaskResult } from '../../core/agent-protocol';
 import type { HypervisorDriver } from '../drivers/driver';
+import { adoptVm } from './adoptVm';
 import { attachVolume } from './attachVolume';
 import { changeMedia } from './changeMedia';
 import { createVmSnapshot } from './createVmSnapshot';
@@ -55,5 +56,7 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return changeMedia(driver, command.payload, signal);
     case 'UnmanageVm':
       return unmanageVm(driver, command.payload, signal);
+    case 'AdoptVm':
+      return adoptVm(driver, command.payload, signal);
   }
 }

@@ -39,7 +39,7 @@ interface JobSpec {
  */
 export interface JobStarter {
   /** deploy: the job and the new VM, with what is made with it (its volumes: `also`). */
-  startWithNewVm(spec: JobSpec & { vm: Vm; also?: object[] }): Promise<StartedJob>;
+  startWithNewVm(spec: JobSpec & { vm: Vm; also?: object[]; undo?: () => Promise<object[]>; claimInstanceName?: boolean }): Promise<StartedJob>;
   /**
    * any other VM operation: the job and the VM's move into it (`set`), refused if another job holds
    * the VM; `also`: writes of the same transaction (a volume attaching), whose failed conditions
@@ -147,8 +147,9 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       const job = newJob(spec, spec.vm.id);
       const input = checked(job, { ...spec.input, jobId: job.id, vmId: spec.vm.id });
       const placed: Vm = { ...spec.vm, activeJobId: job.id };
-      await store.jobs.createWithNewVm(job, placed, store.vms, spec.also);
-      return execute(job, placed, 'Error', input);
+      await store.jobs.createWithNewVm(job, placed, store.vms, spec.also, { claimInstanceName: spec.claimInstanceName });
+      // An import that cannot start leaves nothing (its `undo`); a deploy leaves its VM in Error.
+      return spec.undo ? executeOrUndo(job, input, placed.id, spec.undo) : execute(job, placed, 'Error', input);
     },
     async startOnVm(spec) {
       const job = newJob(spec, spec.vm.id);

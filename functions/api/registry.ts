@@ -70,6 +70,7 @@ import listVirtualMachines from './commands/listVirtualMachines';
 import listVMSnapshot from './commands/listVMSnapshot';
 import listUnmanagedInstances from './commands/listUnmanagedInstances';
 import unmanageVirtualMachine from './commands/unmanageVirtualMachine';
+import importUnmanagedInstance from './commands/importUnmanagedInstance';
 import listVolumes from './commands/listVolumes';
 import listZones from './commands/listZones';
 import migrateVirtualMachine from './commands/migrateVirtualMachine';
@@ -170,6 +171,7 @@ const all: readonly Command[] = [
   listVMSnapshot,
   listUnmanagedInstances,
   unmanageVirtualMachine,
+  importUnmanagedInstance,
   listVolumes,
   listZones,
   migrateVirtualMachine,

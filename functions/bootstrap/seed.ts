@@ -112,10 +112,15 @@ export async function seedInventory(store: Store, opts: SeedOptions): Promise<Se
  * (SharedMountPoint). On KVM, libvirt's own images directory (the agent adopts the `default` pool
  * there) sized by what the hosts report; the simulated hosts share one of 4 TiB.
  */
+/** The seeded cluster's primary storage pool: its id and where it is (demo guests put their disks there). */
+export const seededPool = (clusterId: string, hypervisor: SeedOptions['hypervisor']) => ({
+  id: stableId('storagepool', clusterId, 'primary1'),
+  path: hypervisor === 'KVM' ? '/var/lib/libvirt/images' : '/var/lib/stratus/primary1',
+});
+
 async function seedPrimaryStorage(store: Store, where: { zone: Zone; pod: Pod; cluster: Cluster }, hypervisor: SeedOptions['hypervisor'], created: string): Promise<void> {
-  const id = stableId('storagepool', where.cluster.id, 'primary1');
+  const { id, path } = seededPool(where.cluster.id, hypervisor);
   if (await store.storage.getPool(id)) return;
-  const path = hypervisor === 'KVM' ? '/var/lib/libvirt/images' : '/var/lib/stratus/primary1';
   const pool: StoragePool = {
     id,
     name: 'primary1',

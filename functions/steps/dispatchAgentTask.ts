@@ -35,6 +35,8 @@ const Input = z.object({
   /** MigrateVm: the host the VM moves to (its migration URI comes from the host's facts) */
   destinationHostId: z.string().min(1).optional(),
   migrateTimeoutMs: z.number().int().positive().optional(),
+  /** AdoptVm: the domain as it was imported */
+  adopt: z.object({ running: z.boolean(), macs: z.array(z.string()) }).optional(),
 });
 
 const DEADLINE_MARGIN_SECONDS = 5;

@@ -46,7 +46,7 @@ export const handler = defineStep(
       ...store.tags.goneWithOperations('Volume', volumes),
       ...store.vmSnapshots.deleteOperations(snapshots),
       ...store.tags.goneWithOperations('UserVm', [vm]),
-      ...(preserveNics ? [] : store.addresses.releaseOperations(vm.id, vm.nics)),
+      ...(preserveNics ? store.addresses.preserveOperations(vm.id, vm.nics) : store.addresses.releaseOperations(vm.id, vm.nics)),
       ...store.placement.giveBackOperations(vm),
       // Its domain's name is nobody's now: heartbeats report it as unmanaged, and no stop order or fence list names it.
       store.vms.forgetInstanceNameOperation(vm),

@@ -7,6 +7,7 @@ import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as failImageDownload } from './failImageDownload';
 import { handler as finishImageDownload } from './finishImageDownload';
+import { handler as finishImport } from './finishImport';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishUnmanage } from './finishUnmanage';
@@ -29,6 +30,7 @@ import { handler as settleOldRoot } from './settleOldRoot';
 import { handler as stopPoolVms } from './stopPoolVms';
 import { handler as swapRootVolume } from './swapRootVolume';
 import { handler as undoAttach } from './undoAttach';
+import { handler as undoImport } from './undoImport';
 import { handler as undoResize } from './undoResize';
 
 /**
@@ -46,6 +48,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   dispatchAgentTask,
   failImageDownload,
   finishImageDownload,
+  finishImport,
   finishIsoChange,
   finishMaintenance,
   finishUnmanage,
@@ -68,5 +71,6 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   stopPoolVms,
   swapRootVolume,
   undoAttach,
+  undoImport,
   undoResize,
 };

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidParameterError } from '../../core/errors';
-import { SYSTEM_CALLER } from '../../core/system';
-import { createJobStarter } from '../api/jobs';
-import { requireOperable, VM_CMD } from '../api/vm-access';
+import { requireOperable } from '../api/vm-access';
+import { derivedJobId, startSystemMigration } from '../system-migration';
 import { defineStep } from './define-step';
 
 /** The VM is no longer on the host being drained (it moved, stopped or went): nothing to move. */
@@ -12,12 +10,6 @@ export class VmNotOnHostError extends Error {
     super(message);
     this.name = 'VmNotOnHostError';
   }
-}
-
-/** The migration job's id for one task token: a UUID made from its hash, the same on every retry. */
-function jobIdFor(taskToken: string): string {
-  const h = createHash('sha256').update(taskToken).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 const Input = z.object({ taskToken: z.string().min(1), jobId: z.string(), hostId: z.string(), vmId: z.string() });
@@ -35,21 +27,11 @@ export const handler = defineStep(
     const [host, vm] = await Promise.all([store.hosts.get(hostId, true), store.vms.get(vmId, true)]);
     if (!host || host.resourceState !== 'PrepareForMaintenance') throw new InvalidParameterError(`The maintenance of host ${host?.name ?? hostId} was cancelled`);
     // A retried invocation finds the migration it already started (its job id comes from the token).
-    const migrationJobId = jobIdFor(taskToken);
+    const migrationJobId = derivedJobId(taskToken);
     if (vm?.activeJobId === migrationJobId) return { migrationJobId };
     if (!vm || vm.hostId !== hostId) throw new VmNotOnHostError(`VM ${vm?.name ?? vmId} no longer runs on host ${host.name}`);
     requireOperable(vm, ['Running'], 'migrate');
-    const at = now();
-    const started = await createJobStarter(store, now).startOnVm({
-      jobId: migrationJobId,
-      workflow: 'migrate-vm',
-      cmd: VM_CMD('MigrateVMCmd', true),
-      eventType: 'VM.MIGRATE',
-      caller: SYSTEM_CALLER,
-      vm,
-      set: { state: 'Migrating', lastUpdated: at.toISOString() },
-      input: { sourceHostId: hostId, destination: { chosen: false }, notify: { taskToken }, waitUntil: at.toISOString() }, // a drain does not wait for room
-    });
+    const started = await startSystemMigration(store, now, vm, { jobId: migrationJobId, notify: { taskToken } });
     return { migrationJobId: started.jobid };
     // The iteration ends when the migration's job ends: its last step answers the token.
   },

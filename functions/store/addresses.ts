@@ -1,7 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { MacHolder } from '../../core/import-plan';
 import type { Network, Nic } from '../../core/entities';
 import { guestAddress } from '../../core/naming';
-import { addressKey } from './keys';
+import { addressKey, macKey } from './keys';
 import { Repository } from './repository';
 
 /**
@@ -35,14 +36,55 @@ export class AddressesRepository extends Repository {
    * address it no longer has, deletes nothing of another VM's.
    */
   releaseOperations(vmId: string, nics: readonly Nic[]) {
+    return nics.flatMap((nic) => [
+      { Delete: { TableName: this.table, Key: addressKey(nic.networkId, nic.ipAddress), ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm', ExpressionAttributeValues: { ':vm': vmId } } },
+      // Its MAC goes back too (a VM made before the registry has no item: a no-op).
+      { Delete: { TableName: this.table, Key: macKey(nic.macAddress), ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm', ExpressionAttributeValues: { ':vm': vmId } } },
+    ]);
+  }
+
+  /**
+   * The MAC registry's items of a new VM's NICs, for the transaction that creates it: a MAC another NIC
+   * holds fails the transaction (CloudStack refuses a MAC in use: importUnmanagedInstance's `forced`).
+   */
+  macOperations(vmId: string, nics: readonly Nic[]) {
     return nics.map((nic) => ({
-      Delete: {
-        TableName: this.table,
-        Key: addressKey(nic.networkId, nic.ipAddress),
-        ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm',
-        ExpressionAttributeValues: { ':vm': vmId },
-      },
+      Put: { TableName: this.table, Item: { ...macKey(nic.macAddress), vmId, networkId: nic.networkId, ipAddress: nic.ipAddress }, ConditionExpression: 'attribute_not_exists(pk)' },
     }));
+  }
+
+  /** An unmanaged VM's NICs kept (unmanage.vm.preserve.nics): their MACs marked for an import of the domain to take back. */
+  preserveOperations(vmId: string, nics: readonly Nic[]) {
+    return nics.map((nic) => ({ Put: { TableName: this.table, Item: { ...macKey(nic.macAddress), vmId, networkId: nic.networkId, ipAddress: nic.ipAddress, preserved: true } } }));
+  }
+
+  /**
+   * A preserved NIC's MAC and address handed from the unmanaged VM that kept them to `toVmId` (an
+   * import of its domain), or back (`undo`), each held to its holder.
+   */
+  takeOverOperations(fromVmId: string, toVmId: string, nic: Pick<Nic, 'macAddress' | 'networkId' | 'ipAddress'>, undo = false) {
+    const [from, to] = undo ? [toVmId, fromVmId] : [fromVmId, toVmId];
+    const hold = (key: { pk: string; sk: string }, extra: string) => ({
+      Update: { TableName: this.table, Key: key, UpdateExpression: `SET vmId = :to ${extra}`, ConditionExpression: 'vmId = :from', ExpressionAttributeValues: { ':to': to, ':from': from, ...(undo ? { ':yes': true } : {}) } },
+    });
+    return [hold(macKey(nic.macAddress), undo ? ', preserved = :yes' : 'REMOVE preserved'), hold(addressKey(nic.networkId, nic.ipAddress), '')];
+  }
+
+  /** An address named for a NIC (an import's explicit or reported one), taken in the transaction that creates the VM. */
+  claimOperation(vmId: string, networkId: string, ip: string) {
+    return { Put: { TableName: this.table, Item: { ...addressKey(networkId, ip), vmId }, ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  /** Who holds each MAC address (the registry), by key. */
+  async macHolders(macs: readonly string[]): Promise<Record<string, MacHolder>> {
+    const items = await this.batchGetItems(macs.map(macKey), true);
+    return Object.fromEntries(items.map((i) => [String(i.pk).slice('MAC#'.length), { vmId: String(i.vmId), networkId: String(i.networkId), ipAddress: String(i.ipAddress), preserved: i.preserved === true }]));
+  }
+
+  /** Who holds each of these addresses of a network, by key. */
+  async addressHolders(networkId: string, ips: readonly string[]): Promise<Record<string, string>> {
+    const items = await this.batchGetItems(ips.map((ip) => addressKey(networkId, ip)), true);
+    return Object.fromEntries(items.map((i) => [String(i.sk), String(i.vmId)]));
   }
 }
 

@@ -139,8 +139,8 @@ export class JobsRepository extends Repository {
   }
 
   /** Create the job and a new VM at once (deploy). */
-  async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository, also: object[] = []): Promise<void> {
-    const [put, ...rest] = vms.createOperations(vm);
+  async createWithNewVm(job: AsyncJob, vm: Vm, vms: VmsRepository, also: object[] = [], o: { claimInstanceName?: boolean } = {}): Promise<void> {
+    const [put, ...rest] = vms.createOperations(vm, o);
     await this.db.send(new TransactWriteCommand({ TransactItems: [this.putOperation(job), put, this.pendingMarker(job), ...rest, ...also, ...this.counterOperations('JOB', undefined, job)] as never }));
   }
 

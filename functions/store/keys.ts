@@ -92,6 +92,8 @@ export const haPendingKey = (vmId: string): ItemKey => ({ pk: HA_PENDING, sk: vm
 
 /** A guest address in use on a network: one item per address, so an address is never given twice. */
 export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });
+/** The MAC registry: who holds a MAC address (one NIC in the whole cloud). */
+export const macKey = (mac: string): ItemKey => ({ pk: `MAC#${mac.toLowerCase()}`, sk: 'MAC' });
 
 /** A VM's instance name (the libvirt domain name a heartbeat reports), pointing at its VM. */
 export const instanceNameKey = (instanceName: string): ItemKey => ({ pk: `INSTANCE#${instanceName}`, sk: 'INSTANCE' });

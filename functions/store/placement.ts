@@ -138,6 +138,11 @@ export class PlacementRepository extends Repository {
     }
   }
 
+  /** The hold of a VM's size on a host within its limits (an imported running VM's), for the transaction that creates the VM with `hostId` and an empty `affinityHeld`. */
+  holdOperationFor(vm: Vm, host: Host, limits: ReserveLimits): object {
+    return holdOperation(this.table, host, { cpu: cpuRequestOf(vm), memory: vm.memory }, limits, []);
+  }
+
   /** What the VM holds on its host given back (capacity and guest slot, anti-affinity marks, affinity pins), for a transaction that changes the VM itself. */
   giveBackOperations(vm: Vm): object[] {
     if (!vm.hostId) return [];

@@ -82,9 +82,31 @@ export class UnmanagedInstancesRepository extends Repository {
     return { Put: { TableName: this.table, Item: this.listedItem('UNMANAGED', instance) } };
   }
 
-  /** The Delete of a domain's item (an import took it), for a transaction; absent: a no-op. */
+  /** The Delete of a domain's item, for a transaction; absent: a no-op. */
   deleteOperation(hostId: string, name: string) {
     return { Delete: { TableName: this.table, Key: entityKey('UNMANAGED', unmanagedInstanceId(hostId, name)) } };
+  }
+
+  /**
+   * An import takes the domain: its item is marked `managed` (listed no more) in the import's
+   * transaction, held to it being listed and unmarked, so two imports of one domain cannot both
+   * start. Heartbeats drop the mark once they describe the domain as the VM's.
+   */
+  markOperation(hostId: string, name: string, at: string) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('UNMANAGED', unmanagedInstanceId(hostId, name)),
+        UpdateExpression: 'SET managed = :at',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(managed)',
+        ExpressionAttributeValues: { ':at': at },
+      },
+    };
+  }
+
+  /** An undone import lists the domain again (only for an item that exists: the caller reads it first). */
+  unmarkOperation(hostId: string, name: string) {
+    return { Update: { TableName: this.table, Key: entityKey('UNMANAGED', unmanagedInstanceId(hostId, name)), UpdateExpression: 'REMOVE managed' } };
   }
 
   private async put(instance: UnmanagedInstance, judged: string): Promise<void> {
@@ -101,7 +123,8 @@ export class UnmanagedInstancesRepository extends Repository {
       await this.db.send(
         new DeleteCommand({
           ...this.deleteOperation(hostId, name).Delete,
-          ...(before ? { ConditionExpression: 'attribute_not_exists(pk) OR reported < :read', ExpressionAttributeValues: { ':read': before } } : {}),
+          // An import's mark stays until the import ends: its finish removes the item, its undo lists it again.
+          ...(before ? { ConditionExpression: 'attribute_not_exists(pk) OR (reported < :read AND attribute_not_exists(managed))', ExpressionAttributeValues: { ':read': before } } : {}),
         }),
       );
     } catch (err) {

@@ -34,17 +34,24 @@ export class VmsRepository extends Repository {
   }
 
   /** The Put of a new VM item and its counters, for a transaction (the Put first). */
-  createOperations(vm: Vm) {
+  createOperations(vm: Vm, { claimInstanceName = false } = {}) {
     return [
       { Put: { TableName: this.table, Item: this.listedItem('VM', vm), ConditionExpression: 'attribute_not_exists(pk)' } },
-      this.instanceNameOperation(vm),
+      this.instanceNameOperation(vm, claimInstanceName),
       ...this.counterOperations('VM', undefined, vm),
     ];
   }
 
   /** The VM an instance name belongs to (a heartbeat names domains by it): one item per name, written with the VM. */
-  private instanceNameOperation(vm: Pick<Vm, 'id' | 'instanceName'>) {
-    return { Put: { TableName: this.table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } } };
+  private instanceNameOperation(vm: Pick<Vm, 'id' | 'instanceName'>, claim: boolean) {
+    const put = { TableName: this.table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } };
+    // An import claims the domain's name: held to it being free, so a domain Stratus manages cannot be imported again.
+    return { Put: claim ? { ...put, ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm', ExpressionAttributeValues: { ':vm': vm.id } } : put };
+  }
+
+  /** The Delete of a VM's item, held to the version read (an import undone: nothing of it remains). */
+  deleteOperation(vm: Vm) {
+    return this.versionedDelete('VM', vm);
   }
 
   /** The Delete of a VM's instance-name item (unmanaged: the domain of that name is not Stratus's any more), for a transaction; only its own. */

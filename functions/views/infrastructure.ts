@@ -218,6 +218,8 @@ export const toNetworkResponse = (n: Network, zone?: Zone) => ({
   cidr: n.cidr,
   gateway: n.gateway,
   netmask: n.netmask,
+  // NetworkResponse: the VLAN tag, and the broadcast URI it makes (an untagged network shows neither)
+  ...(n.vlan !== undefined ? { vlan: String(n.vlan), broadcasturi: `vlan://${n.vlan}` } : {}),
   state: 'Implemented',
   acltype: n.accountId ? 'Account' : 'Domain',
   domainid: n.domainId,

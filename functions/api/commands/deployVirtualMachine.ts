@@ -126,7 +126,7 @@ export default defineCommand({
       eventType: 'VM.CREATE',
       caller,
       vm,
-      also: store.storage.volumesCreateOperations(volumes),
+      also: [...store.storage.volumesCreateOperations(volumes), ...store.addresses.macOperations(vm.id, nics)],
       input: { startVm: params.startvm !== false, placement },
     });
   },

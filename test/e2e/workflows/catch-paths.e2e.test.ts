@@ -7,6 +7,7 @@ import { documentClient } from '../../../functions/store/client';
 import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
 import { emptyQcow2, startImageServer, type ImageServer } from '../../../local/image-server';
 import { projectRoot } from '../../../local/paths';
+import { seededPool } from '../../../functions/bootstrap/seed';
 import { expectExactListCounters, expectPoolLedgers } from '../../support/invariants';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
 
@@ -278,6 +279,35 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     // Left on another host than its last: a failure undefines what the unmanage defined there.
     { name: 'a stopped VM onto another host', workflow: 'unmanage-vm', setUp: stoppedAfterRun('fault-a'), run: async (id) => onVm('unmanageVirtualMachine', { hostid: hostIds['fault-b'] })(id) },
     {
+      name: 'a running guest Stratus never made',
+      workflow: 'import-vm',
+      setUp: async () => {
+        const name = `catch-guest-${++seq}`;
+        const pool = seededPool(env.stack.seed.cluster.id, 'Simulator');
+        const host = env.stack.hosts.find((h) => h.name === 'fault-a')!;
+        host.driver.seed([
+          {
+            spec: { vmId: '', instanceName: name, displayName: name, cpuNumber: 1, cpuSpeed: 500, memory: 512, template: { id: '', url: '', format: 'QCOW2' }, nics: [{ macAddress: `52:54:00:99:${String(seq >> 8).padStart(2, '0')}:${(seq & 0xff).toString(16).padStart(2, '0')}`, networkName: 'br0', ipAddress: '' }], disks: [{ volumeId: `${name}-0`, type: 'ROOT', deviceId: 0, path: `${name}.qcow2`, size: 2 ** 30, pool: { ...pool, type: 'SharedMountPoint', host: 'localhost' } }] },
+            state: 'PowerOn',
+            unmanaged: true,
+          },
+        ]);
+        importing = name;
+        for (let i = 0; i < 100 && !((await env.admin.ok('listUnmanagedInstances', { clusterid: env.stack.seed.cluster.id, name })).unmanagedinstance as Obj[] | undefined)?.length; i++) await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      },
+      run: async () => {
+        const reply = await env.admin.ok('importUnmanagedInstance', { clusterid: env.stack.seed.cluster.id, name: importing, serviceofferingid: offering('Small Instance').id, templateid: cat.templateid });
+        return { jobid: reply.jobid as string, vmId: reply.id as string };
+      },
+      after: async (label, vmId) => {
+        // Imported, or nothing of it left and the domain listed again (or, when even the undo failed, a VM in Error).
+        const vm = await vmOf(vmId);
+        const listedAgain = ((await env.admin.ok('listUnmanagedInstances', { clusterid: env.stack.seed.cluster.id, name: importing })).unmanagedinstance as Obj[] | undefined)?.length === 1;
+        expect({ label, outcome: vm ? vm.state : listedAgain ? 'listed again' : 'lost' }).toEqual({ label, outcome: expect.stringMatching(/^(Running|Error|listed again)$/) });
+      },
+    },
+    {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
       setUp: async () => {
@@ -312,6 +342,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
     },
   );
   let maintPool: string | undefined;
+  let importing = '';
   let maintOffering: string | undefined;
 
   // VM snapshots: the snapshot the last set-up took (revert and delete act on it). After every run,

@@ -458,4 +458,19 @@ describe('LibvirtDriver with guests it did not create (test:/// node-with-guests
     expect(left.stratusVmId).toBeUndefined();
     expect(await host.dumpXml(vm.instanceName)).not.toContain('urn:stratus');
   });
+
+  it('adopts a guest for an import: refused when it changed since described, then marked with the VM id, live and in its definition', async () => {
+    // Prepare
+    const host = driver();
+    const vmId = '0c0ffee0-0000-4000-8000-0000000000aa';
+
+    // Act / Assess: described off but running now, or with other MACs: refused, nothing written
+    await expect(host.adopt('legacy-web', { vmId, running: false, macs: ['52:54:00:12:34:56'] })).rejects.toMatchObject({ name: 'OperationRefusedError', message: expect.stringContaining('legacy-web changed since its host described it (it is PowerOn, it was PowerOff)') });
+    await expect(host.adopt('legacy-web', { vmId, running: true, macs: ['52:54:00:00:00:99'] })).rejects.toMatchObject({ message: expect.stringContaining('its MACs are 52:54:00:12:34:56, they were 52:54:00:00:00:99') });
+    expect((await host.describe('legacy-web'))!.stratusVmId).toBeUndefined();
+    const adopted = await host.adopt('legacy-web', { vmId, running: true, macs: ['52:54:00:12:34:56'] });
+    expect(adopted).toMatchObject({ name: 'legacy-web', powerState: 'PowerOn', stratusVmId: vmId });
+    expect(await host.dumpXml('legacy-web')).toContain(vmId);
+    await expect(host.adopt('no-such-domain', { vmId, running: true, macs: [] })).rejects.toMatchObject({ name: 'OperationRefusedError' });
+  });
 });

@@ -48,6 +48,7 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
       return { size: 10, physicalSize: 4 };
     },
     describe: async () => undefined,
+    adopt: async (name) => ({ name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] }),
     unmanage: async (name, o) => {
       calls.push(['unmanage', name, o]);
       return { name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] };

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { InternalError } from '../../core/errors';
+import { transition } from '../../core/vm-states';
+import type { Vm } from '../../core/entities';
+import { derivedJobId, startSystemMigration } from '../system-migration';
+import type { Store } from '../store';
+import { volumesOf } from '../store/storage';
+import { createLookups } from '../views/lookups';
+import { toVirtualMachineResponse } from '../views/virtualMachine';
+import { recordVmEvent } from '../vm-events';
+import { recordVolumeEvent } from '../volume-events';
+import { defineStep } from './define-step';
+
+const Input = z.object({ jobId: z.string(), vmId: z.string(), move: z.boolean(), state: z.string() });
+
+/**
+ * The domain is adopted: the VM settles (Starting -> Running, Allocated -> Stopped) and the job
+ * succeeds with it, as deployVirtualMachine answers (R-IMP.21), in one transaction; then VM.IMPORT
+ * and the usage records of a create (VM.CREATE, VM.START when it runs, VOLUME.CREATE per volume,
+ * NETWORK.OFFERING.ASSIGN per NIC). A running VM whose host its offering's tags rule out
+ * (migrateallowed) is then moved by a live migration of its own (the allocator chooses, capacity
+ * held as in every move), a VM.MIGRATE job started once whatever retries.
+ */
+export const handler = defineStep(
+  Input,
+  async ({ jobId, vmId, move, state }, { store, now }) => {
+    const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
+    if (!vm || !job) throw new InternalError(`VM ${vmId} or job ${jobId} no longer exists`);
+    const at = now();
+    if (vm.activeJobId === jobId) {
+      const to = transition(vm.state, 'OperationSucceeded');
+      const settled: Vm = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, importedNics: undefined, version: vm.version + 1 };
+      const completed = await store.jobs.complete(
+        jobId,
+        // The domain's listing goes with it: it is a VM now.
+        { status: 1, result: { virtualmachine: await toVirtualMachineResponse(settled, createLookups(store), 'full') }, step: state, created: job.created, also: vm.lastHostId ? [store.unmanaged.deleteOperation(vm.lastHostId, vm.instanceName)] : [] },
+        { vm, set: { state: to, lastUpdated: settled.lastUpdated }, remove: ['activeJobId', 'importedNics'] },
+        store.vms,
+        at,
+      );
+      if (completed) await recordImportEvents(store, settled, job.userId, jobId, at);
+    }
+    if (move) return { moved: await startMove(store, jobId, vmId, now) };
+    return { moved: false };
+  },
+  { recordsOwnStep: true },
+);
+
+async function recordImportEvents(store: Store, vm: Vm, userId: string, jobId: string, at: Date): Promise<void> {
+  const actor = { userId };
+  try {
+    await recordVmEvent(store, { type: 'VM.IMPORT', actor, vm, ok: true, jobId, text: `Successfully imported VM ${vm.name} (${vm.id}) from domain ${vm.instanceName}; VM is ${vm.state}` }, at);
+    await recordVmEvent(store, { type: 'VM.CREATE', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) created by an import` }, at);
+    if (vm.state === 'Running') await recordVmEvent(store, { type: 'VM.START', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) imported running` }, at);
+    for (const volume of await volumesOf(store.storage, vm)) await recordVolumeEvent(store, { type: 'VOLUME.CREATE', actor, volume, ok: true, text: `Volume ${volume.name} (${volume.id}) of VM ${vm.name} imported from its existing file ${volume.path}` }, at);
+    for (const nic of vm.nics) await recordVmEvent(store, { type: 'NETWORK.OFFERING.ASSIGN', actor, vm, ok: true, text: `NIC ${nic.macAddress} of VM ${vm.name} on network ${nic.networkName} (${nic.ipAddress}) imported` }, at);
+  } catch {
+    // Records of what committed; the import stands without them.
+  }
+}
+
+/** Start the VM's live migration off a host its tags rule out, once (its job id comes from the import's). */
+async function startMove(store: Store, importJobId: string, vmId: string, now: () => Date): Promise<boolean> {
+  const vm = await store.vms.get(vmId, true);
+  const moveJobId = derivedJobId(`${importJobId}/move`);
+  if (!vm || vm.activeJobId === moveJobId) return true;
+  if (vm.state !== 'Running' || vm.activeJobId || !vm.hostId) return false; // stopped or taken by someone since: its next start places it
+  try {
+    await startSystemMigration(store, now, vm, { jobId: moveJobId, notify: {} });
+  } catch (err) {
+    // Moved already by a retry of this step, or busy with another job: the import stands either way.
+    if ((await store.vms.get(vmId, true))?.activeJobId === moveJobId) return true;
+    throw err;
+  }
+  return true;
+}
