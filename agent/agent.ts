@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DomainDescription, DomainPowerState, HeartbeatResponse, LeasedTask, PoolReport, PoolSpec, TaskError, TaskResult } from '../core/agent-protocol';
+import { DomainDescriptionSchema, type DomainDescription, type DomainPowerState, type HeartbeatResponse, type LeasedTask, type PoolReport, type PoolSpec, type TaskError, type TaskResult } from '../core/agent-protocol';
 import { GatewayClient, GatewayError, type AgentCredentials } from './client';
 import type { HypervisorDriver } from './drivers/driver';
 import { CredentialsSchema, fencingFileFor, FencingStateSchema, readJson, writeJson, type FencingState } from './state-files';
@@ -81,6 +81,8 @@ class TaskAborted extends Error {
 /** What one heartbeat describes: changed descriptions (with their digests), vanished names, and whether it names every domain. */
 interface DescriptionReport {
   described: Array<{ description: DomainDescription; digest: string }>;
+  /** the domains touched by tasks that this heartbeat described, with their touch counts */
+  touched: Map<string, number>;
   vanished: string[];
   complete: boolean;
   rescan: boolean;
@@ -121,7 +123,7 @@ export class Agent {
   /** each domain's description as the control plane last acknowledged it (a digest): only changes are sent */
   private readonly described = new Map<string, { digest: string; powerState: string }>();
   /** domains a task ran on since their last description: described again on the next heartbeat */
-  private readonly touched = new Set<string>();
+  private readonly touched = new Map<string, number>(); // domain -> how many times; a heartbeat acknowledges the count it saw
   /** when every domain is described again; 0: at the next heartbeat (after a start) */
   private nextRescanAt = 0;
 
@@ -267,30 +269,46 @@ export class Agent {
     const present = new Set(domains.map((d) => d.name));
     const due = domains.filter((d) => rescan || this.touched.has(d.name) || this.described.get(d.name)?.powerState !== d.state);
     const described: DescriptionReport['described'] = [];
+    const seen = new Map<string, number>();
     let complete = rescan;
     for (const { name } of due) {
       // A domain a task acted on is sent even unchanged: the control plane may have judged it while the task ran.
-      const touched = this.touched.delete(name);
+      const touches = this.touched.get(name);
+      const touched = touches !== undefined;
+      if (touched) seen.set(name, touches);
       let description: DomainDescription | undefined;
       try {
         description = await this.options.driver.describe(name, signal);
       } catch (err) {
         complete = false;
-        this.touched.add(name);
+        this.touch(name);
         if (!signal.aborted) this.log.warn('could not describe a domain', { domain: name, error: (err as Error).message });
         continue;
       }
       if (!description) continue; // gone since the list was read: vanished next time
       const digest = createHash('sha256').update(JSON.stringify(description)).digest('hex');
+      // One the control plane would refuse (a name too long, too many disks): said once, never sent.
+      const valid = DomainDescriptionSchema.safeParse(description);
+      if (!valid.success) {
+        if (this.described.get(name)?.digest !== digest) this.log.warn('a domain cannot be described to the control plane; it will not be listed', { domain: name, error: valid.error.message.slice(0, 500) });
+        this.described.set(name, { digest, powerState: description.powerState });
+        continue;
+      }
       if (touched || this.described.get(name)?.digest !== digest) described.push({ description, digest });
       else this.described.set(name, { digest, powerState: description.powerState });
     }
     const vanished = [...this.described.keys()].filter((name) => !present.has(name));
-    return { described, vanished, complete, rescan };
+    return { described, vanished, complete, rescan, touched: seen };
+  }
+
+  private touch(name: string): void {
+    this.touched.set(name, (this.touched.get(name) ?? 0) + 1);
   }
 
   /** The control plane has what this heartbeat described: remember it, so only changes go next time. */
   private acknowledge(report: DescriptionReport): void {
+    // A touch the heartbeat carried is done with; one that came after it (a task that ended meanwhile) waits for the next.
+    for (const [name, touches] of report.touched) if (this.touched.get(name) === touches) this.touched.delete(name);
     for (const { description, digest } of report.described) this.described.set(description.name, { digest, powerState: description.powerState });
     for (const name of report.vanished) this.described.delete(name);
     if (report.rescan) this.nextRescanAt = Date.now() + (this.options.describeIntervalMs ?? 300_000);
@@ -416,7 +434,8 @@ export class Agent {
         continue;
       }
       try {
-        const { tasks } = await this.client.poll({ maxTasks: Math.min(free, 25), waitMs: this.options.pollWaitMs ?? 10_000 }, signal);
+        // What it runs now: a task leased to it and not named lost its answer, and is handed out again.
+        const { tasks } = await this.client.poll({ maxTasks: Math.min(free, 25), waitMs: this.options.pollWaitMs ?? 10_000, holding: [...this.running.keys()] }, signal);
         for (const task of tasks) this.accept(task, signal);
       } catch (err) {
         if (signal.aborted) break;
@@ -460,7 +479,7 @@ export class Agent {
       clearTimeout(deadline);
       signal.removeEventListener('abort', onStop);
       this.running.delete(task.taskId);
-      this.touched.add(domain); // what the task did shows in the domain's next description
+      this.touch(domain); // what the task did shows in the domain's next description
     });
     this.running.set(task.taskId, entry);
   }

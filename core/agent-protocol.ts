@@ -120,7 +120,7 @@ export const HeartbeatRequestSchema = z.object({
   /** images this host is downloading now (DownloadImage tasks) and how far each has come */
   downloads: z.array(z.object({ templateId: z.string().min(1), percent: z.number().int().min(0).max(100) })).max(100).default([]),
   /** domains new or changed since the control plane last acknowledged them (all of them after an agent start or a periodic rescan) */
-  described: z.array(DomainDescriptionSchema).max(5000).default([]),
+  described: z.array(z.unknown()).max(5000).default([]), // each checked alone (DomainDescriptionSchema): one odd domain never fails the beat
   /** domains described before that are gone now */
   vanished: z.array(z.string()).max(5000).default([]),
   /** every domain was looked at (an agent start, a periodic rescan): one `domains` lacks is gone, whatever the agent remembers */
@@ -287,7 +287,15 @@ export const LeasedTaskSchema = z.intersection(
 );
 export type LeasedTask = z.infer<typeof LeasedTaskSchema>;
 
-export const PollRequestSchema = z.object({ maxTasks: z.number().int().min(1).max(25).default(5), waitMs: z.number().int().min(0).max(20000).default(10000) });
+export const PollRequestSchema = z.object({
+  maxTasks: z.number().int().min(1).max(25).default(5),
+  waitMs: z.number().int().min(0).max(20000).default(10000),
+  /**
+   * The tasks the agent runs now. A task leased to this host that it does not name lost its poll's
+   * answer (a timeout, a restart): it is handed out again at once, not when its lease runs out.
+   */
+  holding: z.array(z.string()).max(200).optional(),
+});
 export type PollRequest = z.infer<typeof PollRequestSchema>;
 export const PollResponseSchema = z.object({ tasks: z.array(LeasedTaskSchema) });
 export type PollResponse = z.infer<typeof PollResponseSchema>;

@@ -173,7 +173,9 @@ export function planImport(r: ImportRequest): PlanOutcome {
       else if (nic.ipAddresses.length === 0) refuse(431, `No IP address is known for nic(ID: ${id}) of VM ${u.name} (its host reports none): give it in nicipaddresslist[${i}].ip4Address, or leave it out for one from network ${network.name}`);
       else refuse(431, `Unable to auto-assign an IP address to nic(ID: ${id}): VM ${u.name} reports more than one (${nic.ipAddresses.join(', ')}); give the first in nicipaddresslist[${i}].ip4Address and add the others with addIpToNic`);
     } else if (asked !== undefined) ipAddress = asked;
-    else if (takenFromVmId) ipAddress = holder!.ipAddress;
+    if (takenFromVmId && ipAddress && ipAddress !== holder!.ipAddress)
+      refuse(431, `NIC(ID: ${id}) takes back the NIC VM ${takenFromVmId} kept (unmanage.vm.preserve.nics) with its address ${holder!.ipAddress}: leave nicipaddresslist[${i}] out, or give that address`);
+    if (takenFromVmId) ipAddress = holder!.ipAddress;
     if (ipAddress) {
       const owner = r.takenAddresses[network.id]?.[ipAddress];
       const usable = isHostAddressIn(ipAddress, network.cidr) && ipAddress !== network.gateway;
@@ -181,6 +183,9 @@ export function planImport(r: ImportRequest): PlanOutcome {
     }
     nics.push({ id, macAddress, networkId: network.id, networkName: network.name, ipAddress, matchedBy, ...(newMac ? { newMac } : {}), ...(takenFromVmId ? { takenFromVmId } : {}) });
   }
+  const addresses = nics.filter((n) => n.ipAddress).map((n) => `${n.networkId}/${n.ipAddress}`);
+  const sameAddress = addresses.find((a, i) => addresses.indexOf(a) !== i);
+  if (sameAddress) refuse(431, `Two NICs of VM ${u.name} would have address ${sameAddress.split('/')[1]} on one network`);
   const macs = nics.map((n) => n.macAddress).filter(Boolean);
   const twice = macs.find((m, i) => macs.indexOf(m) !== i);
   if (twice) refuse(431, `VM ${u.name} has two NICs with MAC address ${twice}`);
@@ -204,6 +209,9 @@ export function planImport(r: ImportRequest): PlanOutcome {
       refuse(431, `Storage pool for disk ${d.label}(${id}) with datastore: ${d.datastoreName ?? d.datastorePath ?? d.imagePath} not found in zone ID: ${r.host.zoneId}`);
       continue;
     }
+    // Stratus defines a VM's disks as QCOW2 on virtio at its next start: another format would be misread, another bus unbootable.
+    if (d.format !== undefined && d.format !== 'qcow2') refuse(431, `Disk ${d.label}(${id}) of VM ${u.name} is ${d.format}: Stratus runs QCOW2 disks; convert it (qemu-img convert -O qcow2) before importing`);
+    if (d.controller && d.controller !== 'virtio') refuse(431, `Disk ${d.label}(${id}) of VM ${u.name} is on the ${d.controller} bus: Stratus defines disks on virtio at the VM's next start, so the guest needs virtio drivers and a virtio disk before it is imported`);
     const diskOffering = offering ?? r.rootDiskOffering;
     if (offering && !offering.isCustomized && offering.diskSize * 2 ** 30 < d.capacity)
       refuse(431, `Size of disk offering(ID: ${offering.id}) ${offering.diskSize}GB is found less than the size of disk(ID: ${id}) ${gb(d.capacity)}GB during VM import`);

@@ -54,8 +54,8 @@ export const WORKFLOW_INPUTS = {
   'restore-vm': z
     .object({ ...jobAndVm, hostId: z.string(), wasRunning: z.boolean(), templateId: id, newVolumeId: id })
     .refine((i) => !i.wasRunning || i.hostId !== '', { message: 'a running VM needs its hostId', path: ['hostId'] }),
-  /** hostId: where the domain is left; undefineOnFailure: a stopped VM's domain defined on a host it did not last run on */
-  'unmanage-vm': z.object({ ...jobAndVm, hostId: id, stateBefore: z.enum(['Running', 'Stopped']), undefineOnFailure: z.boolean() }),
+  /** hostId: where the domain is left; undefineOnFailure: a stopped VM's domain defined on a host it did not last run on; lastHostId: that last host, whose definition goes first ('' none) */
+  'unmanage-vm': z.object({ ...jobAndVm, hostId: id, stateBefore: z.enum(['Running', 'Stopped']), undefineOnFailure: z.boolean(), lastHostId: z.string() }),
   /** hostId: the domain's host; running: imported running; move: a live migration follows (migrateallowed); macs: the domain's, as described */
   'import-vm': z.object({ ...jobAndVm, hostId: id, running: z.boolean(), move: z.boolean(), macs: z.array(z.string()) }),
   /** isoId: the ISO to insert, '' to eject */

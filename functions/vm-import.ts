@@ -23,6 +23,8 @@ export async function importUndoOperations(store: Store, vm: Vm): Promise<object
     ...store.addresses.releaseOperations(vm.id, nics),
     ...vm.nics.filter((n) => takenBack.has(n.id)).flatMap((n) => store.addresses.takeOverOperations(takenBack.get(n.id)!, vm.id, n, true)),
     ...(listed ? [store.unmanaged.unmarkOperation(listed.hostId, listed.name)] : []),
+    // The host's fence list is judged again without it.
+    ...(vm.haEnable && vm.hostId ? [store.ha.attentionOperation(vm.hostId, new Date().toISOString())] : []),
   ]);
 }
 

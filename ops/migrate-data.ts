@@ -26,7 +26,8 @@ import { haAttentionKey, haPendingKey, instanceNameKey, macKey, nameClaimKey, se
  * hosts enter their cluster's partition (gsi4, findHostsForMigration), and zones, pods, clusters and
  * hosts made before name claims get theirs (createZone and addHost read the claim, not the zone).
  * Version 7: volumes placed on a pool enter the pool's partition (gsi5, listVolumes storageid).
- * Version 8: every VM's NICs enter the MAC registry (importUnmanagedInstance refuses a MAC in use).
+ * Version 8: every VM's NICs enter the MAC registry (importUnmanagedInstance refuses a MAC in use), and
+ * instance-name items stand only for VMs that exist (expunged and unmanaged VMs' names are freed).
  */
 export const DATA_VERSION = 8;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
@@ -106,8 +107,9 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
       }
       if (listed === 'VM') {
         const vm = entity as Vm;
-        // An unmanaged VM's domain is nobody's: its name stays free.
-        if (!vm.unmanaged) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
+        // Version 8: an instance-name item stands for a VM that exists (an expunged or unmanaged one's name is free).
+        if (vm.state !== 'Expunged') writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...instanceNameKey(vm.instanceName), vmId: vm.id } })));
+        else writes.push(() => db.send(new DeleteCommand({ TableName: table, Key: instanceNameKey(vm.instanceName), ConditionExpression: 'vmId = :vm', ExpressionAttributeValues: { ':vm': vm.id } })).catch(unlessClaimed));
         // Version 8: the MAC registry holds the NICs of every VM that still has them.
         if (vm.state !== 'Expunged' || vm.nicsPreserved)
           for (const nic of vm.nics ?? [])

@@ -256,7 +256,9 @@ export function parseDomainXml(xml: string): ParsedDomain {
   const shares = int(text(child(child(domain, 'cputune'), 'shares')));
   const cores = int(attr(child(child(domain, 'cpu'), 'topology'), 'cores'), 1);
   const memory = mebibytes(child(domain, 'currentMemory') ?? child(domain, 'memory'));
-  const stratusVmId = text(child(child(child(domain, 'metadata'), 'vm'), 'id'));
+  // Stratus's own metadata holds a VM id; another tool's <vm><id> (namespaces are dropped) is not one.
+  const claimed = text(child(child(child(domain, 'metadata'), 'vm'), 'id'));
+  const stratusVmId = claimed && /^[A-Za-z0-9-]{1,64}$/.test(claimed) ? claimed : undefined;
   const devices = child(domain, 'devices');
   const disks = ((child(devices, 'disk') as unknown as Node[]) ?? [])
     .filter((d) => (attr(d, 'device') ?? 'disk') === 'disk')
@@ -285,12 +287,15 @@ export function parseDomainXml(xml: string): ParsedDomain {
   const nics = ((child(devices, 'interface') as unknown as Node[]) ?? []).map((nic) => {
     const source = child(nic, 'source');
     const tags = (child(child(nic, 'vlan'), 'tag') as unknown as Node[]) ?? [];
-    const vlan = tags.length ? int(attr(tags[0], 'id'), -1) : -1;
+    // The VLAN tag, or (hosts CloudStack set up: cloudbr0.100, brbond0-100) the VLAN bridge's suffix, as its agent reads it.
+    const bridge = attr(source, 'bridge');
+    const suffix = bridge ? /^(?:cloud)?br\w*?[.-](\d{1,4})$/.exec(bridge)?.[1] : undefined;
+    const vlan = tags.length ? int(attr(tags[0], 'id'), -1) : suffix ? Number(suffix) : -1;
     return {
       networkName: attr(source, 'bridge') ?? attr(source, 'network') ?? attr(source, 'dev') ?? attr(child(nic, 'target'), 'dev') ?? '',
       macAddress: (attr(child(nic, 'mac'), 'address') ?? '').toLowerCase(),
       adapterType: attr(child(nic, 'model'), 'type') ?? '',
-      ...(vlan >= 0 && vlan <= 4095 ? { vlanId: vlan } : {}),
+      ...(vlan >= 1 && vlan <= 4094 ? { vlanId: vlan } : {}),
       ipAddresses: [] as string[],
     };
   });

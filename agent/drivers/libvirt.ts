@@ -384,6 +384,8 @@ export class LibvirtDriver implements HypervisorDriver {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(o.vmId)) throw new DriverError('InvalidParameterError', `Invalid VM id ${JSON.stringify(o.vmId)}`, false);
       const live = found.powerState === 'PowerOn' ? ['--live'] : [];
       await this.virsh.run(['metadata', '--domain', name, '--uri', STRATUS_METADATA_NS, '--key', 'stratus', '--set', `<vm><id>${o.vmId}</id></vm>`, ...live, '--config'], signal);
+      // Stratus decides where it runs now: libvirt must not start it by itself when this host boots (HA may have started it elsewhere).
+      await this.virsh.run(['autostart', '--domain', name, '--disable'], signal).catch(() => undefined);
       return (await this.describeDomain(name, signal)) ?? found;
     });
   }

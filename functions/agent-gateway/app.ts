@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   AGENT_PATHS,
   AgentCommandSchema,
+  DomainDescriptionSchema,
   HeartbeatRequestSchema,
   type HeartbeatResponse,
   PollRequestSchema,
@@ -106,8 +107,15 @@ const heartbeat: Route = async (event, { hostAgent, pools, images, domains, now 
   if (images) {
     await Promise.all(downloads.map((d) => images.recordProgress(hostId, d.templateId, d.percent))).catch((err: Error) => logger.warn('download progress of a heartbeat not recorded', { hostId, error: err.message }));
   }
-  // What it described of its domains (listUnmanagedInstances): a failure fails the beat, so the agent sends them again.
-  if (domains) await domains.record(hostId, { present: powerStates.map((d) => d.name), described, vanished, complete }, new Date(now()));
+  // What it described of its domains (listUnmanagedInstances), each checked alone; like storage, it never fails a heartbeat.
+  if (domains) {
+    const valid = described.flatMap((d) => {
+      const parsed = DomainDescriptionSchema.safeParse(d);
+      if (!parsed.success) logger.warn('a domain description of a heartbeat is malformed; skipped', { hostId, error: z.prettifyError(parsed.error).slice(0, 500) });
+      return parsed.success ? [parsed.data] : [];
+    });
+    await domains.record(hostId, { present: powerStates.map((d) => d.name), described: valid, vanished, complete: complete && valid.length === described.length }, new Date(now())).catch((err: Error) => logger.warn('domain descriptions of a heartbeat not recorded', { hostId, error: err.message }));
+  }
   // The answer is the agent's standing orders (HA domains to fence if cut off, domains to stop now, pools to keep).
   const answer: HeartbeatResponse = { received: true, ...orders, pools: keep };
   return json(200, answer);
@@ -121,7 +129,7 @@ function toLeasedTask(task: StoredAgentTask): LeasedTask {
 /** A long poll inside one request: lease, and if nothing is there, look again until waitMs passes. */
 const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, leaseMs }, context) => {
   const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
-  const { maxTasks, waitMs } = parseBody(event, PollRequestSchema);
+  const { maxTasks, waitMs, holding } = parseBody(event, PollRequestSchema);
   // The wait is real time (it sleeps), whatever clock leases are judged by; it ends well before the
   // function's own time limit, so a task leased at the last moment is still delivered.
   const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
@@ -129,7 +137,7 @@ const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, lease
   for (;;) {
     // An idle host's look is one eventually consistent GetItem of its marker, not a consistent Query.
     const pending = await tasks.pendingTasks(hostId);
-    const leased = pending > 0 ? await tasks.lease(hostId, maxTasks, leaseMs, now(), pending) : [];
+    const leased = pending > 0 ? await tasks.lease(hostId, maxTasks, leaseMs, now(), pending, holding) : [];
     if (leased.length > 0) return json(200, { tasks: leased.map(toLeasedTask) });
     const left = until - performance.now();
     if (left <= 0) return json(200, { tasks: [] });

@@ -131,6 +131,11 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
     }),
     store.unmanaged.markOperation(s.instance.hostId, s.instance.name, at),
   ];
+  // The job, the VM and their counters and pending marker ride with these: DynamoDB takes 100 writes at most.
+  if (also.length + 14 > 100) {
+    await giveBack(store, id, allocated);
+    throw new InvalidParameterError(`VM ${s.instance.name} has too many disks and NICs (${also.length} records) to import in one transaction`);
+  }
   try {
     return await jobs.startWithNewVm({
       workflow: 'import-vm',
@@ -144,8 +149,9 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
       claimInstanceName: true,
     });
   } catch (err) {
+    // Whatever failed, the addresses taken from ranges go back (a job that started keeps them: its undo gives them back).
+    if (!(await store.vms.get(id, true))) await giveBack(store, id, allocated);
     if ((err as Error).name !== 'TransactionCanceledException') throw err;
-    await giveBack(store, id, allocated);
     throw await explain(store, s, vm);
   }
 }
@@ -159,8 +165,9 @@ async function explain(store: Store, s: ImportSpec, vm: Vm): Promise<Error> {
   const listed = await store.unmanaged.get(s.instance.id, true);
   if (!listed) return new InvalidParameterError(`VM ${s.instance.name} is no longer on host ${s.instance.hostName}`);
   if (listed.managed) return new ConcurrentOperationError(`VM ${s.instance.name} is being imported by another request`);
-  if ((await store.vms.byInstanceNames([s.instance.name])).some((v) => v.state !== 'Expunged')) return new InvalidParameterError(`VM ${s.instance.name} is already managed by Stratus`);
+  if ((await store.vms.instanceNamesTaken([s.instance.name])).size) return new InvalidParameterError(`VM ${s.instance.name} is already managed by Stratus`);
   const host = await store.hosts.get(s.host.id, true);
+  if (vm.hostId && host && (host.state !== 'Up' || host.resourceState !== 'Enabled')) return new InsufficientCapacityError(`Host ${host.name} of running VM ${s.instance.name} is ${host.state} (${host.resourceState}): it takes no new VMs now`);
   if (vm.hostId && host) {
     const cap = capacityOf(host, (await limitsFor(store.settings, store.affinity, vm, host)).factors);
     const cpuRoom = cap.cpu - host.cpuUsed;

@@ -32,8 +32,8 @@ export const handler = defineStep(
       const settled: Vm = { ...vm, state: to, lastUpdated: at.toISOString(), activeJobId: undefined, importedNics: undefined, version: vm.version + 1 };
       const completed = await store.jobs.complete(
         jobId,
-        // The domain's listing goes with it: it is a VM now.
-        { status: 1, result: { virtualmachine: await toVirtualMachineResponse(settled, createLookups(store), 'full') }, step: state, created: job.created, also: vm.lastHostId ? [store.unmanaged.deleteOperation(vm.lastHostId, vm.instanceName)] : [] },
+        // The domain's listing goes with it (it is a VM now); an HA VM joins its host's fence list.
+        { status: 1, result: { virtualmachine: await toVirtualMachineResponse(settled, createLookups(store), 'full') }, step: state, created: job.created, also: [...(vm.lastHostId ? [store.unmanaged.deleteOperation(vm.lastHostId, vm.instanceName)] : []), ...(vm.haEnable && vm.hostId ? [store.ha.attentionOperation(vm.hostId, at.toISOString())] : [])] },
         { vm, set: { state: to, lastUpdated: settled.lastUpdated }, remove: ['activeJobId', 'importedNics'] },
         store.vms,
         at,
@@ -68,9 +68,10 @@ async function startMove(store: Store, importJobId: string, vmId: string, now: (
   try {
     await startSystemMigration(store, now, vm, { jobId: moveJobId, notify: {} });
   } catch (err) {
-    // Moved already by a retry of this step, or busy with another job: the import stands either way.
+    // Moved already by a retry of this step, or it could not start: the import stands either way, and says so.
     if ((await store.vms.get(vmId, true))?.activeJobId === moveJobId) return true;
-    throw err;
+    await recordVmEvent(store, { type: 'VM.MIGRATE', actor: { userId: vm.userId }, vm, ok: false, text: `VM ${vm.name} was imported on a host its offering's host tags rule out, and its move could not start: ${(err as Error).message}; migrate it with migrateVirtualMachine` }, now()).catch(() => undefined);
+    return false;
   }
   return true;
 }

@@ -74,7 +74,7 @@ export const handler = defineStep(
 );
 
 /**
- * An expunged VM leaves the expunge queue and gives its guest addresses back, with its record; its
+ * An expunged VM leaves the expunge queue, frees its instance name and gives its guest addresses back, with its record; its
  * ROOT volumes go with it (their pools' space given back), its data disks are detached and kept, as
  * CloudStack's expunge does.
  */
@@ -82,6 +82,8 @@ async function expungedOperations(store: Store, vm: Vm) {
   const volumes = await volumesOf(store.storage, vm);
   return [
     ...(vm.destroyed ? [store.vms.dequeueExpungeOperation(vm.id, vm.destroyed)] : []),
+    // Its domain's name is free again: an instance-name item stands for a VM that exists.
+    store.vms.forgetInstanceNameOperation(vm),
     ...store.addresses.releaseOperations(vm.id, vm.nics),
     ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
     // Its ISO no longer counts it: deleteIso waits for no VM.

@@ -108,7 +108,8 @@ export class TasksRepository {
    * deadline are deleted, never handed out (their workflow has already timed out). `markerSaid`: the
    * count pendingTasks read, which an empty partition corrects.
    */
-  async lease(hostId: string, max: number, leaseMs: number, now = Date.now(), markerSaid?: number): Promise<StoredAgentTask[]> {
+  async lease(hostId: string, max: number, leaseMs: number, now = Date.now(), markerSaid?: number, holding?: readonly string[]): Promise<StoredAgentTask[]> {
+    const held = holding ? new Set(holding) : undefined;
     const leased: StoredAgentTask[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -125,7 +126,8 @@ export class TasksRepository {
       if (tasks.length === 0 && !out.LastEvaluatedKey && !start && markerSaid) await this.resetMark(hostId, markerSaid);
       const expired = tasks.filter((t) => t.deadline <= now);
       const available = tasks
-        .filter((t) => t.deadline > now && (t.status === 'queued' || (t.leaseUntil ?? 0) <= now))
+        // Queued, or leased but expired, or leased to this host's agent that says it does not hold it (its poll's answer was lost).
+        .filter((t) => t.deadline > now && (t.status === 'queued' || (t.leaseUntil ?? 0) <= now || (held !== undefined && !held.has(t.id))))
         .slice(0, max - leased.length);
       // The writes of one page go out together, not one round trip after another.
       const [, got] = await Promise.all([

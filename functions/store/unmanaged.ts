@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainDescription } from '../../core/agent-protocol';
 import type { Host, UnmanagedInstance } from '../../core/entities';
 import { unmanagedHostPartition } from './indexing';
@@ -32,15 +32,16 @@ const PARALLEL_WRITES = 16;
  * a domain when it appears, changes power state, was acted on, or at a periodic rescan, and send
  * only descriptions that changed: so a heartbeat writes here only when something changed, and
  * listUnmanagedInstances is one Query of the cluster's partition, never a call to an agent.
- * Whether a domain is managed is the inventory's answer (an instance name with a live VM), read
- * for the described names only. unmanageVirtualMachine writes its domain's item itself, in the
- * transaction that lets the VM go, so it shows at once.
+ * Whether a domain is managed is the inventory's answer (an instance-name item: one stands for each
+ * VM that exists, never an expunged or unmanaged one's), read for the described names only.
+ * unmanageVirtualMachine writes its domain's item itself, in the transaction that lets the VM go,
+ * so it shows at once.
  */
 export class UnmanagedInstancesRepository extends Repository {
   constructor(
     db: DynamoDBDocumentClient,
     table: string,
-    private readonly vms: Pick<VmsRepository, 'byInstanceNames'>,
+    private readonly vms: Pick<VmsRepository, 'instanceNamesTaken' | 'instanceNameCheck'>,
     private readonly listing = new ListingRepository(db, table),
   ) {
     super(db, table);
@@ -52,29 +53,37 @@ export class UnmanagedInstancesRepository extends Repository {
   onHost = (hostId: string) => this.listing.all<UnmanagedInstance>({ index: 'gsi2', partitions: [unmanagedHostPartition(hostId)] });
 
   /**
-   * Record a heartbeat's report: described domains without a live VM are (re)written, those with
-   * one dropped; vanished ones dropped; a complete report also drops the host's items for domains it no longer has.
-   * A drop is held to the item being older than the inventory read that judged it managed, so a
-   * VM unmanaged meanwhile (its item written after that read) keeps its item.
+   * Record a heartbeat's report: described domains without a VM of their name are (re)written, those
+   * with one dropped; vanished ones dropped; a complete report also drops the host's items for domains
+   * it no longer has. Each write is held, in its own transaction, to the inventory still saying what
+   * the read said (the instance-name item absent for a write, present for a drop): an unmanage or an
+   * import that commits between the read and the write wins, so none is lost or brought back.
    */
   async record(hostId: string, report: DomainReport, now = new Date()): Promise<void> {
     if (report.described.length === 0 && report.vanished.length === 0 && !report.complete) return;
     const host = await this.getEntity<Host>('HOST', hostId);
     if (!host) return;
-    const read = new Date().toISOString();
-    const live = new Set((await this.vms.byInstanceNames(report.described.map((d) => d.name))).filter((vm) => vm.state !== 'Expunged').map((vm) => vm.instanceName));
+    const named = await this.vms.instanceNamesTaken(report.described.map((d) => d.name));
     const writes: Array<() => Promise<unknown>> = [];
     for (const d of report.described) {
-      if (live.has(d.name)) writes.push(() => this.forget(host.id, d.name, read));
-      // Not over a mark an import left after this read judged the domain (the import's VM would be missed).
-      else writes.push(() => this.put(unmanagedInstanceOf(host, d, now), read));
+      if (named.has(d.name)) writes.push(() => this.held([this.deleteOperation(host.id, d.name)], d.name, true));
+      else writes.push(() => this.held([this.putOperation(unmanagedInstanceOf(host, d, now))], d.name, false));
     }
-    for (const name of report.vanished) writes.push(() => this.forget(host.id, name));
+    for (const name of report.vanished) writes.push(() => this.db.send(new DeleteCommand(this.deleteOperation(host.id, name).Delete)));
     if (report.complete) {
       const present = new Set(report.present);
-      for (const item of await this.onHost(host.id)) if (!present.has(item.name)) writes.push(() => this.forget(host.id, item.name, read));
+      for (const item of await this.onHost(host.id)) if (!present.has(item.name)) writes.push(() => this.db.send(new DeleteCommand(this.deleteOperation(host.id, item.name).Delete)));
     }
     for (let i = 0; i < writes.length; i += PARALLEL_WRITES) await Promise.all(writes.slice(i, i + PARALLEL_WRITES).map((w) => w()));
+  }
+
+  /** One write held to a VM of that name existing (`managed`) or not; the inventory changed meanwhile: nothing written. */
+  private async held(ops: object[], name: string, managed: boolean): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [...ops, this.vms.instanceNameCheck(name, managed)] as never }));
+    } catch (err) {
+      if ((err as Error).name !== 'TransactionCanceledException') throw err;
+    }
   }
 
   /** The Put of a domain's item, for a transaction (unmanageVirtualMachine's). */
@@ -90,7 +99,8 @@ export class UnmanagedInstancesRepository extends Repository {
   /**
    * An import takes the domain: its item is marked `managed` (listed no more) in the import's
    * transaction, held to it being listed and unmarked, so two imports of one domain cannot both
-   * start. Heartbeats drop the mark once they describe the domain as the VM's.
+   * start. The import's end removes the item (a heartbeat describing the domain as the VM's may
+   * already have), its undo removes the mark.
    */
   markOperation(hostId: string, name: string, at: string) {
     return {
@@ -107,28 +117,5 @@ export class UnmanagedInstancesRepository extends Repository {
   /** An undone import lists the domain again (only for an item that exists: the caller reads it first). */
   unmarkOperation(hostId: string, name: string) {
     return { Update: { TableName: this.table, Key: entityKey('UNMANAGED', unmanagedInstanceId(hostId, name)), UpdateExpression: 'REMOVE managed' } };
-  }
-
-  private async put(instance: UnmanagedInstance, judged: string): Promise<void> {
-    try {
-      await this.db.send(new PutCommand({ ...this.putOperation(instance).Put, ConditionExpression: 'attribute_not_exists(managed) OR managed < :read', ExpressionAttributeValues: { ':read': judged } }));
-    } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-    }
-  }
-
-  /** Drop a domain's item; with `before`, only an item reported before then. */
-  private async forget(hostId: string, name: string, before?: string): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          ...this.deleteOperation(hostId, name).Delete,
-          // An import's mark stays until the import ends: its finish removes the item, its undo lists it again.
-          ...(before ? { ConditionExpression: 'attribute_not_exists(pk) OR (reported < :read AND attribute_not_exists(managed))', ExpressionAttributeValues: { ':read': before } } : {}),
-        }),
-      );
-    } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-    }
   }
 }

@@ -59,6 +59,17 @@ export class VmsRepository extends Repository {
     return { Delete: { TableName: this.table, Key: instanceNameKey(vm.instanceName), ConditionExpression: 'attribute_not_exists(pk) OR vmId = :vm', ExpressionAttributeValues: { ':vm': vm.id } } };
   }
 
+  /** Which of these instance names a VM holds (read consistently): a domain of such a name is Stratus's. */
+  async instanceNamesTaken(names: readonly string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    return new Set((await this.batchGetItems(names.map(instanceNameKey), true)).map((i) => String(i.pk).slice(instanceNameKey('').pk.length)));
+  }
+
+  /** A transaction's check that a VM holds the name (`held`) or that none does. */
+  instanceNameCheck(name: string, held: boolean) {
+    return { ConditionCheck: { TableName: this.table, Key: instanceNameKey(name), ConditionExpression: held ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)' } };
+  }
+
   /** The VMs behind instance names (those Stratus never made are absent), by key. */
   async byInstanceNames(names: readonly string[]): Promise<Vm[]> {
     if (names.length === 0) return [];

@@ -12,7 +12,7 @@ export function toUnmanagedInstanceResponse(u: UnmanagedInstance, cluster: Pick<
     ...(cluster ? { clustername: cluster.name } : {}),
     hostid: u.hostId,
     hostname: u.hostName,
-    powerstate: u.powerState,
+    powerstate: u.powerState === 'Unknown' ? 'PowerUnknown' : u.powerState, // CloudStack's VirtualMachine.PowerState names
     cpunumber: u.cpuNumber,
     cpucorepersocket: u.cpuCoresPerSocket,
     cpuspeed: u.cpuSpeed,

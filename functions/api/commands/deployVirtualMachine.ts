@@ -61,11 +61,11 @@ export default defineCommand({
     const disks = await disksFor(params, mergeMap(params.details), template, store, command);
 
     const id = randomUUID();
-    const [vmSeq, suffix, displayNameInName] = await Promise.all([
-      store.inventory.nextSequence('vm'),
-      store.settings.get('instance.name'),
-      store.settings.getBoolean('vm.instancename.flag'),
-    ]);
+    const [suffix, displayNameInName] = await Promise.all([store.settings.get('instance.name'), store.settings.getBoolean('vm.instancename.flag')]);
+    // An imported domain keeps its name (i-2-77-VM from CloudStack, say): a number whose name a VM holds is passed over.
+    const nameOf = (seq: number) => internalName(user?.numericId ?? 2, seq, displayNameInName && params.displayname ? params.displayname : suffix);
+    let vmSeq = await store.inventory.nextSequence('vm');
+    for (let tries = 0; tries < 20 && (await store.vms.instanceNamesTaken([nameOf(vmSeq)])).size; tries++) vmSeq = await store.inventory.nextSequence('vm');
     // The display name becomes part of the hypervisor's domain name: it must be a name a host accepts.
     if (displayNameInName && params.displayname) checkHostName(params.displayname);
     const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, id, store)));
@@ -98,7 +98,7 @@ export default defineCommand({
       name,
       displayName: params.displayname ?? name,
       // R-NAME.4: the display name replaces instance.name only when the flag is on and one was given.
-      instanceName: internalName(user?.numericId ?? 2, vmSeq, displayNameInName && params.displayname ? params.displayname : suffix),
+      instanceName: nameOf(vmSeq),
       accountId: caller.accountId,
       userId: caller.userId,
       domainId: caller.domainId,
@@ -127,6 +127,7 @@ export default defineCommand({
       caller,
       vm,
       also: [...store.storage.volumesCreateOperations(volumes), ...store.addresses.macOperations(vm.id, nics)],
+      claimInstanceName: true,
       input: { startVm: params.startvm !== false, placement },
     });
   },

@@ -64,7 +64,7 @@ export default defineCommand({
     const instance = await unmanagedInstance(store, cluster.id, cluster.name, params.name);
     const host = await store.hosts.get(instance.hostId, true);
     if (!host || host.state !== 'Up') throw new OperationRefusedError(`Host ${instance.hostName} of unmanaged VM ${params.name} is not Up`);
-    if ((await store.vms.byInstanceNames([instance.name])).some((vm) => vm.state !== 'Expunged')) throw new InvalidParameterError(`VM ${instance.name} is already managed by Stratus`);
+    if ((await store.vms.instanceNamesTaken([instance.name])).size) throw new InvalidParameterError(`VM ${instance.name} is already managed by Stratus`);
 
     const owner = await ownerFor(ctx, params);
     const offering = await store.inventory.offeredServiceOffering(params.serviceofferingid);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Host, StoragePool, Vm } from '../../../core/entities';
-import { EntityNotFoundError, InvalidParameterError, OperationRefusedError } from '../../../core/errors';
+import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import type { Store } from '../../store';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
@@ -34,6 +34,9 @@ export default defineCommand({
     if (vm.isoId) throw new OperationRefusedError(`Cannot unmanage VM with id = ${vm.id} as there is an ISO attached. Please detach ISO before unmanaging.`);
     if (vm.activeJobId || vm.migration || vm.pendingScale || vm.haRestartPending) throw new OperationRefusedError(`There are pending jobs or HA tasks working on the VM: ${vm.instanceName}, can't unmanage the VM.`);
 
+    // What its release writes (functions/steps/finishUnmanage.ts), bounded before the domain is touched: DynamoDB takes 100 writes at most.
+    const records = 2 * (vm.volumeIds?.length ?? 0) + (vm.vmSnapshotIds?.length ?? 0) + Object.keys(vm.tags ?? {}).length + 2 * vm.nics.length;
+    if (records + 50 > 100) throw new OperationRefusedError(`VM ${vm.name} has too many volumes, VM snapshots, tags and NICs (${records} records) to unmanage in one step: delete its VM snapshots first`);
     const root = vm.volumeIds?.[0] ? await store.storage.getVolume(vm.volumeIds[0], true) : undefined;
     if (root?.state === 'Allocated') throw new OperationRefusedError(`VM ${vm.name} (${vm.id}) has never been started: no host has its domain or its disks to leave behind; destroy it instead`);
     const pool = root?.poolId ? await store.storage.getPool(root.poolId) : undefined;
@@ -47,7 +50,13 @@ export default defineCommand({
       caller,
       vm,
       set: { lastUpdated: now.toISOString() },
-      input: { hostId: host.id, stateBefore: vm.state, undefineOnFailure: vm.state === 'Stopped' && host.id !== vm.lastHostId },
+      input: {
+        hostId: host.id,
+        stateBefore: vm.state,
+        undefineOnFailure: vm.state === 'Stopped' && host.id !== vm.lastHostId,
+        // Left on another host than its last: the last one's definition (Stratus's) goes first, so the domain is defined once.
+        lastHostId: vm.state === 'Stopped' && vm.lastHostId && host.id !== vm.lastHostId && (await store.hosts.get(vm.lastHostId))?.state === 'Up' ? vm.lastHostId : '',
+      },
     });
     return { kind: 'async', jobid: started.jobid };
   },
@@ -69,8 +78,8 @@ async function hostToDefineOn(store: Store, vm: Vm, pool: StoragePool | undefine
   if (hostId) {
     const host = await store.hosts.get(hostId, true);
     if (!host) throw new EntityNotFoundError(command, 'hostid', hostId);
-    if (host.state !== 'Up' || host.resourceState !== 'Enabled') throw new InvalidParameterError(`Host ${host.name} is ${host.state} (${host.resourceState}): the domain of VM ${vm.name} can only be left on an Up, enabled host`);
-    if (!reaches(host, pool, vm)) throw new InvalidParameterError(`Host ${host.name} cannot reach ${pool ? `storage pool ${pool.name}` : `the disk of VM ${vm.name} (on its last host's default pool)`}, where VM ${vm.name}'s ROOT volume is`);
+    if (host.state !== 'Up' || host.resourceState !== 'Enabled') throw new OperationRefusedError(`Host ${host.name} is ${host.state} (${host.resourceState}): the domain of VM ${vm.name} can only be left on an Up, enabled host`);
+    if (!reaches(host, pool, vm)) throw new OperationRefusedError(`Host ${host.name} cannot reach ${pool ? `storage pool ${pool.name}` : `the disk of VM ${vm.name} (on its last host's default pool)`}, where VM ${vm.name}'s ROOT volume is`);
     return host;
   }
   const last = vm.lastHostId ? await store.hosts.get(vm.lastHostId, true) : undefined;

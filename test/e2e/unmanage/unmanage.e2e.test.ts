@@ -104,6 +104,8 @@ describe('unmanageVirtualMachine', () => {
       await env.admin.ok('updateConfiguration', { name: 'unmanage.vm.preserve.nics', value: 'false', zoneid: cat.zoneid });
     }
     expect(other.driver.domain(vm.instancename)).toMatchObject({ state: 'PowerOff', unmanaged: true });
+    // Defined on one host only: the last host's definition went first.
+    expect(last.driver.domain(vm.instancename)).toBeUndefined();
     const [listed] = await unmanaged({ name: vm.instancename });
     expect(listed).toMatchObject({ hostid: other.hostId, powerstate: 'PowerOff' });
     // The kept NIC's address is still taken: a new VM on the network never gets it.

@@ -76,6 +76,21 @@ describe('TasksRepository', () => {
     expect(second).toEqual([]);
   });
 
+  it('hands a leased task out again at once when its host\'s agent says it does not hold it (the poll\'s answer was lost), and not while it does', async () => {
+    // Prepare
+    await tasks.create(stopTask('h-lost', 't1'));
+    const [first] = await tasks.lease('h-lost', 5, 30_000, T0);
+
+    // Act: the agent holds it; then a poll from an agent that does not (it never got the answer)
+    const whileHeld = await tasks.lease('h-lost', 5, 30_000, T0 + 1000, undefined, ['t1']);
+    const [again] = await tasks.lease('h-lost', 5, 30_000, T0 + 2000, undefined, []);
+
+    // Assess
+    expect(whileHeld).toEqual([]);
+    expect(again).toMatchObject({ id: 't1', attempts: 2 });
+    expect(again.leaseId).not.toBe(first.leaseId);
+  });
+
   it('hands a task out again once its lease expired, under a new lease', async () => {
     // Prepare
     await tasks.create(stopTask('h-exp', 't1'));

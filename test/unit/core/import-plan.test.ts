@@ -105,4 +105,15 @@ describe('planImport (R-IMP rules)', () => {
     expect(planImport(request({ offering: tagged, migrateAllowed: true })).plan?.move).toBe('live-migration');
     expect(planImport(request({ offering: tagged, migrateAllowed: true, instance: instance({ powerState: 'PowerOff' }) })).plan?.move).toBe('at-next-start');
   });
+
+  it('refuses disks Stratus would misread at the next start (not QCOW2, not virtio), two NICs on one address, and another address for a NIC it takes back', () => {
+    const raw = instance({ disks: [{ ...instance().disks[0], format: 'raw' }] });
+    expect(planImport(request({ instance: raw })).refusals[0].text).toMatch(/^Disk vda\(0\) of VM web is raw: Stratus runs QCOW2 disks/);
+    const sata = instance({ disks: [{ ...instance().disks[0], controller: 'sata' }] });
+    expect(planImport(request({ instance: sata })).refusals[0].text).toMatch(/^Disk vda\(0\) of VM web is on the sata bus/);
+    const twoNics = instance({ nics: [instance().nics[0], { ...instance().nics[0], macAddress: '52:54:00:00:00:02' }] });
+    expect(planImport(request({ instance: twoNics, nicIps: { '0': '10.1.1.60', '1': '10.1.1.60' } })).refusals.map((r) => r.text)).toEqual(['Two NICs of VM web would have address 10.1.1.60 on one network']);
+    const preserved = { '52:54:00:00:00:01': { vmId: 'gone', networkId: 'untagged', ipAddress: '10.1.1.9', preserved: true } };
+    expect(planImport(request({ macHolders: preserved, nicIps: { '0': '10.1.1.70' } })).refusals[0].text).toMatch(/^NIC\(ID: 0\) takes back the NIC VM gone kept/);
+  });
 });
