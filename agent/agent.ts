@@ -267,6 +267,8 @@ export class Agent {
   private async describeChanges(domains: readonly DomainPowerState[], signal: AbortSignal): Promise<DescriptionReport> {
     const rescan = Date.now() >= this.nextRescanAt;
     const present = new Set(domains.map((d) => d.name));
+    // Work on what is not a domain here (an image download, a domain undefined since) leaves nothing to describe.
+    for (const name of this.touched.keys()) if (!present.has(name)) this.touched.delete(name);
     const due = domains.filter((d) => rescan || this.touched.has(d.name) || this.described.get(d.name)?.powerState !== d.state);
     const described: DescriptionReport['described'] = [];
     const seen = new Map<string, number>();

@@ -52,7 +52,7 @@ describe('scheduled expunge, events and hidden details', () => {
     expect(await env.stack.hosts[0].driver.domains()).not.toContainEqual(expect.objectContaining({ name: vm[0].instancename }));
     const network = (await store.inventory.getNetwork(vm[0].nic[0].networkid))!;
     expect(await store.addresses.take(network, 'probe', async () => Number(ip.split('.')[3]) - 1)).toBe(ip);
-    await documentClient().send(new TransactWriteCommand({ TransactItems: store.addresses.releaseOperations('probe', [{ ...vm[0].nic[0], networkId: network.id, ipAddress: ip }]) }));
+    await documentClient().send(new TransactWriteCommand({ TransactItems: store.addresses.releaseOperations('probe', [{ ...vm[0].nic[0], networkId: network.id, ipAddress: ip, macAddress: vm[0].nic[0].macaddress }]) }));
     await env.admin.ok('updateConfiguration', { name: 'expunge.delay', value: 86400 });
   });
 
