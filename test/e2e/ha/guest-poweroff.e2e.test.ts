@@ -41,7 +41,11 @@ describe('HA: a VM shut down from inside the guest', () => {
 
     // Assess
     expect(vm.hostid).toBe(env.stack.hosts[0].hostId);
-    const events = await eventsOf(haVm.id);
+    // Events are written just after the job that makes them settles (decisions.md): wait for the restart's.
+    const events = await waitFor('the restart\'s VM.START event', async () => {
+      const all = await eventsOf(haVm.id);
+      return all.filter((e) => e.type === 'VM.START' && e.level === 'INFO').length >= 2 && all;
+    }).catch(() => eventsOf(haVm.id));
     expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'VM.STOP', description: 'VM shut down from inside the guest, restarted by HA' })]));
     expect(events.filter((e) => e.type === 'VM.START' && e.level === 'INFO').length).toBeGreaterThanOrEqual(2); // deploy's start, then HA's
     await expectCapacityLedger(env.admin);
