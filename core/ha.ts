@@ -79,8 +79,7 @@ export function stopOrdersFor(hostId: string, powerStates: Readonly<Record<strin
   const stop: string[] = [];
   for (const [name, state] of Object.entries(powerStates)) {
     const vm = byInstance.get(name);
-    // An unmanaged VM's domain runs on by design (R-UNM.5): never Stratus's to stop.
-    if (state === 'PowerOn' && vm && !vm.unmanaged && !placedOn(vm, hostId)) stop.push(name);
+    if (state === 'PowerOn' && vm && !placedOn(vm, hostId)) stop.push(name);
   }
   return stop.sort();
 }

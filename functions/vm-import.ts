@@ -1,6 +1,7 @@
 import type { Vm } from '../core/entities';
 import type { Store } from './store';
 import { volumesOf } from './store/storage';
+import { unmanagedInstanceId } from './store/unmanaged';
 import { withCountersMerged } from './store/repository';
 
 /**
@@ -11,7 +12,7 @@ import { withCountersMerged } from './store/repository';
  * half-imported VM remains (CloudStack's pain: a failed import left a dummy VM behind).
  */
 export async function importUndoOperations(store: Store, vm: Vm): Promise<object[]> {
-  const [volumes, listed] = await Promise.all([volumesOf(store.storage, vm), vm.lastHostId ? store.unmanaged.get(`${vm.lastHostId}/${vm.instanceName}`, true) : undefined]);
+  const [volumes, listed] = await Promise.all([volumesOf(store.storage, vm), vm.lastHostId ? store.unmanaged.get(unmanagedInstanceId(vm.lastHostId, vm.instanceName), true) : undefined]);
   const takenBack = new Map((vm.importedNics ?? []).map((t) => [t.nicId, t.fromVmId]));
   const nics = vm.nics.filter((n) => !takenBack.has(n.id));
   return withCountersMerged([

@@ -180,8 +180,10 @@ async function explain(store: Store, s: ImportSpec, vm: Vm): Promise<Error> {
     const h = holders[n.macAddress];
     if (h && h.vmId !== n.takenFromVmId) return new InvalidParameterError(`Failed to import NICs while importing vm: ${s.instance.name}. NIC with MAC address ${n.macAddress} exists on network ${n.networkName} and forced flag is disabled`);
   }
-  for (const n of s.plan.nics.filter((x) => x.ipAddress)) {
-    const holder = (await store.addresses.addressHolders(n.networkId, [n.ipAddress]))[n.ipAddress];
+  const named = s.plan.nics.filter((x) => x.ipAddress);
+  const holding = await store.addresses.addressHolders(named.map((n) => ({ networkId: n.networkId, ip: n.ipAddress })));
+  for (const n of named) {
+    const holder = holding[n.networkId]?.[n.ipAddress];
     if (holder && holder !== n.takenFromVmId) return new InvalidParameterError(`IP address ${n.ipAddress} for NIC(ID: ${n.id}) is not available in network(ID: ${n.networkId})`);
   }
   for (const d of s.plan.disks) {

@@ -10,7 +10,7 @@ import { unmanagedInstanceOf } from '../store/unmanaged';
 import { recordVmEvent } from '../vm-events';
 import { recordVolumeEvent } from '../volume-events';
 import { defineStep } from './define-step';
-import type { Vm } from '../../core/entities';
+import type { Vm, Volume } from '../../core/entities';
 
 const Input = z.object({ jobId: z.string(), vmId: z.string(), hostId: z.string(), domain: DomainDescriptionSchema, state: z.string() });
 
@@ -80,7 +80,7 @@ export const handler = defineStep(
  * running, VM.DESTROY; then the job's VM.UNMANAGE. Written after the commit: a lost one loses a
  * record, never a state change.
  */
-async function recordUnmanageEvents(store: Store, vm: Vm, o: { jobId: string; userId: string; volumes: Parameters<typeof recordVolumeEvent>[1]['volume'][]; snapshots: number; nicsReleased: number }, at: Date): Promise<void> {
+async function recordUnmanageEvents(store: Store, vm: Vm, o: { jobId: string; userId: string; volumes: Volume[]; snapshots: number; nicsReleased: number }, at: Date): Promise<void> {
   const actor = { userId: o.userId };
   const vmEvent = (type: EventType, text: string, jobId?: string) => recordVmEvent(store, { type, actor, vm, ok: true, text, ...(jobId ? { jobId } : {}) }, at);
   try {

@@ -81,10 +81,12 @@ export class AddressesRepository extends Repository {
     return Object.fromEntries(items.map((i) => [String(i.pk).slice('MAC#'.length), { vmId: String(i.vmId), networkId: String(i.networkId), ipAddress: String(i.ipAddress), preserved: i.preserved === true }]));
   }
 
-  /** Who holds each of these addresses of a network, by key. */
-  async addressHolders(networkId: string, ips: readonly string[]): Promise<Record<string, string>> {
-    const items = await this.batchGetItems(ips.map((ip) => addressKey(networkId, ip)), true);
-    return Object.fromEntries(items.map((i) => [String(i.sk), String(i.vmId)]));
+  /** Who holds each of these addresses (network id -> address -> VM id), in one BatchGet by key. */
+  async addressHolders(addresses: ReadonlyArray<{ networkId: string; ip: string }>): Promise<Record<string, Record<string, string>>> {
+    const items = await this.batchGetItems(addresses.map((a) => addressKey(a.networkId, a.ip)), true);
+    const out: Record<string, Record<string, string>> = {};
+    for (const i of items) (out[String(i.pk).slice('ADDR#'.length)] ??= {})[String(i.sk)] = String(i.vmId);
+    return out;
   }
 }
 

@@ -56,6 +56,9 @@ export class HostsRepository extends Repository {
     return undefined;
   }
 
+  /** A cluster's Up hosts (its small partition): where listUnmanagedInstances looks. */
+  upInCluster = async (clusterId: string) => (await this.listing.all<Host>({ index: 'gsi4', partitions: [clusterHostPartition(clusterId)], filter: new Conditions().eq('state', 'Up').build() })).map((h) => fromStoredHost(h)!);
+
   /** An Up host of a zone with this hypervisor: the one an image registered there is downloaded by. Reads pages of 16 until one. */
   async upHostInZone(zoneId: string, hypervisor: Host['hypervisor']): Promise<Host | undefined> {
     const filter = new Conditions().eq('state', 'Up').eq('hypervisor', hypervisor).build();

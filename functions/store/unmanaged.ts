@@ -1,9 +1,9 @@
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainDescription } from '../../core/agent-protocol';
 import type { Host, UnmanagedInstance } from '../../core/entities';
-import { unmanagedHostPartition } from './indexing';
+import { unmanagedClusterPartition, unmanagedHostPartition } from './indexing';
 import { entityKey } from './keys';
-import { ListingRepository } from './listing';
+import { Conditions, ListingRepository } from './listing';
 import { Repository } from './repository';
 import type { VmsRepository } from './vms';
 
@@ -48,6 +48,9 @@ export class UnmanagedInstancesRepository extends Repository {
   }
 
   get = (id: string, consistent = false) => this.getEntity<UnmanagedInstance>('UNMANAGED', id, consistent);
+
+  /** The listed domains of this name in a cluster (one, or one per host that has it). */
+  byName = (clusterId: string, name: string) => this.listing.all<UnmanagedInstance>({ index: 'gsi4', partitions: [unmanagedClusterPartition(clusterId)], filter: new Conditions().eq('name', name).absent('managed').build() });
 
   /** A host's unmanaged domains (its small partition). */
   onHost = (hostId: string) => this.listing.all<UnmanagedInstance>({ index: 'gsi2', partitions: [unmanagedHostPartition(hostId)] });

@@ -70,11 +70,12 @@ export class VmsRepository extends Repository {
     return { ConditionCheck: { TableName: this.table, Key: instanceNameKey(name), ConditionExpression: held ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)' } };
   }
 
-  /** The VMs behind instance names (those Stratus never made are absent), by key. */
+  /** The VMs behind instance names (those Stratus never made, expunged or let go are absent), by key. */
   async byInstanceNames(names: readonly string[]): Promise<Vm[]> {
     if (names.length === 0) return [];
     const refs = await this.batchGet<{ vmId: string }>(names.map(instanceNameKey));
-    return this.batchGet<Vm>(refs.map((r) => entityKey('VM', r.vmId)), true);
+    // A name item written before expunges freed names may still point at an expunged VM.
+    return (await this.batchGet<Vm>(refs.map((r) => entityKey('VM', r.vmId)), true)).filter((vm) => vm.state !== 'Expunged');
   }
 
   /** The counter Updates of a VM change (Destroyed, recovered, Expunged), for the transaction that makes it. */

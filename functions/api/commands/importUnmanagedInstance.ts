@@ -4,8 +4,6 @@ import { EntityNotFoundError, InvalidParameterError, OperationRefusedError } fro
 import { planImport, type ImportPlan, type Refusal } from '../../../core/import-plan';
 import { checkHostName } from '../../../core/naming';
 import { usableBy } from '../../../core/templates';
-import { unmanagedClusterPartition } from '../../store/indexing';
-import { Conditions } from '../../store/listing';
 import type { Store } from '../../store';
 import { cs, mergeMap } from '../params';
 import { defineCommand } from '../define-command';
@@ -13,12 +11,12 @@ import { accountForCaller } from '../tenancy';
 import { startImport, type ImportOwner } from '../import-start';
 
 /** A map parameter's entries (`nicnetworklist[0].nic=0&nicnetworklist[0].network=<id>`) as key -> value. */
-function entries(map: Record<string, Record<string, string | undefined>> | undefined, key: string, value: string): Record<string, string> {
+function entries(param: string, map: Record<string, Record<string, string | undefined>> | undefined, key: string, value: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of Object.values(map ?? {})) {
+  for (const [i, e] of Object.entries(map ?? {})) {
     const k = e[key];
     const v = e[value];
-    if (k === undefined || v === undefined) throw new InvalidParameterError(`Each entry needs ${key} and ${value}`);
+    if (k === undefined || v === undefined) throw new InvalidParameterError(`Unable to execute API command importunmanagedinstance due to invalid value: ${param}[${i}] needs both ${param}[${i}].${key} and ${param}[${i}].${value}`);
     out[k] = v;
   }
   return out;
@@ -77,9 +75,9 @@ export default defineCommand({
     const name = params.hostname ?? instance.name;
     checkHostName(name);
 
-    const nicNetworks = await resolveAll(entries(params.nicnetworklist, 'nic', 'network'), (id) => store.inventory.getNetwork(id), command, 'nicnetworklist');
-    const diskOfferings = await resolveAll(entries(params.datadiskofferinglist, 'disk', 'diskOffering'), (id) => store.storage.getDiskOffering(id), command, 'datadiskofferinglist');
-    const nicIps = entries(params.nicipaddresslist, 'nic', 'ip4Address');
+    const nicNetworks = await resolveAll(entries('nicnetworklist', params.nicnetworklist, 'nic', 'network'), (id) => store.inventory.getNetwork(id), command, 'nicnetworklist');
+    const diskOfferings = await resolveAll(entries('datadiskofferinglist', params.datadiskofferinglist, 'disk', 'diskOffering'), (id) => store.storage.getDiskOffering(id), command, 'datadiskofferinglist');
+    const nicIps = entries('nicipaddresslist', params.nicipaddresslist, 'nic', 'ip4Address');
     const usable = (n: Network) => !n.accountId || n.accountId === owner.accountId;
     for (const [nic, n] of Object.entries(nicNetworks)) if (n.zoneId !== host.zoneId || !usable(n)) throw new InvalidParameterError(`Network ${n.name} of nic(ID: ${nic}) is not usable by the VM's account in zone ${host.zoneId}`);
     const [networks, pools, macHolders] = await Promise.all([
@@ -112,7 +110,7 @@ export default defineCommand({
 
 /** The domain named in the cluster, as its host last described it; a name on two hosts is ambiguous. */
 async function unmanagedInstance(store: Store, clusterId: string, clusterName: string, name: string): Promise<UnmanagedInstance> {
-  const found = await store.listing.all<UnmanagedInstance>({ index: 'gsi4', partitions: [unmanagedClusterPartition(clusterId)], filter: new Conditions().eq('name', name).absent('managed').build() });
+  const found = await store.unmanaged.byName(clusterId, name);
   if (found.length === 0) throw new InvalidParameterError(`VM with name: ${name} not found on the Up hosts of cluster ${clusterName}: listUnmanagedInstances shows the domains that can be imported`);
   if (found.length > 1) throw new InvalidParameterError(`More than one host of cluster ${clusterName} has a domain named ${name} (${found.map((f) => f.hostName).join(', ')}): remove or rename one first`);
   return found[0];
@@ -147,21 +145,18 @@ async function addressesNamed(
   nicIps: Record<string, string>,
   macHolders: Awaited<ReturnType<Store['addresses']['macHolders']>>,
 ): Promise<Record<string, Record<string, string>>> {
-  const wanted = new Map<string, Set<string>>();
-  const want = (networkId: string, ip: string) => wanted.set(networkId, (wanted.get(networkId) ?? new Set()).add(ip));
+  const wanted: Array<{ networkId: string; ip: string }> = [];
   for (const [i, nic] of instance.nics.entries()) {
     const networkIds = nicNetworks[String(i)] ? [nicNetworks[String(i)].id] : candidates.filter((n) => n.vlan === nic.vlanId).map((n) => n.id);
     const asked = nicIps[String(i)];
     const ips = asked === 'auto' ? nic.ipAddresses : asked !== undefined ? [asked] : [];
     const holder = macHolders[nic.macAddress];
     for (const networkId of networkIds) {
-      for (const ip of ips) want(networkId, ip);
-      if (holder?.preserved && holder.networkId === networkId) want(networkId, holder.ipAddress);
+      for (const ip of ips) wanted.push({ networkId, ip });
+      if (holder?.preserved && holder.networkId === networkId) wanted.push({ networkId, ip: holder.ipAddress });
     }
   }
-  const out: Record<string, Record<string, string>> = {};
-  for (const [networkId, ips] of wanted) out[networkId] = await store.addresses.addressHolders(networkId, [...ips]);
-  return out;
+  return store.addresses.addressHolders(wanted);
 }
 
 function refusalError(r: Refusal): Error {

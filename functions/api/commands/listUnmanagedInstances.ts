@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { UnmanagedInstance } from '../../../core/entities';
 import { EntityNotFoundError } from '../../../core/errors';
-import { clusterHostPartition, unmanagedClusterPartition } from '../../store/indexing';
+import { unmanagedClusterPartition } from '../../store/indexing';
 import { Conditions } from '../../store/listing';
-import type { Host } from '../../../core/entities';
 import { toUnmanagedInstanceResponse } from '../../views/unmanagedInstance';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
@@ -33,7 +32,7 @@ export default defineCommand({
     const cluster = await store.inventory.getCluster(params.clusterid);
     if (!cluster) throw new EntityNotFoundError(command, 'clusterid', params.clusterid);
     // Its Up hosts (a cluster's few): a host that is down or in maintenance lists nothing, as CloudStack asks only Up hosts.
-    const up = await store.listing.all<Host>({ index: 'gsi4', partitions: [clusterHostPartition(cluster.id)], filter: new Conditions().eq('state', 'Up').build() });
+    const up = await store.hosts.upInCluster(cluster.id);
     const where = new Conditions()
       .in('hostId', up.map((h) => h.id))
       .eq('name', params.name)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Host, StoragePool, Vm } from '../../../core/entities';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
+import { poolReaches } from '../../../core/storage';
 import type { Store } from '../../store';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
@@ -64,10 +65,7 @@ export default defineCommand({
 
 /** Whether a host reaches a pool: its zone's, its cluster's, or its own. No pool: a VM made before storage, whose disk is on its last host. */
 function reaches(host: Host, pool: StoragePool | undefined, vm: Vm): boolean {
-  if (!pool) return host.id === vm.lastHostId;
-  if (pool.scope === 'HOST') return host.id === pool.hostId;
-  if (pool.scope === 'CLUSTER') return host.clusterId === pool.clusterId;
-  return host.zoneId === pool.zoneId;
+  return pool ? poolReaches(pool, host) : host.id === vm.lastHostId;
 }
 
 /**

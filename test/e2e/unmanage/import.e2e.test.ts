@@ -130,6 +130,8 @@ describe('importUnmanagedInstance', () => {
     await refusal(importing(name, { projectid: cat.zoneid }), 431, /^Parameter projectid is not supported/);
     await refusal(importing(name, { account: 'admin' }), 431, 'account and domainid must be given together');
     await refusal(importing('no-such-domain'), 431, /^VM with name: no-such-domain not found/);
+    await refusal(importing(name, { 'nicnetworklist[0].nic': '0' }), 431, 'Unable to execute API command importunmanagedinstance due to invalid value: nicnetworklist[0] needs both nicnetworklist[0].nic and nicnetworklist[0].network');
+    await refusal(importing(name, { 'nicnetworklist[0].nic': '0', 'nicnetworklist[0].network': '00000000-0000-4000-8000-000000000000' }), 431, /Invalid parameter nicnetworklist value=00000000-0000-4000-8000-000000000000/);
     await refusal(
       importing(name),
       530,
