@@ -66,6 +66,7 @@ function domainOf(task: LeasedTask): string {
   if (task.command === 'StartVm') return task.payload.spec.instanceName;
   if (task.command === 'DeleteVolume') return task.payload.disk.path;
   if (task.command === 'DownloadImage') return `template-${task.payload.image.id}`;
+  if (task.command === 'CheckVolume') return task.payload.path;
   if (task.command === 'ResizeVolume') return task.payload.instanceName ?? task.payload.disk.path;
   return task.payload.instanceName;
 }

@@ -7,7 +7,7 @@ import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm', 'CheckVolume'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -18,7 +18,7 @@ export interface AgentCommandOptions {
   migrateTimeoutMs?: number; // MigrateVm: abort a migration that takes longer
   /** StartVm: every disk of the VM; UndefineVm: the files removed with it */
   disks?: DiskSpec[];
-  /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume */
+  /** AttachVolume, DetachVolume, ResizeVolume, DeleteVolume: the volume; CheckVolume: the file looked at */
   disk?: DiskSpec;
   shrink?: boolean; // ResizeVolume: the new size may be smaller
   /** CreateVmSnapshot, RevertVmSnapshot, DeleteVmSnapshot: the snapshot and the VM's others */
@@ -155,6 +155,9 @@ export function buildAgentCommand(
     case 'AdoptVm':
       if (!options.adopt) throw new Error(`AdoptVm for VM ${vm.id} needs the domain as it was imported`);
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, vmId: vm.id, ...options.adopt } });
+    case 'CheckVolume':
+      if (!options.disk?.pool) throw new Error(`CheckVolume for VM ${vm.id} needs the volume's pool and path`);
+      return AgentCommandSchema.parse({ command, payload: { pool: options.disk.pool, path: options.disk.path } });
     case 'UnmanageVm': {
       // A stopped VM's domain is defined from the inventory where the host lacks it (4.22's VirtualMachineTO).
       const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};

@@ -273,6 +273,12 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
    * state and with the MACs it was imported with; Stratus's metadata (the VM id) is written into it.
    */
   z.object({ command: z.literal('AdoptVm'), payload: z.object({ instanceName: z.string(), vmId: z.string().min(1), running: z.boolean(), macs: z.array(z.string()).max(32) }) }),
+  /**
+   * Look at an existing disk image a VM is to be made of (importVm from shared or local storage):
+   * answers its virtual size and format; fails when it is missing, not a standalone QCOW2 (a backing
+   * file), or in use by a domain of this host or a running QEMU anywhere (its lock).
+   */
+  z.object({ command: z.literal('CheckVolume'), payload: z.object({ pool: PoolSpecSchema, path: z.string().min(1).max(255) }) }),
   /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
   z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
 ]);

@@ -58,6 +58,8 @@ export const WORKFLOW_INPUTS = {
   'unmanage-vm': z.object({ ...jobAndVm, hostId: id, stateBefore: z.enum(['Running', 'Stopped']), undefineOnFailure: z.boolean(), lastHostId: z.string() }),
   /** hostId: the domain's host; running: imported running; move: a live migration follows (migrateallowed); macs: the domain's, as described */
   'import-vm': z.object({ ...jobAndVm, hostId: id, running: z.boolean(), move: z.boolean(), macs: z.array(z.string()) }),
+  /** volumeId: the ROOT volume made of the disk image; hostId: the host that looks at the image (the local disk's, or one reaching the shared pool) */
+  'import-disk': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

@@ -1,6 +1,8 @@
 import type { Vm } from '../core/entities';
 import type { Store } from './store';
 import { volumesOf } from './store/storage';
+import { recordVmEvent } from './vm-events';
+import { recordVolumeEvent } from './volume-events';
 import { unmanagedInstanceId } from './store/unmanaged';
 import { withCountersMerged } from './store/repository';
 
@@ -29,3 +31,22 @@ export async function importUndoOperations(store: Store, vm: Vm): Promise<object
   ]);
 }
 
+
+/**
+ * An import's records, once the VM stands: VM.IMPORT (`from`: the domain or disk image it was made
+ * of) and the usage records of a create (VM.CREATE, VM.START when it runs, VOLUME.CREATE per
+ * volume, NETWORK.OFFERING.ASSIGN per NIC).
+ */
+export async function recordImportEvents(store: Store, vm: Vm, o: { userId: string; jobId: string; from: string }, at: Date): Promise<void> {
+  const actor = { userId: o.userId };
+  const jobId = o.jobId;
+  try {
+    await recordVmEvent(store, { type: 'VM.IMPORT', actor, vm, ok: true, jobId, text: `Successfully imported VM ${vm.name} (${vm.id}) from ${o.from}; VM is ${vm.state}` }, at);
+    await recordVmEvent(store, { type: 'VM.CREATE', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) created by an import` }, at);
+    if (vm.state === 'Running') await recordVmEvent(store, { type: 'VM.START', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) imported running` }, at);
+    for (const volume of await volumesOf(store.storage, vm)) await recordVolumeEvent(store, { type: 'VOLUME.CREATE', actor, volume, ok: true, text: `Volume ${volume.name} (${volume.id}) of VM ${vm.name} imported from its existing file ${volume.path}` }, at);
+    for (const nic of vm.nics) await recordVmEvent(store, { type: 'NETWORK.OFFERING.ASSIGN', actor, vm, ok: true, text: `NIC ${nic.macAddress} of VM ${vm.name} on network ${nic.networkName} (${nic.ipAddress}) imported` }, at);
+  } catch {
+    // Records of what committed; the import stands without them.
+  }
+}

@@ -29,3 +29,12 @@ export function seedDemoGuests(driver: SimulatorDriver, pool: PoolSpec): string[
   driver.seed(missing.map((g) => ({ ...g, unmanaged: true })));
   return guests.map((g) => g.spec.instanceName);
 }
+
+/** A disk image an operator copied onto the demo pool, that importVm (importsource=shared) makes a VM of. */
+export const DEMO_DISK_IMAGE = 'legacy-app.qcow2';
+
+/** Put the demo disk image on the pool (as every host of the cluster sees it). */
+export function placeDemoDiskImage(driver: SimulatorDriver, pool: PoolSpec): string {
+  if (driver.volumeFile({ pool, path: DEMO_DISK_IMAGE }) === undefined) driver.placeDiskImage(pool, DEMO_DISK_IMAGE, 16 * 2 ** 30);
+  return DEMO_DISK_IMAGE;
+}

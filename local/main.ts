@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { seededPool } from '../functions/bootstrap/seed';
-import { seedDemoGuests } from './demo-guests';
+import { placeDemoDiskImage, seedDemoGuests } from './demo-guests';
 import { serveDemoImages } from './demo-images';
 import { startLocalStack } from './stack';
 
@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ port, dataDir: values['data-dir'], inMemory: values['in-memory'], simHosts, quiet: true });
   // Guests the first demo host runs that Stratus did not create: listUnmanagedInstances shows them, importUnmanagedInstance takes them.
   const pool = seededPool(stack.seed.cluster.id, 'Simulator');
-  const guests = !values['no-demo-guests'] && stack.hosts[0] ? seedDemoGuests(stack.hosts[0].driver, { ...pool, type: 'SharedMountPoint', host: 'localhost' }) : [];
+  const poolSpec = { ...pool, type: 'SharedMountPoint' as const, host: 'localhost' };
+  const guests = !values['no-demo-guests'] && stack.hosts[0] ? seedDemoGuests(stack.hosts[0].driver, poolSpec) : [];
+  // And a disk image on the pool, that importVm importsource=shared makes a VM of.
+  const image = !values['no-demo-guests'] && stack.hosts[0] ? placeDemoDiskImage(stack.hosts[0].driver, poolSpec) : undefined;
   const m = stack.migrated;
   if (m.from < m.to) console.log(`Data in ${stack.dataDir} migrated from version ${m.from} to ${m.to}: ${m.updated} of ${m.items} items re-indexed, ${m.counters} list counters.`);
   // The demo images over HTTP beside the API (port + 1), registered through it when new.
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   API key:        ${stack.credentials.apiKey}
   Hosts:          ${stack.hosts.map((h) => h.name).join(', ') || 'none'}
   Unmanaged:      ${guests.length ? `${guests.join(', ')} on ${stack.hosts[0].name}  (cloudstack listUnmanagedInstances clusterid=${stack.seed.cluster.id})` : 'none'}
+  Disk image:     ${image ? `${image} on pool ${pool.id}  (cloudstack importVm importsource=shared storageid=${pool.id} diskpath=${image} ...: see the README)` : 'none'}
   Demo images:    ${demo ? `${demo.server.url('')}  (${demo.registered.length ? `registering ${demo.registered.join(' and ')}: cloudstack listTemplates templatefilter=self` : 'registered before'})` : 'none (no hosts to download them)'}
 Press Ctrl-C to stop.`);
 

@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Host, Vm } from '../core/entities';
+import type { Host, Vm, Volume } from '../core/entities';
+import { adoptsFile } from '../functions/store/storage';
 import { counterBucket, counterDeltas, counterPartition, expiryOf, indexAttributes, INDEX_ATTRIBUTE_NAMES, LISTED_KINDS, type ListedKind } from '../functions/store/indexing';
-import { haAttentionKey, haPendingKey, instanceNameKey, macKey, nameClaimKey, settingKey, strip, type Kind } from '../functions/store/keys';
+import { diskPathKey, haAttentionKey, haPendingKey, instanceNameKey, macKey, nameClaimKey, settingKey, strip, type Kind } from '../functions/store/keys';
 
 /**
  * Brings a table written by an older Stratus to the current data shape, once: `npm start` runs it
@@ -28,8 +29,10 @@ import { haAttentionKey, haPendingKey, instanceNameKey, macKey, nameClaimKey, se
  * Version 7: volumes placed on a pool enter the pool's partition (gsi5, listVolumes storageid).
  * Version 8: every VM's NICs enter the MAC registry (importUnmanagedInstance refuses a MAC in use), and
  * instance-name items stand only for VMs that exist (expunged and unmanaged VMs' names are freed).
+ * Version 9: volumes imported in place (their file not named after them) claim their file, so
+ * importVm refuses a disk image already in use.
  */
-export const DATA_VERSION = 8;
+export const DATA_VERSION = 9;
 const SCHEMA_KEY = { pk: 'SCHEMA', sk: 'DATA' };
 const LISTED: ReadonlySet<string> = new Set<ListedKind>(LISTED_KINDS);
 
@@ -117,6 +120,11 @@ export async function migrateData(db: DynamoDBDocumentClient, table: string, now
               db.send(new PutCommand({ TableName: table, Item: { ...macKey(nic.macAddress), vmId: vm.id, networkId: nic.networkId, ipAddress: nic.ipAddress, ...(vm.nicsPreserved ? { preserved: true } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' })).catch(unlessClaimed),
             );
         if (vm.haRestartPending) writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...haPendingKey(vm.id), vmId: vm.id, at: now.toISOString() } })));
+      }
+      if (listed === 'VOLUME') {
+        const volume = entity as Volume;
+        if (adoptsFile(volume) && volume.state !== 'Expunged')
+          writes.push(() => db.send(new PutCommand({ TableName: table, Item: { ...diskPathKey(volume.poolId!, volume.path!), volumeId: volume.id, ...(volume.vmId ? { vmId: volume.vmId } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' })).catch(unlessClaimed));
       }
       const claim = nameClaimOf(listed, item);
       if (claim) writes.push(() => db.send(new PutCommand({ TableName: table, Item: claim, ConditionExpression: 'attribute_not_exists(pk)' })).catch(unlessClaimed));

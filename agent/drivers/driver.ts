@@ -76,6 +76,13 @@ export interface HypervisorDriver {
    * live and in its definition. Adopted already: success.
    */
   adopt(name: string, o: { vmId: string; running: boolean; macs: readonly string[] }, signal?: AbortSignal): Promise<DomainDescription>;
+  /**
+   * An existing disk image a VM is to be made of (importVm from shared or local storage), in `pool`:
+   * its virtual size (bytes) and format. Fails (InvalidParameterError) when it is not there, is not a
+   * QCOW2, has a backing file, or is in use: by a domain this host defines, or locked by a running
+   * QEMU (on any host sharing the pool).
+   */
+  checkVolume(pool: PoolSpec, path: string, signal?: AbortSignal): Promise<{ size: number; format: 'qcow2' }>;
 }
 
 /**

@@ -301,3 +301,17 @@ export function parseDomainXml(xml: string): ParsedDomain {
   });
   return { cpuNumber, cpuCoresPerSocket: cores, cpuSpeed: cpuNumber > 0 ? Math.floor(shares / cpuNumber) : 0, memory, ...(stratusVmId ? { stratusVmId } : {}), disks, nics };
 }
+
+/** What a storage volume's XML (`virsh vol-dumpxml`) says of a disk image: where it is, its virtual size, format and backing file. */
+export function parseVolumeXml(xml: string): { path: string; capacity: number; format: string; backingPath?: string } {
+  const volume = child(xmlParser.parse(xml) as Node, 'volume');
+  if (!volume || typeof volume !== 'object') throw invalid('Not a libvirt storage volume XML');
+  const target = child(volume, 'target');
+  const backing = text(child(child(volume, 'backingStore'), 'path'));
+  return {
+    path: text(child(target, 'path')) ?? '',
+    capacity: int(text(child(volume, 'capacity'))),
+    format: attr(child(target, 'format'), 'type') ?? 'raw',
+    ...(backing ? { backingPath: backing } : {}),
+  };
+}

@@ -1,14 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { assertAsImported, DriverError, type HypervisorDriver } from './driver';
-import { cpuShares, diskXml, domainUuid, domainXml, parseDomainXml, snapshotXml, STRATUS_METADATA_NS, validName, type DomainDisk, type NicSource } from './libvirt-xml';
+import { cpuShares, diskXml, domainUuid, domainXml, parseDomainXml, parseVolumeXml, snapshotXml, STRATUS_METADATA_NS, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
 /**
@@ -77,6 +79,21 @@ const NO_ROOM = /cannot allocate memory|out of memory|insufficient (free )?memor
 const ABOVE_MAXIMUM = /exceeds maximum|higher than max(imum)? memory|more than (the )?max/i;
 /** A hypervisor without a CPU-weight tunable (libvirt's test driver; a host without the cgroup cpu controller). */
 const NO_SCHED_TUNABLE = /unsupported flags|not supported by the connection driver|cgroup cpu controller is not mounted/i;
+
+/**
+ * Whether a running QEMU holds a disk image's lock (QEMU locks what it runs, over NFS too): what
+ * `qemu-img info` says when it cannot take its shared lock, else undefined. A host without qemu-img,
+ * or a file qemu-img cannot open, tells nothing here (libvirt has checked the rest).
+ */
+async function imageLockHolder(file: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    await promisify(execFile)('qemu-img', ['info', '--output=json', file], { signal, timeout: 30_000 });
+    return undefined;
+  } catch (err) {
+    const text = `${(err as { stderr?: string }).stderr ?? ''}`;
+    return /get (?:shared )?"?write"? lock|is another process using the image/i.test(text) ? text.trim().split('\n')[0] : undefined;
+  }
+}
 
 function said(err: unknown, pattern: RegExp): boolean {
   return err instanceof VirshCommandError && pattern.test(err.message);
@@ -387,6 +404,36 @@ export class LibvirtDriver implements HypervisorDriver {
       // Stratus decides where it runs now: libvirt must not start it by itself when this host boots (HA may have started it elsewhere).
       await this.virsh.run(['autostart', '--domain', name, '--disable'], signal).catch(() => undefined);
       return (await this.describeDomain(name, signal)) ?? found;
+    });
+  }
+
+  /**
+   * CloudStack's CheckVolumeCommand, stricter: the image must be a standalone QCOW2 that nothing
+   * uses. A domain of this host naming it is found in the definitions; a QEMU running it anywhere
+   * (another host of a shared pool) holds its image lock, which `qemu-img info` meets.
+   */
+  async checkVolume(pool: PoolSpec, path: string, signal?: AbortSignal): Promise<{ size: number; format: 'qcow2' }> {
+    return this.guard(async () => {
+      const volume = validName('volume name', path);
+      const name = await this.ensurePool(pool, signal);
+      await this.virsh.run(['pool-refresh', '--pool', name], signal).catch(() => undefined); // an image copied in by hand
+      let facts: ReturnType<typeof parseVolumeXml>;
+      try {
+        facts = parseVolumeXml(await this.virsh.run(['vol-dumpxml', '--pool', name, '--vol', volume], signal));
+      } catch (err) {
+        if (said(err, VOLUME_MISSING)) throw new DriverError('InvalidParameterError', `Disk image ${path} is not found in storage pool ${pool.path} at ${this.options.uri}`, false);
+        throw err;
+      }
+      if (facts.format !== 'qcow2') throw new DriverError('InvalidParameterError', `Disk image ${path} is ${facts.format}, not QCOW2: only QCOW2 images are imported in place`, false);
+      if (facts.backingPath) throw new DriverError('InvalidParameterError', `Disk image ${path} has a backing file (${facts.backingPath}): flatten it first (qemu-img convert), only standalone QCOW2 images are imported`, false);
+      const file = facts.path || `${pool.path.replace(/\/$/, '')}/${path}`;
+      for (const { name: domain } of await this.domains()) {
+        const xml = await this.virsh.run(['dumpxml', '--domain', domain, '--inactive'], signal).catch(() => '');
+        if (xml && parseDomainXml(xml).disks.some((d) => d.imagePath === file || d.imagePath === `${name}/${volume}`)) throw new DriverError('InvalidParameterError', `Disk image is already in use: domain ${domain} at ${this.options.uri} has it`, false);
+      }
+      const locked = await imageLockHolder(file, signal);
+      if (locked) throw new DriverError('InvalidParameterError', `Disk image is already in use: ${locked}`, false);
+      return { size: facts.capacity, format: 'qcow2' };
     });
   }
 

@@ -36,6 +36,7 @@ export type SimulatorOperation =
   | 'describe' // a domain's description for a heartbeat (listUnmanagedInstances)
   | 'unmanage' // a domain left to itself: persistent, without Stratus's metadata
   | 'adopt' // a domain Stratus did not make taken by an import
+  | 'checkVolume' // an existing disk image looked at before importVm makes a VM of it
   | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
@@ -106,6 +107,9 @@ const byMigrationUri = new Map<string, SimulatorDriver>();
  * host's local pools (Filesystem) and its default pool are its own.
  */
 const sharedStorage = new Map<string, Map<string, number>>();
+/** What is known of disk images placed by hand (placeDiskImage) beyond their size: key `<scope>:<pool id>:<path>`. */
+const imageFormats = new Map<string, { format: 'qcow2' | 'raw'; backingFile?: string }>();
+
 /** The files of the simulated shared pools (for tests: a ledger check against what exists). */
 export function simulatedSharedFiles(poolId: string): ReadonlyMap<string, number> {
   return new Map(sharedStorage.get(poolId) ?? []);
@@ -509,6 +513,38 @@ export class SimulatorDriver implements HypervisorDriver {
     domain.spec = { ...domain.spec, vmId: o.vmId };
     this.persist();
     return this.description(name, domain);
+  }
+
+  /**
+   * A disk image put in a pool by hand, as an operator copies one there before importVm (tests and
+   * demos): `format` and `backingFile` are what checkVolume then finds.
+   */
+  placeDiskImage(pool: Pick<PoolSpec, 'id' | 'type'>, path: string, size: number, o: { format?: 'qcow2' | 'raw'; backingFile?: string } = {}): void {
+    this.filesOf({ pool }).set(path, size);
+    imageFormats.set(this.imageKey(pool, path), { format: o.format ?? 'qcow2', ...(o.backingFile ? { backingFile: o.backingFile } : {}) });
+  }
+
+  private imageKey(pool: Pick<PoolSpec, 'id' | 'type'>, path: string): string {
+    return `${pool.type === 'Filesystem' ? this.config.hostname : 'shared'}:${pool.id}:${path}`;
+  }
+
+  async checkVolume(pool: PoolSpec, path: string, signal?: AbortSignal): Promise<{ size: number; format: 'qcow2' }> {
+    await this.enter('checkVolume', path, signal);
+    const size = this.filesOf({ pool }).get(path);
+    if (size === undefined) throw new DriverError('InvalidParameterError', `Disk image ${path} is not found in storage pool ${pool.path} on host ${this.config.hostname}`, false);
+    const facts = imageFormats.get(this.imageKey(pool, path)) ?? { format: 'qcow2' };
+    if (facts.format !== 'qcow2') throw new DriverError('InvalidParameterError', `Disk image ${path} is ${facts.format}, not QCOW2: only QCOW2 images are imported in place`, false);
+    if (facts.backingFile) throw new DriverError('InvalidParameterError', `Disk image ${path} has a backing file (${facts.backingFile}): flatten it first (qemu-img convert), only standalone QCOW2 images are imported`, false);
+    const same = (d: DiskSpec) => d.pool?.id === pool.id && d.path === path;
+    const here = [...this.domainsByName].find(([, d]) => d.spec.disks.some(same));
+    if (here) throw new DriverError('InvalidParameterError', `Disk image is already in use: domain ${here[0]} on host ${this.config.hostname} has it`, false);
+    // A running QEMU locks its images: on a shared pool every host's running domains count.
+    if (pool.type !== 'Filesystem')
+      for (const other of byMigrationUri.values()) {
+        const running = [...other.domainsByName].find(([, d]) => d.state === 'PowerOn' && d.spec.disks.some(same));
+        if (running) throw new DriverError('InvalidParameterError', `Disk image is already in use: it is locked by running domain ${running[0]} on host ${other.config.hostname}`, false);
+      }
+    return { size, format: 'qcow2' };
   }
 
   private description(name: string, domain: Domain): DomainDescription {

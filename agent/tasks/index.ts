@@ -3,6 +3,7 @@ import type { HypervisorDriver } from '../drivers/driver';
 import { adoptVm } from './adoptVm';
 import { attachVolume } from './attachVolume';
 import { changeMedia } from './changeMedia';
+import { checkVolume } from './checkVolume';
 import { createVmSnapshot } from './createVmSnapshot';
 import { deleteVmSnapshot } from './deleteVmSnapshot';
 import { deleteVolume } from './deleteVolume';
@@ -56,6 +57,8 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return changeMedia(driver, command.payload, signal);
     case 'UnmanageVm':
       return unmanageVm(driver, command.payload, signal);
+    case 'CheckVolume':
+      return checkVolume(driver, command.payload, signal);
     case 'AdoptVm':
       return adoptVm(driver, command.payload, signal);
   }

@@ -17,18 +17,28 @@ export interface ImportOwner {
   domainId: string;
   domainPath: string;
   userId: string;
+  /** its user's CloudStack number, in the instance names of the VMs made for it */
+  userNumericId: number;
 }
 
 export interface ImportSpec {
-  plan: ImportPlan;
-  instance: UnmanagedInstance;
-  host: Host;
+  plan: Pick<ImportPlan, 'powerState' | 'size' | 'nics' | 'disks' | 'move'>;
+  /** the hypervisor's name for it: an unmanaged domain keeps its own, a disk import gets a new one */
+  instanceName: string;
+  vmSeq?: number;
+  zoneId: string;
+  /** the domain's host (a running one's capacity is held there), or the host of a local disk; absent: placed at its first start */
+  host?: Host;
+  /** the unmanaged domain imported: its listing is marked while the job runs */
+  domain?: UnmanagedInstance;
   owner: ImportOwner;
   offering: ServiceOffering;
   template: Template;
   name: string;
   displayName: string;
   details: Record<string, string>;
+  /** the job's workflow, command and input (given the VM and volumes made, whose ids it may carry) */
+  job: { workflow: 'import-vm' | 'import-disk'; cmd: string; input: (made: { vm: Vm; volumes: Volume[] }) => Record<string, unknown> };
 }
 
 /**
@@ -44,7 +54,7 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
   const running = s.plan.powerState === 'PowerOn';
   const id = randomUUID();
   const at = now.toISOString();
-  const vmSeq = await store.inventory.nextSequence('vm');
+  const vmSeq = s.vmSeq ?? (await store.inventory.nextSequence('vm'));
   const networks = new Map((await Promise.all([...new Set(s.plan.nics.map((n) => n.networkId))].map((nid) => store.inventory.getNetwork(nid)))).filter((n) => !!n).map((n) => [n!.id, n!]));
   const allocated: Nic[] = [];
   const nics: Nic[] = [];
@@ -71,13 +81,14 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
     id: randomUUID(),
     name: `${d.type === 'ROOT' ? 'ROOT' : 'DATA'}-${vmSeq}`,
     type: d.type,
-    state: 'Ready',
+    // A disk image's size is learnt on its host (importVm): Allocated until then.
+    state: d.size > 0 ? 'Ready' : 'Allocated',
     size: d.size,
     accountId: s.owner.accountId,
     accountName: s.owner.accountName,
     domainId: s.owner.domainId,
     domainPath: s.owner.domainPath,
-    zoneId: s.host.zoneId,
+    zoneId: s.zoneId,
     vmId: id,
     deviceId: d.deviceId,
     poolId: d.poolId,
@@ -93,19 +104,19 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
     id,
     name: s.name,
     displayName: s.displayName,
-    instanceName: s.instance.name, // the domain keeps its name
+    instanceName: s.instanceName,
     accountId: s.owner.accountId,
     userId: s.owner.userId,
     domainId: s.owner.domainId,
     domainPath: s.owner.domainPath,
-    zoneId: s.host.zoneId,
+    zoneId: s.zoneId,
     serviceOfferingId: s.offering.id,
     templateId: s.template.id,
     osTypeId: s.template.osTypeId,
     ...s.plan.size,
     state: running ? 'Starting' : 'Allocated',
-    ...(running ? { hostId: s.host.id, affinityHeld: { antiAffinity: [], affinity: [] }, bootCpuNumber: s.instance.cpuNumber, bootMemory: s.instance.memory } : {}),
-    lastHostId: s.host.id,
+    ...(running && s.host && s.domain ? { hostId: s.host.id, affinityHeld: { antiAffinity: [], affinity: [] }, bootCpuNumber: s.domain.cpuNumber, bootMemory: s.domain.memory } : {}),
+    ...(s.host ? { lastHostId: s.host.id } : {}),
     nics,
     haEnable: s.offering.offerHa,
     details: { ...(s.offering.isCustomized ? customSizeDetails(s.plan.size) : {}), ...s.details },
@@ -123,28 +134,28 @@ export async function startImport(ctx: { store: Store; jobs: JobStarter; now: Da
   const also = [
     ...store.storage.volumesCreateOperations(volumes),
     ...[...bytesByPool].map(([poolId, bytes]) => store.storage.holdOperation(pools.get(poolId)!, bytes, factorOf(pools.get(poolId)!))),
-    ...(running ? [store.placement.holdOperationFor(vm, s.host, await limitsFor(store.settings, store.affinity, vm, s.host))] : []),
+    ...(running && s.host ? [store.placement.holdOperationFor(vm, s.host, await limitsFor(store.settings, store.affinity, vm, s.host))] : []),
     ...nics.flatMap((nic, i): object[] => {
       const p = s.plan.nics[i];
       if (p.takenFromVmId) return store.addresses.takeOverOperations(p.takenFromVmId, id, nic);
       return [...(p.ipAddress ? [store.addresses.claimOperation(id, nic.networkId, nic.ipAddress)] : []), ...store.addresses.macOperations(id, [nic])];
     }),
-    store.unmanaged.markOperation(s.instance.hostId, s.instance.name, at),
+    ...(s.domain ? [store.unmanaged.markOperation(s.domain.hostId, s.domain.name, at)] : []),
   ];
   // The job, the VM and their counters and pending marker ride with these: DynamoDB takes 100 writes at most.
   if (also.length + 14 > 100) {
     await giveBack(store, id, allocated);
-    throw new InvalidParameterError(`VM ${s.instance.name} has too many disks and NICs (${also.length} records) to import in one transaction`);
+    throw new InvalidParameterError(`VM ${s.instanceName} has too many disks and NICs (${also.length} records) to import in one transaction`);
   }
   try {
     return await jobs.startWithNewVm({
-      workflow: 'import-vm',
-      cmd: 'org.apache.cloudstack.api.command.admin.vm.ImportUnmanagedInstanceCmd',
+      workflow: s.job.workflow,
+      cmd: s.job.cmd,
       eventType: 'VM.IMPORT',
       caller,
       vm,
       also,
-      input: { hostId: s.host.id, running, move: s.plan.move === 'live-migration', macs: s.instance.nics.map((n) => n.macAddress) },
+      input: s.job.input({ vm, volumes }),
       undo: async () => importUndoOperations(store, { ...vm, version: 1 }),
       claimInstanceName: true,
     });
@@ -162,23 +173,26 @@ async function giveBack(store: Store, vmId: string, nics: readonly Nic[]): Promi
 
 /** Why the import's transaction was refused, from what is there now (nothing was written). */
 async function explain(store: Store, s: ImportSpec, vm: Vm): Promise<Error> {
-  const listed = await store.unmanaged.get(s.instance.id, true);
-  if (!listed) return new InvalidParameterError(`VM ${s.instance.name} is no longer on host ${s.instance.hostName}`);
-  if (listed.managed) return new ConcurrentOperationError(`VM ${s.instance.name} is being imported by another request`);
-  if ((await store.vms.instanceNamesTaken([s.instance.name])).size) return new InvalidParameterError(`VM ${s.instance.name} is already managed by Stratus`);
-  const host = await store.hosts.get(s.host.id, true);
-  if (vm.hostId && host && (host.state !== 'Up' || host.resourceState !== 'Enabled')) return new InsufficientCapacityError(`Host ${host.name} of running VM ${s.instance.name} is ${host.state} (${host.resourceState}): it takes no new VMs now`);
+  const name = s.domain?.name ?? s.name;
+  if (s.domain) {
+    const listed = await store.unmanaged.get(s.domain.id, true);
+    if (!listed) return new InvalidParameterError(`VM ${s.domain.name} is no longer on host ${s.domain.hostName}`);
+    if (listed.managed) return new ConcurrentOperationError(`VM ${s.domain.name} is being imported by another request`);
+  }
+  if ((await store.vms.instanceNamesTaken([s.instanceName])).size) return s.domain ? new InvalidParameterError(`VM ${s.instanceName} is already managed by Stratus`) : new ConcurrentOperationError(`Instance name ${s.instanceName} was taken by another VM meanwhile; try again`);
+  const host = s.host ? await store.hosts.get(s.host.id, true) : undefined;
+  if (vm.hostId && host && (host.state !== 'Up' || host.resourceState !== 'Enabled')) return new InsufficientCapacityError(`Host ${host.name} of running VM ${name} is ${host.state} (${host.resourceState}): it takes no new VMs now`);
   if (vm.hostId && host) {
     const cap = capacityOf(host, (await limitsFor(store.settings, store.affinity, vm, host)).factors);
     const cpuRoom = cap.cpu - host.cpuUsed;
     const memRoom = cap.memory - host.memoryUsed;
     if (cpuRoom < vm.cpuNumber * vm.cpuSpeed || memRoom < vm.memory)
-      return new InsufficientCapacityError(`Host ${host.name} has no room for running VM ${s.instance.name} (${vm.cpuNumber} x ${vm.cpuSpeed} MHz, ${vm.memory} MiB; ${Math.max(0, Math.floor(cpuRoom))} MHz and ${Math.max(0, Math.floor(memRoom))} MiB free): import it powered off, or free the host first`);
+      return new InsufficientCapacityError(`Host ${host.name} has no room for running VM ${name} (${vm.cpuNumber} x ${vm.cpuSpeed} MHz, ${vm.memory} MiB; ${Math.max(0, Math.floor(cpuRoom))} MHz and ${Math.max(0, Math.floor(memRoom))} MiB free): import it powered off, or free the host first`);
   }
   const holders = await store.addresses.macHolders(s.plan.nics.map((n) => n.macAddress).filter(Boolean));
   for (const n of s.plan.nics) {
     const h = holders[n.macAddress];
-    if (h && h.vmId !== n.takenFromVmId) return new InvalidParameterError(`Failed to import NICs while importing vm: ${s.instance.name}. NIC with MAC address ${n.macAddress} exists on network ${n.networkName} and forced flag is disabled`);
+    if (h && h.vmId !== n.takenFromVmId) return new InvalidParameterError(`Failed to import NICs while importing vm: ${name}. NIC with MAC address ${n.macAddress} exists on network ${n.networkName} and forced flag is disabled`);
   }
   const named = s.plan.nics.filter((x) => x.ipAddress);
   const holding = await store.addresses.addressHolders(named.map((n) => ({ networkId: n.networkId, ip: n.ipAddress })));
@@ -189,6 +203,7 @@ async function explain(store: Store, s: ImportSpec, vm: Vm): Promise<Error> {
   for (const d of s.plan.disks) {
     const pool = await store.storage.getPool(d.poolId, true);
     if (!pool || pool.state !== 'Up') return new InsufficientCapacityError(`Storage pool ${d.poolName} of disk ${d.label} is ${pool?.state ?? 'gone'}`);
+    if (d.path !== undefined && (await store.storage.fileHolder(d.poolId, d.path))) return new InvalidParameterError(`Disk image is already in use: ${d.path} on storage pool ${d.poolName} was taken by another import meanwhile`);
   }
-  return new InsufficientCapacityError(`The storage pools of VM ${s.instance.name}'s disks (${[...new Set(s.plan.disks.map((d) => d.poolName))].join(', ')}) have no room left for them, or something changed while the import was being started; try again`);
+  return new InsufficientCapacityError(`The storage pools of VM ${name}'s disks (${[...new Set(s.plan.disks.map((d) => d.poolName))].join(', ')}) have no room left for them, or something changed while the import was being started; try again`);
 }

@@ -71,6 +71,7 @@ import listVMSnapshot from './commands/listVMSnapshot';
 import listUnmanagedInstances from './commands/listUnmanagedInstances';
 import unmanageVirtualMachine from './commands/unmanageVirtualMachine';
 import importUnmanagedInstance from './commands/importUnmanagedInstance';
+import importVm from './commands/importVm';
 import listVolumes from './commands/listVolumes';
 import listZones from './commands/listZones';
 import migrateVirtualMachine from './commands/migrateVirtualMachine';
@@ -172,6 +173,7 @@ const all: readonly Command[] = [
   listUnmanagedInstances,
   unmanageVirtualMachine,
   importUnmanagedInstance,
+  importVm,
   listVolumes,
   listZones,
   migrateVirtualMachine,

@@ -4,11 +4,10 @@ import { transition } from '../../core/vm-states';
 import type { Vm } from '../../core/entities';
 import { derivedJobId, startSystemMigration } from '../system-migration';
 import type { Store } from '../store';
-import { volumesOf } from '../store/storage';
 import { createLookups } from '../views/lookups';
 import { toVirtualMachineResponse } from '../views/virtualMachine';
 import { recordVmEvent } from '../vm-events';
-import { recordVolumeEvent } from '../volume-events';
+import { recordImportEvents } from '../vm-import';
 import { defineStep } from './define-step';
 
 const Input = z.object({ jobId: z.string(), vmId: z.string(), move: z.boolean(), state: z.string() });
@@ -38,26 +37,13 @@ export const handler = defineStep(
         store.vms,
         at,
       );
-      if (completed) await recordImportEvents(store, settled, job.userId, jobId, at);
+      if (completed) await recordImportEvents(store, settled, { userId: job.userId, jobId, from: `domain ${vm.instanceName}` }, at);
     }
     if (move) return { moved: await startMove(store, jobId, vmId, now) };
     return { moved: false };
   },
   { recordsOwnStep: true },
 );
-
-async function recordImportEvents(store: Store, vm: Vm, userId: string, jobId: string, at: Date): Promise<void> {
-  const actor = { userId };
-  try {
-    await recordVmEvent(store, { type: 'VM.IMPORT', actor, vm, ok: true, jobId, text: `Successfully imported VM ${vm.name} (${vm.id}) from domain ${vm.instanceName}; VM is ${vm.state}` }, at);
-    await recordVmEvent(store, { type: 'VM.CREATE', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) created by an import` }, at);
-    if (vm.state === 'Running') await recordVmEvent(store, { type: 'VM.START', actor, vm, ok: true, jobId, text: `VM ${vm.name} (${vm.id}) imported running` }, at);
-    for (const volume of await volumesOf(store.storage, vm)) await recordVolumeEvent(store, { type: 'VOLUME.CREATE', actor, volume, ok: true, text: `Volume ${volume.name} (${volume.id}) of VM ${vm.name} imported from its existing file ${volume.path}` }, at);
-    for (const nic of vm.nics) await recordVmEvent(store, { type: 'NETWORK.OFFERING.ASSIGN', actor, vm, ok: true, text: `NIC ${nic.macAddress} of VM ${vm.name} on network ${nic.networkName} (${nic.ipAddress}) imported` }, at);
-  } catch {
-    // Records of what committed; the import stands without them.
-  }
-}
 
 /** Start the VM's live migration off a host its tags rule out, once (its job id comes from the import's). */
 async function startMove(store: Store, importJobId: string, vmId: string, now: () => Date): Promise<boolean> {

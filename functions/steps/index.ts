@@ -7,6 +7,7 @@ import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as failImageDownload } from './failImageDownload';
 import { handler as finishImageDownload } from './finishImageDownload';
+import { handler as finishDiskImport } from './finishDiskImport';
 import { handler as finishImport } from './finishImport';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
@@ -48,6 +49,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   dispatchAgentTask,
   failImageDownload,
   finishImageDownload,
+  finishDiskImport,
   finishImport,
   finishIsoChange,
   finishMaintenance,

@@ -92,6 +92,11 @@ export const haPendingKey = (vmId: string): ItemKey => ({ pk: HA_PENDING, sk: vm
 
 /** A guest address in use on a network: one item per address, so an address is never given twice. */
 export const addressKey = (networkId: string, ip: string): ItemKey => ({ pk: `ADDR#${networkId}`, sk: ip });
+/**
+ * A disk image file a volume was made of in place (imported: its path is not the volume's id, as the
+ * files Stratus makes are named): one volume per file, so no two VMs ever write one image.
+ */
+export const diskPathKey = (poolId: string, path: string): ItemKey => ({ pk: `DISKPATH#${poolId}#${path}`, sk: 'DISKPATH' });
 /** The MAC registry: who holds a MAC address (one NIC in the whole cloud). */
 export const macKey = (mac: string): ItemKey => ({ pk: `MAC#${mac.toLowerCase()}`, sk: 'MAC' });
 

@@ -6,7 +6,7 @@ import type { AlertsRepository } from './alerts';
 import { CapacityRaceError, ConcurrentOperationError, InsufficientCapacityError } from '../../core/errors';
 import { poolLimit } from '../../core/storage';
 import { cataloguePartition, poolReachPartition, volumePoolPartition } from './indexing';
-import { entityKey } from './keys';
+import { diskPathKey, entityKey } from './keys';
 import { ListingRepository } from './listing';
 import { applied } from './vms';
 import { mergedCounters, Repository } from './repository';
@@ -256,6 +256,8 @@ export class StorageRepository extends Repository {
   volumesCreateOperations(volumes: readonly Volume[]) {
     return [
       ...volumes.map((v) => ({ Put: { TableName: this.table, Item: this.listedItem('VOLUME', v), ConditionExpression: 'attribute_not_exists(pk)' } })),
+      // A file adopted in place is claimed with it: a second import of the same file fails here.
+      ...volumes.filter(adoptsFile).map((v) => ({ Put: { TableName: this.table, Item: { ...diskPathKey(v.poolId!, v.path!), volumeId: v.id, ...(v.vmId ? { vmId: v.vmId } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } })),
       ...mergedCounters(volumes.flatMap((v) => this.counterOperations('VOLUME', undefined, v))),
     ];
   }
@@ -299,6 +301,7 @@ export class StorageRepository extends Repository {
       this.versionedDelete('VOLUME', volume),
       ...this.counterOperations('VOLUME', volume, undefined),
       ...(volume.poolId ? [this.giveBackOperation(volume.poolId, volume.size)] : []),
+      ...this.releaseFileOperations([volume]),
     ];
   }
 
@@ -314,7 +317,19 @@ export class StorageRepository extends Repository {
       ...volumes.map((v) => this.versionedDelete('VOLUME', v)),
       ...volumes.flatMap((v) => this.counterOperations('VOLUME', v, undefined)),
       ...[...bytesByPool].map(([poolId, bytes]) => this.giveBackOperation(poolId, bytes)),
+      ...this.releaseFileOperations(volumes),
     ];
+  }
+
+  /** The claims on the files these volumes adopted in place, let go with them. */
+  private releaseFileOperations(volumes: readonly Volume[]): object[] {
+    return volumes.filter(adoptsFile).map((v) => ({ Delete: { TableName: this.table, Key: diskPathKey(v.poolId!, v.path!) } }));
+  }
+
+  /** The volume that adopted a pool's file in place (importUnmanagedInstance, importVm), if any: read by key. */
+  async fileHolder(poolId: string, path: string): Promise<{ volumeId: string; vmId?: string } | undefined> {
+    const [item] = await this.batchGetItems([diskPathKey(poolId, path)], true);
+    return item ? { volumeId: String(item.volumeId), ...(item.vmId ? { vmId: String(item.vmId) } : {}) } : undefined;
   }
 
   /** Give back `bytes` of a pool's allocation (never below zero). */
@@ -507,3 +522,6 @@ export class PoolReports {
 export async function volumesOf(storage: StorageRepository, vm: Pick<Vm, 'volumeIds'>): Promise<Volume[]> {
   return vm.volumeIds?.length ? storage.getVolumes(vm.volumeIds) : [];
 }
+
+/** A volume made of a file that was there before it (imported), not one Stratus named after the volume. */
+export const adoptsFile = (v: Pick<Volume, 'id' | 'poolId' | 'path'>): boolean => !!v.poolId && !!v.path && v.path !== v.id;

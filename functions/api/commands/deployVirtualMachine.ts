@@ -6,7 +6,8 @@ import type { Caller, DiskOffering, Network, Nic, Template, Vm, Volume, Zone } f
 import { GiB, nextDeviceId, ROOT_DEVICE_ID } from '../../../core/storage';
 import { dataDiskSize } from '../volume-sizes';
 import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError, PermissionDeniedError } from '../../../core/errors';
-import { checkHostName, defaultHostName, internalName, macAddressFor } from '../../../core/naming';
+import { checkHostName, defaultHostName, macAddressFor } from '../../../core/naming';
+import { newInstanceName } from '../instance-names';
 import { customSizeDetails, sizeFor } from '../../../core/scaling';
 import { cs, mergeMap, type UnpackedParams } from '../params';
 import { defineCommand } from '../define-command';
@@ -61,13 +62,7 @@ export default defineCommand({
     const disks = await disksFor(params, mergeMap(params.details), template, store, command);
 
     const id = randomUUID();
-    const [suffix, displayNameInName] = await Promise.all([store.settings.get('instance.name'), store.settings.getBoolean('vm.instancename.flag')]);
-    // An imported domain keeps its name (i-2-77-VM from CloudStack, say): a number whose name a VM holds is passed over.
-    const nameOf = (seq: number) => internalName(user?.numericId ?? 2, seq, displayNameInName && params.displayname ? params.displayname : suffix);
-    let vmSeq = await store.inventory.nextSequence('vm');
-    for (let tries = 0; tries < 20 && (await store.vms.instanceNamesTaken([nameOf(vmSeq)])).size; tries++) vmSeq = await store.inventory.nextSequence('vm');
-    // The display name becomes part of the hypervisor's domain name: it must be a name a host accepts.
-    if (displayNameInName && params.displayname) checkHostName(params.displayname);
+    const { seq: vmSeq, instanceName } = await newInstanceName(store, user?.numericId ?? 2, params.displayname);
     const nics = await Promise.all(networks.map((n, i) => nicFor(n, i === 0, id, store)));
     const at = now.toISOString();
     const name = params.name ?? defaultHostName(id);
@@ -98,7 +93,7 @@ export default defineCommand({
       name,
       displayName: params.displayname ?? name,
       // R-NAME.4: the display name replaces instance.name only when the flag is on and one was given.
-      instanceName: nameOf(vmSeq),
+      instanceName,
       accountId: caller.accountId,
       userId: caller.userId,
       domainId: caller.domainId,

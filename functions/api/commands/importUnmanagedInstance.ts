@@ -7,20 +7,8 @@ import { usableBy } from '../../../core/templates';
 import type { Store } from '../../store';
 import { cs, mergeMap } from '../params';
 import { defineCommand } from '../define-command';
-import { accountForCaller } from '../tenancy';
-import { startImport, type ImportOwner } from '../import-start';
-
-/** A map parameter's entries (`nicnetworklist[0].nic=0&nicnetworklist[0].network=<id>`) as key -> value. */
-function entries(param: string, map: Record<string, Record<string, string | undefined>> | undefined, key: string, value: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [i, e] of Object.entries(map ?? {})) {
-    const k = e[key];
-    const v = e[value];
-    if (k === undefined || v === undefined) throw new InvalidParameterError(`Unable to execute API command importunmanagedinstance due to invalid value: ${param}[${i}] needs both ${param}[${i}].${key} and ${param}[${i}].${value}`);
-    out[k] = v;
-  }
-  return out;
-}
+import { startImport } from '../import-start';
+import { entries, ownerFor, resolveAll } from '../import-params';
 
 /**
  * importUnmanagedInstance (UnmanagedVMsManagerImpl.importUnmanagedInstance on KVM;
@@ -75,9 +63,9 @@ export default defineCommand({
     const name = params.hostname ?? instance.name;
     checkHostName(name);
 
-    const nicNetworks = await resolveAll(entries('nicnetworklist', params.nicnetworklist, 'nic', 'network'), (id) => store.inventory.getNetwork(id), command, 'nicnetworklist');
-    const diskOfferings = await resolveAll(entries('datadiskofferinglist', params.datadiskofferinglist, 'disk', 'diskOffering'), (id) => store.storage.getDiskOffering(id), command, 'datadiskofferinglist');
-    const nicIps = entries('nicipaddresslist', params.nicipaddresslist, 'nic', 'ip4Address');
+    const nicNetworks = await resolveAll(entries(command, 'nicnetworklist', params.nicnetworklist, 'nic', 'network'), (id) => store.inventory.getNetwork(id), command, 'nicnetworklist');
+    const diskOfferings = await resolveAll(entries(command, 'datadiskofferinglist', params.datadiskofferinglist, 'disk', 'diskOffering'), (id) => store.storage.getDiskOffering(id), command, 'datadiskofferinglist');
+    const nicIps = entries(command, 'nicipaddresslist', params.nicipaddresslist, 'nic', 'ip4Address');
     const usable = (n: Network) => !n.accountId || n.accountId === owner.accountId;
     for (const [nic, n] of Object.entries(nicNetworks)) if (n.zoneId !== host.zoneId || !usable(n)) throw new InvalidParameterError(`Network ${n.name} of nic(ID: ${nic}) is not usable by the VM's account in zone ${host.zoneId}`);
     const [networks, pools, macHolders] = await Promise.all([
@@ -104,7 +92,28 @@ export default defineCommand({
     });
     if (params.dryrun) return { kind: 'object', key: 'importplan', value: dryRunAnswer(outcome.plan, outcome.refusals) };
     if (!outcome.plan) throw refusalError(outcome.refusals[0]);
-    return startImport({ store, jobs, now, caller }, { plan: outcome.plan, instance, host, owner, offering, template, name, displayName: params.displayname ?? name, details: mergeMap(params.details) });
+    const plan = outcome.plan;
+    return startImport(
+      { store, jobs, now, caller },
+      {
+        plan,
+        instanceName: instance.name, // the domain keeps its name
+        zoneId: host.zoneId,
+        host,
+        domain: instance,
+        owner,
+        offering,
+        template,
+        name,
+        displayName: params.displayname ?? name,
+        details: mergeMap(params.details),
+        job: {
+          workflow: 'import-vm',
+          cmd: 'org.apache.cloudstack.api.command.admin.vm.ImportUnmanagedInstanceCmd',
+          input: () => ({ hostId: host.id, running: plan.powerState === 'PowerOn', move: plan.move === 'live-migration', macs: instance.nics.map((n) => n.macAddress) }),
+        },
+      },
+    );
   },
 });
 
@@ -114,26 +123,6 @@ async function unmanagedInstance(store: Store, clusterId: string, clusterName: s
   if (found.length === 0) throw new InvalidParameterError(`VM with name: ${name} not found on the Up hosts of cluster ${clusterName}: listUnmanagedInstances shows the domains that can be imported`);
   if (found.length > 1) throw new InvalidParameterError(`More than one host of cluster ${clusterName} has a domain named ${name} (${found.map((f) => f.hostName).join(', ')}): remove or rename one first`);
   return found[0];
-}
-
-/** The VM's owner: `account` in `domainid` (the caller may see it), else the caller's own account. */
-async function ownerFor(ctx: Parameters<typeof accountForCaller>[0], p: { account?: string; domainid?: string }): Promise<ImportOwner> {
-  const { caller, store } = ctx;
-  if (p.account === undefined) return { accountId: caller.accountId, accountName: caller.accountName, domainId: caller.domainId, domainPath: caller.domainPath, userId: caller.userId };
-  const account = await accountForCaller(ctx, p);
-  const [users, domain] = await Promise.all([store.tenancy.usersOfAccount(account.id), store.inventory.getDomain(account.domainId)]);
-  return { accountId: account.id, accountName: account.name, domainId: account.domainId, domainPath: account.domainPath ?? domain?.path ?? 'ROOT', userId: users[0]?.id ?? caller.userId };
-}
-
-/** Each id of a map resolved (an unknown one: CloudStack's invalid-value text naming the map). */
-async function resolveAll<T>(ids: Record<string, string>, get: (id: string) => Promise<T | undefined>, command: string, param: string): Promise<Record<string, T>> {
-  const out: Record<string, T> = {};
-  for (const [k, id] of Object.entries(ids)) {
-    const found = await get(id);
-    if (!found) throw new EntityNotFoundError(command, param, id);
-    out[k] = found;
-  }
-  return out;
 }
 
 /** Who holds the addresses the import would name (given, reported, or kept by a preserved NIC), by network: read by key. */

@@ -78,4 +78,35 @@ describe('bulk import from a CSV with the cs CLI (OP-52)', () => {
     await expectPoolLedgers(env, 'after the bulk import');
     await expectExactListCounters();
   });
+
+  it('makes VMs of QCOW2 files copied onto the shared pool, with importVm importsource=shared', async () => {
+    // Prepare: three images an operator copied into the pool's directory
+    const clusterid = env.stack.seed.cluster.id;
+    const pool = seededPool(clusterid, 'Simulator');
+    const files = ['web-a.qcow2', 'web-b.qcow2', 'db-a.qcow2'];
+    for (const [i, f] of files.entries()) env.stack.hosts[0].driver.placeDiskImage({ id: pool.id, type: 'SharedMountPoint' }, f, (i + 4) * 2 ** 30);
+    const zoneid = (jsonOf<Obj>(await cs('listZones')).zone as Obj[])[0].id as string;
+    const networkid = (jsonOf<Obj>(await cs('listNetworks', 'listall=true')).network as Obj[])[0].id as string;
+    const offering = (jsonOf<Obj>(await cs('listServiceOfferings', 'name=Small Instance')).serviceoffering as Obj[])[0].id as string;
+
+    // Act
+    const made: Obj[] = [];
+    for (const f of files) {
+      const r = await cs('importVm', `zoneid=${zoneid}`, `clusterid=${clusterid}`, 'hypervisor=Simulator', 'importsource=shared', `name=${f.replace('.qcow2', '')}`, `serviceofferingid=${offering}`, `networkid=${networkid}`, `storageid=${pool.id}`, `diskpath=${f}`);
+      expect({ f, code: r.code }).toEqual({ f, code: 0 });
+      made.push(jsonOf<Obj>(r).virtualmachine as Obj);
+    }
+    const again = await cs('importVm', `zoneid=${zoneid}`, `clusterid=${clusterid}`, 'hypervisor=Simulator', 'importsource=shared', 'name=twice', `serviceofferingid=${offering}`, `networkid=${networkid}`, `storageid=${pool.id}`, `diskpath=${files[0]}`);
+
+    // Assess
+    expect(made.map((vm) => ({ name: vm.name, state: vm.state }))).toEqual(files.map((f) => ({ name: f.replace('.qcow2', ''), state: 'Stopped' })));
+    for (const [i, vm] of made.entries()) {
+      const volumes = jsonOf<Obj>(await cs('listVolumes', `virtualmachineid=${vm.id}`)).volume as Obj[];
+      expect(volumes).toEqual([expect.objectContaining({ type: 'ROOT', path: files[i], size: (i + 4) * 2 ** 30, state: 'Ready' })]);
+    }
+    expect(again.code).not.toBe(0);
+    expect(`${again.stdout}${again.stderr}`).toContain('Disk image is already in use');
+    await expectPoolLedgers(env, 'after importVm with the CLI');
+    await expectExactListCounters();
+  });
 });

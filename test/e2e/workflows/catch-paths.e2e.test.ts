@@ -308,6 +308,28 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       },
     },
     {
+      name: 'a disk image on a shared pool',
+      workflow: 'import-disk',
+      setUp: async () => {
+        const pool = seededPool(env.stack.seed.cluster.id, 'Simulator');
+        importing = `catch-disk-${++seq}.qcow2`;
+        env.stack.hosts.find((h) => h.name === 'fault-a')!.driver.placeDiskImage({ id: pool.id, type: 'SharedMountPoint' }, importing, 2 ** 30);
+        return undefined;
+      },
+      run: async () => {
+        const networkid = ((await env.admin.ok('listNetworks', { listall: true })).network as Obj[])[0].id as string;
+        const params = { zoneid: cat.zoneid, clusterid: env.stack.seed.cluster.id, hypervisor: 'Simulator', importsource: 'shared', name: `catch-disk-${seq}`, serviceofferingid: offering('Small Instance').id, networkid, storageid: seededPool(env.stack.seed.cluster.id, 'Simulator').id, diskpath: importing };
+        const reply = await env.admin.ok('importVm', params);
+        return { jobid: reply.jobid as string, vmId: reply.id as string };
+      },
+      after: async (label, vmId) => {
+        // Imported and Stopped, or nothing of it left (or, when even the undo failed, a VM in Error); the file is never touched.
+        const vm = await vmOf(vmId);
+        expect({ label, outcome: vm ? vm.state : 'gone' }).toEqual({ label, outcome: expect.stringMatching(/^(Stopped|Error|gone)$/) });
+        expect(env.stack.hosts[0].driver.volumeFile({ pool: { id: seededPool(env.stack.seed.cluster.id, 'Simulator').id, type: 'SharedMountPoint' }, path: importing })).toBe(2 ** 30);
+      },
+    },
+    {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
       setUp: async () => {

@@ -81,6 +81,25 @@ describe('migrateData', () => {
     expect(item.text).toBe('old-1\nold one');
   });
 
+  it('gives volumes imported in place (version 8) the claim on their file, and none to volumes Stratus named', async () => {
+    // Prepare: a table at version 8 with an imported volume (its file was there before it) and a deployed one
+    const db = documentClient();
+    const table = tableName();
+    const created = '2026-11-01T00:00:00.000Z';
+    const base = { type: 'ROOT', state: 'Ready', size: 2 ** 30, accountId: 'a', accountName: 'a', domainId: 'd', domainPath: 'ROOT', zoneId: 'z', poolId: `pool-${randomUUID()}`, provisioningType: 'thin', created, version: 1 };
+    const imported = { ...base, id: randomUUID(), name: 'ROOT-1', path: 'legacy.qcow2', vmId: 'vm-imported' };
+    const made = { ...base, id: randomUUID(), name: 'ROOT-2', vmId: 'vm-made' };
+    for (const v of [imported, { ...made, path: made.id }]) await db.send(new PutCommand({ TableName: table, Item: { pk: `VOLUME#${v.id}`, sk: 'VOLUME', ...v } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'SCHEMA', sk: 'DATA', version: 8 } }));
+
+    // Act
+    await migrateData(db, table);
+
+    // Assess
+    expect(await store.storage.fileHolder(imported.poolId, 'legacy.qcow2')).toEqual({ volumeId: imported.id, vmId: 'vm-imported' });
+    expect(await store.storage.fileHolder(made.poolId, made.id)).toBeUndefined();
+  });
+
   it('lists catalogue items written in name order in creation order, with their scopes and search text', async () => {
     // Prepare: two offerings and a pod as version 5 stored them (gsi1sk by name, a pod's zone on gsi2 by name)
     const db = documentClient();

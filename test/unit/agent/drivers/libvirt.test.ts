@@ -79,6 +79,37 @@ describe('LibvirtDriver with a scripted virsh', () => {
     expect(said('detach-device').map((c) => c.replace(/--file \S+/, '--file F'))).toEqual(['detach-device --domain i-2-1-VM --file F --live --config']);
   });
 
+  it('checks a disk image to import: its virtual size; refused when missing, raw, an overlay, or a domain here has it', async () => {
+    // Prepare: a pool with four files and one domain whose definition names one of them
+    const pool = { id: 'p-2', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/p2' };
+    const volumeXml = (name: string, format: string, backing = '') =>
+      `<volume type='file'><name>${name}</name><capacity unit='bytes'>5368709120</capacity><target><path>/srv/p2/${name}</path><format type='${format}'/></target>${backing ? `<backingStore><path>${backing}</path><format type='qcow2'/></backingStore>` : ''}</volume>`;
+    const files: Record<string, string> = {
+      'old.qcow2': volumeXml('old.qcow2', 'qcow2'),
+      'raw.img': volumeXml('raw.img', 'raw'),
+      'overlay.qcow2': volumeXml('overlay.qcow2', 'qcow2', '/srv/p2/base.qcow2'),
+      'taken.qcow2': volumeXml('taken.qcow2', 'qcow2'),
+    };
+    const virsh: ScriptedVirsh = new ScriptedVirsh((c): string => {
+      if (c.startsWith('pool-info')) return 'State:          running\n';
+      if (c.startsWith('vol-dumpxml')) return files[c.split(' ').at(-1)!] ?? fail(c, 'error: Storage volume not found: no storage vol with matching path');
+      if (c.startsWith('list --all --name --state-shutoff')) return 'legacy-web\n';
+      if (c.startsWith('dumpxml --domain legacy-web')) return "<domain><name>legacy-web</name><devices><disk type='file' device='disk'><source file='/srv/p2/taken.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
+      return '';
+    });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+
+    // Act and assess
+    await expect(driver.checkVolume(pool, 'old.qcow2')).resolves.toEqual({ size: 5368709120, format: 'qcow2' });
+    await expect(driver.checkVolume(pool, 'gone.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: 'Disk image gone.qcow2 is not found in storage pool /srv/p2 at test:///fake', retryable: false });
+    await expect(driver.checkVolume(pool, 'raw.img')).rejects.toMatchObject({ name: 'InvalidParameterError', message: expect.stringContaining('is raw, not QCOW2') });
+    await expect(driver.checkVolume(pool, 'overlay.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: expect.stringContaining('has a backing file (/srv/p2/base.qcow2)') });
+    await expect(driver.checkVolume(pool, 'taken.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: 'Disk image is already in use: domain legacy-web at test:///fake has it' });
+    await expect(driver.checkVolume(pool, '../etc/passwd')).rejects.toMatchObject({ name: 'InvalidParameterError' });
+    // Files copied in by hand are seen: the pool is refreshed before each look.
+    expect(virsh.commands.filter((c) => c.startsWith('pool-refresh'))).toHaveLength(5);
+  });
+
   it('grows a disk in use with blockresize, refuses to shrink it, and resizes a file not in use with vol-resize', async () => {
     // Prepare
     const disk = { volumeId: 'v-1', type: 'DATADISK' as const, deviceId: 1, path: 'vol-1', size: 2048, pool: { id: 'p-1', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/p1' } };

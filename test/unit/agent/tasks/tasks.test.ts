@@ -48,6 +48,10 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
       return { size: 10, physicalSize: 4 };
     },
     describe: async () => undefined,
+    checkVolume: async (pool, path) => {
+      calls.push(['checkVolume', pool.id, path]);
+      return { size: 8, format: 'qcow2' };
+    },
     adopt: async (name) => ({ name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] }),
     unmanage: async (name, o) => {
       calls.push(['unmanage', name, o]);
@@ -84,6 +88,7 @@ describe('agent tasks', () => {
       ['unmanage', 'i-2-1-VM', { running: true, spec: undefined }],
       { domain: { name: 'i-2-1-VM', powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] } },
     ],
+    [{ command: 'CheckVolume', payload: { pool: { id: 'p-1', type: 'NetworkFilesystem', host: '10.0.0.9', path: '/export' }, path: 'old.qcow2' } }, ['checkVolume', 'p-1', 'old.qcow2'], { path: 'old.qcow2', size: 8, format: 'qcow2' }],
     [{ command: 'DownloadImage', payload: { image: { id: 't-1', url: 'http://127.0.0.1/t.qcow2', format: 'QCOW2' } } }, ['downloadImage', 't-1'], { templateId: 't-1', size: 10, physicalSize: 4 }],
     ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
       { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },
