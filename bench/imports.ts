@@ -29,11 +29,13 @@ const GiB = 1024 ** 3;
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { domains: { type: 'string', default: '50' }, clients: { type: 'string', default: '10' }, unmanage: { type: 'string', default: '20' } } });
+  const { values } = parseArgs({ options: { domains: { type: 'string', default: '50' }, clients: { type: 'string', default: '10' }, unmanage: { type: 'string', default: '20' }, disks: { type: 'string', default: '20' } } });
   const domains = Number(values.domains);
   const clients = Number(values.clients);
   const unmanageN = Number(values.unmanage);
-  if (![domains, clients, unmanageN].every((n) => Number.isInteger(n) && n > 0) || domains + unmanageN > 200) throw new Error('--domains, --clients and --unmanage must be positive integers, domains + unmanage at most 200 (the seeded /24)');
+  const diskN = Number(values.disks);
+  if (![domains, clients, unmanageN, diskN].every((n) => Number.isInteger(n) && n > 0) || domains + unmanageN + diskN > 200)
+    throw new Error('--domains, --clients, --unmanage and --disks must be positive integers, their sum at most 200 (the seeded /24)');
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-bench-import-'));
   const log = (msg: string) => console.error(`[bench:import] ${msg}`);
   const stack = await startLocalStack({ port: 0, inMemory: true, dataDir, simHosts: 2, quiet: true, simHost: { cpuNumber: 128, cpuSpeed: 2000, memoryTotal: 524288, latencyMs: 0 }, agent: { heartbeatIntervalMs: 1000, pollWaitMs: 5000, maxConcurrentTasks: 32 } });
@@ -79,6 +81,20 @@ async function main(): Promise<void> {
     const wall = (performance.now() - t0) / 1000;
     if ((await listedCount()) !== 0) throw new Error('imported guests are still listed as unmanaged');
 
+    log(`${diskN} disk images put on the shared pool, each made a VM by importVm (importsource=shared), one client`);
+    const networkid = ((await admin.ok('listNetworks', { listall: true })).network as Obj[])[0].id as string;
+    const diskImports: number[] = [];
+    for (let i = 0; i < diskN; i++) {
+      const diskpath = `image-${String(i).padStart(3, '0')}.qcow2`;
+      stack.hosts[0].driver.placeDiskImage(pool, diskpath, 10 * GiB);
+      const { ms } = await timed(async () => {
+        const reply = await admin.ok('importVm', { zoneid: stack.seed.zone.id, clusterid, hypervisor: 'Simulator', importsource: 'shared', name: `image-${i}`, serviceofferingid: small.id, networkid, storageid: pool.id, diskpath });
+        const job = await admin.waitForJob(reply.jobid as string, { intervalMs: 20 });
+        if (job.jobstatus !== 1) throw new Error(`importVm of ${diskpath} failed: ${JSON.stringify(job.jobresult)}`);
+      });
+      diskImports.push(ms);
+    }
+
     log('the raw DynamoDB floor: a 16-item transaction');
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
     const raw: number[] = [];
@@ -113,7 +129,7 @@ async function main(): Promise<void> {
 
     const result = {
       ...runFacts(projectRoot()),
-      parameters: { domains, clients, unmanage: unmanageN, simHosts: 2 },
+      parameters: { domains, clients, unmanage: unmanageN, disks: diskN, simHosts: 2 },
       describedToListedMs: Math.round(describedMs),
       imports: {
         oneClientMs: rounded(summarize(sequential)),
@@ -121,6 +137,7 @@ async function main(): Promise<void> {
         perSecond: Math.round(((domains - half) / wall) * 10) / 10,
         rawTransactionMs: rounded(summarize(raw)),
       },
+      diskImports: { oneClientMs: rounded(summarize(diskImports)) },
       unmanage: { commandToListedMs: rounded(summarize(toListed)), commandToJobDoneMs: rounded(summarize(toDone)) },
     };
     writeResult(projectRoot(), 'imports', result);
@@ -131,6 +148,7 @@ async function main(): Promise<void> {
         `|---|---|---|---|`,
         row('importUnmanagedInstance to job done, one client', result.imports.oneClientMs),
         row(`importUnmanagedInstance, ${clients} clients (${result.imports.perSecond} imports/s)`, result.imports.concurrentMs),
+        row('importVm of a disk image (importsource=shared) to job done, one client', result.diskImports.oneClientMs),
         row('raw DynamoDB: a 16-item transaction (an import\'s size)', result.imports.rawTransactionMs),
         row('unmanageVirtualMachine to listed in listUnmanagedInstances', result.unmanage.commandToListedMs),
         row('unmanageVirtualMachine to job done', result.unmanage.commandToJobDoneMs),

@@ -37,6 +37,8 @@ export interface LibvirtDriverOptions {
   commandTimeoutMs?: number;
   /** Runs virsh commands instead of a VirshSession of the driver's own (unit tests pass a fake). */
   runner?: VirshRunner;
+  /** Runs qemu-img (its stdout) instead of the host's (unit tests pass a fake). */
+  qemuImg?: (args: readonly string[], signal?: AbortSignal) => Promise<string>;
   /**
    * Where other hosts' libvirt reaches this one for a live migration (reported in the host facts);
    * default `qemu+tcp://<ipAddress>/system`, libvirt's TCP listener.
@@ -80,19 +82,9 @@ const ABOVE_MAXIMUM = /exceeds maximum|higher than max(imum)? memory|more than (
 /** A hypervisor without a CPU-weight tunable (libvirt's test driver; a host without the cgroup cpu controller). */
 const NO_SCHED_TUNABLE = /unsupported flags|not supported by the connection driver|cgroup cpu controller is not mounted/i;
 
-/**
- * Whether a running QEMU holds a disk image's lock (QEMU locks what it runs, over NFS too): what
- * `qemu-img info` says when it cannot take its shared lock, else undefined. A host without qemu-img,
- * or a file qemu-img cannot open, tells nothing here (libvirt has checked the rest).
- */
-async function imageLockHolder(file: string, signal?: AbortSignal): Promise<string | undefined> {
-  try {
-    await promisify(execFile)('qemu-img', ['info', '--output=json', file], { signal, timeout: 30_000 });
-    return undefined;
-  } catch (err) {
-    const text = `${(err as { stderr?: string }).stderr ?? ''}`;
-    return /get (?:shared )?"?write"? lock|is another process using the image/i.test(text) ? text.trim().split('\n')[0] : undefined;
-  }
+/** qemu-img on this host (its stdout; a failure carries its stderr and, when it is missing, ENOENT). */
+async function runQemuImg(args: readonly string[], signal?: AbortSignal): Promise<string> {
+  return (await promisify(execFile)('qemu-img', [...args], { signal, timeout: 30_000 })).stdout;
 }
 
 function said(err: unknown, pattern: RegExp): boolean {
@@ -431,10 +423,31 @@ export class LibvirtDriver implements HypervisorDriver {
         const xml = await this.virsh.run(['dumpxml', '--domain', domain, '--inactive'], signal).catch(() => '');
         if (xml && parseDomainXml(xml).disks.some((d) => d.imagePath === file || d.imagePath === `${name}/${volume}`)) throw new DriverError('InvalidParameterError', `Disk image is already in use: domain ${domain} at ${this.options.uri} has it`, false);
       }
-      const locked = await imageLockHolder(file, signal);
-      if (locked) throw new DriverError('InvalidParameterError', `Disk image is already in use: ${locked}`, false);
+      // What libvirt does not show: a running QEMU's lock, and an external data file (a QCOW2 v3 image
+      // may keep its data in any file of the host, another VM's disk say).
+      const info = await this.imageInfo(path, file, signal);
+      if (info.dataFile) throw new DriverError('InvalidParameterError', `Disk image ${path} keeps its data in an external file (${info.dataFile}): only self-contained QCOW2 images are imported`, false);
+      if (info.backingFile) throw new DriverError('InvalidParameterError', `Disk image ${path} has a backing file (${info.backingFile}): flatten it first (qemu-img convert), only standalone QCOW2 images are imported`, false);
       return { size: facts.capacity, format: 'qcow2' };
     });
+  }
+
+  /**
+   * `qemu-img info` of an image: its backing and external data files. A running QEMU's lock (over NFS
+   * too) makes it fail with "Failed to get shared write lock": the image is in use.
+   */
+  private async imageInfo(path: string, file: string, signal?: AbortSignal): Promise<{ backingFile?: string; dataFile?: string }> {
+    let out: string;
+    try {
+      out = await (this.options.qemuImg ?? runQemuImg)(['info', '--output=json', file], signal);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') throw new DriverError('ResourceUnavailableError', `qemu-img is not installed on this host: it checks disk image ${path} before an import (install qemu-utils)`, false);
+      const text = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
+      if (/get (?:shared )?"?write"? lock|another process using the image/i.test(text)) throw new DriverError('InvalidParameterError', `Disk image is already in use: ${text}`, false);
+      throw new DriverError('InvalidParameterError', `qemu-img cannot read disk image ${path}: ${text}`, false);
+    }
+    const info = JSON.parse(out) as { 'backing-filename'?: string; 'format-specific'?: { data?: { 'data-file'?: string } } };
+    return { ...(info['backing-filename'] ? { backingFile: info['backing-filename'] } : {}), ...(info['format-specific']?.data?.['data-file'] ? { dataFile: info['format-specific'].data['data-file'] } : {}) };
   }
 
   /** A domain's XML read as CloudStack's agent reads it, with its power state, persistence, disk sizes and (running, on a libvirt network) leased addresses. */

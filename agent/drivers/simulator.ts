@@ -108,7 +108,7 @@ const byMigrationUri = new Map<string, SimulatorDriver>();
  */
 const sharedStorage = new Map<string, Map<string, number>>();
 /** What is known of disk images placed by hand (placeDiskImage) beyond their size: key `<scope>:<pool id>:<path>`. */
-const imageFormats = new Map<string, { format: 'qcow2' | 'raw'; backingFile?: string }>();
+const imageFormats = new Map<string, { format: 'qcow2' | 'raw'; backingFile?: string; dataFile?: string }>();
 
 /** The files of the simulated shared pools (for tests: a ledger check against what exists). */
 export function simulatedSharedFiles(poolId: string): ReadonlyMap<string, number> {
@@ -519,9 +519,9 @@ export class SimulatorDriver implements HypervisorDriver {
    * A disk image put in a pool by hand, as an operator copies one there before importVm (tests and
    * demos): `format` and `backingFile` are what checkVolume then finds.
    */
-  placeDiskImage(pool: Pick<PoolSpec, 'id' | 'type'>, path: string, size: number, o: { format?: 'qcow2' | 'raw'; backingFile?: string } = {}): void {
+  placeDiskImage(pool: Pick<PoolSpec, 'id' | 'type'>, path: string, size: number, o: { format?: 'qcow2' | 'raw'; backingFile?: string; dataFile?: string } = {}): void {
     this.filesOf({ pool }).set(path, size);
-    imageFormats.set(this.imageKey(pool, path), { format: o.format ?? 'qcow2', ...(o.backingFile ? { backingFile: o.backingFile } : {}) });
+    imageFormats.set(this.imageKey(pool, path), { format: o.format ?? 'qcow2', ...(o.backingFile ? { backingFile: o.backingFile } : {}), ...(o.dataFile ? { dataFile: o.dataFile } : {}) });
   }
 
   private imageKey(pool: Pick<PoolSpec, 'id' | 'type'>, path: string): string {
@@ -534,6 +534,7 @@ export class SimulatorDriver implements HypervisorDriver {
     if (size === undefined) throw new DriverError('InvalidParameterError', `Disk image ${path} is not found in storage pool ${pool.path} on host ${this.config.hostname}`, false);
     const facts = imageFormats.get(this.imageKey(pool, path)) ?? { format: 'qcow2' };
     if (facts.format !== 'qcow2') throw new DriverError('InvalidParameterError', `Disk image ${path} is ${facts.format}, not QCOW2: only QCOW2 images are imported in place`, false);
+    if (facts.dataFile) throw new DriverError('InvalidParameterError', `Disk image ${path} keeps its data in an external file (${facts.dataFile}): only self-contained QCOW2 images are imported`, false);
     if (facts.backingFile) throw new DriverError('InvalidParameterError', `Disk image ${path} has a backing file (${facts.backingFile}): flatten it first (qemu-img convert), only standalone QCOW2 images are imported`, false);
     const same = (d: DiskSpec) => d.pool?.id === pool.id && d.path === path;
     const here = [...this.domainsByName].find(([, d]) => d.spec.disks.some(same));

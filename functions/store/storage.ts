@@ -328,8 +328,17 @@ export class StorageRepository extends Repository {
 
   /** The volume that adopted a pool's file in place (importUnmanagedInstance, importVm), if any: read by key. */
   async fileHolder(poolId: string, path: string): Promise<{ volumeId: string; vmId?: string } | undefined> {
-    const [item] = await this.batchGetItems([diskPathKey(poolId, path)], true);
-    return item ? { volumeId: String(item.volumeId), ...(item.vmId ? { vmId: String(item.vmId) } : {}) } : undefined;
+    return (await this.fileHolders([{ poolId, path }]))[0];
+  }
+
+  /** The holders of these files, in their order (undefined: free), in one BatchGet. */
+  async fileHolders(files: ReadonlyArray<{ poolId: string; path: string }>): Promise<Array<{ volumeId: string; vmId?: string } | undefined>> {
+    if (!files.length) return [];
+    const items = new Map((await this.batchGetItems(files.map((f) => diskPathKey(f.poolId, f.path)), true)).map((i) => [String(i.pk), i]));
+    return files.map((f) => {
+      const item = items.get(diskPathKey(f.poolId, f.path).pk);
+      return item ? { volumeId: String(item.volumeId), ...(item.vmId ? { vmId: String(item.vmId) } : {}) } : undefined;
+    });
   }
 
   /** Give back `bytes` of a pool's allocation (never below zero). */

@@ -74,7 +74,7 @@ export default defineCommand({
       store.addresses.macHolders(instance.nics.map((n) => n.macAddress)),
     ]);
     const takenAddresses = await addressesNamed(store, instance, nicNetworks, networks.filter(usable), nicIps, macHolders);
-    const outcome = planImport({
+    let outcome = planImport({
       instance,
       host,
       offering,
@@ -90,6 +90,12 @@ export default defineCommand({
       migrateAllowed: params.migrateallowed === true,
       forced: params.forced === true,
     });
+    // A file another volume was imported from is in use (a shareable disk, a stale definition elsewhere).
+    const claimed = outcome.plan ? await store.storage.fileHolders(outcome.plan.disks) : [];
+    if (outcome.plan && claimed.some(Boolean)) {
+      const disk = outcome.plan.disks[claimed.findIndex(Boolean)];
+      outcome = { refusals: [{ code: 431, text: `Disk image is already in use: ${disk.path} on storage pool ${disk.poolName} is volume ${claimed.find(Boolean)!.volumeId}'s` }] };
+    }
     if (params.dryrun) return { kind: 'object', key: 'importplan', value: dryRunAnswer(outcome.plan, outcome.refusals) };
     if (!outcome.plan) throw refusalError(outcome.refusals[0]);
     const plan = outcome.plan;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Cluster, Host, Network, StoragePool, Template } from '../../../core/entities';
 import { EntityNotFoundError, InvalidParameterError, OperationRefusedError } from '../../../core/errors';
 import { stableId } from '../../../core/ids';
+import { isHostAddressIn } from '../../../core/ipv4';
 import { checkHostName } from '../../../core/naming';
 import { sizeFor } from '../../../core/scaling';
 import { poolReaches } from '../../../core/storage';
@@ -35,7 +36,8 @@ const params = importUnmanagedInstance.params.extend({
 type Params = z.output<typeof params>;
 
 /**
- * importVm (CloudStack 4.19+'s UnmanagedVMsManagerImpl.importVm on KVM). `importsource=unmanaged`
+ * importVm (CloudStack 4.19+'s UnmanagedVMsManagerImpl.importVm on KVM; the VMware-to-KVM
+ * conversion parameters of 4.20+ are not declared: importsource=vmware is refused). `importsource=unmanaged`
  * is importUnmanagedInstance; `shared` and `local` adopt a QCOW2 file already on a pool as the ROOT
  * disk of a new stopped VM (workflows/import-disk.asl.json): the command refuses in CloudStack's
  * words what the inventory shows wrong, a host's agent then looks at the file itself (there, a
@@ -119,17 +121,17 @@ async function importDisk(ctx: CommandContext<Params>, source: 'local' | 'shared
   if (unknownNic !== undefined) throw new InvalidParameterError(`nicipaddresslist names nic ${unknownNic}: an import from shared/local storage has one NIC, 0`);
   if (ips['0'] === 'auto') throw new InvalidParameterError('nicipaddresslist ip4Address=auto needs a running guest that reports its address: give the address, or leave it out for one from the network');
   const ipAddress = ips['0'] ?? '';
-  if (ipAddress && (await store.addresses.addressHolders([{ networkId: network.id, ip: ipAddress }]))[network.id]?.[ipAddress])
+  const usableAddress = isHostAddressIn(ipAddress, network.cidr) && ipAddress !== network.gateway;
+  if (ipAddress && (!usableAddress || (await store.addresses.addressHolders([{ networkId: network.id, ip: ipAddress }]))[network.id]?.[ipAddress]))
     throw new InvalidParameterError(`IP address ${ipAddress} for NIC(ID: 0) is not available in network(ID: ${network.id})`);
 
   const details = mergeMap(p.details);
   const size = sizeFor(offering, details);
-  const template = p.templateid ? await store.inventory.getTemplate(p.templateid) : await importDummyTemplate(store, cluster, owner, now);
-  if (!template || (p.templateid && (template.removed || !usableBy(template, { caller, ownerAccountId: owner.accountId })))) throw new EntityNotFoundError(command, 'templateid', p.templateid ?? '');
-  if (template.format === 'ISO') throw new InvalidParameterError(`Template ${template.name} is an ISO: an imported VM needs a template`);
+  const named = p.templateid ? await store.inventory.getTemplate(p.templateid) : undefined;
+  if (p.templateid && (!named || named.removed || !usableBy(named, { caller, ownerAccountId: owner.accountId }))) throw new EntityNotFoundError(command, 'templateid', p.templateid);
+  if (named?.format === 'ISO') throw new InvalidParameterError(`Template ${named.name} is an ISO: an imported VM needs a template`);
   const name = p.hostname ?? p.name;
   checkHostName(name);
-  const { seq, instanceName } = await newInstanceName(store, owner.userNumericId, p.displayname);
   const plan = {
     powerState: 'PowerOff' as const,
     size,
@@ -137,10 +139,13 @@ async function importDisk(ctx: CommandContext<Params>, source: 'local' | 'shared
     nics: [{ id: '0', networkId: network.id, networkName: network.name, ipAddress, macAddress: '', matchedBy: 'nicnetworklist' as const }],
     disks: [{ id: path, label: 'vda', type: 'ROOT' as const, deviceId: 0, poolId: pool.id, poolName: pool.name, path, size: 0 }],
   };
+  // The dry run takes nothing: no VM number, no dummy template.
   if (p.dryrun) {
-    const value = { importable: true, name, instancename: instanceName, powerstate: 'PowerOff', cpunumber: size.cpuNumber, cpuspeed: size.cpuSpeed, memory: size.memory, checkedbyhostid: checker.id, checkedbyhostname: checker.name, nic: [{ id: '0', networkid: network.id, networkname: network.name, macaddress: 'new', ipaddress: ipAddress || 'allocated' }], disk: [{ id: path, type: 'ROOT', deviceid: 0, storageid: pool.id, storage: pool.name, path, size: 'the image\'s virtual size, read on the host' }] };
+    const value = { importable: true, name, templatename: named?.name ?? IMPORT_DUMMY_TEMPLATE, powerstate: 'PowerOff', cpunumber: size.cpuNumber, cpuspeed: size.cpuSpeed, memory: size.memory, checkedbyhostid: checker.id, checkedbyhostname: checker.name, nic: [{ id: '0', networkid: network.id, networkname: network.name, macaddress: 'new', ipaddress: ipAddress || 'allocated' }], disk: [{ id: path, type: 'ROOT', deviceid: 0, storageid: pool.id, storage: pool.name, path, size: 'the image\'s virtual size, read on the host' }] };
     return { kind: 'object' as const, key: 'importplan', value };
   }
+  const template = named ?? (await importDummyTemplate(store, cluster, owner, now));
+  const { seq, instanceName } = await newInstanceName(store, owner.userNumericId, p.displayname);
   return startImport(
     { store, jobs, now, caller },
     {
@@ -171,6 +176,9 @@ async function usedBy(store: Store, pool: StoragePool, path: string): Promise<st
   const volume = await store.storage.getVolume(path.replace(/\.qcow2$/, ''), true);
   if (volume && volume.poolId === pool.id && volume.state !== 'Expunged') return `it is the file of volume ${volume.name} (${volume.id})`;
   if (/^template-[0-9a-f-]{36}\.(qcow2|raw|iso)$/i.test(path)) return 'it is a template\'s image, the backing file of the VMs made from it';
+  // A VM made before storage boots `<instance name>-root` of its host's default pool.
+  const legacy = /^(.+)-root$/.exec(path)?.[1];
+  if (legacy && (await store.vms.instanceNamesTaken([legacy])).size) return `it is the root disk of VM ${legacy}, made before storage`;
   return undefined;
 }
 

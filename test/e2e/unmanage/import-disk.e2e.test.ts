@@ -22,7 +22,7 @@ describe('importVm from shared and local storage', () => {
   let networkid: string;
   let seq = 0;
   const pool = () => seededPool(clusterid, 'Simulator');
-  const sharedFile = (size = 10 * GiB, o: { format?: 'qcow2' | 'raw'; backingFile?: string } = {}) => {
+  const sharedFile = (size = 10 * GiB, o: { format?: 'qcow2' | 'raw'; backingFile?: string; dataFile?: string } = {}) => {
     const path = `legacy-${++seq}.qcow2`;
     env.stack.hosts[0].driver.placeDiskImage({ id: pool().id, type: 'SharedMountPoint' }, path, size, o);
     return path;
@@ -51,6 +51,23 @@ describe('importVm from shared and local storage', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`never: ${what}`);
+  };
+  /** A guest Stratus never made, on host `h`, its disk the shared pool's file `diskpath`. */
+  const guestOn = (h: number, diskpath: string, state: 'PowerOn' | 'PowerOff') => {
+    const name = `holder-${++seq}`;
+    const spec: VmSpec = {
+      vmId: '',
+      instanceName: name,
+      displayName: name,
+      cpuNumber: 1,
+      cpuSpeed: 500,
+      memory: 512,
+      template: { id: '', url: '', format: 'QCOW2' },
+      nics: [{ macAddress: `52:54:00:66:00:${String(seq).padStart(2, '0')}`, networkName: 'br0', ipAddress: '' }],
+      disks: [{ volumeId: `${name}-0`, type: 'ROOT', deviceId: 0, path: diskpath, size: 2 * GiB, pool: { ...pool(), type: 'SharedMountPoint', host: 'localhost' } }],
+    };
+    env.stack.hosts[h].driver.seed([{ spec, state, unmanaged: true }]);
+    return name;
   };
   /** A failed import: the job says why, and no VM, volume, address or pool space of it is left. */
   const failsLeavingNothing = async (params: Obj, text: RegExp) => {
@@ -101,8 +118,12 @@ describe('importVm from shared and local storage', () => {
     await expectPoolLedgers(env, 'after a disk import');
     await expectExactListCounters();
 
-    // The same file again: in use, whoever asks.
+    // The same file again: in use, whoever asks; also as the disk of a domain found on a host.
     await refusal(importing(diskpath, { name: 'again' }), 431, /^Disk image is already in use: volume .* was imported from it$/);
+    const holder = guestOn(1, diskpath, 'PowerOff');
+    await eventually(async () => ((await env.admin.ok('listUnmanagedInstances', { clusterid, name: holder })).count ?? 0) === 1, `${holder} listed`);
+    const dry = (await env.admin.ok('importUnmanagedInstance', { clusterid, name: holder, serviceofferingid: cat.offerings[0].id, templateid: cat.templateid, dryrun: true })).importplan as Obj;
+    expect(dry).toMatchObject({ importable: false, refusals: [{ errorcode: 431, errortext: expect.stringMatching(new RegExp(`^Disk image is already in use: ${diskpath} on storage pool .* is volume ${root.id}'s$`)) }] });
   });
 
   it('refuses what the inventory shows wrong, in CloudStack\'s words, before any job', async () => {
@@ -118,6 +139,10 @@ describe('importVm from shared and local storage', () => {
     await refusal({ ...base, hypervisor: 'VMware' }, 431, /^VM import is currently not supported for hypervisor: VMware/);
     await refusal({ ...base, 'datadiskofferinglist[0].disk': 'x', 'datadiskofferinglist[0].diskOffering': cat.offerings[0].id }, 431, /^Parameter datadiskofferinglist is for importsource=unmanaged/);
     await refusal({ ...base, 'nicipaddresslist[0].nic': '0', 'nicipaddresslist[0].ip4Address': 'auto' }, 431, /^nicipaddresslist ip4Address=auto needs a running guest/);
+    for (const ip of ['192.0.2.7', '10.1.1.1', 'not-an-ip'])
+      await refusal({ ...base, 'nicipaddresslist[0].nic': '0', 'nicipaddresslist[0].ip4Address': ip }, 431, `IP address ${ip} for NIC(ID: 0) is not available in network(ID: ${networkid})`);
+    // A dry run takes nothing: the dummy template is made by the first real import only.
+    expect((await env.admin.ok('importVm', { ...base, dryrun: true })).importplan).toMatchObject({ importable: true, templatename: 'kvm-default-vm-import-dummy-template' });
     // A file Stratus made (a deployed VM's ROOT, named by its volume's id) and a template's image are in use.
     const deployed = await env.admin.waitForJob((await env.admin.ok('deployVirtualMachine', { zoneid: cat.zoneid, serviceofferingid: cat.offerings[0].id, templateid: cat.templateid })).jobid as string);
     const [root] = (await env.admin.ok('listVolumes', { virtualmachineid: ((deployed.jobresult as Obj).virtualmachine as Obj).id, type: 'ROOT' })).volume as Obj[];
@@ -133,20 +158,10 @@ describe('importVm from shared and local storage', () => {
     await failsLeavingNothing(importing('nowhere.qcow2', { name: 'missing-one' }), /^Disk image nowhere\.qcow2 is not found in storage pool/);
     await failsLeavingNothing(importing(sharedFile(GiB, { format: 'raw' }), { name: 'raw-one' }), /is raw, not QCOW2/);
     await failsLeavingNothing(importing(sharedFile(GiB, { backingFile: '/srv/base.qcow2' }), { name: 'overlay-one' }), /has a backing file \(\/srv\/base\.qcow2\): flatten it first/);
+    await failsLeavingNothing(importing(sharedFile(GiB, { dataFile: '/var/lib/libvirt/images/other.raw' }), { name: 'external-one' }), /keeps its data in an external file/);
     // A guest Stratus never made runs from the file on another host: its QEMU holds the image's lock.
     const diskpath = sharedFile(2 * GiB);
-    const spec: VmSpec = {
-      vmId: '',
-      instanceName: `holder-${seq}`,
-      displayName: 'holder',
-      cpuNumber: 1,
-      cpuSpeed: 500,
-      memory: 512,
-      template: { id: '', url: '', format: 'QCOW2' },
-      nics: [{ macAddress: `52:54:00:66:00:${String(seq).padStart(2, '0')}`, networkName: 'br0', ipAddress: '' }],
-      disks: [{ volumeId: 'holder-0', type: 'ROOT', deviceId: 0, path: diskpath, size: 2 * GiB, pool: { ...pool(), type: 'SharedMountPoint', host: 'localhost' } }],
-    };
-    env.stack.hosts[env.stack.hosts.length - 1].driver.seed([{ spec, state: 'PowerOn', unmanaged: true }]);
+    guestOn(env.stack.hosts.length - 1, diskpath, 'PowerOn');
     await failsLeavingNothing(importing(diskpath, { name: 'locked-one' }), /^Disk image is already in use: /);
     await expectExactListCounters();
   });

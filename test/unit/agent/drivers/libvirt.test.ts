@@ -79,7 +79,7 @@ describe('LibvirtDriver with a scripted virsh', () => {
     expect(said('detach-device').map((c) => c.replace(/--file \S+/, '--file F'))).toEqual(['detach-device --domain i-2-1-VM --file F --live --config']);
   });
 
-  it('checks a disk image to import: its virtual size; refused when missing, raw, an overlay, or a domain here has it', async () => {
+  it('checks a disk image to import: its virtual size; refused when missing, raw, an overlay, a domain here has it, a QEMU holds its lock, or its data is elsewhere', async () => {
     // Prepare: a pool with four files and one domain whose definition names one of them
     const pool = { id: 'p-2', type: 'SharedMountPoint' as const, host: 'localhost', path: '/srv/p2' };
     const volumeXml = (name: string, format: string, backing = '') =>
@@ -89,6 +89,15 @@ describe('LibvirtDriver with a scripted virsh', () => {
       'raw.img': volumeXml('raw.img', 'raw'),
       'overlay.qcow2': volumeXml('overlay.qcow2', 'qcow2', '/srv/p2/base.qcow2'),
       'taken.qcow2': volumeXml('taken.qcow2', 'qcow2'),
+      'running.qcow2': volumeXml('running.qcow2', 'qcow2'),
+      'external.qcow2': volumeXml('external.qcow2', 'qcow2'),
+    };
+    // qemu-img: a running QEMU elsewhere holds one image's lock; another keeps its data in a host file.
+    const qemuImg = async (args: readonly string[]) => {
+      const file = args.at(-1)!;
+      if (file.endsWith('running.qcow2')) throw Object.assign(new Error('exit 1'), { stderr: `qemu-img: Could not open '${file}': Failed to get shared "write" lock\nIs another process using the image [${file}]?\n` });
+      if (file.endsWith('external.qcow2')) return JSON.stringify({ format: 'qcow2', 'virtual-size': 5368709120, 'format-specific': { type: 'qcow2', data: { compat: '1.1', 'data-file': '/var/lib/libvirt/images/other-vm.raw' } } });
+      return JSON.stringify({ format: 'qcow2', 'virtual-size': 5368709120, 'format-specific': { type: 'qcow2', data: { compat: '1.1' } } });
     };
     const virsh: ScriptedVirsh = new ScriptedVirsh((c): string => {
       if (c.startsWith('pool-info')) return 'State:          running\n';
@@ -97,7 +106,7 @@ describe('LibvirtDriver with a scripted virsh', () => {
       if (c.startsWith('dumpxml --domain legacy-web')) return "<domain><name>legacy-web</name><devices><disk type='file' device='disk'><source file='/srv/p2/taken.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
       return '';
     });
-    const driver = driverWith({ uri: 'test:///fake', runner: virsh });
+    const driver = driverWith({ uri: 'test:///fake', runner: virsh, qemuImg });
 
     // Act and assess
     await expect(driver.checkVolume(pool, 'old.qcow2')).resolves.toEqual({ size: 5368709120, format: 'qcow2' });
@@ -105,9 +114,11 @@ describe('LibvirtDriver with a scripted virsh', () => {
     await expect(driver.checkVolume(pool, 'raw.img')).rejects.toMatchObject({ name: 'InvalidParameterError', message: expect.stringContaining('is raw, not QCOW2') });
     await expect(driver.checkVolume(pool, 'overlay.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: expect.stringContaining('has a backing file (/srv/p2/base.qcow2)') });
     await expect(driver.checkVolume(pool, 'taken.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: 'Disk image is already in use: domain legacy-web at test:///fake has it' });
+    await expect(driver.checkVolume(pool, 'running.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: `Disk image is already in use: qemu-img: Could not open '/srv/p2/running.qcow2': Failed to get shared "write" lock` });
+    await expect(driver.checkVolume(pool, 'external.qcow2')).rejects.toMatchObject({ name: 'InvalidParameterError', message: 'Disk image external.qcow2 keeps its data in an external file (/var/lib/libvirt/images/other-vm.raw): only self-contained QCOW2 images are imported' });
     await expect(driver.checkVolume(pool, '../etc/passwd')).rejects.toMatchObject({ name: 'InvalidParameterError' });
     // Files copied in by hand are seen: the pool is refreshed before each look.
-    expect(virsh.commands.filter((c) => c.startsWith('pool-refresh'))).toHaveLength(5);
+    expect(virsh.commands.filter((c) => c.startsWith('pool-refresh'))).toHaveLength(7);
   });
 
   it('grows a disk in use with blockresize, refuses to shrink it, and resizes a file not in use with vol-resize', async () => {
