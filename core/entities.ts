@@ -337,6 +337,8 @@ export interface Vm {
   restoredFromVolumeId?: string;
   /** the ISO in its CD-ROM (attachIso), kept across stops and starts */
   isoId?: string;
+  /** the backup offering it is assigned to (assignVirtualMachineToBackupOffering) */
+  backupOfferingId?: string;
   /** unmanageVirtualMachine: when Stratus let it go (the VM is Expunged; its domain runs on without it) */
   unmanaged?: string;
   /** unmanaged with unmanage.vm.preserve.nics: its NICs keep their addresses and MACs for an import to take back */
@@ -393,7 +395,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso' | 'BackupOffering';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -684,4 +686,23 @@ export interface UnmanagedInstance {
   /** an import took it (listed no more): set in the import's transaction, dropped when a heartbeat describes the domain as the VM's */
   managed?: string;
   created: string;
+}
+
+/**
+ * A backup offering (importBackupOffering): a provider's policy (`externalId`) made available in a
+ * zone. VMs join one with assignVirtualMachineToBackupOffering.
+ */
+export interface BackupOffering {
+  id: string;
+  name: string;
+  description: string;
+  externalId: string;
+  provider: string;
+  zoneId: string;
+  /** users may take backups of their own (createBackup) and set schedules */
+  allowUserDrivenBackups: boolean;
+  /** how many VMs are assigned: kept in the transactions that assign and remove them; deleting needs none */
+  assignedVms?: number;
+  created: string;
+  version: number;
 }

@@ -5,6 +5,14 @@ import type { Command } from './define-command';
  * Add one import and one list entry per command; a unit test checks every file in commands/ is here once.
  */
 import addCluster from './commands/addCluster';
+import updateBackupOffering from './commands/updateBackupOffering';
+import removeVirtualMachineFromBackupOffering from './commands/removeVirtualMachineFromBackupOffering';
+import listBackupProviders from './commands/listBackupProviders';
+import listBackupProviderOfferings from './commands/listBackupProviderOfferings';
+import listBackupOfferings from './commands/listBackupOfferings';
+import importBackupOffering from './commands/importBackupOffering';
+import deleteBackupOffering from './commands/deleteBackupOffering';
+import assignVirtualMachineToBackupOffering from './commands/assignVirtualMachineToBackupOffering';
 import addHost from './commands/addHost';
 import attachVolume from './commands/attachVolume';
 import cancelHostMaintenance from './commands/cancelHostMaintenance';
@@ -174,6 +182,14 @@ const all: readonly Command[] = [
   unmanageVirtualMachine,
   importUnmanagedInstance,
   importVm,
+  updateBackupOffering,
+  removeVirtualMachineFromBackupOffering,
+  listBackupProviders,
+  listBackupProviderOfferings,
+  listBackupOfferings,
+  importBackupOffering,
+  deleteBackupOffering,
+  assignVirtualMachineToBackupOffering,
   listVolumes,
   listZones,
   migrateVirtualMachine,

@@ -86,8 +86,9 @@ async function expungedOperations(store: Store, vm: Vm) {
     store.vms.forgetInstanceNameOperation(vm),
     ...store.addresses.releaseOperations(vm.id, vm.nics),
     ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
-    // Its ISO no longer counts it: deleteIso waits for no VM.
+    // Its ISO no longer counts it: deleteIso waits for no VM. Nor its backup offering.
     ...store.templates.holderOperations(vm.isoId, undefined),
+    ...store.backups.leaveOperations(vm),
   ];
 }
 

@@ -17,6 +17,7 @@ import { PlacementRepository } from './placement';
 import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
+import { BackupsRepository } from './backups';
 import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
@@ -56,6 +57,7 @@ export interface Store {
   tags: TagsRepository; // resource tags (createTags), on VMs, volumes and VM snapshots
   vmSnapshots: VmSnapshotsRepository; // VM snapshots, changed with their VM's list of them
   unmanaged: UnmanagedInstancesRepository; // domains on hosts that Stratus does not manage, as their hosts describe them
+  backups: BackupsRepository; // backup offerings and VMs' assignment to them
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -101,6 +103,7 @@ export function createStore(): Store {
     tags: new TagsRepository(db, table, listing),
     vmSnapshots: new VmSnapshotsRepository(db, table),
     unmanaged: new UnmanagedInstancesRepository(db, table, vms, listing),
+    backups: new BackupsRepository(db, table, vms),
   };
   current = { db, table, store };
   return store;

@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, BackupOffering, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -58,9 +58,10 @@ export interface ListedEntities {
   TAG: ResourceTag;
   VMSNAPSHOT: VmSnapshot;
   UNMANAGED: UnmanagedInstance;
+  BACKUPOFFERING: BackupOffering;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -247,6 +248,8 @@ function catalogueEntries<K extends CatalogueKind>(kind: K, entity: Entity<K>): 
       const pool = entity as StoragePool;
       return [kindWide, ['gsi2', cataloguePartition('STORAGEPOOL', 'ZONE', pool.zoneId)], ['gsi3', poolReachPartition(pool)]];
     }
+    case 'BACKUPOFFERING':
+      return [kindWide, ['gsi2', cataloguePartition('BACKUPOFFERING', 'ZONE', (entity as BackupOffering).zoneId)]];
     default:
       return [kindWide];
   }
@@ -297,6 +300,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as VmSnapshot).name, (e as VmSnapshot).displayName, (e as VmSnapshot).description);
     case 'UNMANAGED':
       return join((e as UnmanagedInstance).name);
+    case 'BACKUPOFFERING':
+      return join((e as BackupOffering).name, (e as BackupOffering).description);
     default:
       return undefined;
   }

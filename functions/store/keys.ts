@@ -25,7 +25,8 @@ export type Kind =
   | 'VOLUME'
   | 'VMSNAPSHOT'
   | 'TAG'
-  | 'UNMANAGED';
+  | 'UNMANAGED'
+  | 'BACKUPOFFERING';
 
 export interface ItemKey {
   pk: string;

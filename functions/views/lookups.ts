@@ -1,4 +1,4 @@
-import type { Account, AffinityGroup, Cluster, DiskOffering, Domain, Host, Pod, ServiceOffering, StoragePool, Template, User, Vm, VmSnapshot, Zone } from '../../core/entities';
+import type { Account, AffinityGroup, Cluster, DiskOffering, Domain, Host, Pod, ServiceOffering, StoragePool, Template, User, Vm, VmSnapshot, Zone, BackupOffering } from '../../core/entities';
 import type { Store } from '../store';
 import { fromStoredHost } from '../store/hosts';
 import type { Kind } from '../store/keys';
@@ -22,6 +22,7 @@ export interface Lookups {
   diskOffering(id: string): Promise<DiskOffering | undefined>;
   vm(id: string): Promise<Vm | undefined>;
   vmSnapshot(id: string): Promise<VmSnapshot | undefined>;
+  backupOffering(id: string): Promise<BackupOffering | undefined>;
   /** VM detail names callers other than the root admin neither see nor set (user.vm.blacklisted.details). */
   hiddenDetails(): Promise<ReadonlySet<string>>;
 }
@@ -109,6 +110,7 @@ export function createLookups(store: Store): Lookups {
     diskOffering: memo(of<DiskOffering>('DISKOFFERING')),
     vm: memo(of<Vm>('VM')),
     vmSnapshot: memo(of<VmSnapshot>('VMSNAPSHOT')),
+    backupOffering: memo(of<BackupOffering>('BACKUPOFFERING')),
     hiddenDetails: once(async () => detailNames(await store.settings.get('user.vm.blacklisted.details'))),
   };
 }

@@ -21,6 +21,7 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     view === 'full' ? Promise.resolve(new Set<string>()) : lookups.hiddenDetails(),
   ]);
   const iso = vm.isoId ? await lookups.template(vm.isoId) : undefined;
+  const backupOffering = vm.backupOfferingId ? await lookups.backupOffering(vm.backupOfferingId) : undefined;
   const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping';
   return {
     id: vm.id,
@@ -45,6 +46,7 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     templatename: template?.name,
     templatedisplaytext: template?.displayText,
     ...(iso ? { isoid: iso.id, isoname: iso.name, isodisplaytext: iso.displayText } : {}),
+    ...(vm.backupOfferingId ? { backupofferingid: vm.backupOfferingId, backupofferingname: backupOffering?.name } : {}),
     passwordenabled: template?.passwordEnabled ?? false,
     serviceofferingid: vm.serviceOfferingId,
     serviceofferingname: offering?.name,

@@ -1,0 +1,97 @@
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AsyncJob, BackupOffering, Vm } from '../../core/entities';
+import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
+import { JobsRepository } from './jobs';
+import { entityKey } from './keys';
+import { Repository } from './repository';
+import { applied, type VmsRepository } from './vms';
+
+const cancelled = (err: unknown) => (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.map((r) => r.Code ?? 'None');
+
+/**
+ * Backup and recovery: backup offerings (a catalogue kind, listed by zone) and VMs' assignment to
+ * them. An offering counts its VMs (`assignedVms`) in the transaction that assigns or removes one,
+ * so deleting it is one conditional delete, never a read of the VMs.
+ */
+export class BackupsRepository extends Repository {
+  // The offering commands finish their jobs at once: written as JobsRepository writes a finished job.
+  private readonly jobs = new JobsRepository(this.db, this.table);
+
+  constructor(
+    db: ConstructorParameters<typeof Repository>[0],
+    table: string,
+    private readonly vms: VmsRepository,
+  ) {
+    super(db, table);
+  }
+
+  getOffering = (id: string, consistent = false) => this.getEntity<BackupOffering>('BACKUPOFFERING', id, consistent);
+
+  /** A new offering and its finished job, at once. */
+  async createOffering(offering: BackupOffering, job: AsyncJob): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.table, Item: this.listedItem('BACKUPOFFERING', offering), ConditionExpression: 'attribute_not_exists(pk)' } }, ...(await this.jobs.completedOperations(job))] as never }));
+  }
+
+  /** An administrator's change (name, description, user-driven backups), conditioned on the version read. */
+  async updateOffering(offering: BackupOffering, set: Partial<Pick<BackupOffering, 'name' | 'description' | 'allowUserDrivenBackups'>>): Promise<BackupOffering> {
+    const after: BackupOffering = { ...applied<BackupOffering>(offering, set), version: offering.version + 1 };
+    try {
+      await this.db.send(new UpdateCommand(this.entityUpdate('BACKUPOFFERING', offering, after as unknown as Record<string, unknown>)));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw new ConcurrentOperationError(`Backup offering ${offering.name} changed while it was being updated; try again`);
+      throw err;
+    }
+    return after;
+  }
+
+  /** Gone, if no VM is assigned to it (CloudStack's refusal otherwise). */
+  async deleteOffering(offering: BackupOffering): Promise<void> {
+    try {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('BACKUPOFFERING', offering.id), ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(assignedVms) OR assignedVms = :zero)', ExpressionAttributeValues: { ':zero': 0 } }));
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!(await this.getOffering(offering.id, true))) return; // deleted already
+      throw new InvalidParameterError('Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+    }
+  }
+
+  /** A VM that goes for good (expunged, unmanaged) leaves its offering in the transaction that lets it go. */
+  leaveOperations(vm: Pick<Vm, 'backupOfferingId'>): object[] {
+    return vm.backupOfferingId ? [countOperation(this.table, vm.backupOfferingId, -1)] : [];
+  }
+
+  /**
+   * The VM joins the offering (or leaves it: `offering` undefined, from `from`), with its finished
+   * job, in one transaction: the VM held to the version read and to no job running on it, the
+   * offering's count of VMs moved.
+   */
+  async changeAssignment(vm: Vm, to: BackupOffering | undefined, job: AsyncJob): Promise<void> {
+    const from = vm.backupOfferingId;
+    const update = this.vms.updateOperation(vm, to ? { backupOfferingId: to.id } : {}, to ? [] : ['backupOfferingId']);
+    update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(activeJobId)`;
+    const count = (id: string, delta: 1 | -1) => countOperation(this.table, id, delta);
+    const counts = [...(to ? [count(to.id, 1)] : []), ...(from && !to ? [countOperation(this.table, from, -1)] : [])];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [update, ...counts, ...(await this.jobs.completedOperations(job))] as never }));
+    } catch (err) {
+      const codes = cancelled(err);
+      if (!codes) throw err;
+      if (codes[0] === 'ConditionalCheckFailed') throw new ConcurrentOperationError(`VM ${vm.name} changed, or another operation holds it, while its backup offering was being changed; try again`);
+      if (to && codes[1] === 'ConditionalCheckFailed') throw new InvalidParameterError(`Backup offering ${to.name} was deleted meanwhile`);
+      throw new ConcurrentOperationError(`VM ${vm.name}'s backup offering changed meanwhile; try again`);
+    }
+  }
+}
+
+/** An offering's count of VMs moved by one: joining needs it there, leaving needs a VM counted. */
+function countOperation(table: string, offeringId: string, delta: 1 | -1) {
+  return {
+    Update: {
+      TableName: table,
+      Key: entityKey('BACKUPOFFERING', offeringId),
+      UpdateExpression: 'SET assignedVms = if_not_exists(assignedVms, :zero) + :delta',
+      ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND assignedVms > :zero',
+      ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
+    },
+  };
+}

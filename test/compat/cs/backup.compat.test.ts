@@ -1,0 +1,52 @@
+import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, type CompatStack } from '../helpers';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Backup offerings with the `cloudstack` CLI, as an operator sets them up: turn the framework on,
+ * list the provider's policies, import one, assign a VM (the CLI waits for the async jobs), see it on
+ * the VM, remove it, delete the offering.
+ */
+jest.setTimeout(300_000);
+
+describe('backup offerings with the cs CLI', () => {
+  let env: CompatStack;
+  const cs = (...args: string[]) => cloudstack(env.stack.apiUrl, env.stack.credentials, args);
+  const ok = async (...args: string[]) => {
+    const r = await cs(...args);
+    expect({ args, code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return r.stdout.trim() ? jsonOf<Obj>(r) : {};
+  };
+
+  beforeAll(async () => {
+    requireTool(CLOUDSTACK_CLI, 'cs python3-cs');
+    env = await startCompatStack();
+  }, 120_000);
+  afterAll(async () => {
+    await env?.stop();
+  }, 60_000);
+
+  it('imports a policy as an offering, assigns a VM to it and takes it back', async () => {
+    const zone = env.stack.seed.zone.id;
+    const refused = await cs('listBackupProviderOfferings', `zoneid=${zone}`);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stdout}${refused.stderr}`).toContain('Backup and Recovery feature is disabled for the zone');
+    await ok('updateConfiguration', 'name=backup.framework.enabled', 'value=true');
+
+    const policies = (await ok('listBackupProviderOfferings', `zoneid=${zone}`)).externalbackupoffering as Obj[];
+    const offering = (await ok('importBackupOffering', 'name=Gold', 'description=Gold backups', `externalid=${policies[0].externalid}`, `zoneid=${zone}`, 'allowuserdrivenbackups=true')).backupoffering as Obj;
+    expect(offering).toMatchObject({ name: 'Gold', externalid: 'gold-policy', provider: 'dummy' });
+
+    const small = ((await ok('listServiceOfferings', 'name=Small Instance')).serviceoffering as Obj[])[0].id as string;
+    const template = ((await ok('listTemplates', 'templatefilter=executable')).template as Obj[])[0].id as string;
+    const vm = (await ok('deployVirtualMachine', `serviceofferingid=${small}`, `templateid=${template}`, `zoneid=${zone}`)).virtualmachine as Obj;
+    expect(await ok('assignVirtualMachineToBackupOffering', `virtualmachineid=${vm.id}`, `backupofferingid=${offering.id}`)).toMatchObject({ success: true });
+    expect(((await ok('listVirtualMachines', `id=${vm.id}`)).virtualmachine as Obj[])[0]).toMatchObject({ backupofferingid: offering.id, backupofferingname: 'Gold' });
+    const busy = await cs('deleteBackupOffering', `id=${offering.id}`);
+    expect(`${busy.stdout}${busy.stderr}`).toContain('Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+
+    await ok('removeVirtualMachineFromBackupOffering', `virtualmachineid=${vm.id}`);
+    expect(await ok('deleteBackupOffering', `id=${offering.id}`)).toMatchObject({ success: true });
+    expect(await ok('listBackupOfferings')).toEqual({});
+  });
+});
