@@ -339,6 +339,8 @@ export interface Vm {
   isoId?: string;
   /** the backup offering it is assigned to (assignVirtualMachineToBackupOffering) */
   backupOfferingId?: string;
+  /** the backup its job is taking: a job that fails leaves it in Error */
+  backupInProgressId?: string;
   /** unmanageVirtualMachine: when Stratus let it go (the VM is Expunged; its domain runs on without it) */
   unmanaged?: string;
   /** unmanaged with unmanage.vm.preserve.nics: its NICs keep their addresses and MACs for an import to take back */
@@ -703,6 +705,47 @@ export interface BackupOffering {
   allowUserDrivenBackups: boolean;
   /** how many VMs are assigned: kept in the transactions that assign and remove them; deleting needs none */
   assignedVms?: number;
+  created: string;
+  version: number;
+}
+
+/** CloudStack's Backup.Status values. */
+export type BackupStatus = 'Allocated' | 'Queued' | 'BackingUp' | 'BackedUp' | 'Error' | 'Failed' | 'Restoring' | 'Removed' | 'Expunged';
+
+/** A volume as a backup recorded it (BackupResponse `volumes`). */
+export interface BackedUpVolume {
+  uuid: string;
+  type: 'ROOT' | 'DATADISK';
+  size: number;
+  path: string;
+  deviceId: number;
+  diskOfferingId?: string;
+}
+
+/** A VM's backup (createBackup, or a schedule's run), kept by its offering's provider. */
+export interface Backup {
+  id: string;
+  name: string;
+  description?: string;
+  vmId: string;
+  vmName: string;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  zoneId: string;
+  backupOfferingId: string;
+  /** the provider's name for it (the dummy provider's `dummy-external-id`) */
+  externalId?: string;
+  status: BackupStatus;
+  /** bytes the backup takes, and the VM's disks' size */
+  size: number;
+  virtualSize: number;
+  volumes: BackedUpVolume[];
+  /** MANUAL, or the interval type of the schedule that made it */
+  intervalType: 'MANUAL' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  /** why it ended in Error */
+  error?: string;
   created: string;
   version: number;
 }

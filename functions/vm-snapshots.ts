@@ -44,20 +44,24 @@ export async function discardMemorySnapshots(store: Store, vm: Vm): Promise<Snap
 }
 
 /**
- * A VM whose job ended without finishing its snapshot operation (its workflow failed, or the
- * reconciler settled it) leaves no snapshot half-way: one being made goes (its host was told to
- * delete what it made, and drops anything left at the next snapshot command), one being reverted
- * to is Ready again, one being deleted is in Error (deleting it again is allowed). For the
- * transaction that fails the job and releases the VM.
+ * A VM whose job ended without finishing its operation (its workflow failed, the reconciler settled
+ * it, or it never started) leaves nothing half-way. Snapshots: one being made goes (its host was told
+ * to delete what it made, and drops anything left at the next snapshot command), one being reverted
+ * to is Ready again, one being deleted is in Error (deleting it again is allowed). A backup being
+ * taken is in Error, never left BackingUp. For the transaction that fails the job and releases the VM.
  */
-export async function settleSnapshotOperations(store: Store, vm: Vm): Promise<SnapshotDiscard> {
-  if (!vm.vmSnapshotIds?.length) return { set: {}, remove: [], operations: [] };
+export async function settleUnfinishedOperations(store: Store, vm: Vm): Promise<SnapshotDiscard> {
+  const backup = vm.backupInProgressId ? await store.backups.getBackup(vm.backupInProgressId, true) : undefined;
+  const backupOperations = backup?.status === 'BackingUp' ? store.backups.updateBackupOperations(backup, { status: 'Error', error: `its job ${vm.activeJobId ?? ''} failed: queryAsyncJobResult says why` }) : [];
+  const backupRemove: Array<keyof Vm> = vm.backupInProgressId ? ['backupInProgressId'] : [];
+  if (!vm.vmSnapshotIds?.length) return { set: {}, remove: backupRemove, operations: backupOperations };
   const snapshots = await store.vmSnapshots.getMany(vm.vmSnapshotIds, true);
   const creating = snapshots.filter((s) => s.state === 'Creating');
   const operations = [
     ...(creating.length ? store.vmSnapshots.deleteOperations(creating) : []),
     ...snapshots.filter((s) => s.state === 'Reverting').flatMap((s) => store.vmSnapshots.updateOperations(s, { state: 'Ready' })),
     ...snapshots.filter((s) => s.state === 'Expunging').flatMap((s) => store.vmSnapshots.updateOperations(s, { state: 'Error' })),
+    ...backupOperations,
   ];
-  return { set: creating.length ? { vmSnapshotIds: vm.vmSnapshotIds.filter((id) => !creating.some((s) => s.id === id)) } : {}, remove: [], operations };
+  return { set: creating.length ? { vmSnapshotIds: vm.vmSnapshotIds.filter((id) => !creating.some((s) => s.id === id)) } : {}, remove: backupRemove, operations };
 }

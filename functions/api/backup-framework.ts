@@ -22,7 +22,7 @@ export async function backupProviderFor(store: Store, zoneId: string): Promise<s
 export function assignmentJob(caller: Caller, vmId: string, change: 'Assign' | 'Remove', at: Date) {
   return finishedJob({
     cmd: `org.apache.cloudstack.api.command.user.backup.${change === 'Assign' ? 'AssignVirtualMachineToBackupOfferingCmd' : 'RemoveVirtualMachineFromBackupOfferingCmd'}`,
-    eventType: `VM.BACKUP.OFFERING.${change === 'Assign' ? 'ASSIGN' : 'REMOVE'}`,
+    eventType: `BACKUP.OFFERING.${change === 'Assign' ? 'ASSIGN' : 'REMOVE'}`,
     caller,
     instanceType: 'VirtualMachine',
     instanceId: vmId,

@@ -5,7 +5,7 @@ import { InternalError } from '../../core/errors';
 import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
 import { sfnClient } from '../workflows-client';
-import { settleSnapshotOperations } from '../vm-snapshots';
+import { settleUnfinishedOperations } from '../vm-snapshots';
 
 /** workflows/<name>.asl.json -> its state machine ARN, from WORKFLOW_ARNS (set by CDK, or the local runtime). */
 export function workflowArn(workflow: string): string {
@@ -96,13 +96,13 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       const exists = await executionExists(stateMachineArn, job.id);
       if (exists !== false) return { jobid: job.id, id: held.id };
       const errortext = `Could not start workflow ${job.workflow}: ${(err as Error).message}`;
-      // A snapshot the job was to make, revert to or delete is put back with it.
-      const snapshots = await settleSnapshotOperations(store, held);
+      // A snapshot the job was to make, revert to or delete is put back with it; a backup it was to take is in Error.
+      const snapshots = await settleUnfinishedOperations(store, held);
       await store.jobs.complete(
         job.id,
         { status: 2, result: { errorcode: 530, errortext }, failedStep: 'StartExecution', failureReason: errortext, created: job.created, also: snapshots.operations },
         // A scale that never started holds nothing yet: its target goes with the job.
-        { vm: held, set: { ...snapshots.set, state: stateIfUnstarted }, remove: held.pendingScale && !held.pendingScale.hostId ? ['activeJobId', 'pendingScale'] : ['activeJobId'] },
+        { vm: held, set: { ...snapshots.set, state: stateIfUnstarted }, remove: [...(held.pendingScale && !held.pendingScale.hostId ? (['activeJobId', 'pendingScale'] as const) : (['activeJobId'] as const)), ...snapshots.remove] },
         store.vms,
       );
       throw new InternalError(errortext);

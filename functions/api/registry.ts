@@ -5,6 +5,9 @@ import type { Command } from './define-command';
  * Add one import and one list entry per command; a unit test checks every file in commands/ is here once.
  */
 import addCluster from './commands/addCluster';
+import deleteBackup from './commands/deleteBackup';
+import listBackups from './commands/listBackups';
+import createBackup from './commands/createBackup';
 import updateBackupOffering from './commands/updateBackupOffering';
 import removeVirtualMachineFromBackupOffering from './commands/removeVirtualMachineFromBackupOffering';
 import listBackupProviders from './commands/listBackupProviders';
@@ -182,6 +185,9 @@ const all: readonly Command[] = [
   unmanageVirtualMachine,
   importUnmanagedInstance,
   importVm,
+  deleteBackup,
+  listBackups,
+  createBackup,
   updateBackupOffering,
   removeVirtualMachineFromBackupOffering,
   listBackupProviders,

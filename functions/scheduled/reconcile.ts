@@ -1,4 +1,4 @@
-import { settleSnapshotOperations } from '../vm-snapshots';
+import { settleUnfinishedOperations } from '../vm-snapshots';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AsyncJob, Host, Vm } from '../../core/entities';
 import type { VmState } from '../../core/vm-states';
@@ -253,12 +253,12 @@ async function fail(store: Store, job: AsyncJob, vm: Vm | undefined, vmState: Vm
       : vm && vmState === 'Error' && vm.hostId
         ? [store.vms.errorHoldOperation(vm.id, vm.hostId, now.toISOString())]
         : [];
-  // No VM snapshot stays half-way once the VM's job has ended.
-  const snapshots = vm && vmState ? await settleSnapshotOperations(store, vm) : undefined;
+  // No VM snapshot or backup stays half-way once the VM's job has ended.
+  const snapshots = vm && vmState ? await settleUnfinishedOperations(store, vm) : undefined;
   const completed = await store.jobs.complete(
     job.id,
     { status: 2, result: { errorcode: 530, errortext }, failedStep: 'Reconcile', failureReason: errortext, publicErrorText: errortext, step: 'Reconcile', created: job.created, also: [...requeue, ...(snapshots?.operations ?? [])] },
-    vm && vmState ? { vm, set: { ...snapshots?.set, state: vmState, lastUpdated: now.toISOString() }, remove: ['activeJobId'] } : undefined,
+    vm && vmState ? { vm, set: { ...snapshots?.set, state: vmState, lastUpdated: now.toISOString() }, remove: ['activeJobId', ...(snapshots?.remove ?? [])] } : undefined,
     store.vms,
     now,
   );

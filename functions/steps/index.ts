@@ -9,6 +9,8 @@ import { handler as failImageDownload } from './failImageDownload';
 import { handler as finishImageDownload } from './finishImageDownload';
 import { handler as finishDiskImport } from './finishDiskImport';
 import { handler as finishImport } from './finishImport';
+import { handler as finishBackup } from './finishBackup';
+import { handler as takeBackup } from './takeBackup';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishUnmanage } from './finishUnmanage';
@@ -51,6 +53,8 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   finishImageDownload,
   finishDiskImport,
   finishImport,
+  finishBackup,
+  takeBackup,
   finishIsoChange,
   finishMaintenance,
   finishUnmanage,

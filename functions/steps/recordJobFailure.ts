@@ -5,7 +5,7 @@ import { Caught, failedCompletion, publicText } from './failures';
 import type { EventType } from '../../core/events';
 import { recordVmEvent } from '../vm-events';
 import { notifyParent } from '../notify-parent';
-import { settleSnapshotOperations } from '../vm-snapshots';
+import { settleUnfinishedOperations } from '../vm-snapshots';
 
 const Input = z.object({
   jobId: z.string(),
@@ -27,11 +27,11 @@ export const handler = defineStep(
     const { failedStep, error, fields } = failedCompletion(failure);
     const [vm, job] = await Promise.all([store.vms.get(vmId, true), store.jobs.get(jobId, true)]);
     const at = now();
-    // No VM snapshot stays half-way once the VM's job has ended.
-    const snapshots = vm && vm.activeJobId === jobId ? await settleSnapshotOperations(store, vm) : undefined;
+    // No VM snapshot or backup stays half-way once the VM's job has ended.
+    const snapshots = vm && vm.activeJobId === jobId ? await settleUnfinishedOperations(store, vm) : undefined;
     const settlement =
       vm && vm.activeJobId === jobId
-        ? { vm, set: { ...snapshots?.set, state: vmState, lastUpdated: at.toISOString() }, remove: ['activeJobId' as const] }
+        ? { vm, set: { ...snapshots?.set, state: vmState, lastUpdated: at.toISOString() }, remove: ['activeJobId' as const, ...(snapshots?.remove ?? [])] }
         : undefined;
     const completed = await store.jobs.complete(
       jobId,

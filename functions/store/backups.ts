@@ -1,5 +1,5 @@
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AsyncJob, BackupOffering, Vm } from '../../core/entities';
+import type { AsyncJob, Backup, BackupOffering, Vm } from '../../core/entities';
 import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
 import { JobsRepository } from './jobs';
 import { entityKey } from './keys';
@@ -26,6 +26,33 @@ export class BackupsRepository extends Repository {
   }
 
   getOffering = (id: string, consistent = false) => this.getEntity<BackupOffering>('BACKUPOFFERING', id, consistent);
+  getBackup = (id: string, consistent = false) => this.getEntity<Backup>('BACKUP', id, consistent);
+
+  /** A new backup record and its counters, for the transaction that starts its job. */
+  createBackupOperations(backup: Backup): object[] {
+    return [{ Put: { TableName: this.table, Item: this.listedItem('BACKUP', backup), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('BACKUP', undefined, backup)];
+  }
+
+  /** A backup's change (its status, size, what the provider called it), held to the version read. */
+  updateBackupOperations(backup: Backup, set: Partial<Backup>): object[] {
+    const after: Backup = { ...applied<Backup>(backup, set), version: backup.version + 1 };
+    return [{ Update: this.entityUpdate('BACKUP', backup, after as unknown as Record<string, unknown>) }, ...this.counterOperations('BACKUP', backup, after)];
+  }
+
+  /** A backup gone (deleteBackup), held to the version read. */
+  deleteBackupOperations(backup: Backup): object[] {
+    return [this.versionedDelete('BACKUP', backup), ...this.counterOperations('BACKUP', backup, undefined)];
+  }
+
+  /** Writes in one transaction; a failed condition is `explain`ed. */
+  async transact(items: object[], explain: () => Error): Promise<void> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items as never }));
+    } catch (err) {
+      if (cancelled(err)) throw explain();
+      throw err;
+    }
+  }
 
   /** A new offering and its finished job, at once. */
   async createOffering(offering: BackupOffering, job: AsyncJob): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, BackupOffering, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -59,9 +59,10 @@ export interface ListedEntities {
   VMSNAPSHOT: VmSnapshot;
   UNMANAGED: UnmanagedInstance;
   BACKUPOFFERING: BackupOffering;
+  BACKUP: Backup;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -69,7 +70,7 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'UNMANAGED'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'UNMANAGED' | 'BACKUP'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
 export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 /**
@@ -84,6 +85,8 @@ export const tagResourcePartition = (resourceId: string) => `TAG#RESOURCE#${reso
 export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
 /** A VM's snapshots (gsi4), in creation order: listVMSnapshot virtualmachineid, and what its expunge removes. */
 export const vmSnapshotVmPartition = (vmId: string) => `VMSNAPSHOT#VM#${vmId}`;
+/** A VM's backups (gsi4), in creation order: listBackups virtualmachineid, and a schedule's retention. */
+export const backupVmPartition = (vmId: string) => `BACKUP#VM#${vmId}`;
 /** A pool's volumes (gsi5, by creation time in ms): listVolumes storageid, and what a pool's maintenance acts on. */
 export const volumePoolPartition = (poolId: string) => `VOLUME#POOL#${poolId}`;
 
@@ -194,6 +197,15 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi4', vmSnapshotVmPartition(snapshot.vmId), created(snapshot), false),
       ];
     }
+    case 'BACKUP': {
+      const backup = e as Backup;
+      return [
+        entry('gsi1', `BACKUP#${shardOf(backup.id)}`, created(backup), 'BACKUP'),
+        entry('gsi2', accountPartition('BACKUP', backup.accountId), created(backup), true),
+        entry('gsi3', domainPartition('BACKUP', backup.domainId), created(backup), true),
+        entry('gsi4', backupVmPartition(backup.vmId), created(backup), false),
+      ];
+    }
     case 'UNMANAGED': {
       // Reported by hosts, listed per cluster (admins only): no kind-wide listing, no counters.
       const u = e as UnmanagedInstance;
@@ -302,6 +314,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as UnmanagedInstance).name);
     case 'BACKUPOFFERING':
       return join((e as BackupOffering).name, (e as BackupOffering).description);
+    case 'BACKUP':
+      return join((e as Backup).name, (e as Backup).description, (e as Backup).vmName);
     default:
       return undefined;
   }

@@ -26,7 +26,8 @@ export type Kind =
   | 'VMSNAPSHOT'
   | 'TAG'
   | 'UNMANAGED'
-  | 'BACKUPOFFERING';
+  | 'BACKUPOFFERING'
+  | 'BACKUP';
 
 export interface ItemKey {
   pk: string;

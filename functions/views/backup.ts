@@ -1,4 +1,5 @@
-import type { BackupOffering } from '../../core/entities';
+import type { Backup, BackupOffering } from '../../core/entities';
+import type { Lookups } from './lookups';
 import type { ProviderOffering } from '../../core/backup';
 
 /** A backup offering as CloudStack's BackupOfferingResponse (`backupoffering`). */
@@ -19,4 +20,32 @@ export function toBackupOfferingResponse(o: BackupOffering, zoneName: string | u
 /** A provider's policy before it is imported (listBackupProviderOfferings): its id is the provider's. */
 export function toProviderOfferingResponse(p: ProviderOffering, provider: string, zone: { id: string; name: string }) {
   return { id: p.externalId, externalid: p.externalId, name: p.name, description: p.description, provider, zoneid: zone.id, zonename: zone.name };
+}
+
+/** A backup as CloudStack's BackupResponse (`backup`); `volumes` is a JSON string, as CloudStack sends it. */
+export async function toBackupResponse(b: Backup, lookups: Lookups) {
+  const [offering, zone, domain] = await Promise.all([lookups.backupOffering(b.backupOfferingId), lookups.zone(b.zoneId), lookups.domain(b.domainId)]);
+  return {
+    id: b.id,
+    name: b.name,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+    virtualmachineid: b.vmId,
+    virtualmachinename: b.vmName,
+    ...(b.externalId ? { externalid: b.externalId } : {}),
+    type: 'FULL',
+    created: b.created,
+    size: b.size,
+    virtualsize: b.virtualSize,
+    status: b.status,
+    volumes: JSON.stringify(b.volumes),
+    backupofferingid: b.backupOfferingId,
+    backupofferingname: offering?.name,
+    account: b.accountName,
+    accountid: b.accountId,
+    domain: domain?.name,
+    domainid: b.domainId,
+    zone: zone?.name,
+    zoneid: b.zoneId,
+    intervaltype: b.intervalType,
+  };
 }

@@ -3,9 +3,9 @@ import { CLOUDSTACK_CLI, cloudstack, jsonOf, requireTool, startCompatStack, type
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
- * Backup offerings with the `cloudstack` CLI, as an operator sets them up: turn the framework on,
- * list the provider's policies, import one, assign a VM (the CLI waits for the async jobs), see it on
- * the VM, remove it, delete the offering.
+ * Backup offerings and backups with the `cloudstack` CLI, as an operator sets them up: turn the
+ * framework on, list the provider's policies, import one, assign a VM (the CLI waits for the async
+ * jobs), see it on the VM, take a backup, list and delete it, remove the VM, delete the offering.
  */
 jest.setTimeout(300_000);
 
@@ -26,7 +26,7 @@ describe('backup offerings with the cs CLI', () => {
     await env?.stop();
   }, 60_000);
 
-  it('imports a policy as an offering, assigns a VM to it and takes it back', async () => {
+  it('imports a policy as an offering, assigns a VM to it, backs it up, deletes the backup and takes the VM back', async () => {
     const zone = env.stack.seed.zone.id;
     const refused = await cs('listBackupProviderOfferings', `zoneid=${zone}`);
     expect(refused.code).not.toBe(0);
@@ -44,6 +44,13 @@ describe('backup offerings with the cs CLI', () => {
     expect(((await ok('listVirtualMachines', `id=${vm.id}`)).virtualmachine as Obj[])[0]).toMatchObject({ backupofferingid: offering.id, backupofferingname: 'Gold' });
     const busy = await cs('deleteBackupOffering', `id=${offering.id}`);
     expect(`${busy.stdout}${busy.stderr}`).toContain('Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+
+    // A backup, listed, deleted (the CLI waits for each job).
+    const backup = (await ok('createBackup', `virtualmachineid=${vm.id}`, 'name=first')).backup as Obj;
+    expect(backup).toMatchObject({ name: 'first', status: 'BackedUp', virtualmachineid: vm.id });
+    expect(((await ok('listBackups', `virtualmachineid=${vm.id}`)).backup as Obj[]).map((b) => b.id)).toEqual([backup.id]);
+    await ok('deleteBackup', `id=${backup.id}`);
+    expect(await ok('listBackups', `virtualmachineid=${vm.id}`)).toEqual({});
 
     await ok('removeVirtualMachineFromBackupOffering', `virtualmachineid=${vm.id}`);
     expect(await ok('deleteBackupOffering', `id=${offering.id}`)).toMatchObject({ success: true });

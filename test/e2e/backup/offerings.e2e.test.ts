@@ -82,6 +82,31 @@ describe('backup offerings and assignment', () => {
     await expectExactListCounters();
   });
 
+  it('backs a VM up with the dummy provider, lists its backups and deletes them, the VM running on as it was', async () => {
+    const offering = ((await env.admin.ok('listBackupOfferings')).backupoffering as Obj[])[0];
+    const vm = await deploy('nightly');
+    await refusal('createBackup', { virtualmachineid: vm.id }, 530, 'VM has not backup offering configured, cannot create backup before assigning it to a backup offering');
+    await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: offering.id });
+    await refusal('createBackup', { virtualmachineid: vm.id, quiescevm: true }, 431, 'Quiesce VM option is supported only for NAS backup provider');
+
+    const done = await job('createBackup', { virtualmachineid: vm.id, description: 'before the upgrade' });
+    expect(done).toMatchObject({ jobstatus: 1, jobresult: { backup: { virtualmachineid: vm.id, virtualmachinename: 'nightly', status: 'BackedUp', type: 'FULL', externalid: 'dummy-external-id', intervaltype: 'MANUAL', backupofferingid: offering.id, description: 'before the upgrade' } } });
+    const backup = (done.jobresult as Obj).backup as Obj;
+    expect(backup.name).toMatch(/^nightly-\d{14}$/);
+    const [root] = (await env.admin.ok('listVolumes', { virtualmachineid: vm.id })).volume as Obj[];
+    expect(JSON.parse(backup.volumes as string)).toEqual([expect.objectContaining({ uuid: root.id, type: 'ROOT', size: root.size, deviceId: 0 })]);
+    expect(backup.virtualsize).toBe(root.size);
+    expect(await vmOf(vm.id)).toMatchObject({ state: 'Running', hostid: vm.hostid });
+    await job('createBackup', { virtualmachineid: vm.id, name: 'second' });
+    const listed = await env.admin.ok('listBackups', { virtualmachineid: vm.id });
+    expect({ count: listed.count, names: (listed.backup as Obj[]).map((b) => b.name) }).toEqual({ count: 2, names: [backup.name, 'second'] });
+    expect(((await env.admin.ok('listBackups', { name: 'second' })).backup as Obj[]).map((b) => b.virtualmachineid)).toEqual([vm.id]);
+
+    expect(await job('deleteBackup', { id: backup.id })).toMatchObject({ jobstatus: 1 });
+    expect(((await env.admin.ok('listBackups', { virtualmachineid: vm.id })).backup as Obj[]).map((b) => b.name)).toEqual(['second']);
+    await expectExactListCounters();
+  });
+
   it('refuses a VM that is neither running nor stopped', async () => {
     const offering = ((await env.admin.ok('listBackupOfferings')).backupoffering as Obj[])[0];
     const vm = await deploy('going');

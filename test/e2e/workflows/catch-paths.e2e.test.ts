@@ -330,6 +330,26 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       },
     },
     {
+      name: 'a backup of a running VM',
+      workflow: 'backup-vm',
+      setUp: async () => {
+        if (!backupOffering) {
+          await env.admin.ok('updateConfiguration', { name: 'backup.framework.enabled', value: 'true' });
+          const imported = await env.admin.ok('importBackupOffering', { name: 'catch-gold', description: 'catch', externalid: 'gold-policy', zoneid: cat.zoneid, allowuserdrivenbackups: true });
+          backupOffering = ((await env.admin.waitForJob(imported.jobid as string)).jobresult as Obj).backupoffering.id as string;
+        }
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: backupOffering })).jobid as string);
+        return id;
+      },
+      run: async (id) => ({ jobid: await job(env.admin.ok('createBackup', { virtualmachineid: id! })), vmId: id! }),
+      after: async (label, vmId) => {
+        // Backed up, or marked Error: never left BackingUp.
+        const backups = ((await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[] | undefined) ?? [];
+        expect({ label, statuses: backups.map((b) => b.status) }).toEqual({ label, statuses: [expect.stringMatching(/^(BackedUp|Error)$/)] });
+      },
+    },
+    {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
       setUp: async () => {
@@ -365,6 +385,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   );
   let maintPool: string | undefined;
   let importing = '';
+  let backupOffering: string | undefined;
   let maintOffering: string | undefined;
 
   // VM snapshots: the snapshot the last set-up took (revert and delete act on it). After every run,

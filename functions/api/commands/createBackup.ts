@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Backup } from '../../../core/entities';
+import { InvalidParameterError, OperationRefusedError } from '../../../core/errors';
+import { backupProviderFor } from '../backup-framework';
+import { cs } from '../params';
+import { defineCommand } from '../define-command';
+import { vmForCaller } from '../vm-access';
+
+/** CloudStack's default name: the VM's host name and the time, `<hostname>-<yyyyMMddHHmmss>` in GMT. */
+const defaultName = (hostName: string, at: Date) => `${hostName}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+
+/**
+ * createBackup (workflows/backup-vm.asl.json): a backup of the VM by its offering's provider. The
+ * record (BackingUp) and the VM's hold are written with the job, so no start, stop or migration runs
+ * under a backup; the VM keeps its state whatever happens.
+ */
+export default defineCommand({
+  name: 'createBackup',
+  description: 'Create VM backup',
+  since: '4.14.0',
+  access: ['rootAdmin', 'domainAdmin', 'user'],
+  async: true,
+  responseKey: 'backup',
+  related: ['listBackups', 'deleteBackup', 'restoreBackup'],
+  params: z.object({
+    virtualmachineid: cs.uuid().meta({ description: 'ID of the VM' }),
+    name: cs.string().optional().meta({ description: 'the name of the backup', since: '4.21.0' }),
+    description: cs.string().optional().meta({ description: 'the description for the backup', since: '4.21.0' }),
+    quiescevm: cs.boolean().optional().meta({ description: 'Quiesce the instance before checkpointing the disks for backup. Applicable only to NAS backup provider.', since: '4.21.0' }),
+  }),
+  async handle({ params, store, caller, command, jobs, now }) {
+    const vm = await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
+    const provider = await backupProviderFor(store, vm.zoneId);
+    if (!vm.backupOfferingId) throw new OperationRefusedError('VM has not backup offering configured, cannot create backup before assigning it to a backup offering');
+    const offering = await store.backups.getOffering(vm.backupOfferingId, true);
+    if (!offering) throw new OperationRefusedError('VM has not backup offering configured, cannot create backup before assigning it to a backup offering');
+    if (caller.role !== 'rootAdmin' && !offering.allowUserDrivenBackups) throw new OperationRefusedError('The assigned backup offering does not allow ad-hoc user backup');
+    if (params.quiescevm && offering.provider !== 'nas') throw new InvalidParameterError('Quiesce VM option is supported only for NAS backup provider');
+    if (offering.provider !== provider || provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot take backups yet: only the dummy provider's offerings can`);
+    if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new OperationRefusedError(`VM ${vm.name} is ${vm.state}: only a Running or Stopped VM is backed up`);
+    const account = await store.tenancy.getAccount(vm.accountId);
+    const backup: Backup = {
+      id: randomUUID(),
+      name: params.name ?? defaultName(vm.name, now),
+      ...(params.description !== undefined ? { description: params.description } : {}),
+      vmId: vm.id,
+      vmName: vm.name,
+      accountId: vm.accountId,
+      accountName: account?.name ?? '',
+      domainId: vm.domainId,
+      domainPath: vm.domainPath,
+      zoneId: vm.zoneId,
+      backupOfferingId: offering.id,
+      status: 'BackingUp',
+      size: 0,
+      virtualSize: 0,
+      volumes: [],
+      intervalType: 'MANUAL',
+      created: now.toISOString(),
+      version: 1,
+    };
+    const started = await jobs.startOnVm({
+      workflow: 'backup-vm',
+      cmd: 'org.apache.cloudstack.api.command.user.backup.CreateBackupCmd',
+      eventType: 'BACKUP.CREATE',
+      caller,
+      vm,
+      set: { backupInProgressId: backup.id, lastUpdated: now.toISOString() },
+      also: store.backups.createBackupOperations(backup),
+      input: { backupId: backup.id, provider, vmState: vm.state },
+    });
+    return { jobid: started.jobid, id: backup.id };
+  },
+});

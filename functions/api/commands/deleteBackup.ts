@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ConcurrentOperationError, EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
+import { finishedJob } from '../../store/jobs';
+import { recordVmEvent } from '../../vm-events';
+import { cs } from '../params';
+import { defineCommand } from '../define-command';
+import { vmForCaller } from '../vm-access';
+
+/**
+ * deleteBackup: the provider forgets it (the dummy provider's are records only) and so does the
+ * inventory, with its finished job. A backup still being taken is refused; one in Error goes too.
+ */
+export default defineCommand({
+  name: 'deleteBackup',
+  description: 'Delete VM backup',
+  since: '4.14.0',
+  access: ['rootAdmin', 'domainAdmin', 'user'],
+  async: true,
+  related: ['createBackup', 'listBackups'],
+  params: z.object({
+    id: cs.uuid().meta({ description: 'id of the VM backup' }),
+    forced: cs.boolean().optional().meta({ description: 'force the deletion of backup which removes the entire backup chain but keep VM in Backup Offering', since: '4.18.0.0' }),
+  }),
+  async handle({ params, store, caller, command, now }) {
+    const backup = await store.backups.getBackup(params.id, true);
+    if (!backup) throw new EntityNotFoundError(command, 'id', params.id);
+    const vm = await vmForCaller(store, caller, backup.vmId, command, 'id').catch(() => undefined);
+    if (!vm && caller.role !== 'rootAdmin') throw new EntityNotFoundError(command, 'id', params.id);
+    if (backup.status === 'BackingUp' || backup.status === 'Restoring') throw new OperationRefusedError(`Backup ${backup.name} is ${backup.status}: it can be deleted once that ends`);
+    const job = finishedJob({
+      cmd: 'org.apache.cloudstack.api.command.user.backup.DeleteBackupCmd',
+      eventType: 'BACKUP.DELETE',
+      caller,
+      instanceType: 'VirtualMachine',
+      instanceId: backup.vmId,
+      result: { success: true },
+      at: now,
+    });
+    await store.backups.transact([...store.backups.deleteBackupOperations(backup), ...(await store.jobs.completedOperations(job))], () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted; try again`));
+    if (vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: { userId: caller.userId }, vm, ok: true, jobId: job.id, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted` }, now).catch(() => undefined);
+    return { kind: 'async', jobid: job.id };
+  },
+});
