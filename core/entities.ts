@@ -705,6 +705,8 @@ export interface BackupOffering {
   allowUserDrivenBackups: boolean;
   /** how many VMs are assigned: kept in the transactions that assign and remove them; deleting needs none */
   assignedVms?: number;
+  /** how many backups it took that still exist: kept with each backup made and deleted; deleting needs none */
+  backups?: number;
   created: string;
   version: number;
 }

@@ -74,7 +74,7 @@ export const SETTINGS: readonly SettingDef[] = [
 
   // Backup and recovery (BackupManager)
   { name: 'backup.framework.enabled', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Is backup and recovery framework enabled.', scopes: ['global', 'zone'] },
-  { name: 'backup.framework.provider.plugin', category: 'Advanced', type: 'String', defaultValue: 'dummy', description: 'The backup and recovery provider plugin. Valid plugin values: dummy and nas (veeam and networker are not supported)', scopes: ['global', 'zone'], parent: 'backup.framework.enabled', kind: 'Select', options: 'dummy,nas', check: (v) => oneOf(v, 'dummy,nas') },
+  { name: 'backup.framework.provider.plugin', category: 'Advanced', type: 'String', defaultValue: 'dummy', description: 'The backup and recovery provider plugin. Valid plugin values: dummy and nas (veeam and networker are not supported)', scopes: ['global', 'zone'], parent: 'backup.framework.enabled', check: (v) => oneOf(v, 'dummy,nas') },
   { name: 'backup.framework.sync.interval', category: 'Advanced', type: 'Long', defaultValue: '300', description: 'The backup and recovery background sync task polling interval in seconds.', scopes: ['global'], parent: 'backup.framework.enabled', check: (v) => positive('backup.framework.sync.interval', v) },
   { name: 'backup.enable.attach.detach.of.volumes', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Enable volume attach/detach operations for VMs that are assigned to Backup Offering.', scopes: ['global'] },
   { name: 'max.account.backups', category: 'Account Defaults', type: 'Long', defaultValue: '20', description: 'The default maximum number of backups that can be created for an account', scopes: ['global'] },

@@ -31,7 +31,8 @@ export const handler = defineStep(
     const after: Backup = { ...backup, ...set };
     const completed = await store.jobs.complete(
       jobId,
-      { status: 1, result: { backup: await toBackupResponse(after, createLookups(store)) }, step: state, created: job.created, also: store.backups.updateBackupOperations(backup, set) },
+      // CloudStack answers success; the backup rides along for clients that want it.
+      { status: 1, result: { success: true, backup: await toBackupResponse(after, createLookups(store)) }, step: state, created: job.created, also: store.backups.updateBackupOperations(backup, set) },
       { vm, set: { lastUpdated: at.toISOString() }, remove: ['activeJobId', 'backupInProgressId'] },
       store.vms,
       at,

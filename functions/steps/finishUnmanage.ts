@@ -64,7 +64,7 @@ export const handler = defineStep(
       {
         vm,
         set: { state: to, unmanaged: at.toISOString(), lastUpdated: at.toISOString(), lastHostId: hostId, ...(preserveNics && vm.nics.length ? { nicsPreserved: true } : {}) },
-        remove: ['activeJobId', 'hostId', 'affinityHeld', 'volumeIds', 'vmSnapshotIds', 'currentVmSnapshotId', 'tags'],
+        remove: ['activeJobId', 'hostId', 'affinityHeld', 'volumeIds', 'vmSnapshotIds', 'currentVmSnapshotId', 'tags', 'backupOfferingId'],
       },
       store.vms,
       at,

@@ -56,7 +56,8 @@ export const handler = defineStep(
       {
         vm,
         set: { state: to, lastUpdated: settled.lastUpdated, ...(vm.state === 'Starting' && to === 'Running' ? { bootCpuNumber: vm.cpuNumber, bootMemory: vm.memory } : {}) },
-        remove: snapshotsGo ? ['activeJobId', 'vmSnapshotIds', 'currentVmSnapshotId'] : ['activeJobId'],
+        // An expunged VM has left its backup offering (expungedOperations): its item no longer names it.
+        remove: [...(snapshotsGo ? (['activeJobId', 'vmSnapshotIds', 'currentVmSnapshotId'] as const) : (['activeJobId'] as const)), ...(to === 'Expunged' && vm.backupOfferingId ? (['backupOfferingId'] as const) : [])],
       },
       store.vms,
       at,

@@ -1,6 +1,6 @@
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AsyncJob, Backup, BackupOffering, Vm } from '../../core/entities';
-import { ConcurrentOperationError, InvalidParameterError } from '../../core/errors';
+import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../../core/errors';
 import { JobsRepository } from './jobs';
 import { entityKey } from './keys';
 import { Repository } from './repository';
@@ -28,9 +28,13 @@ export class BackupsRepository extends Repository {
   getOffering = (id: string, consistent = false) => this.getEntity<BackupOffering>('BACKUPOFFERING', id, consistent);
   getBackup = (id: string, consistent = false) => this.getEntity<Backup>('BACKUP', id, consistent);
 
-  /** A new backup record and its counters, for the transaction that starts its job. */
+  /** A new backup record and its counters, and its offering's count of backups, for the transaction that starts its job. */
   createBackupOperations(backup: Backup): object[] {
-    return [{ Put: { TableName: this.table, Item: this.listedItem('BACKUP', backup), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('BACKUP', undefined, backup)];
+    return [
+      { Put: { TableName: this.table, Item: this.listedItem('BACKUP', backup), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...this.counterOperations('BACKUP', undefined, backup),
+      countOperation(this.table, backup.backupOfferingId, 'backups', 1),
+    ];
   }
 
   /** A backup's change (its status, size, what the provider called it), held to the version read. */
@@ -39,9 +43,9 @@ export class BackupsRepository extends Repository {
     return [{ Update: this.entityUpdate('BACKUP', backup, after as unknown as Record<string, unknown>) }, ...this.counterOperations('BACKUP', backup, after)];
   }
 
-  /** A backup gone (deleteBackup), held to the version read. */
+  /** A backup gone (deleteBackup), held to the version read, its offering's count of backups with it. */
   deleteBackupOperations(backup: Backup): object[] {
-    return [this.versionedDelete('BACKUP', backup), ...this.counterOperations('BACKUP', backup, undefined)];
+    return [this.versionedDelete('BACKUP', backup), ...this.counterOperations('BACKUP', backup, undefined), countOperation(this.table, backup.backupOfferingId, 'backups', -1)];
   }
 
   /** Writes in one transaction; a failed condition is `explain`ed. */
@@ -71,20 +75,23 @@ export class BackupsRepository extends Repository {
     return after;
   }
 
-  /** Gone, if no VM is assigned to it (CloudStack's refusal otherwise). */
+  /** Gone, if no VM is assigned to it and no backup was taken by it (CloudStack's refusals otherwise). */
   async deleteOffering(offering: BackupOffering): Promise<void> {
+    const none = (n: string) => `(attribute_not_exists(${n}) OR ${n} = :zero)`;
     try {
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('BACKUPOFFERING', offering.id), ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(assignedVms) OR assignedVms = :zero)', ExpressionAttributeValues: { ':zero': 0 } }));
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('BACKUPOFFERING', offering.id), ConditionExpression: `attribute_exists(pk) AND ${none('assignedVms')} AND ${none('backups')}`, ExpressionAttributeValues: { ':zero': 0 } }));
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      if (!(await this.getOffering(offering.id, true))) return; // deleted already
-      throw new InvalidParameterError('Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+      const now = await this.getOffering(offering.id, true);
+      if (!now) return; // deleted already
+      if ((now.assignedVms ?? 0) > 0) throw new OperationRefusedError('Backup offering is assigned to VMs, remove the assignment(s) in order to remove the offering.');
+      throw new OperationRefusedError('Backup Offering cannot be removed as it has backups associated with it.');
     }
   }
 
   /** A VM that goes for good (expunged, unmanaged) leaves its offering in the transaction that lets it go. */
   leaveOperations(vm: Pick<Vm, 'backupOfferingId'>): object[] {
-    return vm.backupOfferingId ? [countOperation(this.table, vm.backupOfferingId, -1)] : [];
+    return vm.backupOfferingId ? [countOperation(this.table, vm.backupOfferingId, 'assignedVms', -1)] : [];
   }
 
   /**
@@ -96,8 +103,8 @@ export class BackupsRepository extends Repository {
     const from = vm.backupOfferingId;
     const update = this.vms.updateOperation(vm, to ? { backupOfferingId: to.id } : {}, to ? [] : ['backupOfferingId']);
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(activeJobId)`;
-    const count = (id: string, delta: 1 | -1) => countOperation(this.table, id, delta);
-    const counts = [...(to ? [count(to.id, 1)] : []), ...(from && !to ? [countOperation(this.table, from, -1)] : [])];
+    const count = (id: string, delta: 1 | -1) => countOperation(this.table, id, 'assignedVms', delta);
+    const counts = [...(to ? [count(to.id, 1)] : []), ...(from && !to ? [count(from, -1)] : [])];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [update, ...counts, ...(await this.jobs.completedOperations(job))] as never }));
     } catch (err) {
@@ -110,14 +117,14 @@ export class BackupsRepository extends Repository {
   }
 }
 
-/** An offering's count of VMs moved by one: joining needs it there, leaving needs a VM counted. */
-function countOperation(table: string, offeringId: string, delta: 1 | -1) {
+/** An offering's count of its VMs or of its backups moved by one: adding needs it there, taking away needs one counted. */
+function countOperation(table: string, offeringId: string, count: 'assignedVms' | 'backups', delta: 1 | -1) {
   return {
     Update: {
       TableName: table,
       Key: entityKey('BACKUPOFFERING', offeringId),
-      UpdateExpression: 'SET assignedVms = if_not_exists(assignedVms, :zero) + :delta',
-      ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND assignedVms > :zero',
+      UpdateExpression: `SET ${count} = if_not_exists(${count}, :zero) + :delta`,
+      ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : `attribute_exists(pk) AND ${count} > :zero`,
       ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
     },
   };

@@ -24,7 +24,7 @@ export function toProviderOfferingResponse(p: ProviderOffering, provider: string
 
 /** A backup as CloudStack's BackupResponse (`backup`); `volumes` is a JSON string, as CloudStack sends it. */
 export async function toBackupResponse(b: Backup, lookups: Lookups) {
-  const [offering, zone, domain] = await Promise.all([lookups.backupOffering(b.backupOfferingId), lookups.zone(b.zoneId), lookups.domain(b.domainId)]);
+  const [offering, zone, domain, vm] = await Promise.all([lookups.backupOffering(b.backupOfferingId), lookups.zone(b.zoneId), lookups.domain(b.domainId), lookups.vm(b.vmId)]);
   return {
     id: b.id,
     name: b.name,
@@ -47,5 +47,7 @@ export async function toBackupResponse(b: Backup, lookups: Lookups) {
     zone: zone?.name,
     zoneid: b.zoneId,
     intervaltype: b.intervalType,
+    vmbackupofferingremoved: !vm || vm.state === 'Expunged' || vm.backupOfferingId !== b.backupOfferingId,
+    isbackupvmexpunged: !vm || vm.state === 'Expunged',
   };
 }

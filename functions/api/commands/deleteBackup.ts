@@ -4,7 +4,8 @@ import { finishedJob } from '../../store/jobs';
 import { recordVmEvent } from '../../vm-events';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { vmForCaller } from '../vm-access';
+import { canAccess } from '../../../core/access';
+import { backupProviderFor } from '../backup-framework';
 
 /**
  * deleteBackup: the provider forgets it (the dummy provider's are records only) and so does the
@@ -24,8 +25,10 @@ export default defineCommand({
   async handle({ params, store, caller, command, now }) {
     const backup = await store.backups.getBackup(params.id, true);
     if (!backup) throw new EntityNotFoundError(command, 'id', params.id);
-    const vm = await vmForCaller(store, caller, backup.vmId, command, 'id').catch(() => undefined);
-    if (!vm && caller.role !== 'rootAdmin') throw new EntityNotFoundError(command, 'id', params.id);
+    // The backup's own owner decides (it may outlive its VM); the VM is read for the event only.
+    if (!canAccess(caller, backup)) throw new EntityNotFoundError(command, 'id', params.id);
+    await backupProviderFor(store, backup.zoneId);
+    const vm = await store.vms.get(backup.vmId);
     if (backup.status === 'BackingUp' || backup.status === 'Restoring') throw new OperationRefusedError(`Backup ${backup.name} is ${backup.status}: it can be deleted once that ends`);
     const job = finishedJob({
       cmd: 'org.apache.cloudstack.api.command.user.backup.DeleteBackupCmd',
@@ -37,7 +40,7 @@ export default defineCommand({
       at: now,
     });
     await store.backups.transact([...store.backups.deleteBackupOperations(backup), ...(await store.jobs.completedOperations(job))], () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted; try again`));
-    if (vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: { userId: caller.userId }, vm, ok: true, jobId: job.id, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted` }, now).catch(() => undefined);
+    if (vm && vm.state !== 'Expunged') await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: { userId: caller.userId }, vm, ok: true, jobId: job.id, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted` }, now).catch(() => undefined);
     return { kind: 'async', jobid: job.id };
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EntityNotFoundError } from '../../../core/errors';
+import { backupProviderFor } from '../backup-framework';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 
@@ -17,6 +18,7 @@ export default defineCommand({
   async handle({ params, store, command }) {
     const offering = await store.backups.getOffering(params.id, true);
     if (!offering) throw new EntityNotFoundError(command, 'id', params.id);
+    await backupProviderFor(store, offering.zoneId);
     await store.backups.deleteOffering(offering);
     return { kind: 'success' };
   },

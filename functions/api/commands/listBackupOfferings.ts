@@ -23,9 +23,11 @@ export default defineCommand({
     zoneid: cs.uuid().optional().meta({ description: 'The zone ID' }),
     ...listParams,
   }),
-  async handle({ params, store }) {
+  async handle({ params, store, caller }) {
     const lookups = createLookups(store);
     const where = new Conditions().contains('text', params.keyword?.toLowerCase());
+    // Users see the offerings that let them take backups of their own, as CloudStack's list does.
+    if (caller.role !== 'rootAdmin') where.eq('allowUserDrivenBackups', true);
     const source = catalogueSource('BACKUPOFFERING', params.id, [params.zoneid !== undefined && ['gsi2', cataloguePartition('BACKUPOFFERING', 'ZONE', params.zoneid)]]);
     return pageOf<BackupOffering>(store, 'backupoffering', { ...source, filter: where.build() }, params, async (o) => toBackupOfferingResponse(o, (await lookups.zone(o.zoneId))?.name));
   },

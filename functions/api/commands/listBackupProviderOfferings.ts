@@ -18,7 +18,7 @@ export default defineCommand({
   since: '4.14.0',
   access: ['rootAdmin'],
   async: false,
-  responseKey: 'externalbackupoffering',
+  responseKey: 'backupoffering',
   related: ['importBackupOffering', 'listBackupProviders'],
   params: z.object({
     zoneid: cs.uuid().meta({ description: 'The zone ID' }),
@@ -30,6 +30,6 @@ export default defineCommand({
     const provider = await backupProviderFor(store, zone.id);
     // No backup repository can be added yet, so the nas provider offers none.
     const policies: readonly ProviderOffering[] = provider === 'dummy' ? DUMMY_POLICIES : [];
-    return listOf('externalbackupoffering', policies.map((p) => ({ ...p, id: p.externalId })), params, (p) => [p.name, p.description], (p) => toProviderOfferingResponse(p, provider, zone));
+    return listOf('backupoffering', policies.map((p) => ({ ...p, id: p.externalId })), params, (p) => [p.name, p.description], (p) => toProviderOfferingResponse(p, provider, zone));
   },
 });

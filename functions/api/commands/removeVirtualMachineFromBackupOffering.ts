@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OperationRefusedError } from '../../../core/errors';
-import { assignmentJob } from '../backup-framework';
+import { assignmentJob, backupProviderFor } from '../backup-framework';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
@@ -22,6 +22,7 @@ export default defineCommand({
   }),
   async handle({ params, store, caller, command, now }) {
     const vm = await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
+    await backupProviderFor(store, vm.zoneId);
     if (!vm.backupOfferingId) throw new OperationRefusedError('No previously configured backup offering found for the VM');
     const job = assignmentJob(caller, vm.id, 'Remove', now);
     await store.backups.changeAssignment(vm, undefined, job);

@@ -33,7 +33,7 @@ describe('backup offerings with the cs CLI', () => {
     expect(`${refused.stdout}${refused.stderr}`).toContain('Backup and Recovery feature is disabled for the zone');
     await ok('updateConfiguration', 'name=backup.framework.enabled', 'value=true');
 
-    const policies = (await ok('listBackupProviderOfferings', `zoneid=${zone}`)).externalbackupoffering as Obj[];
+    const policies = (await ok('listBackupProviderOfferings', `zoneid=${zone}`)).backupoffering as Obj[];
     const offering = (await ok('importBackupOffering', 'name=Gold', 'description=Gold backups', `externalid=${policies[0].externalid}`, `zoneid=${zone}`, 'allowuserdrivenbackups=true')).backupoffering as Obj;
     expect(offering).toMatchObject({ name: 'Gold', externalid: 'gold-policy', provider: 'dummy' });
 
@@ -43,7 +43,7 @@ describe('backup offerings with the cs CLI', () => {
     expect(await ok('assignVirtualMachineToBackupOffering', `virtualmachineid=${vm.id}`, `backupofferingid=${offering.id}`)).toMatchObject({ success: true });
     expect(((await ok('listVirtualMachines', `id=${vm.id}`)).virtualmachine as Obj[])[0]).toMatchObject({ backupofferingid: offering.id, backupofferingname: 'Gold' });
     const busy = await cs('deleteBackupOffering', `id=${offering.id}`);
-    expect(`${busy.stdout}${busy.stderr}`).toContain('Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+    expect(`${busy.stdout}${busy.stderr}`).toContain('Backup offering is assigned to VMs, remove the assignment(s) in order to remove the offering.');
 
     // A backup, listed, deleted (the CLI waits for each job).
     const backup = (await ok('createBackup', `virtualmachineid=${vm.id}`, 'name=first')).backup as Obj;

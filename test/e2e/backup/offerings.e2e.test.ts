@@ -46,7 +46,7 @@ describe('backup offerings and assignment', () => {
       { name: 'dummy', description: 'Dummy Backup Plugin' },
       { name: 'nas', description: 'NAS Backup Plugin' },
     ]);
-    const policies = (await env.admin.ok('listBackupProviderOfferings', { zoneid: cat.zoneid })).externalbackupoffering as Obj[];
+    const policies = (await env.admin.ok('listBackupProviderOfferings', { zoneid: cat.zoneid })).backupoffering as Obj[];
     expect(policies.map((p) => p.externalid)).toEqual(['gold-policy', 'silver-policy']);
     await refusal('importBackupOffering', { ...gold(), externalid: 'platinum' }, 530, `Backup offering 'platinum' does not exist on provider dummy on zone ${cat.zoneid}`);
 
@@ -68,7 +68,7 @@ describe('backup offerings and assignment', () => {
     expect(await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: offering.id })).toMatchObject({ jobstatus: 1, jobresult: { success: true } });
     expect(await vmOf(vm.id)).toMatchObject({ backupofferingid: offering.id, backupofferingname: 'Silver' });
     await refusal('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: offering.id }, 530, 'VM already is assigned to a backup offering, please remove the VM from its previous offering');
-    await refusal('deleteBackupOffering', { id: offering.id }, 431, 'Cannot allow to delete backup offering due to one or more VM(s) still assigned to it');
+    await refusal('deleteBackupOffering', { id: offering.id }, 530, 'Backup offering is assigned to VMs, remove the assignment(s) in order to remove the offering.');
 
     expect(await job('removeVirtualMachineFromBackupOffering', { virtualmachineid: vm.id })).toMatchObject({ jobstatus: 1 });
     expect((await vmOf(vm.id)).backupofferingid).toBeUndefined();
@@ -104,6 +104,14 @@ describe('backup offerings and assignment', () => {
 
     expect(await job('deleteBackup', { id: backup.id })).toMatchObject({ jobstatus: 1 });
     expect(((await env.admin.ok('listBackups', { virtualmachineid: vm.id })).backup as Obj[]).map((b) => b.name)).toEqual(['second']);
+    // Its offering keeps the backups it took: it cannot go while they exist, even with no VM left on it.
+    await job('removeVirtualMachineFromBackupOffering', { virtualmachineid: vm.id });
+    await refusal('deleteBackupOffering', { id: offering.id }, 530, 'Backup Offering cannot be removed as it has backups associated with it.');
+    // The backup outlives its VM, and says so.
+    await job('destroyVirtualMachine', { id: vm.id, expunge: true });
+    const [kept] = (await env.admin.ok('listBackups', { name: 'second' })).backup as Obj[];
+    expect(kept).toMatchObject({ isbackupvmexpunged: true, vmbackupofferingremoved: true, backupofferingname: offering.name });
+    expect(await job('deleteBackup', { id: kept.id })).toMatchObject({ jobstatus: 1 });
     await expectExactListCounters();
   });
 
