@@ -200,10 +200,11 @@ async function explain(store: Store, s: ImportSpec, vm: Vm): Promise<Error> {
     const holder = holding[n.networkId]?.[n.ipAddress];
     if (holder && holder !== n.takenFromVmId) return new InvalidParameterError(`IP address ${n.ipAddress} for NIC(ID: ${n.id}) is not available in network(ID: ${n.networkId})`);
   }
-  for (const d of s.plan.disks) {
-    const pool = await store.storage.getPool(d.poolId, true);
-    if (!pool || pool.state !== 'Up') return new InsufficientCapacityError(`Storage pool ${d.poolName} of disk ${d.label} is ${pool?.state ?? 'gone'}`);
-    if (d.path !== undefined && (await store.storage.fileHolder(d.poolId, d.path))) return new InvalidParameterError(`Disk image is already in use: ${d.path} on storage pool ${d.poolName} was taken by another import meanwhile`);
+  // The disks' pools and files' claims read at once, not one disk after another.
+  const [pools, claims] = await Promise.all([Promise.all(s.plan.disks.map((d) => store.storage.getPool(d.poolId, true))), store.storage.fileHolders(s.plan.disks)]);
+  for (const [i, d] of s.plan.disks.entries()) {
+    if (pools[i]?.state !== 'Up') return new InsufficientCapacityError(`Storage pool ${d.poolName} of disk ${d.label} is ${pools[i]?.state ?? 'gone'}`);
+    if (claims[i]) return new InvalidParameterError(`Disk image is already in use: ${d.path} on storage pool ${d.poolName} was taken by another import meanwhile`);
   }
   return new InsufficientCapacityError(`The storage pools of VM ${name}'s disks (${[...new Set(s.plan.disks.map((d) => d.poolName))].join(', ')}) have no room left for them, or something changed while the import was being started; try again`);
 }

@@ -171,14 +171,18 @@ async function importDisk(ctx: CommandContext<Params>, source: 'local' | 'shared
  * The host's agent then checks the domains it defines and the image's lock.
  */
 async function usedBy(store: Store, pool: StoragePool, path: string): Promise<string | undefined> {
-  const claim = await store.storage.fileHolder(pool.id, path);
-  if (claim) return `volume ${claim.volumeId}${claim.vmId ? ` of VM ${claim.vmId}` : ''} was imported from it`;
-  const volume = await store.storage.getVolume(path.replace(/\.qcow2$/, ''), true);
-  if (volume && volume.poolId === pool.id && volume.state !== 'Expunged') return `it is the file of volume ${volume.name} (${volume.id})`;
   if (/^template-[0-9a-f-]{36}\.(qcow2|raw|iso)$/i.test(path)) return 'it is a template\'s image, the backing file of the VMs made from it';
   // A VM made before storage boots `<instance name>-root` of its host's default pool.
   const legacy = /^(.+)-root$/.exec(path)?.[1];
-  if (legacy && (await store.vms.instanceNamesTaken([legacy])).size) return `it is the root disk of VM ${legacy}, made before storage`;
+  // The three key reads at once.
+  const [claim, volume, legacyNames] = await Promise.all([
+    store.storage.fileHolder(pool.id, path),
+    store.storage.getVolume(path.replace(/\.qcow2$/, ''), true),
+    legacy ? store.vms.instanceNamesTaken([legacy]) : Promise.resolve(new Set<string>()),
+  ]);
+  if (claim) return `volume ${claim.volumeId}${claim.vmId ? ` of VM ${claim.vmId}` : ''} was imported from it`;
+  if (volume && volume.poolId === pool.id && volume.state !== 'Expunged') return `it is the file of volume ${volume.name} (${volume.id})`;
+  if (legacy && legacyNames.size) return `it is the root disk of VM ${legacy}, made before storage`;
   return undefined;
 }
 

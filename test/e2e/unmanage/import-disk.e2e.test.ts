@@ -133,6 +133,8 @@ describe('importVm from shared and local storage', () => {
     await refusal(without('diskpath'), 431, 'Disk Path is required for Import from shared/local storage');
     await refusal(without('networkid'), 431, 'Network is required for Import from shared/local storage');
     await refusal(without('storageid'), 431, 'Storage Pool is required for Import from shared/local storage');
+    // A path is a file of the pool, never a way out of its directory.
+    await refusal({ ...base, diskpath: '../etc/shadow' }, 431, /^Disk Path \.\.\/etc\/shadow must be the file's name in storage pool /);
     await refusal({ ...base, importsource: 'vmware' }, 431, /^importsource=vmware is not supported/);
     await refusal({ ...base, importsource: 'external', host: '10.0.0.5' }, 431, /^importsource=external is not supported/);
     await refusal({ ...base, importsource: 'floppy' }, 431, 'Invalid importsource floppy: one of unmanaged, vmware, external, local, shared');
