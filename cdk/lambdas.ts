@@ -39,6 +39,8 @@ export const SCHEDULED_FUNCTIONS = [
   { id: 'ExpungeDestroyed', name: 'expungeDestroyed', entry: 'functions/scheduled/expungeDestroyed.ts', starts: ['expunge-vm'] },
   { id: 'Reconcile', name: 'reconcile', entry: 'functions/scheduled/reconcile.ts', starts: [] as string[] },
   { id: 'HaMonitor', name: 'haMonitor', entry: 'functions/scheduled/haMonitor.ts', starts: ['start-vm'] },
+  // At the start of every minute (schedules are due on whole minutes), so a run is seconds late, never a minute.
+  { id: 'BackupScheduler', name: 'backupScheduler', entry: 'functions/scheduled/backupScheduler.ts', starts: ['backup-vm'], onTheMinute: true },
 ] as const;
 
 /**

@@ -211,6 +211,7 @@ export class StratusStack extends Stack {
     // Background jobs: EventBridge Scheduler ticks each every minute; each decides from its interval
     // setting (expunge.interval, vm.reconcile.interval, ha.monitor.interval) whether it is due, so the
     // settings apply live. The HA monitor's interval may be under a minute: it runs on within the tick.
+    // The backup scheduler sweeps the due index at the start of every minute.
     for (const job of SCHEDULED_FUNCTIONS) {
       const fn = this.nodeFunction(job.id, { entry: job.entry, service: `stratus-${job.id.toLowerCase()}`, memorySize: 512, timeout: Duration.minutes(5), environment: workflowArns });
       this.scheduledFunctions[job.id] = fn;
@@ -219,7 +220,7 @@ export class StratusStack extends Stack {
       const invoker = new Role(this, `${job.id}ScheduleRole`, { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
       acknowledgeWildcardResource(invoker, `${fn.functionArn}:*`, `The scheduler target's grant covers ${job.id}'s versions and aliases (<arn>:*); it invokes only that function.`);
       new Schedule(this, `${job.id}Schedule`, {
-        schedule: ScheduleExpression.rate(Duration.minutes(1)),
+        schedule: 'onTheMinute' in job ? ScheduleExpression.cron({ minute: '*', hour: '*', day: '*', month: '*', year: '*' }) : ScheduleExpression.rate(Duration.minutes(1)),
         target: new LambdaInvoke(fn, { role: invoker }),
         description: `Stratus ${job.id}: runs when its interval setting says it is due`,
       });

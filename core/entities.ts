@@ -746,8 +746,39 @@ export interface Backup {
   volumes: BackedUpVolume[];
   /** MANUAL, or the interval type of the schedule that made it */
   intervalType: 'MANUAL' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  /** the schedule that took it (its retention counts it), if not MANUAL */
+  scheduleId?: string;
   /** why it ended in Error */
   error?: string;
+  created: string;
+  version: number;
+}
+
+/**
+ * A VM's backup schedule (createBackupSchedule): one per interval type, so schedules never
+ * overwrite each other. `nextRunAt` is its place in the due index the backup scheduler sweeps.
+ */
+export interface BackupSchedule {
+  id: string;
+  vmId: string;
+  vmName: string;
+  accountId: string;
+  domainId: string;
+  domainPath: string;
+  zoneId: string;
+  intervalType: 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  /** CloudStack's text: MM, MM:HH, MM:HH:D or MM:HH:DD */
+  schedule: string;
+  timezone: string;
+  /** backups of this schedule kept (the oldest beyond are deleted after each run); 0 keeps all */
+  maxBackups: number;
+  quiesceVm?: boolean;
+  /** when it is next due (ISO, a whole minute) */
+  nextRunAt: string;
+  /** the last run: when it was due, and the backup it started or why it did not */
+  lastRunAt?: string;
+  lastBackupId?: string;
+  lastSkipped?: string;
   created: string;
   version: number;
 }

@@ -60,8 +60,8 @@ export const WORKFLOW_INPUTS = {
   'import-vm': z.object({ ...jobAndVm, hostId: id, running: z.boolean(), move: z.boolean(), macs: z.array(z.string()) }),
   /** volumeId: the ROOT volume made of the disk image; hostId: the host that looks at the image (the local disk's, or one reaching the shared pool) */
   'import-disk': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
-  /** backupId: the record made with the job; provider: the zone's, which takes it; vmState: the VM's, kept */
-  'backup-vm': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Running', 'Stopped']) }),
+  /** backupId: the record made with the job; provider: the zone's, which takes it; vmState: the VM's, kept; scheduleId: the schedule whose run it is (its retention applies after) */
+  'backup-vm': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Running', 'Stopped']), scheduleId: id.optional(), quiesce: z.boolean().optional() }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

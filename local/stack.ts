@@ -19,6 +19,7 @@ import { documentClient } from '../functions/store/client';
 import { addHostRecord, seedInventory, writeCredentialsFile, type SeedResult } from '../functions/bootstrap/seed';
 import type { ReconcileReport } from '../functions/scheduled/reconcile';
 import type { HaMonitorReport } from '../functions/scheduled/haMonitor';
+import type { BackupSchedulerReport } from '../functions/scheduled/backupScheduler';
 import type { ScheduledRun } from '../functions/scheduled/scheduled-run';
 
 /**
@@ -77,9 +78,11 @@ export interface LocalStack {
    */
   setConnected(hostName: string, connected: boolean): void;
   /** Run the scheduled expunge, the reconciler and the HA monitor now, whatever their intervals. */
-  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport }>;
+  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport; backups: BackupSchedulerReport }>;
   /** One tick of the HA monitor alone, as its Lambda runs it (the scale bench times it). */
   runHaMonitor(): Promise<HaMonitorReport>;
+  /** One sweep of the backup scheduler (the timer sweeps every tick too). */
+  runBackupScheduler(): Promise<BackupSchedulerReport>;
   stop(): Promise<void>;
 }
 
@@ -270,9 +273,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       reconcile: (await invoke('reconcile', run)) as ReconcileReport,
       // The HA monitor runs once per invocation here (withinMs 0): the local tick is its interval.
       ha: ((await invoke('haMonitor', { ...run, withinMs: 0 })) as HaMonitorReport[])[0],
+      backups: (await invoke('backupScheduler', {})) as BackupSchedulerReport,
     });
     const runScheduled: LocalStack['runScheduled'] = async (o = {}) => scheduled({ force: true, graceMs: o.reconcileGraceMs });
     const runHaMonitor: LocalStack['runHaMonitor'] = async () => ((await invoke('haMonitor', { force: true, withinMs: 0 })) as HaMonitorReport[])[0];
+    const runBackupScheduler: LocalStack['runBackupScheduler'] = async () => (await invoke('backupScheduler', {})) as BackupSchedulerReport;
     if (opts.scheduler !== false) {
       const tickMs = opts.scheduler?.tickMs ?? 1000;
       let running: Promise<unknown> = Promise.resolve();
@@ -308,6 +313,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       setConnected,
       runScheduled,
       runHaMonitor,
+      runBackupScheduler,
       stop: stopAll,
     };
   } catch (err) {

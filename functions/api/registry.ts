@@ -6,6 +6,10 @@ import type { Command } from './define-command';
  */
 import addCluster from './commands/addCluster';
 import deleteBackup from './commands/deleteBackup';
+import createBackupSchedule from './commands/createBackupSchedule';
+import updateBackupSchedule from './commands/updateBackupSchedule';
+import listBackupSchedule from './commands/listBackupSchedule';
+import deleteBackupSchedule from './commands/deleteBackupSchedule';
 import listBackups from './commands/listBackups';
 import createBackup from './commands/createBackup';
 import updateBackupOffering from './commands/updateBackupOffering';
@@ -186,6 +190,10 @@ const all: readonly Command[] = [
   importUnmanagedInstance,
   importVm,
   deleteBackup,
+  createBackupSchedule,
+  updateBackupSchedule,
+  listBackupSchedule,
+  deleteBackupSchedule,
   listBackups,
   createBackup,
   updateBackupOffering,

@@ -11,6 +11,7 @@ import { handler as finishDiskImport } from './finishDiskImport';
 import { handler as finishImport } from './finishImport';
 import { handler as finishBackup } from './finishBackup';
 import { handler as takeBackup } from './takeBackup';
+import { handler as applyBackupRetention } from './applyBackupRetention';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishUnmanage } from './finishUnmanage';
@@ -55,6 +56,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   finishImport,
   finishBackup,
   takeBackup,
+  applyBackupRetention,
   finishIsoChange,
   finishMaintenance,
   finishUnmanage,

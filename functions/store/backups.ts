@@ -1,5 +1,6 @@
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AsyncJob, Backup, BackupOffering, Vm } from '../../core/entities';
+import type { AsyncJob, Backup, BackupOffering, BackupSchedule, Vm } from '../../core/entities';
+import { backupDuePartitions, backupScheduleVmPartition, backupVmPartition } from './indexing';
 import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../../core/errors';
 import { JobsRepository } from './jobs';
 import { entityKey } from './keys';
@@ -46,6 +47,44 @@ export class BackupsRepository extends Repository {
   /** A backup gone (deleteBackup), held to the version read, its offering's count of backups with it. */
   deleteBackupOperations(backup: Backup): object[] {
     return [this.versionedDelete('BACKUP', backup), ...this.counterOperations('BACKUP', backup, undefined), countOperation(this.table, backup.backupOfferingId, 'backups', -1)];
+  }
+
+  /** A VM's backups (its gsi4 partition), oldest first: a schedule's retention, an expunge's check. */
+  backupsOfVm = (vmId: string) => this.listPartition<Backup>('gsi4', backupVmPartition(vmId));
+
+  getSchedule = (id: string, consistent = false) => this.getEntity<BackupSchedule>('BACKUPSCHEDULE', id, consistent);
+  /** A VM's schedules (at most one per interval type). */
+  schedulesOfVm = (vmId: string) => this.listPartition<BackupSchedule>('gsi4', backupScheduleVmPartition(vmId));
+
+  /** A new schedule, or a change of one held to the version read (both also move it in the due index). */
+  async saveSchedule(before: BackupSchedule | undefined, after: BackupSchedule): Promise<void> {
+    const explain = () => new ConcurrentOperationError(`The ${after.intervalType} backup schedule of VM ${after.vmName} changed meanwhile; try again`);
+    if (!before) return this.transact([{ Put: { TableName: this.table, Item: this.listedItem('BACKUPSCHEDULE', after), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('BACKUPSCHEDULE', undefined, after)], explain);
+    return this.transact(this.updateScheduleOperations(before, after), explain);
+  }
+
+  /** A schedule's change (its next run moved on, its last run noted), held to the version read. */
+  updateScheduleOperations(before: BackupSchedule, after: BackupSchedule): object[] {
+    return [{ Update: this.entityUpdate('BACKUPSCHEDULE', before, { ...after, version: before.version + 1 } as unknown as Record<string, unknown>) }, ...this.counterOperations('BACKUPSCHEDULE', before, after)];
+  }
+
+  /** A schedule gone, held to the version read. */
+  deleteScheduleOperations(schedule: BackupSchedule): object[] {
+    return [this.versionedDelete('BACKUPSCHEDULE', schedule), ...this.counterOperations('BACKUPSCHEDULE', schedule, undefined)];
+  }
+
+  /** The schedules due at `now` (the due index's shards, up to `now`), soonest first within a shard. */
+  async dueSchedules(now: Date): Promise<BackupSchedule[]> {
+    const shards = await Promise.all(
+      backupDuePartitions.map((partition) =>
+        this.queryAll<BackupSchedule>({
+          IndexName: 'gsi5',
+          KeyConditionExpression: 'gsi5pk = :p AND gsi5sk <= :now',
+          ExpressionAttributeValues: { ':p': partition, ':now': now.getTime() },
+        }),
+      ),
+    );
+    return shards.flat();
   }
 
   /** Writes in one transaction; a failed condition is `explain`ed. */
@@ -97,16 +136,16 @@ export class BackupsRepository extends Repository {
   /**
    * The VM joins the offering (or leaves it: `offering` undefined, from `from`), with its finished
    * job, in one transaction: the VM held to the version read and to no job running on it, the
-   * offering's count of VMs moved.
+   * offering's count of VMs moved; `also`: writes of the same transaction (its schedules going).
    */
-  async changeAssignment(vm: Vm, to: BackupOffering | undefined, job: AsyncJob): Promise<void> {
+  async changeAssignment(vm: Vm, to: BackupOffering | undefined, job: AsyncJob, also: object[] = []): Promise<void> {
     const from = vm.backupOfferingId;
     const update = this.vms.updateOperation(vm, to ? { backupOfferingId: to.id } : {}, to ? [] : ['backupOfferingId']);
     update.Update.ConditionExpression = `${update.Update.ConditionExpression} AND attribute_not_exists(activeJobId)`;
     const count = (id: string, delta: 1 | -1) => countOperation(this.table, id, 'assignedVms', delta);
     const counts = [...(to ? [count(to.id, 1)] : []), ...(from && !to ? [count(from, -1)] : [])];
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [update, ...counts, ...(await this.jobs.completedOperations(job))] as never }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [update, ...counts, ...(await this.jobs.completedOperations(job)), ...also] as never }));
     } catch (err) {
       const codes = cancelled(err);
       if (!codes) throw err;

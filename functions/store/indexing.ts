@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, BackupSchedule, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -60,9 +60,10 @@ export interface ListedEntities {
   UNMANAGED: UnmanagedInstance;
   BACKUPOFFERING: BackupOffering;
   BACKUP: Backup;
+  BACKUPSCHEDULE: BackupSchedule;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP', 'BACKUPSCHEDULE'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -70,7 +71,7 @@ type Entity<K extends ListedKind> = ListedEntities[K];
  * kind-wide partition is one partition (a few writes a minute at most reach it) and their lists
  * are totalled by a server-side COUNT of the partitions read (see docs/decisions.md).
  */
-export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'UNMANAGED' | 'BACKUP'>;
+export type CatalogueKind = Exclude<ListedKind, 'VM' | 'JOB' | 'EVENT' | 'USAGE' | 'HOST' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'UNMANAGED' | 'BACKUP' | 'BACKUPSCHEDULE'>;
 /** The partition of a catalogue kind's scope: `POD#ZONE#<id>`, `USER#ACCOUNT#<id>`, ... */
 export const cataloguePartition = (kind: CatalogueKind, scope: 'ZONE' | 'POD' | 'ACCOUNT' | 'DOMAIN' | 'CLUSTER' | 'ZONEWIDE' | 'HOST', scopeId: string) => `${kind}#${scope}#${scopeId}`;
 /**
@@ -87,6 +88,13 @@ export const volumeVmPartition = (vmId: string) => `VOLUME#VM#${vmId}`;
 export const vmSnapshotVmPartition = (vmId: string) => `VMSNAPSHOT#VM#${vmId}`;
 /** A VM's backups (gsi4), in creation order: listBackups virtualmachineid, and a schedule's retention. */
 export const backupVmPartition = (vmId: string) => `BACKUP#VM#${vmId}`;
+/** A VM's backup schedules (gsi4), at most one per interval type. */
+export const backupScheduleVmPartition = (vmId: string) => `BACKUPSCHEDULE#VM#${vmId}`;
+/**
+ * The due index (gsi5, by next run time in ms, in shards): the backup scheduler reads what is due
+ * now and nothing else, and a schedule's run moves it on in the transaction that starts its backup.
+ */
+export const backupDuePartitions = shardsOf('BACKUPSCHEDULE#DUE');
 /** A pool's volumes (gsi5, by creation time in ms): listVolumes storageid, and what a pool's maintenance acts on. */
 export const volumePoolPartition = (poolId: string) => `VOLUME#POOL#${poolId}`;
 
@@ -206,6 +214,17 @@ export function indexEntries<K extends ListedKind>(kind: K, entity: Entity<K>): 
         entry('gsi4', backupVmPartition(backup.vmId), created(backup), false),
       ];
     }
+    case 'BACKUPSCHEDULE': {
+      const schedule = e as BackupSchedule;
+      const shard = shardOf(schedule.id);
+      return [
+        entry('gsi1', `BACKUPSCHEDULE#${shard}`, created(schedule), 'BACKUPSCHEDULE'),
+        entry('gsi2', accountPartition('BACKUPSCHEDULE', schedule.accountId), created(schedule), true),
+        entry('gsi3', domainPartition('BACKUPSCHEDULE', schedule.domainId), created(schedule), true),
+        entry('gsi4', backupScheduleVmPartition(schedule.vmId), created(schedule), false),
+        entry('gsi5', `BACKUPSCHEDULE#DUE#${shard}`, Date.parse(schedule.nextRunAt), false),
+      ];
+    }
     case 'UNMANAGED': {
       // Reported by hosts, listed per cluster (admins only): no kind-wide listing, no counters.
       const u = e as UnmanagedInstance;
@@ -316,6 +335,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as BackupOffering).name, (e as BackupOffering).description);
     case 'BACKUP':
       return join((e as Backup).name, (e as Backup).description, (e as Backup).vmName);
+    case 'BACKUPSCHEDULE':
+      return join((e as BackupSchedule).vmName); // CloudStack's keyword matches the VM's name
     default:
       return undefined;
   }

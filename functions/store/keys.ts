@@ -27,7 +27,8 @@ export type Kind =
   | 'TAG'
   | 'UNMANAGED'
   | 'BACKUPOFFERING'
-  | 'BACKUP';
+  | 'BACKUP'
+  | 'BACKUPSCHEDULE';
 
 export interface ItemKey {
   pk: string;

@@ -1,4 +1,4 @@
-import type { Backup, BackupOffering } from '../../core/entities';
+import type { Backup, BackupOffering, BackupSchedule } from '../../core/entities';
 import type { Lookups } from './lookups';
 import type { ProviderOffering } from '../../core/backup';
 
@@ -49,5 +49,21 @@ export async function toBackupResponse(b: Backup, lookups: Lookups) {
     intervaltype: b.intervalType,
     vmbackupofferingremoved: !vm || vm.state === 'Expunged' || vm.backupOfferingId !== b.backupOfferingId,
     isbackupvmexpunged: !vm || vm.state === 'Expunged',
+  };
+}
+
+/** A backup schedule as CloudStack's BackupScheduleResponse (`backupschedule`); Stratus adds when it runs next. */
+export function toBackupScheduleResponse(s: BackupSchedule) {
+  return {
+    id: s.id,
+    virtualmachineid: s.vmId,
+    virtualmachinename: s.vmName,
+    schedule: s.schedule,
+    intervaltype: s.intervalType,
+    timezone: s.timezone,
+    maxbackups: s.maxBackups,
+    ...(s.quiesceVm !== undefined ? { quiescevm: s.quiesceVm } : {}),
+    // Stratus: the next run as an instant, so nobody has to work it out from the schedule and its zone.
+    nextrun: s.nextRunAt,
   };
 }

@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Backup } from '../../../core/entities';
+import { startBackup } from '../../backups';
 import { InvalidParameterError, OperationRefusedError } from '../../../core/errors';
 import { backupProviderFor } from '../backup-framework';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
 
-/** CloudStack's default name: the VM's host name and the time, `<hostname>-<yyyyMMddHHmmss>` in GMT. */
-const defaultName = (hostName: string, at: Date) => `${hostName}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
-
 /**
- * createBackup (workflows/backup-vm.asl.json): a backup of the VM by its offering's provider. The
- * record (BackingUp) and the VM's hold are written with the job, so no start, stop or migration runs
- * under a backup; the VM keeps its state whatever happens.
+ * createBackup (workflows/backup-vm.asl.json, started by functions/backups.ts as the backup
+ * scheduler starts its runs): a backup of the VM by its offering's provider; the VM keeps its state
+ * whatever happens.
  */
 export default defineCommand({
   name: 'createBackup',
@@ -39,37 +35,7 @@ export default defineCommand({
     if (params.quiescevm && offering.provider !== 'nas') throw new InvalidParameterError('Quiesce VM option is supported only for NAS backup provider');
     if (offering.provider !== provider || provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot take backups yet: only the dummy provider's offerings can`);
     if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new OperationRefusedError(`VM ${vm.name} is ${vm.state}: only a Running or Stopped VM is backed up`);
-    const account = await store.tenancy.getAccount(vm.accountId);
-    const backup: Backup = {
-      id: randomUUID(),
-      name: params.name ?? defaultName(vm.name, now),
-      ...(params.description !== undefined ? { description: params.description } : {}),
-      vmId: vm.id,
-      vmName: vm.name,
-      accountId: vm.accountId,
-      accountName: account?.name ?? '',
-      domainId: vm.domainId,
-      domainPath: vm.domainPath,
-      zoneId: vm.zoneId,
-      backupOfferingId: offering.id,
-      status: 'BackingUp',
-      size: 0,
-      virtualSize: 0,
-      volumes: [],
-      intervalType: 'MANUAL',
-      created: now.toISOString(),
-      version: 1,
-    };
-    const started = await jobs.startOnVm({
-      workflow: 'backup-vm',
-      cmd: 'org.apache.cloudstack.api.command.user.backup.CreateBackupCmd',
-      eventType: 'BACKUP.CREATE',
-      caller,
-      vm,
-      set: { backupInProgressId: backup.id, lastUpdated: now.toISOString() },
-      also: store.backups.createBackupOperations(backup),
-      input: { backupId: backup.id, provider, vmState: vm.state },
-    });
-    return { jobid: started.jobid, id: backup.id };
+    const started = await startBackup(store, jobs, { vm, offering, provider, caller, name: params.name, description: params.description, quiesce: params.quiescevm }, now);
+    return { jobid: started.jobid, id: started.backup.id };
   },
 });

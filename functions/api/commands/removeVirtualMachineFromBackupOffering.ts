@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { OperationRefusedError } from '../../../core/errors';
+import { ConcurrentOperationError, OperationRefusedError } from '../../../core/errors';
+import { recordVmEvent } from '../../vm-events';
 import { assignmentJob, backupProviderFor } from '../backup-framework';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
 
 /**
- * removeVirtualMachineFromBackupOffering: the VM leaves its offering. `forced` (remove its backups
- * too) has nothing to remove yet: Stratus takes no backups before createBackup lands.
+ * removeVirtualMachineFromBackupOffering: the VM leaves its offering and its backup schedules go in
+ * the same transaction (as CloudStack's). Its backups stay (`vmbackupofferingremoved`), to be
+ * restored or deleted later, unless `forced`: then they are deleted too, each with its event.
  */
 export default defineCommand({
   name: 'removeVirtualMachineFromBackupOffering',
@@ -25,7 +27,15 @@ export default defineCommand({
     await backupProviderFor(store, vm.zoneId);
     if (!vm.backupOfferingId) throw new OperationRefusedError('No previously configured backup offering found for the VM');
     const job = assignmentJob(caller, vm.id, 'Remove', now);
-    await store.backups.changeAssignment(vm, undefined, job);
+    const schedules = await store.backups.schedulesOfVm(vm.id);
+    await store.backups.changeAssignment(vm, undefined, job, schedules.flatMap((s) => store.backups.deleteScheduleOperations(s)));
+    if (params.forced) {
+      const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
+      for (const backup of backups) {
+        await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted`)).catch(() => undefined);
+        await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: true, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now).catch(() => undefined);
+      }
+    }
     return { kind: 'async', jobid: job.id, id: vm.id };
   },
 });

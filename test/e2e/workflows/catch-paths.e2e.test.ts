@@ -350,6 +350,30 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       },
     },
     {
+      name: "a schedule's run, with its retention",
+      workflow: 'backup-vm',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: backupOffering! })).jobid as string);
+        await env.admin.ok('createBackupSchedule', { virtualmachineid: id, intervaltype: 'HOURLY', schedule: '7', timezone: 'UTC', maxbackups: 1 });
+        return id;
+      },
+      run: async (id) => {
+        // Time passes: the schedule's next run is put in the past, and one sweep starts it.
+        const store = createStore();
+        const [schedule] = await store.backups.schedulesOfVm(id!);
+        await store.backups.saveSchedule(schedule, { ...schedule, nextRunAt: new Date(Date.now() - 1000).toISOString() });
+        const report = await env.stack.runBackupScheduler();
+        const started = report.started.find((s) => s.scheduleId === schedule.id);
+        if (!started) throw new Error(`the sweep did not start the schedule's run: ${JSON.stringify(report)}`);
+        return { jobid: started.jobid, vmId: id! };
+      },
+      after: async (label, vmId) => {
+        const backups = ((await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[] | undefined) ?? [];
+        expect({ label, statuses: backups.map((b) => b.status), types: backups.map((b) => b.intervaltype) }).toEqual({ label, statuses: [expect.stringMatching(/^(BackedUp|Error)$/)], types: ['HOURLY'] });
+      },
+    },
+    {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
       setUp: async () => {

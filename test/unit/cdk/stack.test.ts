@@ -90,19 +90,19 @@ describe('StratusStack', () => {
   });
 
   describe('functions', () => {
-    it('creates api, agent-gateway, the three scheduled jobs and one function per distinct workflow step', () => {
+    it('creates api, agent-gateway, the four scheduled jobs and one function per distinct workflow step', () => {
       // Prepare
       const steps = new Set(loadWorkflows(path.join(ROOT, 'workflows')).flatMap((wf) => [...wf.steps.values()]));
       // Act
       const functions = built.template.findResources('AWS::Lambda::Function');
       // Assess
       expect(Object.keys(built.stack.stepFunctions).sort()).toEqual([...steps].sort());
-      expect(Object.keys(functions)).toHaveLength(steps.size + 5);
+      expect(Object.keys(functions)).toHaveLength(steps.size + 6);
     });
 
-    it('ticks the scheduled expunge, the reconciler and the HA monitor every minute with EventBridge Scheduler', () => {
+    it('ticks the scheduled expunge, the reconciler and the HA monitor every minute, and the backup scheduler at the start of every minute, with EventBridge Scheduler', () => {
       const schedules = Object.values(built.template.findResources('AWS::Scheduler::Schedule')) as Array<{ Properties: { ScheduleExpression: string } }>;
-      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)']);
+      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)', 'cron(* * * * ? *)']);
     });
 
     it('runs every function on nodejs22.x, arm64, with the table name and a Powertools service name', () => {
@@ -330,6 +330,11 @@ describe('StratusStack', () => {
       const start = statementsOf(roleOf('HaMonitor')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
       // Assess
       expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['start-vm']) }]);
+    });
+
+    it('lets the backup scheduler start backup-vm executions only (its schedules\' runs)', () => {
+      const start = statementsOf(roleOf('BackupScheduler')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
+      expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['backup-vm']) }]);
     });
 
     it('gives step functions only the Step Functions actions a drain needs, and no AWS managed policies to any function', () => {

@@ -1,0 +1,91 @@
+import { nextRunAfter, parseSchedule } from '../../core/backup-schedules';
+import type { BackupSchedule } from '../../core/entities';
+import { ConcurrentOperationError } from '../../core/errors';
+import { SYSTEM_CALLER } from '../../core/system';
+import { createJobStarter, type JobStarter } from '../api/jobs';
+import { scheduleCaller, startBackup } from '../backups';
+import { createStore, type Store } from '../store';
+import { recordVmEvent } from '../vm-events';
+
+export interface BackupSchedulerReport {
+  /** backups started: the schedule, when it was due, how late the start was */
+  started: Array<{ scheduleId: string; backupId: string; jobid: string; due: string; lateMs: number }>;
+  /** runs that could not be taken, and why (the schedule moved on to its next run, with an event) */
+  skipped: Array<{ scheduleId: string; due: string; reason: string }>;
+  /** due schedules whose VM another job holds: tried again at the next sweep */
+  waiting: string[];
+}
+
+/** How many due schedules one sweep starts at once. */
+const CONCURRENCY = 16;
+
+/**
+ * The backup scheduler: every minute on AWS (EventBridge Scheduler), every tick locally, it reads
+ * the due index (schedules whose next run is now or past, nothing else) and starts each one's
+ * backup. A run's job and backup ids come from the schedule and its due time, and the schedule
+ * moves on to its next run in the transaction that starts the backup, held to the version read: a
+ * trigger firing twice or two sweeps overlapping start one backup. A run that cannot be taken (the
+ * VM destroyed, the framework off) is skipped with an event saying why, never silently; a VM that
+ * another job holds is tried again at the next sweep. Runs missed while nothing swept are not
+ * replayed: the next run is the first one after now.
+ */
+export async function runBackupSchedules(store: Store, jobs: JobStarter, now = new Date()): Promise<BackupSchedulerReport> {
+  const report: BackupSchedulerReport = { started: [], skipped: [], waiting: [] };
+  const due = await store.backups.dueSchedules(now);
+  for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((s) => runOne(store, jobs, s.id, now, report)));
+  return report;
+}
+
+async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: Date, report: BackupSchedulerReport): Promise<void> {
+  const schedule = await store.backups.getSchedule(scheduleId, true);
+  if (!schedule || Date.parse(schedule.nextRunAt) > now.getTime()) return; // deleted, or taken by another sweep
+  const parsed = parseSchedule(schedule.intervalType, schedule.schedule);
+  if (typeof parsed === 'string') return; // checked when it was configured
+  const next: BackupSchedule = { ...schedule, nextRunAt: nextRunAfter(schedule.intervalType, parsed, schedule.timezone, now).toISOString(), lastRunAt: schedule.nextRunAt };
+  delete next.lastSkipped;
+  const vm = await store.vms.get(schedule.vmId, true);
+  if (!vm || vm.state === 'Expunged') {
+    // The VM went for good: its schedules go with it.
+    await store.backups.transact(store.backups.deleteScheduleOperations(schedule), () => new ConcurrentOperationError('changed')).catch(() => undefined);
+    return;
+  }
+  const skip = async (reason: string) => {
+    try {
+      await store.backups.saveSchedule(schedule, { ...next, lastSkipped: reason });
+    } catch (err) {
+      if (err instanceof ConcurrentOperationError) return; // another sweep has it
+      throw err;
+    }
+    report.skipped.push({ scheduleId, due: schedule.nextRunAt, reason });
+    await recordVmEvent(store, { type: 'BACKUP.CREATE', actor: SYSTEM_CALLER, vm, ok: false, text: `Scheduled ${schedule.intervalType} backup of VM ${vm.name} due at ${schedule.nextRunAt} not taken: ${reason}` }, now).catch(() => undefined);
+  };
+  const [global, zone, provider, offering, account] = await Promise.all([
+    store.settings.getBoolean('backup.framework.enabled'),
+    store.settings.getBoolean('backup.framework.enabled', { zoneId: vm.zoneId }),
+    store.settings.get('backup.framework.provider.plugin', { zoneId: vm.zoneId }),
+    vm.backupOfferingId ? store.backups.getOffering(vm.backupOfferingId, true) : undefined,
+    store.tenancy.getAccount(vm.accountId),
+  ]);
+  if (!global || !zone) return skip('Backup and Recovery feature is disabled for the zone');
+  if (!offering) return skip('the VM has no backup offering');
+  if (offering.provider !== provider || provider !== 'dummy') return skip(`backup provider ${offering.provider} cannot take backups yet`);
+  if (vm.state !== 'Running' && vm.state !== 'Stopped') return skip(`the VM is ${vm.state}: only a Running or Stopped VM is backed up`);
+  if (vm.activeJobId) {
+    report.waiting.push(scheduleId);
+    return;
+  }
+  try {
+    const started = await startBackup(store, jobs, { vm, offering, provider, caller: scheduleCaller(vm, account?.name ?? ''), quiesce: schedule.quiesceVm, run: { schedule, due: schedule.nextRunAt, next } }, now);
+    report.started.push({ scheduleId, backupId: started.backup.id, jobid: started.jobid, due: schedule.nextRunAt, lateMs: now.getTime() - Date.parse(schedule.nextRunAt) });
+  } catch (err) {
+    // The VM taken by another job since it was read, or the schedule by another sweep: neither is lost.
+    const moved = await store.backups.getSchedule(scheduleId, true);
+    if (moved && moved.nextRunAt === schedule.nextRunAt && !(err instanceof ConcurrentOperationError)) throw err;
+    if (moved?.nextRunAt === schedule.nextRunAt) report.waiting.push(scheduleId);
+  }
+}
+
+export const handler = async () => {
+  const store = createStore();
+  return runBackupSchedules(store, createJobStarter(store));
+};

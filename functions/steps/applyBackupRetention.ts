@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { ConcurrentOperationError } from '../../core/errors';
+import { SYSTEM_CALLER } from '../../core/system';
+import { recordVmEvent } from '../vm-events';
+import { defineStep } from './define-step';
+
+const Input = z.object({ jobId: z.string(), vmId: z.string(), scheduleId: z.string(), state: z.string() });
+
+/**
+ * After a schedule's backup is taken, its oldest backups beyond `maxbackups` go (CloudStack's
+ * deleteOldestBackupFromScheduleIfRequired): the VM's backups are one partition, those of this
+ * schedule and BackedUp are counted, each deletion gets its event. Backups of other schedules and
+ * manual ones are never touched, so schedules never eat each other's backups.
+ */
+export const handler = defineStep(Input, async ({ vmId, scheduleId }, { store, now }) => {
+  const [schedule, vm] = await Promise.all([store.backups.getSchedule(scheduleId, true), store.vms.get(vmId, true)]);
+  if (!schedule || schedule.maxBackups === 0) return { deleted: [] };
+  const kept = (await store.backups.backupsOfVm(vmId)).filter((b) => b.scheduleId === scheduleId && b.status === 'BackedUp').sort((a, b) => a.created.localeCompare(b.created));
+  const excess = kept.slice(0, Math.max(0, kept.length - schedule.maxBackups));
+  const deleted: string[] = [];
+  for (const backup of excess) {
+    try {
+      await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.id} changed meanwhile`));
+    } catch (err) {
+      if (err instanceof ConcurrentOperationError) continue; // deleted or changed by someone else meanwhile: theirs to settle
+      throw err;
+    }
+    deleted.push(backup.id);
+    if (vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: SYSTEM_CALLER, vm, ok: true, text: `Successfully deleted backup ${backup.name} (${backup.id}) for VM [ID: ${vmId}], suiting the retention specified in the backup schedule [ID: ${scheduleId}]` }, now()).catch(() => undefined);
+  }
+  return { deleted };
+});
