@@ -62,6 +62,8 @@ export const WORKFLOW_INPUTS = {
   'import-disk': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
   /** backupId: the record made with the job; provider: the zone's, which takes it; vmState: the VM's, kept; scheduleId: the schedule whose run it is (its retention applies after) */
   'backup-vm': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Running', 'Stopped']), scheduleId: id.optional(), quiesce: z.boolean().optional() }),
+  /** backupId: the backup restored (held Restoring by the job); provider: its offering's; vmState: Stopped or Destroyed, kept on failure */
+  'restore-backup': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Stopped', 'Destroyed']) }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Backup, BackupOffering, BackupSchedule, Caller, Vm } from '../core/entities';
+import { BACKUP_DISABLED } from '../core/backup';
+import { InvalidParameterError, OperationRefusedError } from '../core/errors';
+import { finishedJob } from './store/jobs';
 import { stableId } from '../core/ids';
 import { SYSTEM_CALLER } from '../core/system';
 import type { JobStarter, StartedJob } from './api/jobs';
@@ -77,4 +80,64 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
 /** Who a schedule's backup runs as: the system user for the VM's owner, as CloudStack's scheduler does, so the owner sees the job. */
 export function scheduleCaller(vm: Vm, accountName: string): Caller {
   return { userId: SYSTEM_CALLER.userId, username: SYSTEM_CALLER.username, accountId: vm.accountId, accountName, domainId: vm.domainId, domainPath: vm.domainPath, role: 'user' };
+}
+
+/**
+ * The zone's backup provider, if backup and recovery is on for it: as CloudStack, the global
+ * `backup.framework.enabled` and the zone's must both be true; else its refusal.
+ */
+export async function backupProviderFor(store: Store, zoneId: string): Promise<string> {
+  const [global, zone, provider] = await Promise.all([
+    store.settings.getBoolean('backup.framework.enabled'),
+    store.settings.getBoolean('backup.framework.enabled', { zoneId }),
+    store.settings.get('backup.framework.provider.plugin', { zoneId }),
+  ]);
+  if (!global || !zone) throw new InvalidParameterError(BACKUP_DISABLED);
+  return provider;
+}
+
+/** The finished job of a VM's assignment to a backup offering, or its removal (async in CloudStack, done at once here). */
+export function assignmentJob(caller: Caller, vmId: string, change: 'Assign' | 'Remove', at: Date) {
+  return finishedJob({
+    cmd: `org.apache.cloudstack.api.command.user.backup.${change === 'Assign' ? 'AssignVirtualMachineToBackupOfferingCmd' : 'RemoveVirtualMachineFromBackupOfferingCmd'}`,
+    eventType: `BACKUP.OFFERING.${change === 'Assign' ? 'ASSIGN' : 'REMOVE'}`,
+    caller,
+    instanceType: 'VirtualMachine',
+    instanceId: vmId,
+    result: { success: true },
+    at,
+  });
+}
+
+/**
+ * CloudStack's checkForBackups: a VM in a backup offering keeps its disks as its backups know them,
+ * unless `backup.enable.attach.detach.of.volumes` is true (a restore matches volumes by id, so a
+ * changed set of disks makes it refuse).
+ */
+export async function refuseWithBackups(store: Store, vm: { backupOfferingId?: string }, attach: boolean): Promise<void> {
+  if (!vm.backupOfferingId || (await store.settings.getBoolean('backup.enable.attach.detach.of.volumes'))) return;
+  throw new InvalidParameterError(
+    attach
+      ? "Unable to attach volume, please specify a VM that does not have any backups or set the global configuration 'backup.enable.attach.detach.of.volumes' to true."
+      : "Unable to detach volume, cannot detach volume from a VM that has backups. First remove the VM from the backup offering or set the global configuration 'backup.enable.attach.detach.of.volumes' to true.",
+  );
+}
+
+/**
+ * CloudStack's checkAndRemoveBackupOfferingBeforeExpunge: a VM whose offering still holds backups of
+ * it is not expunged (they would lose the VM they restore onto); without backups it leaves the
+ * offering as it is expunged. Reads the VM's backups partition only.
+ */
+export async function whyNotExpungeable(store: Store, vm: Pick<Vm, 'id' | 'instanceName' | 'backupOfferingId'>): Promise<string | undefined> {
+  if (!vm.backupOfferingId) return undefined;
+  const [offering, backups] = await Promise.all([store.backups.getOffering(vm.backupOfferingId), store.backups.backupsOfVm(vm.id)]);
+  const held = backups.filter((b) => b.backupOfferingId === vm.backupOfferingId).length;
+  if (!held) return undefined;
+  return `This Instance [uuid: ${vm.id}, name: ${vm.instanceName}] has a Backup Offering [id: ${vm.backupOfferingId}, external id: ${offering?.externalId ?? ''}] with ${held} backups. Please, remove the backup offering before proceeding to VM exclusion!`;
+}
+
+/** The refusal of an expunge (destroyVirtualMachine expunge=true, expungeVirtualMachine) of a VM whose offering holds its backups. */
+export async function refuseExpungeWithBackups(store: Store, vm: Pick<Vm, 'id' | 'instanceName' | 'backupOfferingId'>): Promise<void> {
+  const why = await whyNotExpungeable(store, vm);
+  if (why) throw new OperationRefusedError(why);
 }

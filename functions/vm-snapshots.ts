@@ -52,7 +52,13 @@ export async function discardMemorySnapshots(store: Store, vm: Vm): Promise<Snap
  */
 export async function settleUnfinishedOperations(store: Store, vm: Vm): Promise<SnapshotDiscard> {
   const backup = vm.backupInProgressId ? await store.backups.getBackup(vm.backupInProgressId, true) : undefined;
-  const backupOperations = backup?.status === 'BackingUp' ? store.backups.updateBackupOperations(backup, { status: 'Error', error: `its job ${vm.activeJobId ?? ''} failed: queryAsyncJobResult says why` }) : [];
+  // A backup being taken ends in Error; one being restored from is as good as before: BackedUp again.
+  const backupOperations =
+    backup?.status === 'BackingUp'
+      ? store.backups.updateBackupOperations(backup, { status: 'Error', error: `its job ${vm.activeJobId ?? ''} failed: queryAsyncJobResult says why` })
+      : backup?.status === 'Restoring'
+        ? store.backups.updateBackupOperations(backup, { status: 'BackedUp' })
+        : [];
   const backupRemove: Array<keyof Vm> = vm.backupInProgressId ? ['backupInProgressId'] : [];
   if (!vm.vmSnapshotIds?.length) return { set: {}, remove: backupRemove, operations: backupOperations };
   const snapshots = await store.vmSnapshots.getMany(vm.vmSnapshotIds, true);

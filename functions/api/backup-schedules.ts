@@ -4,7 +4,7 @@ import type { BackupSchedule, Caller, Vm } from '../../core/entities';
 import { InvalidParameterError, OperationRefusedError } from '../../core/errors';
 import { stableId } from '../../core/ids';
 import type { Store } from '../store';
-import { backupProviderFor } from './backup-framework';
+import { backupProviderFor } from '../backups';
 import { defineCommand } from './define-command';
 import { vmForCaller } from './vm-access';
 import { toBackupScheduleResponse } from '../views/backup';

@@ -10,6 +10,8 @@ import createBackupSchedule from './commands/createBackupSchedule';
 import updateBackupSchedule from './commands/updateBackupSchedule';
 import listBackupSchedule from './commands/listBackupSchedule';
 import deleteBackupSchedule from './commands/deleteBackupSchedule';
+import restoreBackup from './commands/restoreBackup';
+import restoreVolumeFromBackupAndAttachToVM from './commands/restoreVolumeFromBackupAndAttachToVM';
 import listBackups from './commands/listBackups';
 import createBackup from './commands/createBackup';
 import updateBackupOffering from './commands/updateBackupOffering';
@@ -194,6 +196,8 @@ const all: readonly Command[] = [
   updateBackupSchedule,
   listBackupSchedule,
   deleteBackupSchedule,
+  restoreBackup,
+  restoreVolumeFromBackupAndAttachToVM,
   listBackups,
   createBackup,
   updateBackupOffering,

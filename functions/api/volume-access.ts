@@ -9,6 +9,7 @@ import { toVolumeResponse } from '../views/storage';
 import { recordVolumeEvent } from '../volume-events';
 import type { JobStarter, StartedJob } from './jobs';
 import { refuseWithSnapshots } from './vm-snapshot-access';
+import { refuseWithBackups } from '../backups';
 
 /** The volume a command names, as the caller may see it; anything else answers like a volume that does not exist. */
 export async function volumeForCaller(store: Store, caller: Caller, id: string, command: string, param = 'id'): Promise<Volume> {
@@ -46,6 +47,8 @@ export async function attachVolume(
   volume: Volume,
   vm: Vm,
   requestedDeviceId: number | undefined,
+  /** the job's command, when another command attaches (restoreVolumeFromBackupAndAttachToVM) */
+  cmd = VOLUME_CMD('AttachVolumeCmd'),
 ): Promise<StartedJob> {
   const { store, caller, jobs, now } = ctx;
   if (vm.state !== 'Running' && vm.state !== 'Stopped' && vm.state !== 'Allocated') throw new InvalidParameterError('Please specify a VM that is either running or stopped.');
@@ -56,6 +59,7 @@ export async function attachVolume(
   if (volume.zoneId !== vm.zoneId) throw new InvalidParameterError('Please specify a VM that is in the same zone as the volume.');
   if (volume.accountId !== vm.accountId) throw new InvalidParameterError(`Volume ${volume.name} and VM ${vm.name} do not belong to the same account`);
   refuseWithSnapshots(vm, `Unable to attach volume to VM ${vm.name}/${vm.id}, please specify a VM that does not have VM snapshots`);
+  await refuseWithBackups(store, vm, true);
   if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
   const attached = await store.storage.getVolumes(vm.volumeIds ?? []);
   const used = attached.map((v) => v.deviceId ?? 0);
@@ -82,7 +86,7 @@ export async function attachVolume(
     try {
       return await jobs.startOnVm({
         workflow: 'attach-volume',
-        cmd: VOLUME_CMD('AttachVolumeCmd'),
+        cmd,
         eventType: 'VOLUME.ATTACH',
         caller,
         vm,
@@ -96,7 +100,7 @@ export async function attachVolume(
     }
   }
   const after = { ...volume, ...change, version: volume.version + 1 };
-  return finishVolumeJob(store, { caller, cmd: VOLUME_CMD('AttachVolumeCmd'), eventType: 'VOLUME.ATTACH', volume: after, result: await volumeResult(store, after, caller), text: `Attached volume ${volume.name} to VM ${vm.name} as device ${deviceId}`, now }, (jobOps) =>
+  return finishVolumeJob(store, { caller, cmd, eventType: 'VOLUME.ATTACH', volume: after, result: await volumeResult(store, after, caller), text: `Attached volume ${volume.name} to VM ${vm.name} as device ${deviceId}`, now }, (jobOps) =>
     store.storage.transact([store.vms.updateOperation(vm, { volumeIds, lastUpdated: at }), ...store.storage.volumeUpdateOperations(volume, change), ...jobOps], (i) => (i === 0 ? new ConcurrentOperationError(`VM ${vm.name} changed while volume ${volume.name} was being attached; try again`) : lostVolume())),
   );
 }

@@ -3,7 +3,8 @@ import type { BackupSchedule } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
-import { scheduleCaller, startBackup } from '../backups';
+import { backupProviderFor, scheduleCaller, startBackup } from '../backups';
+import { BACKUP_DISABLED } from '../../core/backup';
 import { createStore, type Store } from '../store';
 import { recordVmEvent } from '../vm-events';
 
@@ -46,7 +47,7 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
   const vm = await store.vms.get(schedule.vmId, true);
   if (!vm || vm.state === 'Expunged') {
     // The VM went for good: its schedules go with it.
-    await store.backups.transact(store.backups.deleteScheduleOperations(schedule), () => new ConcurrentOperationError('changed')).catch(() => undefined);
+    await store.backups.transact(store.backups.deleteSchedulesOperations([schedule]), () => new ConcurrentOperationError('changed')).catch(() => undefined);
     return;
   }
   const skip = async (reason: string) => {
@@ -59,14 +60,12 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
     report.skipped.push({ scheduleId, due: schedule.nextRunAt, reason });
     await recordVmEvent(store, { type: 'BACKUP.CREATE', actor: SYSTEM_CALLER, vm, ok: false, text: `Scheduled ${schedule.intervalType} backup of VM ${vm.name} due at ${schedule.nextRunAt} not taken: ${reason}` }, now).catch(() => undefined);
   };
-  const [global, zone, provider, offering, account] = await Promise.all([
-    store.settings.getBoolean('backup.framework.enabled'),
-    store.settings.getBoolean('backup.framework.enabled', { zoneId: vm.zoneId }),
-    store.settings.get('backup.framework.provider.plugin', { zoneId: vm.zoneId }),
+  const [provider, offering, account] = await Promise.all([
+    backupProviderFor(store, vm.zoneId).catch(() => undefined), // undefined: the framework is off for the zone
     vm.backupOfferingId ? store.backups.getOffering(vm.backupOfferingId, true) : undefined,
     store.tenancy.getAccount(vm.accountId),
   ]);
-  if (!global || !zone) return skip('Backup and Recovery feature is disabled for the zone');
+  if (!provider) return skip(BACKUP_DISABLED);
   if (!offering) return skip('the VM has no backup offering');
   if (offering.provider !== provider || provider !== 'dummy') return skip(`backup provider ${offering.provider} cannot take backups yet`);
   if (vm.state !== 'Running' && vm.state !== 'Stopped') return skip(`the VM is ${vm.state}: only a Running or Stopped VM is backed up`);

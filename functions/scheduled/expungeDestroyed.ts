@@ -2,6 +2,7 @@ import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
 import { undefineTarget, VM_CMD } from '../api/vm-access';
+import { whyNotExpungeable } from '../backups';
 import { scheduledRun } from './scheduled-run';
 import { createStore, type Store } from '../store';
 
@@ -20,6 +21,8 @@ export async function expungeDestroyed(store: Store, jobs: JobStarter, { now = n
   for (const id of due) {
     const vm = await store.vms.get(id, true);
     if (!vm || vm.state !== 'Destroyed' || vm.activeJobId) continue;
+    // Its backup offering still holds backups of it: left destroyed (recoverable, restorable) until they or the offering go.
+    if (await whyNotExpungeable(store, vm)) continue;
     try {
       await jobs.startOnVm({
         workflow: 'expunge-vm',

@@ -43,7 +43,7 @@ export const handler = defineStep(
     const to = transition(vm.state, 'Unmanaged');
     const also = withCountersMerged([
       ...store.storage.forgetOperations(volumes),
-      ...store.backups.leaveOperations(vm),
+      ...(await store.backups.leaveOperations(vm)),
       ...store.tags.goneWithOperations('Volume', volumes),
       ...store.vmSnapshots.deleteOperations(snapshots),
       ...store.tags.goneWithOperations('UserVm', [vm]),

@@ -12,6 +12,8 @@ import { handler as finishImport } from './finishImport';
 import { handler as finishBackup } from './finishBackup';
 import { handler as takeBackup } from './takeBackup';
 import { handler as applyBackupRetention } from './applyBackupRetention';
+import { handler as restoreBackup } from './restoreBackup';
+import { handler as finishRestore } from './finishRestore';
 import { handler as finishIsoChange } from './finishIsoChange';
 import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishUnmanage } from './finishUnmanage';
@@ -57,6 +59,8 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   finishBackup,
   takeBackup,
   applyBackupRetention,
+  restoreBackup,
+  finishRestore,
   finishIsoChange,
   finishMaintenance,
   finishUnmanage,

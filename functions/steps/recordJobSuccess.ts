@@ -89,7 +89,7 @@ async function expungedOperations(store: Store, vm: Vm) {
     ...volumes.flatMap((v) => (v.type === 'ROOT' ? store.storage.volumeDeleteOperations(v) : store.storage.volumeUpdateOperations(v, {}, ['vmId', 'deviceId']))),
     // Its ISO no longer counts it: deleteIso waits for no VM. Nor its backup offering.
     ...store.templates.holderOperations(vm.isoId, undefined),
-    ...store.backups.leaveOperations(vm),
+    ...(await store.backups.leaveOperations(vm)),
   ];
 }
 

@@ -4,7 +4,7 @@ import { backupDuePartitions, backupScheduleVmPartition, backupVmPartition } fro
 import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../../core/errors';
 import { JobsRepository } from './jobs';
 import { entityKey } from './keys';
-import { Repository } from './repository';
+import { Repository, withCountersMerged } from './repository';
 import { applied, type VmsRepository } from './vms';
 
 const cancelled = (err: unknown) => (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons?.map((r) => r.Code ?? 'None');
@@ -68,9 +68,9 @@ export class BackupsRepository extends Repository {
     return [{ Update: this.entityUpdate('BACKUPSCHEDULE', before, { ...after, version: before.version + 1 } as unknown as Record<string, unknown>) }, ...this.counterOperations('BACKUPSCHEDULE', before, after)];
   }
 
-  /** A schedule gone, held to the version read. */
-  deleteScheduleOperations(schedule: BackupSchedule): object[] {
-    return [this.versionedDelete('BACKUPSCHEDULE', schedule), ...this.counterOperations('BACKUPSCHEDULE', schedule, undefined)];
+  /** Schedules gone, each held to the version read (their counters merged: one operation per counter item). */
+  deleteSchedulesOperations(schedules: readonly BackupSchedule[]): object[] {
+    return withCountersMerged(schedules.flatMap((s) => [this.versionedDelete('BACKUPSCHEDULE', s), ...this.counterOperations('BACKUPSCHEDULE', s, undefined)]));
   }
 
   /** The schedules due at `now` (the due index's shards, up to `now`), soonest first within a shard. */
@@ -128,9 +128,10 @@ export class BackupsRepository extends Repository {
     }
   }
 
-  /** A VM that goes for good (expunged, unmanaged) leaves its offering in the transaction that lets it go. */
-  leaveOperations(vm: Pick<Vm, 'backupOfferingId'>): object[] {
-    return vm.backupOfferingId ? [countOperation(this.table, vm.backupOfferingId, 'assignedVms', -1)] : [];
+  /** A VM that goes for good (expunged, unmanaged) leaves its offering, and its schedules go, in the transaction that lets it go. */
+  async leaveOperations(vm: Pick<Vm, 'id' | 'backupOfferingId'>): Promise<object[]> {
+    if (!vm.backupOfferingId) return [];
+    return [countOperation(this.table, vm.backupOfferingId, 'assignedVms', -1), ...this.deleteSchedulesOperations(await this.schedulesOfVm(vm.id))];
   }
 
   /**

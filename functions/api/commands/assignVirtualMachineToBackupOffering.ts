@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { whyNotAssignable } from '../../../core/backup';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
-import { assignmentJob, backupProviderFor } from '../backup-framework';
+import { assignmentJob, backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { startBackup } from '../../backups';
 import { InvalidParameterError, OperationRefusedError } from '../../../core/errors';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor, startBackup } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';

@@ -5,7 +5,7 @@ import { recordVmEvent } from '../../vm-events';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { canAccess } from '../../../core/access';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 
 /**
  * deleteBackup: the provider forgets it (the dummy provider's are records only) and so does the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EntityNotFoundError } from '../../../core/errors';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 

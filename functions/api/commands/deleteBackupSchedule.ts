@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConcurrentOperationError, InvalidParameterError } from '../../../core/errors';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 import { scheduleForCaller } from '../backup-schedules';
 import { recordVmEvent } from '../../vm-events';
 import { cs } from '../params';
@@ -25,7 +25,7 @@ export default defineCommand({
     const vm = await vmForCaller(store, caller, one?.vmId ?? params.virtualmachineid!, command, one ? 'id' : 'virtualmachineid');
     await backupProviderFor(store, vm.zoneId);
     const schedules = one ? [one] : await store.backups.schedulesOfVm(vm.id);
-    await store.backups.transact(schedules.flatMap((s) => store.backups.deleteScheduleOperations(s)), () => new ConcurrentOperationError(`A backup schedule of VM ${vm.name} changed while it was being deleted; try again`));
+    await store.backups.transact(store.backups.deleteSchedulesOperations(schedules), () => new ConcurrentOperationError(`A backup schedule of VM ${vm.name} changed while it was being deleted; try again`));
     if (schedules.length) await recordVmEvent(store, { type: 'BACKUP.SCHEDULE.DELETE', actor: caller, vm, ok: true, text: `Backup schedule(s) ${schedules.map((s) => s.intervalType).join(', ')} of VM ${vm.name} deleted` }, now).catch(() => undefined);
     return { kind: 'success' };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PermissionDeniedError } from '../../../core/errors';
 import { cs } from '../params';
+import { refuseExpungeWithBackups } from '../../backups';
 import { defineCommand } from '../define-command';
 import { requireOperable, undefineTarget, VM_CMD, vmForCaller } from '../vm-access';
 
@@ -19,6 +20,7 @@ export default defineCommand({
     if (params.expunge === true && caller.role === 'user' && !(await store.settings.getBoolean('allow.user.expunge.recover.vm')))
       throw new PermissionDeniedError('Parameter expunge can be passed by Admin only. Or when the allow.user.expunge.recover.vm key is set.');
     requireOperable(vm, ['Running', 'Stopped', 'Allocated', 'Error'], 'destroy');
+    if (params.expunge === true) await refuseExpungeWithBackups(store, vm);
     const running = vm.state === 'Running';
     // A VM left in Error holding a host may still have a domain up there: power it off before its capacity goes back.
     const powerOff = running || (vm.state === 'Error' && !!vm.hostId);

@@ -5,6 +5,7 @@ import { busyError } from '../../store/jobs';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { refuseWithSnapshots } from '../vm-snapshot-access';
+import { refuseWithBackups } from '../../backups';
 import { finishVolumeJob, VOLUME_CMD, volumeForCaller, volumeResult } from '../volume-access';
 import { vmForCaller } from '../vm-access';
 
@@ -38,6 +39,7 @@ export default defineCommand({
     if (volume.type === 'ROOT' && !offline) throw new InvalidParameterError(`Unable to detach ROOT volume ${volume.name}: its VM ${vm.name} must be Stopped (it is ${vm.state})`);
     if (!offline && vm.state !== 'Running') throw new InvalidParameterError('Please specify a VM that is either running or stopped.');
     refuseWithSnapshots(vm, 'Unable to detach volume, please specify a VM that does not have VM snapshots');
+    await refuseWithBackups(store, vm, false);
     if (vm.activeJobId) throw busyError(vm, vm.activeJobId);
     const at = now.toISOString();
     const volumeIds = (vm.volumeIds ?? []).filter((id) => id !== volume.id);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PermissionDeniedError } from '../../../core/errors';
 import { cs } from '../params';
+import { refuseExpungeWithBackups } from '../../backups';
 import { defineCommand } from '../define-command';
 import { requireOperable, undefineTarget, VM_CMD, vmForCaller } from '../vm-access';
 
@@ -19,6 +20,7 @@ export default defineCommand({
     if (caller.role === 'user' && !(await store.settings.getBoolean('allow.user.expunge.recover.vm')))
       throw new PermissionDeniedError('Parameter expunge can be passed by Admin only. Or when the allow.user.expunge.recover.vm key is set.');
     requireOperable(vm, ['Destroyed'], 'expunge');
+    await refuseExpungeWithBackups(store, vm);
     return jobs.startOnVm({
       workflow: 'expunge-vm',
       cmd: VM_CMD('ExpungeVMCmd', true),

@@ -5,7 +5,7 @@ import type { BackupOffering } from '../../../core/entities';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import { finishedJob } from '../../store/jobs';
 import { toBackupOfferingResponse } from '../../views/backup';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 

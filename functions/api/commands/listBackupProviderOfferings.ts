@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DUMMY_POLICIES, type ProviderOffering } from '../../../core/backup';
 import { EntityNotFoundError } from '../../../core/errors';
 import { toProviderOfferingResponse } from '../../views/backup';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';

@@ -3,7 +3,7 @@ import type { BackupSchedule } from '../../../core/entities';
 import { backupScheduleVmPartition } from '../../store/indexing';
 import { Conditions } from '../../store/listing';
 import { toBackupScheduleResponse } from '../../views/backup';
-import { backupProviderFor } from '../backup-framework';
+import { backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { listParams } from '../paging';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConcurrentOperationError, OperationRefusedError } from '../../../core/errors';
 import { recordVmEvent } from '../../vm-events';
-import { assignmentJob, backupProviderFor } from '../backup-framework';
+import { assignmentJob, backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
@@ -28,7 +28,7 @@ export default defineCommand({
     if (!vm.backupOfferingId) throw new OperationRefusedError('No previously configured backup offering found for the VM');
     const job = assignmentJob(caller, vm.id, 'Remove', now);
     const schedules = await store.backups.schedulesOfVm(vm.id);
-    await store.backups.changeAssignment(vm, undefined, job, schedules.flatMap((s) => store.backups.deleteScheduleOperations(s)));
+    await store.backups.changeAssignment(vm, undefined, job, store.backups.deleteSchedulesOperations(schedules));
     if (params.forced) {
       const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
       for (const backup of backups) {

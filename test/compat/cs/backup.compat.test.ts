@@ -56,4 +56,43 @@ describe('backup offerings with the cs CLI', () => {
     expect(await ok('deleteBackupOffering', `id=${offering.id}`)).toMatchObject({ success: true });
     expect(await ok('listBackupOfferings')).toEqual({});
   });
+  it('schedules backups, sees a run fire by itself, restores the VM and a volume, and deletes the schedule', async () => {
+    const zone = env.stack.seed.zone.id;
+    const offering = (await ok('importBackupOffering', 'name=Nightly', 'description=Nightly backups', 'externalid=gold-policy', `zoneid=${zone}`, 'allowuserdrivenbackups=true')).backupoffering as Obj;
+    const small = ((await ok('listServiceOfferings', 'name=Small Instance')).serviceoffering as Obj[])[0].id as string;
+    const template = ((await ok('listTemplates', 'templatefilter=executable')).template as Obj[])[0].id as string;
+    const vm = (await ok('deployVirtualMachine', `serviceofferingid=${small}`, `templateid=${template}`, `zoneid=${zone}`, 'name=cli-scheduled')).virtualmachine as Obj;
+    await ok('assignVirtualMachineToBackupOffering', `virtualmachineid=${vm.id}`, `backupofferingid=${offering.id}`);
+
+    // Due at the next whole minute, keeping one backup: the stack's scheduler fires it by itself.
+    const due = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000);
+    const schedule = (await ok('createBackupSchedule', `virtualmachineid=${vm.id}`, 'intervaltype=HOURLY', `schedule=${due.getUTCMinutes()}`, 'timezone=UTC', 'maxbackups=1')).backupschedule as Obj;
+    expect(schedule).toMatchObject({ intervaltype: 'HOURLY', maxbackups: 1, virtualmachinename: 'cli-scheduled' });
+    expect(((await ok('listBackupSchedule', `virtualmachineid=${vm.id}`)).backupschedule as Obj[]).map((s) => s.id)).toEqual([schedule.id]);
+    const refused = await cs('createBackupSchedule', `virtualmachineid=${vm.id}`, 'intervaltype=MONTHLY', 'schedule=00:10:30', 'timezone=UTC');
+    expect(`${refused.stdout}${refused.stderr}`).toContain('Day cannot be greater than 28 for monthly schedule');
+    let backups: Obj[] = [];
+    for (let i = 0; i < 160 && !backups.some((b) => b.status === 'BackedUp'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      backups = ((await ok('listBackups', `virtualmachineid=${vm.id}`)).backup as Obj[] | undefined) ?? [];
+    }
+    expect(backups).toEqual([expect.objectContaining({ intervaltype: 'HOURLY', status: 'BackedUp' })]);
+    expect(Date.parse(backups[0].created as string) - due.getTime()).toBeLessThan(60_000);
+
+    // Restore: refused while running, done once stopped (the CLI waits for the job).
+    const running = await cs('restoreBackup', `id=${backups[0].id}`);
+    expect(`${running.stdout}${running.stderr}`).toContain('Existing VM should be stopped before being restored from backup');
+    await ok('stopVirtualMachine', `id=${vm.id}`);
+    expect(await ok('restoreBackup', `id=${backups[0].id}`)).toMatchObject({ success: true });
+    expect(((await ok('listVirtualMachines', `id=${vm.id}`)).virtualmachine as Obj[])[0]).toMatchObject({ state: 'Stopped' });
+
+    // One of its volumes onto another VM, as a new data disk.
+    const other = (await ok('deployVirtualMachine', `serviceofferingid=${small}`, `templateid=${template}`, `zoneid=${zone}`, 'name=cli-restore-target')).virtualmachine as Obj;
+    const [root] = JSON.parse(backups[0].volumes as string) as Obj[];
+    await ok('restoreVolumeFromBackupAndAttachToVM', `backupid=${backups[0].id}`, `volumeid=${root.uuid}`, `virtualmachineid=${other.id}`);
+    expect(((await ok('listVolumes', `virtualmachineid=${other.id}`)).volume as Obj[]).map((v) => v.type)).toEqual(['ROOT', 'DATADISK']);
+
+    expect(await ok('deleteBackupSchedule', `id=${schedule.id}`)).toMatchObject({ success: true });
+    expect(await ok('listBackupSchedule', `virtualmachineid=${vm.id}`)).toEqual({});
+  });
 });

@@ -93,8 +93,15 @@ describe('backup schedules', () => {
     expect((await schedulesOf(vm.id)).map((s) => s.intervaltype)).toEqual(['HOURLY']);
     // Leaving the offering takes the schedules with it, as CloudStack's does.
     await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'WEEKLY', schedule: '00:03:1', timezone: 'Europe/Paris' });
+    await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'MONTHLY', schedule: '00:03:1', timezone: 'UTC' });
     await job('removeVirtualMachineFromBackupOffering', { virtualmachineid: vm.id });
     expect(await schedulesOf(vm.id)).toEqual([]);
+    // And so does expunging the VM (with no backups, its offering lets it go).
+    await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
+    await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'DAILY', schedule: '00:03', timezone: 'UTC' });
+    await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: '3', timezone: 'UTC' });
+    await job('destroyVirtualMachine', { id: vm.id, expunge: true });
+    expect((await env.admin.ok('listBackupSchedule', { keyword: 'sched-types' })).backupschedule).toBeUndefined();
     await expectExactListCounters();
   });
 

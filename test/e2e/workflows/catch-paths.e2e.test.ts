@@ -373,6 +373,26 @@ describe('every Catch path of every workflow ends in a settled job', () => {
         expect({ label, statuses: backups.map((b) => b.status), types: backups.map((b) => b.intervaltype) }).toEqual({ label, statuses: [expect.stringMatching(/^(BackedUp|Error)$/)], types: ['HOURLY'] });
       },
     },
+    ...(['stopVirtualMachine', 'destroyVirtualMachine'] as const).map((then) => ({
+      name: `a restore of a ${then === 'stopVirtualMachine' ? 'stopped' : 'destroyed'} VM from its backup`,
+      workflow: 'restore-backup',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: backupOffering! })).jobid as string);
+        await expectDone((await env.admin.ok('createBackup', { virtualmachineid: id })).jobid as string);
+        await expectDone((await env.admin.ok(then, { id })).jobid as string);
+        return id;
+      },
+      run: async (id: string | undefined) => {
+        const [backup] = (await env.admin.ok('listBackups', { virtualmachineid: id! })).backup as Obj[];
+        return { jobid: await job(env.admin.ok('restoreBackup', { id: backup.id as string })), vmId: id! };
+      },
+      after: async (label: string, vmId: string) => {
+        // The backup is as good as before whatever happened; the VM Stopped, or as it was.
+        const backups = (await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[];
+        expect({ label, statuses: backups.map((b) => b.status), vm: ['Stopped', then === 'stopVirtualMachine' ? 'Stopped' : 'Destroyed'].includes((await vmOf(vmId))?.state as string) }).toEqual({ label, statuses: ['BackedUp'], vm: true });
+      },
+    })),
     {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
