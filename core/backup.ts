@@ -1,4 +1,4 @@
-import type { BackupOffering } from './entities';
+import type { BackupOffering, BackupRepository } from './entities';
 
 /**
  * Backup and recovery's providers (CloudStack's BackupProvider plugins), pure: what each offers and
@@ -29,6 +29,9 @@ export const DUMMY_POLICIES: readonly ProviderOffering[] = [
   { externalId: 'gold-policy', name: 'Gold Policy', description: 'Gold Backup Policy' },
   { externalId: 'silver-policy', name: 'Silver Policy', description: 'Silver Backup Policy' },
 ];
+
+/** The nas provider offers each backup repository of the zone as a policy, its id the repository's (as CloudStack's NASBackupProvider). */
+export const nasPolicyOf = (r: Pick<BackupRepository, 'id' | 'name' | 'type' | 'address'>): ProviderOffering => ({ externalId: r.id, name: r.name, description: `NAS backup repository (${r.type} ${r.address})` });
 
 /** CloudStack's refusal when the framework is off (globally or for the zone). */
 export const BACKUP_DISABLED = 'Backup and Recovery feature is disabled for the zone';

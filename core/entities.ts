@@ -711,6 +711,29 @@ export interface BackupOffering {
   version: number;
 }
 
+/**
+ * A backup repository (addBackupRepository): an NFS export, CephFS or CIFS share that the zone's KVM
+ * hosts mount to keep the nas provider's backups, one QCOW2 per volume. Each is offered by the nas
+ * provider as a policy; `offerings` counts the backup offerings imported from it, kept in the
+ * transactions that import and delete them, so deleting it is one conditional delete.
+ */
+export interface BackupRepository {
+  id: string;
+  name: string;
+  zoneId: string;
+  provider: 'nas';
+  /** nfs, ceph (CloudStack's name for cephfs) or cifs */
+  type: 'nfs' | 'ceph' | 'cifs';
+  /** what the hosts mount: `server:/export` for NFS */
+  address: string;
+  mountOptions: string;
+  capacityBytes?: number;
+  crossZoneInstanceCreation: boolean;
+  offerings?: number;
+  created: string;
+  version: number;
+}
+
 /** CloudStack's Backup.Status values. */
 export type BackupStatus = 'Allocated' | 'Queued' | 'BackingUp' | 'BackedUp' | 'Error' | 'Failed' | 'Restoring' | 'Removed' | 'Expunged';
 

@@ -11,6 +11,10 @@ import updateBackupSchedule from './commands/updateBackupSchedule';
 import listBackupSchedule from './commands/listBackupSchedule';
 import deleteBackupSchedule from './commands/deleteBackupSchedule';
 import restoreBackup from './commands/restoreBackup';
+import addBackupRepository from './commands/addBackupRepository';
+import updateBackupRepository from './commands/updateBackupRepository';
+import listBackupRepositories from './commands/listBackupRepositories';
+import deleteBackupRepository from './commands/deleteBackupRepository';
 import restoreVolumeFromBackupAndAttachToVM from './commands/restoreVolumeFromBackupAndAttachToVM';
 import listBackups from './commands/listBackups';
 import createBackup from './commands/createBackup';
@@ -197,6 +201,10 @@ const all: readonly Command[] = [
   listBackupSchedule,
   deleteBackupSchedule,
   restoreBackup,
+  addBackupRepository,
+  updateBackupRepository,
+  listBackupRepositories,
+  deleteBackupRepository,
   restoreVolumeFromBackupAndAttachToVM,
   listBackups,
   createBackup,

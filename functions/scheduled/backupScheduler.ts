@@ -74,8 +74,10 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
     return;
   }
   try {
-    const started = await startBackup(store, jobs, { vm, offering, provider, caller: scheduleCaller(vm, account?.name ?? ''), quiesce: schedule.quiesceVm, run: { schedule, due: schedule.nextRunAt, next } }, now);
-    report.started.push({ scheduleId, backupId: started.backup.id, jobid: started.jobid, due: schedule.nextRunAt, lateMs: now.getTime() - Date.parse(schedule.nextRunAt) });
+    // Stamped when it starts, not when the sweep began: what its lateness is measured by.
+    const at = new Date(Math.max(Date.now(), now.getTime()));
+    const started = await startBackup(store, jobs, { vm, offering, provider, caller: scheduleCaller(vm, account?.name ?? ''), quiesce: schedule.quiesceVm, run: { schedule, due: schedule.nextRunAt, next } }, at);
+    report.started.push({ scheduleId, backupId: started.backup.id, jobid: started.jobid, due: schedule.nextRunAt, lateMs: at.getTime() - Date.parse(schedule.nextRunAt) });
   } catch (err) {
     // The VM taken by another job since it was read, or the schedule by another sweep: neither is lost.
     const moved = await store.backups.getSchedule(scheduleId, true);

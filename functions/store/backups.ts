@@ -1,6 +1,6 @@
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AsyncJob, Backup, BackupOffering, BackupSchedule, Vm } from '../../core/entities';
-import { backupDuePartitions, backupScheduleVmPartition, backupVmPartition } from './indexing';
+import type { AsyncJob, Backup, BackupOffering, BackupRepository, BackupSchedule, Vm } from '../../core/entities';
+import { backupDuePartitions, backupScheduleVmPartition, backupVmPartition, cataloguePartition } from './indexing';
 import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../../core/errors';
 import { JobsRepository } from './jobs';
 import { entityKey } from './keys';
@@ -97,9 +97,34 @@ export class BackupsRepository extends Repository {
     }
   }
 
-  /** A new offering and its finished job, at once. */
+  /** A new offering and its finished job, at once; a nas offering is counted by its repository, which must still be there. */
   async createOffering(offering: BackupOffering, job: AsyncJob): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: this.table, Item: this.listedItem('BACKUPOFFERING', offering), ConditionExpression: 'attribute_not_exists(pk)' } }, ...(await this.jobs.completedOperations(job))] as never }));
+    const repository = offering.provider === 'nas' ? [repositoryCountOperation(this.table, offering.externalId, 1)] : [];
+    await this.transact([{ Put: { TableName: this.table, Item: this.listedItem('BACKUPOFFERING', offering), ConditionExpression: 'attribute_not_exists(pk)' } }, ...repository, ...(await this.jobs.completedOperations(job))], () => new InvalidParameterError(`Backup repository ${offering.externalId} was deleted meanwhile`));
+  }
+
+  getRepository = (id: string, consistent = false) => this.getEntity<BackupRepository>('BACKUPREPOSITORY', id, consistent);
+  /** A zone's backup repositories (its gsi2 partition): what the nas provider offers there. */
+  repositoriesOfZone = (zoneId: string) => this.listPartition<BackupRepository>('gsi2', cataloguePartition('BACKUPREPOSITORY', 'ZONE', zoneId));
+  /** A zone's backup offerings (its gsi2 partition, a small catalogue). */
+  offeringsOfZone = (zoneId: string) => this.listPartition<BackupOffering>('gsi2', cataloguePartition('BACKUPOFFERING', 'ZONE', zoneId));
+
+  async createRepository(repository: BackupRepository): Promise<void> {
+    await this.putEntity('BACKUPREPOSITORY', repository, { idempotent: false });
+  }
+
+  async updateRepository(repository: BackupRepository, set: Partial<Pick<BackupRepository, 'name' | 'address' | 'mountOptions' | 'crossZoneInstanceCreation'>>): Promise<BackupRepository> {
+    return this.updateEntity('BACKUPREPOSITORY', repository, { ...applied<BackupRepository>(repository, set), version: repository.version + 1 }, `Backup repository ${repository.name}`);
+  }
+
+  /** Gone, if no backup offering was imported from it (then `inUse` says why not). */
+  async deleteRepository(repository: BackupRepository, inUse: () => Promise<Error>): Promise<void> {
+    try {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('BACKUPREPOSITORY', repository.id), ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(offerings) OR offerings = :zero)', ExpressionAttributeValues: { ':zero': 0 } }));
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (await this.getRepository(repository.id, true)) throw await inUse();
+    }
   }
 
   /** An administrator's change (name, description, user-driven backups), conditioned on the version read. */
@@ -117,10 +142,16 @@ export class BackupsRepository extends Repository {
   /** Gone, if no VM is assigned to it and no backup was taken by it (CloudStack's refusals otherwise). */
   async deleteOffering(offering: BackupOffering): Promise<void> {
     const none = (n: string) => `(attribute_not_exists(${n}) OR ${n} = :zero)`;
+    // A nas offering's repository counts it no more (it cannot be gone: it is not deleted while it counts offerings).
+    const repository = offering.provider === 'nas' ? [{ ...repositoryCountOperation(this.table, offering.externalId, -1) }] : [];
     try {
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: entityKey('BACKUPOFFERING', offering.id), ConditionExpression: `attribute_exists(pk) AND ${none('assignedVms')} AND ${none('backups')}`, ExpressionAttributeValues: { ':zero': 0 } }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Delete: { TableName: this.table, Key: entityKey('BACKUPOFFERING', offering.id), ConditionExpression: `attribute_exists(pk) AND ${none('assignedVms')} AND ${none('backups')}`, ExpressionAttributeValues: { ':zero': 0 } } }, ...repository] as never,
+        }),
+      );
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!cancelled(err)) throw err;
       const now = await this.getOffering(offering.id, true);
       if (!now) return; // deleted already
       if ((now.assignedVms ?? 0) > 0) throw new OperationRefusedError('Backup offering is assigned to VMs, remove the assignment(s) in order to remove the offering.');
@@ -165,6 +196,19 @@ function countOperation(table: string, offeringId: string, count: 'assignedVms' 
       Key: entityKey('BACKUPOFFERING', offeringId),
       UpdateExpression: `SET ${count} = if_not_exists(${count}, :zero) + :delta`,
       ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : `attribute_exists(pk) AND ${count} > :zero`,
+      ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
+    },
+  };
+}
+
+/** A repository's count of the offerings imported from it, moved by one (taking away needs one counted). */
+function repositoryCountOperation(table: string, repositoryId: string, delta: 1 | -1) {
+  return {
+    Update: {
+      TableName: table,
+      Key: entityKey('BACKUPREPOSITORY', repositoryId),
+      UpdateExpression: 'SET offerings = if_not_exists(offerings, :zero) + :delta',
+      ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND offerings > :zero',
       ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
     },
   };

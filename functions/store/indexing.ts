@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, BackupSchedule, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, BackupRepository, BackupSchedule, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -61,9 +61,10 @@ export interface ListedEntities {
   BACKUPOFFERING: BackupOffering;
   BACKUP: Backup;
   BACKUPSCHEDULE: BackupSchedule;
+  BACKUPREPOSITORY: BackupRepository;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP', 'BACKUPSCHEDULE'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP', 'BACKUPSCHEDULE', 'BACKUPREPOSITORY'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -281,6 +282,8 @@ function catalogueEntries<K extends CatalogueKind>(kind: K, entity: Entity<K>): 
     }
     case 'BACKUPOFFERING':
       return [kindWide, ['gsi2', cataloguePartition('BACKUPOFFERING', 'ZONE', (entity as BackupOffering).zoneId)]];
+    case 'BACKUPREPOSITORY':
+      return [kindWide, ['gsi2', cataloguePartition('BACKUPREPOSITORY', 'ZONE', (entity as BackupRepository).zoneId)]];
     default:
       return [kindWide];
   }
@@ -337,6 +340,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as Backup).name, (e as Backup).description, (e as Backup).vmName);
     case 'BACKUPSCHEDULE':
       return join((e as BackupSchedule).vmName); // CloudStack's keyword matches the VM's name
+    case 'BACKUPREPOSITORY':
+      return join((e as BackupRepository).name, (e as BackupRepository).provider); // as CloudStack's keyword
     default:
       return undefined;
   }

@@ -28,7 +28,8 @@ export type Kind =
   | 'UNMANAGED'
   | 'BACKUPOFFERING'
   | 'BACKUP'
-  | 'BACKUPSCHEDULE';
+  | 'BACKUPSCHEDULE'
+  | 'BACKUPREPOSITORY';
 
 export interface ItemKey {
   pk: string;

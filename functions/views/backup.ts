@@ -1,4 +1,4 @@
-import type { Backup, BackupOffering, BackupSchedule } from '../../core/entities';
+import type { Backup, BackupOffering, BackupRepository, BackupSchedule } from '../../core/entities';
 import type { Lookups } from './lookups';
 import type { ProviderOffering } from '../../core/backup';
 
@@ -65,5 +65,22 @@ export function toBackupScheduleResponse(s: BackupSchedule) {
     ...(s.quiesceVm !== undefined ? { quiescevm: s.quiesceVm } : {}),
     // Stratus: the next run as an instant, so nobody has to work it out from the schedule and its zone.
     nextrun: s.nextRunAt,
+  };
+}
+
+/** A backup repository as CloudStack's BackupRepositoryResponse (`backuprepository`). */
+export function toBackupRepositoryResponse(r: BackupRepository, zoneName: string | undefined) {
+  return {
+    id: r.id,
+    name: r.name,
+    zoneid: r.zoneId,
+    zonename: zoneName,
+    address: r.address,
+    provider: r.provider,
+    type: r.type,
+    mountopts: r.mountOptions,
+    ...(r.capacityBytes !== undefined ? { capacitybytes: r.capacityBytes } : {}),
+    crosszoneinstancecreation: r.crossZoneInstanceCreation,
+    created: r.created,
   };
 }

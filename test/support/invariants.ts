@@ -64,7 +64,7 @@ export async function expectExactListCounters(): Promise<void> {
         continue;
       }
       const kind = String(item.sk) as ListedKind;
-      if (!['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'VOLUME', 'STORAGEPOOL', 'TAG', 'VMSNAPSHOT', 'BACKUP', 'BACKUPOFFERING', 'BACKUPSCHEDULE'].includes(kind) || pk !== `${kind}#${String(item.id)}`) continue;
+      if (!['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'VOLUME', 'STORAGEPOOL', 'TAG', 'VMSNAPSHOT', 'BACKUP', 'BACKUPOFFERING', 'BACKUPSCHEDULE', 'BACKUPREPOSITORY'].includes(kind) || pk !== `${kind}#${String(item.id)}`) continue;
       const expires = typeof item.expiresAt === 'number' ? item.expiresAt : undefined;
       const expected: Obj = indexAttributes(kind, strip<never>(item));
       const wrong = INDEX_ATTRIBUTE_NAMES.filter((k) => item[k] !== expected[k]);

@@ -29,7 +29,10 @@ export default defineCommand({
     const zone = await store.inventory.getZone(params.zoneid);
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
     const provider = await backupProviderFor(store, zone.id);
-    if (provider !== 'dummy' || !DUMMY_POLICIES.some((p) => p.externalId === params.externalid)) throw new OperationRefusedError(`Backup offering '${params.externalid}' does not exist on provider ${provider} on zone ${zone.id}`);
+    // The dummy provider's policies, or the nas provider's: the zone's backup repositories, by id.
+    const repository = provider === 'nas' ? await store.backups.getRepository(params.externalid, true) : undefined;
+    const exists = provider === 'dummy' ? DUMMY_POLICIES.some((p) => p.externalId === params.externalid) : repository?.zoneId === zone.id;
+    if (!exists) throw new OperationRefusedError(`Backup offering '${params.externalid}' does not exist on provider ${provider} on zone ${zone.id}`);
     const offering: BackupOffering = {
       id: randomUUID(),
       name: params.name,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DUMMY_POLICIES, type ProviderOffering } from '../../../core/backup';
+import { DUMMY_POLICIES, nasPolicyOf, type ProviderOffering } from '../../../core/backup';
 import { EntityNotFoundError } from '../../../core/errors';
 import { toProviderOfferingResponse } from '../../views/backup';
 import { backupProviderFor } from '../../backups';
@@ -28,8 +28,7 @@ export default defineCommand({
     const zone = await store.inventory.getZone(params.zoneid);
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
     const provider = await backupProviderFor(store, zone.id);
-    // No backup repository can be added yet, so the nas provider offers none.
-    const policies: readonly ProviderOffering[] = provider === 'dummy' ? DUMMY_POLICIES : [];
+    const policies: readonly ProviderOffering[] = provider === 'dummy' ? DUMMY_POLICIES : (await store.backups.repositoriesOfZone(zone.id)).map(nasPolicyOf);
     return listOf('backupoffering', policies.map((p) => ({ ...p, id: p.externalId })), params, (p) => [p.name, p.description], (p) => toProviderOfferingResponse(p, provider, zone));
   },
 });
