@@ -69,32 +69,36 @@ function instantOf(timezone: string, year: number, month: number, day: number, h
   return Math.max(first, second);
 }
 
-/** The first time after `after` that the schedule is due, in its time zone (a whole minute). */
+/**
+ * The first time after `after` that the schedule is due, in its time zone (a whole minute). Each
+ * candidate is stepped forward until it is past `after`: a wall time that a clock change repeats
+ * (New York's 01:30 on the first Sunday of November) is never answered twice.
+ */
 export function nextRunAfter(type: BackupIntervalType, schedule: Parsed, timezone: string, after: Date): Date {
   const now = after.getTime();
   const w = wallClock(now, timezone);
   const at = (dayOffset: number, month = w.month, day = w.day) => instantOf(timezone, w.year, month, day + dayOffset, schedule.hour, schedule.minute);
   let next: number;
   switch (type) {
-    case 'HOURLY': {
+    case 'HOURLY':
       next = instantOf(timezone, w.year, w.month, w.day, w.hour, schedule.minute);
-      if (next <= now) next += 3_600_000;
+      while (next <= now) next += 3_600_000;
+      break;
+    case 'DAILY': {
+      let days = 0;
+      while ((next = at(days)) <= now) days += 1;
       break;
     }
-    case 'DAILY':
-      next = at(0);
-      if (next <= now) next = at(1);
-      break;
     case 'WEEKLY': {
-      const ahead = (schedule.day - w.weekday + 7) % 7;
-      next = at(ahead);
-      if (next <= now) next = at(ahead + 7);
+      let days = (schedule.day - w.weekday + 7) % 7;
+      while ((next = at(days)) <= now) days += 7;
       break;
     }
-    case 'MONTHLY':
-      next = at(0, w.month, schedule.day);
-      if (next <= now) next = at(0, w.month + 1, schedule.day);
+    case 'MONTHLY': {
+      let months = 0;
+      while ((next = at(0, w.month + months, schedule.day)) <= now) months += 1;
       break;
+    }
   }
   return new Date(next);
 }

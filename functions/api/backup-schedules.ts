@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { intervalTypeOf, isTimeZone, nextRunAfter, parseSchedule } from '../../core/backup-schedules';
 import type { BackupSchedule, Caller, Vm } from '../../core/entities';
-import { InvalidParameterError, OperationRefusedError } from '../../core/errors';
+import { OperationRefusedError } from '../../core/errors';
+import { canAccess } from '../../core/access';
 import { stableId } from '../../core/ids';
 import type { Store } from '../store';
 import { backupProviderFor } from '../backups';
@@ -60,7 +61,7 @@ export async function configureSchedule(store: Store, caller: Caller, vm: Vm, pa
     ...(params.quiescevm !== undefined ? { quiesceVm: params.quiescevm } : {}),
     nextRunAt: nextRunAfter(intervalType, parsed, params.timezone, now).toISOString(),
   };
-  await store.backups.saveSchedule(before, after);
+  await store.backups.saveSchedule(before, after, offering.id);
   return before ? { ...after, version: before.version + 1 } : after;
 }
 
@@ -74,10 +75,10 @@ async function retention(store: Store, vm: Vm, maxBackups: number | undefined): 
   return maxBackups;
 }
 
-/** The schedule named by id, for the caller, or the refusal CloudStack gives. */
-export async function scheduleForCaller(store: Store, id: string): Promise<BackupSchedule> {
+/** The schedule named by id, if the caller may see it, or the refusal CloudStack gives (530, as its command wraps every refusal). */
+export async function scheduleForCaller(store: Store, caller: Caller, id: string): Promise<BackupSchedule> {
   const schedule = await store.backups.getSchedule(id, true);
-  if (!schedule) throw new InvalidParameterError('Could not find the requested backup schedule.');
+  if (!schedule || !canAccess(caller, schedule)) throw new OperationRefusedError('Could not find the requested backup schedule.');
   return schedule;
 }
 

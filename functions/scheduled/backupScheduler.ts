@@ -15,6 +15,8 @@ export interface BackupSchedulerReport {
   skipped: Array<{ scheduleId: string; due: string; reason: string }>;
   /** due schedules whose VM another job holds: tried again at the next sweep */
   waiting: string[];
+  /** schedules whose run failed for a reason of its own (tried again at the next sweep), the others' runs going on */
+  failed: Array<{ scheduleId: string; error: string }>;
 }
 
 /** How many due schedules one sweep starts at once. */
@@ -31,9 +33,11 @@ const CONCURRENCY = 16;
  * replayed: the next run is the first one after now.
  */
 export async function runBackupSchedules(store: Store, jobs: JobStarter, now = new Date()): Promise<BackupSchedulerReport> {
-  const report: BackupSchedulerReport = { started: [], skipped: [], waiting: [] };
+  const report: BackupSchedulerReport = { started: [], skipped: [], waiting: [], failed: [] };
   const due = await store.backups.dueSchedules(now);
-  for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((s) => runOne(store, jobs, s.id, now, report)));
+  // One schedule's failure never keeps the others from running.
+  const one = (id: string) => runOne(store, jobs, id, now, report).catch((err: Error) => void report.failed.push({ scheduleId: id, error: err.message }));
+  for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((s) => one(s.id)));
   return report;
 }
 
@@ -45,8 +49,8 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
   const next: BackupSchedule = { ...schedule, nextRunAt: nextRunAfter(schedule.intervalType, parsed, schedule.timezone, now).toISOString(), lastRunAt: schedule.nextRunAt };
   delete next.lastSkipped;
   const vm = await store.vms.get(schedule.vmId, true);
-  if (!vm || vm.state === 'Expunged') {
-    // The VM went for good: its schedules go with it.
+  if (!vm || vm.state === 'Expunged' || !vm.backupOfferingId) {
+    // The VM went for good, or left its offering (a schedule written as it left): the schedule goes, as CloudStack's scheduler does.
     await store.backups.transact(store.backups.deleteSchedulesOperations([schedule]), () => new ConcurrentOperationError('changed')).catch(() => undefined);
     return;
   }
@@ -67,6 +71,8 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
   ]);
   if (!provider) return skip(BACKUP_DISABLED);
   if (!offering) return skip('the VM has no backup offering');
+  if (!offering.allowUserDrivenBackups) return skip(`backup offering ${offering.name} no longer allows user-defined backup schedules`);
+  if (account?.state !== 'enabled') return skip(`account ${account?.name ?? vm.accountId} is ${account?.state ?? 'gone'}`);
   if (offering.provider !== provider || provider !== 'dummy') return skip(`backup provider ${offering.provider} cannot take backups yet`);
   if (vm.state !== 'Running' && vm.state !== 'Stopped') return skip(`the VM is ${vm.state}: only a Running or Stopped VM is backed up`);
   if (vm.activeJobId) {

@@ -56,11 +56,18 @@ export class BackupsRepository extends Repository {
   /** A VM's schedules (at most one per interval type). */
   schedulesOfVm = (vmId: string) => this.listPartition<BackupSchedule>('gsi4', backupScheduleVmPartition(vmId));
 
-  /** A new schedule, or a change of one held to the version read (both also move it in the due index). */
-  async saveSchedule(before: BackupSchedule | undefined, after: BackupSchedule): Promise<void> {
-    const explain = () => new ConcurrentOperationError(`The ${after.intervalType} backup schedule of VM ${after.vmName} changed meanwhile; try again`);
-    if (!before) return this.transact([{ Put: { TableName: this.table, Item: this.listedItem('BACKUPSCHEDULE', after), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('BACKUPSCHEDULE', undefined, after)], explain);
-    return this.transact(this.updateScheduleOperations(before, after), explain);
+  /**
+   * A new schedule, or a change of one held to the version read (both also move it in the due
+   * index). `offeringId`: the VM must still be in that offering, so no schedule outlives its VM's
+   * leaving the offering (which deletes the VM's schedules).
+   */
+  async saveSchedule(before: BackupSchedule | undefined, after: BackupSchedule, offeringId?: string): Promise<void> {
+    const explain = () => new ConcurrentOperationError(`The ${after.intervalType} backup schedule of VM ${after.vmName}, or the VM's backup offering, changed meanwhile; try again`);
+    const inOffering = offeringId
+      ? [{ ConditionCheck: { TableName: this.table, Key: entityKey('VM', after.vmId), ConditionExpression: 'backupOfferingId = :offering', ExpressionAttributeValues: { ':offering': offeringId } } }]
+      : [];
+    if (!before) return this.transact([{ Put: { TableName: this.table, Item: this.listedItem('BACKUPSCHEDULE', after), ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.counterOperations('BACKUPSCHEDULE', undefined, after), ...inOffering], explain);
+    return this.transact([...this.updateScheduleOperations(before, after), ...inOffering], explain);
   }
 
   /** A schedule's change (its next run moved on, its last run noted), held to the version read. */

@@ -32,8 +32,8 @@ export default defineCommand({
     if (params.forced) {
       const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
       for (const backup of backups) {
-        await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted`)).catch(() => undefined);
-        await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: true, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now).catch(() => undefined);
+        const deleted = await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted`)).then(() => true, () => false);
+        if (deleted) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: true, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now).catch(() => undefined);
       }
     }
     return { kind: 'async', jobid: job.id, id: vm.id };

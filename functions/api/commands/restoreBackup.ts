@@ -4,7 +4,6 @@ import { volumesOf } from '../../store/storage';
 import { backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
-import { vmForCaller } from '../vm-access';
 import { canAccess } from '../../../core/access';
 
 /**
@@ -31,7 +30,9 @@ export default defineCommand({
     await backupProviderFor(store, backup.zoneId);
     const found = await store.vms.get(backup.vmId, true);
     if (!found || found.state === 'Expunged' || found.state === 'Expunging') throw new OperationRefusedError('The Instance from which the backup was taken could not be found.');
-    const vm = await vmForCaller(store, caller, found.id, command, 'id');
+    // A backup the caller sees of a VM it does not (moved to another account): not found, naming only the backup.
+    if (!canAccess(caller, found)) throw new EntityNotFoundError(command, 'id', params.id);
+    const vm = found;
     if (vm.state !== 'Stopped' && vm.state !== 'Destroyed') throw new OperationRefusedError('Existing VM should be stopped before being restored from backup');
     const volumes = await volumesOf(store.storage, vm);
     if (volumes.length !== backup.volumes.length) throw new OperationRefusedError('Unable to restore VM with the current backup as the backup has different number of disks as the VM');

@@ -65,7 +65,7 @@ describe('backup offerings with the cs CLI', () => {
     await ok('assignVirtualMachineToBackupOffering', `virtualmachineid=${vm.id}`, `backupofferingid=${offering.id}`);
 
     // Due at the next whole minute, keeping one backup: the stack's scheduler fires it by itself.
-    const due = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000);
+    const due = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
     const schedule = (await ok('createBackupSchedule', `virtualmachineid=${vm.id}`, 'intervaltype=HOURLY', `schedule=${due.getUTCMinutes()}`, 'timezone=UTC', 'maxbackups=1')).backupschedule as Obj;
     expect(schedule).toMatchObject({ intervaltype: 'HOURLY', maxbackups: 1, virtualmachinename: 'cli-scheduled' });
     expect(((await ok('listBackupSchedule', `virtualmachineid=${vm.id}`)).backupschedule as Obj[]).map((s) => s.id)).toEqual([schedule.id]);

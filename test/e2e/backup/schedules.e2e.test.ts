@@ -38,6 +38,8 @@ describe('backup schedules', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
+  /** A minute half an hour from now (`plus` more), so a schedule made with it never fires during the test by itself. */
+  const far = (plus = 0) => String((new Date().getUTCMinutes() + 30 + plus) % 60);
   const settled = (vmId: string) => until(() => backupsOf(vmId), (bs) => bs.every((b) => b.status !== 'BackingUp'));
 
   beforeAll(async () => {
@@ -67,23 +69,24 @@ describe('backup schedules', () => {
     await refusal('createBackupSchedule', { ...base, maxbackups: -1 }, 530, 'maxbackups value for backup schedule must be a non-negative integer.');
     await refusal('createBackupSchedule', { ...base, quiescevm: true }, 530, 'Quiesce VM option is supported only for NAS backup provider');
     await refusal('createBackupSchedule', { ...base, timezone: 'Mars/Olympus' }, 530, /^Invalid timezone: Mars\/Olympus/);
-    await refusal('deleteBackupSchedule', {}, 431, 'Either instance ID or ID of backup schedule needs to be specified.');
-    await refusal('deleteBackupSchedule', { id: '00000000-0000-4000-8000-000000000000' }, 431, 'Could not find the requested backup schedule.');
+    await refusal('deleteBackupSchedule', {}, 530, 'Either instance ID or ID of backup schedule needs to be specified.');
+    await refusal('deleteBackupSchedule', { id: '00000000-0000-4000-8000-000000000000' }, 530, 'Could not find the requested backup schedule.');
     expect(await schedulesOf(vm.id)).toEqual([]);
+    expect((await env.admin.ok('deleteBackupSchedule', { virtualmachineid: vm.id })).success).toBe(true); // none to delete: done
   });
 
   it('keeps one schedule per interval type: a second of a type changes the first, other types stay', async () => {
     const vm = await deploy('sched-types');
     await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
-    const hourly = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'hourly', schedule: '5', timezone: 'UTC' })).backupschedule as Obj;
-    expect(hourly).toMatchObject({ virtualmachineid: vm.id, virtualmachinename: 'sched-types', intervaltype: 'HOURLY', schedule: '5', timezone: 'UTC', maxbackups: 0 });
-    expect(new Date(hourly.nextrun as string).getUTCMinutes()).toBe(5);
+    const hourly = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'hourly', schedule: far(), timezone: 'UTC' })).backupschedule as Obj;
+    expect(hourly).toMatchObject({ virtualmachineid: vm.id, virtualmachinename: 'sched-types', intervaltype: 'HOURLY', schedule: far(), timezone: 'UTC', maxbackups: 0 });
+    expect(new Date(hourly.nextrun as string).getUTCMinutes()).toBe(Number(far()));
     expect(Date.parse(hourly.nextrun as string) - Date.now()).toBeLessThanOrEqual(3_600_000);
     // 14:30 in India is 09:00 UTC, every day.
     const daily = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'DAILY', schedule: '30:14', timezone: 'Asia/Kolkata', maxbackups: 7 })).backupschedule as Obj;
     expect((daily.nextrun as string).slice(11, 19)).toBe('09:00:00');
-    const changed = (await env.admin.ok('updateBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: '45', timezone: 'UTC', maxbackups: 3 })).backupschedule as Obj;
-    expect(changed).toMatchObject({ id: hourly.id, schedule: '45', maxbackups: 3 });
+    const changed = (await env.admin.ok('updateBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: far(1), timezone: 'UTC', maxbackups: 3 })).backupschedule as Obj;
+    expect(changed).toMatchObject({ id: hourly.id, schedule: far(1), maxbackups: 3 });
     const listed = await env.admin.ok('listBackupSchedule', { virtualmachineid: vm.id });
     expect({ count: listed.count, types: (listed.backupschedule as Obj[]).map((s) => s.intervaltype).sort() }).toEqual({ count: 2, types: ['DAILY', 'HOURLY'] });
     expect(((await env.admin.ok('listBackupSchedule', { id: daily.id })).backupschedule as Obj[]).map((s) => s.schedule)).toEqual(['30:14']);
@@ -99,7 +102,7 @@ describe('backup schedules', () => {
     // And so does expunging the VM (with no backups, its offering lets it go).
     await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
     await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'DAILY', schedule: '00:03', timezone: 'UTC' });
-    await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: '3', timezone: 'UTC' });
+    await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: far(), timezone: 'UTC' });
     await job('destroyVirtualMachine', { id: vm.id, expunge: true });
     expect((await env.admin.ok('listBackupSchedule', { keyword: 'sched-types' })).backupschedule).toBeUndefined();
     await expectExactListCounters();
@@ -108,7 +111,8 @@ describe('backup schedules', () => {
   it('fires by itself within a minute of its due time, as the owner, and moves on to its next run', async () => {
     const vm = await deploy('sched-fires');
     await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
-    const due = new Date(Math.ceil((Date.now() + 1000) / 60_000) * 60_000);
+    // 10 s of margin at least, so the schedule is made before its minute even on a loaded machine.
+    const due = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
     const schedule = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: String(due.getUTCMinutes()), timezone: 'UTC' })).backupschedule as Obj;
     expect(schedule.nextrun).toBe(due.toISOString());
     const [backup] = await until(() => backupsOf(vm.id), (bs) => bs.some((b) => b.status === 'BackedUp'), 80_000);
@@ -141,7 +145,7 @@ describe('backup schedules', () => {
     const vm = await deploy('sched-retention');
     await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
     await job('createBackup', { virtualmachineid: vm.id, name: 'manual' });
-    const hourly = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: '17', timezone: 'UTC', maxbackups: 2 })).backupschedule as Obj;
+    const hourly = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'HOURLY', schedule: far(), timezone: 'UTC', maxbackups: 2 })).backupschedule as Obj;
     const weekly = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'WEEKLY', schedule: '00:01:2', timezone: 'UTC', maxbackups: 1 })).backupschedule as Obj;
     await makeDue(weekly.id as string);
     await until(() => backupsOf(vm.id), (bs) => bs.some((b) => b.intervaltype === 'WEEKLY' && b.status === 'BackedUp'));
@@ -173,5 +177,37 @@ describe('backup schedules', () => {
     expect(await backupsOf(vm.id)).toEqual([]);
     const [after] = ((await env.admin.ok('listBackupSchedule', { id: schedule.id })).backupschedule as Obj[]) ?? [];
     expect(Date.parse(after.nextrun as string)).toBeGreaterThan(Date.now());
+
+    // An offering that no longer allows user-defined schedules: its VMs' runs are skipped, saying so.
+    const other = await deploy('sched-disallowed');
+    await job('assignVirtualMachineToBackupOffering', { virtualmachineid: other.id, backupofferingid: gold.id });
+    const disallowed = (await env.admin.ok('createBackupSchedule', { virtualmachineid: other.id, intervaltype: 'DAILY', schedule: '10:04', timezone: 'UTC' })).backupschedule as Obj;
+    await env.admin.ok('updateBackupOffering', { id: gold.id, allowuserdrivenbackups: false });
+    try {
+      await makeDue(disallowed.id as string);
+      const skipped = await until(
+        async () => (((await env.admin.ok('listEvents', { type: 'BACKUP.CREATE', level: 'ERROR', listall: true })).event as Obj[] | undefined) ?? []).find((e) => (e.description as string).includes('sched-disallowed')),
+        (e) => e !== undefined,
+      );
+      expect(skipped?.description).toMatch(/not taken: backup offering Gold no longer allows user-defined backup schedules$/);
+      expect(await backupsOf(other.id)).toEqual([]);
+    } finally {
+      await env.admin.ok('updateBackupOffering', { id: gold.id, allowuserdrivenbackups: true });
+    }
+  });
+
+  it("deletes a schedule whose VM left its offering when it comes due", async () => {
+    const vm = await deploy('sched-orphan');
+    await job('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: gold.id });
+    const schedule = (await env.admin.ok('createBackupSchedule', { virtualmachineid: vm.id, intervaltype: 'DAILY', schedule: '20:04', timezone: 'UTC' })).backupschedule as Obj;
+    // Written as the VM leaves (the index had not shown it to the removal): the store is written directly, as that race would.
+    const store = createStore();
+    const kept = (await store.backups.getSchedule(schedule.id as string, true))!;
+    await job('removeVirtualMachineFromBackupOffering', { virtualmachineid: vm.id });
+    await store.backups.saveSchedule(undefined, { ...kept, nextRunAt: new Date(Date.now() - 1000).toISOString() });
+    await until(async () => (await env.admin.ok('listBackupSchedule', { id: schedule.id })).backupschedule, (s) => s === undefined);
+    expect((await env.admin.ok('listBackupSchedule', { id: schedule.id })).backupschedule).toBeUndefined();
+    expect(await backupsOf(vm.id)).toEqual([]);
+    await expectExactListCounters();
   });
 });

@@ -48,6 +48,10 @@ describe('backup schedules (CloudStack DateUtil.getNextRunTime)', () => {
     expect(next('DAILY', '00:03', 'Europe/Paris', '2026-03-29T12:00:00Z')).toBe('2026-03-30T01:00:00.000Z');
     // 02:30 does not exist in Paris on 29 March 2026: it runs just after the jump, once.
     expect(next('DAILY', '30:02', 'Europe/Paris', '2026-03-28T12:00:00Z')).toBe('2026-03-29T01:30:00.000Z');
+    // New York's 01:30 happens twice on 1 November 2026 (05:30Z and 06:30Z): after the second, the next is 02:30 EST.
+    expect(next('HOURLY', '30', 'America/New_York', '2026-11-01T06:30:10Z')).toBe('2026-11-01T07:30:00.000Z');
+    expect(next('HOURLY', '30', 'America/New_York', '2026-11-01T05:30:10Z')).toBe('2026-11-01T06:30:00.000Z');
+    expect(next('DAILY', '30:01', 'America/New_York', '2026-11-01T06:30:10Z')).toBe('2026-11-02T06:30:00.000Z');
     // New York, the evening before the November change.
     expect(next('DAILY', '00:23', 'America/New_York', '2026-10-31T12:00:00Z')).toBe('2026-11-01T03:00:00.000Z');
   });
