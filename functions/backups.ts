@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Backup, BackupOffering, BackupSchedule, Caller, Vm } from '../core/entities';
 import { BACKUP_DISABLED } from '../core/backup';
-import { InvalidParameterError, OperationRefusedError } from '../core/errors';
+import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../core/errors';
+import { recordVmEvent } from './vm-events';
 import { finishedJob } from './store/jobs';
 import { stableId } from '../core/ids';
 import { SYSTEM_CALLER } from '../core/system';
@@ -26,6 +27,8 @@ export interface BackupRequest {
   name?: string;
   description?: string;
   quiesce?: boolean;
+  /** the owner's account name, when the caller has read it already */
+  accountName?: string;
   /** a schedule's run (the backup scheduler), else a manual backup (createBackup) */
   run?: ScheduledRun;
 }
@@ -41,7 +44,7 @@ export interface BackupRequest {
  */
 export async function startBackup(store: Store, jobs: JobStarter, request: BackupRequest, now: Date): Promise<StartedJob & { backup: Backup }> {
   const { vm, offering, provider, caller, run } = request;
-  const account = await store.tenancy.getAccount(vm.accountId);
+  const accountName = request.accountName ?? (await store.tenancy.getAccount(vm.accountId))?.name ?? '';
   const backup: Backup = {
     id: run ? stableId('backup', run.schedule.id, run.due) : randomUUID(),
     name: request.name ?? defaultName(vm.name, now),
@@ -49,7 +52,7 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
     vmId: vm.id,
     vmName: vm.name,
     accountId: vm.accountId,
-    accountName: account?.name ?? '',
+    accountName,
     domainId: vm.domainId,
     domainPath: vm.domainPath,
     zoneId: vm.zoneId,
@@ -83,17 +86,38 @@ export function scheduleCaller(vm: Vm, accountName: string): Caller {
 }
 
 /**
- * The zone's backup provider, if backup and recovery is on for it: as CloudStack, the global
- * `backup.framework.enabled` and the zone's must both be true; else its refusal.
+ * The zone's backup provider, or undefined when backup and recovery is off there: as CloudStack, the
+ * global `backup.framework.enabled` and the zone's must both be true.
  */
-export async function backupProviderFor(store: Store, zoneId: string): Promise<string> {
+export async function zoneBackupProvider(store: Store, zoneId: string): Promise<string | undefined> {
   const [global, zone, provider] = await Promise.all([
     store.settings.getBoolean('backup.framework.enabled'),
     store.settings.getBoolean('backup.framework.enabled', { zoneId }),
     store.settings.get('backup.framework.provider.plugin', { zoneId }),
   ]);
-  if (!global || !zone) throw new InvalidParameterError(BACKUP_DISABLED);
+  return global && zone ? provider : undefined;
+}
+
+/** The zone's backup provider, or CloudStack's refusal when backup and recovery is off there. */
+export async function backupProviderFor(store: Store, zoneId: string): Promise<string> {
+  const provider = await zoneBackupProvider(store, zoneId);
+  if (provider === undefined) throw new InvalidParameterError(BACKUP_DISABLED);
   return provider;
+}
+
+/**
+ * A backup record gone outside a deleteBackup job (a schedule's retention, a forced removal from the
+ * offering), with its event: false when someone else changed or deleted it meanwhile (theirs to settle).
+ */
+export async function dropBackup(store: Store, backup: Backup, event: { vm: Vm | undefined; actor: Caller; text: string }, at: Date): Promise<boolean> {
+  try {
+    await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted`));
+  } catch (err) {
+    if (err instanceof ConcurrentOperationError) return false;
+    throw err;
+  }
+  if (event.vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: event.actor, vm: event.vm, ok: true, text: event.text }, at).catch(() => undefined);
+  return true;
 }
 
 /** The finished job of a VM's assignment to a backup offering, or its removal (async in CloudStack, done at once here). */

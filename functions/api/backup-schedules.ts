@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whyProviderCannot } from '../../core/backup';
 import { intervalTypeOf, isTimeZone, nextRunAfter, parseSchedule } from '../../core/backup-schedules';
 import type { BackupSchedule, Caller, Vm } from '../../core/entities';
 import { OperationRefusedError } from '../../core/errors';
@@ -34,13 +35,14 @@ export const scheduleIdOf = (vmId: string, intervalType: string) => stableId('ba
 export async function configureSchedule(store: Store, caller: Caller, vm: Vm, params: ScheduleParams, now: Date): Promise<BackupSchedule> {
   const intervalType = intervalTypeOf(params.intervaltype);
   if (!intervalType) throw new OperationRefusedError('Invalid interval type provided');
-  await backupProviderFor(store, vm.zoneId);
+  const provider = await backupProviderFor(store, vm.zoneId);
   if (!vm.backupOfferingId) throw new OperationRefusedError('Cannot configure backup schedule for the VM without having any backup offering');
   const offering = await store.backups.getOffering(vm.backupOfferingId, true);
   if (!offering || !offering.allowUserDrivenBackups) throw new OperationRefusedError('The selected backup offering does not allow user-defined backup schedule');
   const maxBackups = await retention(store, vm, params.maxbackups);
   if (offering.provider !== 'nas' && params.quiescevm !== undefined) throw new OperationRefusedError('Quiesce VM option is supported only for NAS backup provider');
-  if (offering.provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot take backups yet: only the dummy provider's offerings can be scheduled`);
+  const cannot = whyProviderCannot(offering, provider, 'take backups');
+  if (cannot) throw new OperationRefusedError(cannot);
   if (!isTimeZone(params.timezone)) throw new OperationRefusedError(`Invalid timezone: ${params.timezone}: give a time-zone ID such as UTC, Europe/Paris or America/New_York`);
   const parsed = parseSchedule(intervalType, params.schedule);
   if (typeof parsed === 'string') throw new OperationRefusedError(`Invalid schedule: ${params.schedule} for interval type: ${intervalType}: ${parsed}`);

@@ -3,8 +3,8 @@ import type { BackupSchedule } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
-import { backupProviderFor, scheduleCaller, startBackup } from '../backups';
-import { BACKUP_DISABLED } from '../../core/backup';
+import { scheduleCaller, startBackup, zoneBackupProvider } from '../backups';
+import { BACKUP_DISABLED, whyProviderCannot } from '../../core/backup';
 import { createStore, type Store } from '../store';
 import { recordVmEvent } from '../vm-events';
 
@@ -51,45 +51,45 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
   const vm = await store.vms.get(schedule.vmId, true);
   if (!vm || vm.state === 'Expunged' || !vm.backupOfferingId) {
     // The VM went for good, or left its offering (a schedule written as it left): the schedule goes, as CloudStack's scheduler does.
-    await store.backups.transact(store.backups.deleteSchedulesOperations([schedule]), () => new ConcurrentOperationError('changed')).catch(() => undefined);
+    await store.backups.transact(store.backups.deleteSchedulesOperations([schedule]), () => new ConcurrentOperationError('changed')).catch(ignoreConcurrent);
     return;
   }
   const skip = async (reason: string) => {
-    try {
-      await store.backups.saveSchedule(schedule, { ...next, lastSkipped: reason });
-    } catch (err) {
-      if (err instanceof ConcurrentOperationError) return; // another sweep has it
-      throw err;
-    }
+    const saved = await store.backups.saveSchedule(schedule, { ...next, lastSkipped: reason }).then(() => true, (err: unknown) => ignoreConcurrent(err) ?? false); // false: another sweep has it
+    if (!saved) return;
     report.skipped.push({ scheduleId, due: schedule.nextRunAt, reason });
     await recordVmEvent(store, { type: 'BACKUP.CREATE', actor: SYSTEM_CALLER, vm, ok: false, text: `Scheduled ${schedule.intervalType} backup of VM ${vm.name} due at ${schedule.nextRunAt} not taken: ${reason}` }, now).catch(() => undefined);
   };
-  const [provider, offering, account] = await Promise.all([
-    backupProviderFor(store, vm.zoneId).catch(() => undefined), // undefined: the framework is off for the zone
-    vm.backupOfferingId ? store.backups.getOffering(vm.backupOfferingId, true) : undefined,
-    store.tenancy.getAccount(vm.accountId),
-  ]);
+  const [provider, offering, account] = await Promise.all([zoneBackupProvider(store, vm.zoneId), store.backups.getOffering(vm.backupOfferingId, true), store.tenancy.getAccount(vm.accountId)]);
   if (!provider) return skip(BACKUP_DISABLED);
   if (!offering) return skip('the VM has no backup offering');
   if (!offering.allowUserDrivenBackups) return skip(`backup offering ${offering.name} no longer allows user-defined backup schedules`);
   if (account?.state !== 'enabled') return skip(`account ${account?.name ?? vm.accountId} is ${account?.state ?? 'gone'}`);
-  if (offering.provider !== provider || provider !== 'dummy') return skip(`backup provider ${offering.provider} cannot take backups yet`);
+  const cannot = whyProviderCannot(offering, provider, 'take backups');
+  if (cannot) return skip(cannot);
   if (vm.state !== 'Running' && vm.state !== 'Stopped') return skip(`the VM is ${vm.state}: only a Running or Stopped VM is backed up`);
   if (vm.activeJobId) {
     report.waiting.push(scheduleId);
     return;
   }
+  // Stamped when it starts, not when the sweep began: what its lateness is measured by.
+  const at = new Date(Math.max(Date.now(), now.getTime()));
   try {
-    // Stamped when it starts, not when the sweep began: what its lateness is measured by.
-    const at = new Date(Math.max(Date.now(), now.getTime()));
-    const started = await startBackup(store, jobs, { vm, offering, provider, caller: scheduleCaller(vm, account?.name ?? ''), quiesce: schedule.quiesceVm, run: { schedule, due: schedule.nextRunAt, next } }, at);
+    const started = await startBackup(store, jobs, { vm, offering, provider, caller: scheduleCaller(vm, account.name), accountName: account.name, quiesce: schedule.quiesceVm, run: { schedule, due: schedule.nextRunAt, next } }, at);
     report.started.push({ scheduleId, backupId: started.backup.id, jobid: started.jobid, due: schedule.nextRunAt, lateMs: at.getTime() - Date.parse(schedule.nextRunAt) });
   } catch (err) {
-    // The VM taken by another job since it was read, or the schedule by another sweep: neither is lost.
-    const moved = await store.backups.getSchedule(scheduleId, true);
-    if (moved && moved.nextRunAt === schedule.nextRunAt && !(err instanceof ConcurrentOperationError)) throw err;
-    if (moved?.nextRunAt === schedule.nextRunAt) report.waiting.push(scheduleId);
+    // Another job took the VM since it was read (retried next sweep), or another sweep took the run (done): neither is lost.
+    const moved = (await store.backups.getSchedule(scheduleId, true))?.nextRunAt !== schedule.nextRunAt;
+    if (moved) return;
+    if (!(err instanceof ConcurrentOperationError)) throw err;
+    report.waiting.push(scheduleId);
   }
+}
+
+/** A lost race is someone else's change, settled by them; anything else is this run's failure. */
+function ignoreConcurrent(err: unknown): undefined {
+  if (err instanceof ConcurrentOperationError) return undefined;
+  throw err;
 }
 
 export const handler = async () => {

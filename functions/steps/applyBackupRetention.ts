@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ConcurrentOperationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
-import { recordVmEvent } from '../vm-events';
+import { dropBackup } from '../backups';
 import { defineStep } from './define-step';
 
 const Input = z.object({ jobId: z.string(), vmId: z.string(), scheduleId: z.string(), state: z.string() });
@@ -19,14 +18,8 @@ export const handler = defineStep(Input, async ({ vmId, scheduleId }, { store, n
   const excess = kept.slice(0, Math.max(0, kept.length - schedule.maxBackups));
   const deleted: string[] = [];
   for (const backup of excess) {
-    try {
-      await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.id} changed meanwhile`));
-    } catch (err) {
-      if (err instanceof ConcurrentOperationError) continue; // deleted or changed by someone else meanwhile: theirs to settle
-      throw err;
-    }
-    deleted.push(backup.id);
-    if (vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: SYSTEM_CALLER, vm, ok: true, text: `Successfully deleted backup ${backup.name} (${backup.id}) for VM [ID: ${vmId}], suiting the retention specified in the backup schedule [ID: ${scheduleId}]` }, now()).catch(() => undefined);
+    const text = `Successfully deleted backup ${backup.name} (${backup.id}) for VM [ID: ${vmId}], suiting the retention specified in the backup schedule [ID: ${scheduleId}]`;
+    if (await dropBackup(store, backup, { vm, actor: SYSTEM_CALLER, text }, now())) deleted.push(backup.id);
   }
   return { deleted };
 });

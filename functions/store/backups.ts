@@ -150,7 +150,7 @@ export class BackupsRepository extends Repository {
   async deleteOffering(offering: BackupOffering): Promise<void> {
     const none = (n: string) => `(attribute_not_exists(${n}) OR ${n} = :zero)`;
     // A nas offering's repository counts it no more (it cannot be gone: it is not deleted while it counts offerings).
-    const repository = offering.provider === 'nas' ? [{ ...repositoryCountOperation(this.table, offering.externalId, -1) }] : [];
+    const repository = offering.provider === 'nas' ? [repositoryCountOperation(this.table, offering.externalId, -1)] : [];
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -195,27 +195,19 @@ export class BackupsRepository extends Repository {
   }
 }
 
-/** An offering's count of its VMs or of its backups moved by one: adding needs it there, taking away needs one counted. */
-function countOperation(table: string, offeringId: string, count: 'assignedVms' | 'backups', delta: 1 | -1) {
+/** An offering's count of its VMs or of its backups moved by one. */
+const countOperation = (table: string, offeringId: string, count: 'assignedVms' | 'backups', delta: 1 | -1) => counted(table, 'BACKUPOFFERING', offeringId, count, delta);
+/** A repository's count of the offerings imported from it moved by one. */
+const repositoryCountOperation = (table: string, repositoryId: string, delta: 1 | -1) => counted(table, 'BACKUPREPOSITORY', repositoryId, 'offerings', delta);
+
+/** A count kept on an item, moved by one: adding needs the item there, taking away needs one counted. */
+function counted(table: string, kind: 'BACKUPOFFERING' | 'BACKUPREPOSITORY', id: string, count: string, delta: 1 | -1) {
   return {
     Update: {
       TableName: table,
-      Key: entityKey('BACKUPOFFERING', offeringId),
+      Key: entityKey(kind, id),
       UpdateExpression: `SET ${count} = if_not_exists(${count}, :zero) + :delta`,
       ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : `attribute_exists(pk) AND ${count} > :zero`,
-      ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
-    },
-  };
-}
-
-/** A repository's count of the offerings imported from it, moved by one (taking away needs one counted). */
-function repositoryCountOperation(table: string, repositoryId: string, delta: 1 | -1) {
-  return {
-    Update: {
-      TableName: table,
-      Key: entityKey('BACKUPREPOSITORY', repositoryId),
-      UpdateExpression: 'SET offerings = if_not_exists(offerings, :zero) + :delta',
-      ConditionExpression: delta > 0 ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND offerings > :zero',
       ExpressionAttributeValues: { ':zero': 0, ':delta': delta },
     },
   };

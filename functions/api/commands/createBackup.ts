@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whyProviderCannot } from '../../../core/backup';
 import { InvalidParameterError, OperationRefusedError } from '../../../core/errors';
 import { backupProviderFor, startBackup } from '../../backups';
 import { cs } from '../params';
@@ -32,7 +33,8 @@ export default defineCommand({
     if (!offering) throw new OperationRefusedError('VM has not backup offering configured, cannot create backup before assigning it to a backup offering');
     if (caller.role !== 'rootAdmin' && !offering.allowUserDrivenBackups) throw new OperationRefusedError('The assigned backup offering does not allow ad-hoc user backup');
     if (params.quiescevm && offering.provider !== 'nas') throw new InvalidParameterError('Quiesce VM option is supported only for NAS backup provider');
-    if (offering.provider !== provider || provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot take backups yet: only the dummy provider's offerings can`);
+    const cannot = whyProviderCannot(offering, provider, 'take backups');
+    if (cannot) throw new OperationRefusedError(cannot);
     if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new OperationRefusedError(`VM ${vm.name} is ${vm.state}: only a Running or Stopped VM is backed up`);
     const started = await startBackup(store, jobs, { vm, offering, provider, caller, name: params.name, description: params.description, quiesce: params.quiescevm }, now);
     return { jobid: started.jobid, id: started.backup.id };

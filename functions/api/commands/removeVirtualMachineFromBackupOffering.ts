@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ConcurrentOperationError, OperationRefusedError } from '../../../core/errors';
-import { recordVmEvent } from '../../vm-events';
-import { assignmentJob, backupProviderFor } from '../../backups';
+import { OperationRefusedError } from '../../../core/errors';
+import { assignmentJob, backupProviderFor, dropBackup } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
@@ -31,10 +30,7 @@ export default defineCommand({
     await store.backups.changeAssignment(vm, undefined, job, store.backups.deleteSchedulesOperations(schedules));
     if (params.forced) {
       const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
-      for (const backup of backups) {
-        const deleted = await store.backups.transact(store.backups.deleteBackupOperations(backup), () => new ConcurrentOperationError(`Backup ${backup.name} changed while it was being deleted`)).then(() => true, () => false);
-        if (deleted) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: true, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now).catch(() => undefined);
-      }
+      for (const backup of backups) await dropBackup(store, backup, { vm, actor: caller, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now);
     }
     return { kind: 'async', jobid: job.id, id: vm.id };
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whyProviderCannot } from '../../../core/backup';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import { volumesOf } from '../../store/storage';
 import { backupProviderFor } from '../../backups';
@@ -27,7 +28,7 @@ export default defineCommand({
     const backup = await store.backups.getBackup(params.id, true);
     if (!backup || !canAccess(caller, backup)) throw new EntityNotFoundError(command, 'id', params.id);
     if (backup.status !== 'BackedUp') throw new OperationRefusedError('Backup should be in BackedUp state');
-    await backupProviderFor(store, backup.zoneId);
+    const provider = await backupProviderFor(store, backup.zoneId);
     const found = await store.vms.get(backup.vmId, true);
     if (!found || found.state === 'Expunged' || found.state === 'Expunging') throw new OperationRefusedError('The Instance from which the backup was taken could not be found.');
     // A backup the caller sees of a VM it does not (moved to another account): not found, naming only the backup.
@@ -40,7 +41,8 @@ export default defineCommand({
     if (missing) throw new OperationRefusedError(`Unable to restore VM ${vm.name} from backup ${backup.name}: its ${missing.type} volume ${missing.uuid} (device ${missing.deviceId}) is no longer the VM's; Stratus matches volumes by id, never by order`);
     const offering = await store.backups.getOffering(backup.backupOfferingId, true);
     if (!offering) throw new OperationRefusedError('Failed to find backup offering of the VM backup.');
-    if (offering.provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot restore backups yet: only the dummy provider's backups can`);
+    const cannot = whyProviderCannot(offering, provider, 'restore backups');
+    if (cannot) throw new OperationRefusedError(cannot);
     const started = await jobs.startOnVm({
       workflow: 'restore-backup',
       cmd: 'org.apache.cloudstack.api.command.user.backup.RestoreBackupCmd',

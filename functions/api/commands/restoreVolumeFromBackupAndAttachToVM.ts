@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { whyProviderCannot } from '../../../core/backup';
 import { canAccess } from '../../../core/access';
 import type { Volume } from '../../../core/entities';
 import { ConcurrentOperationError, EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
@@ -34,7 +35,7 @@ export default defineCommand({
     const backup = await store.backups.getBackup(params.backupid, true);
     if (!backup || !canAccess(caller, backup)) throw new OperationRefusedError('Provided backup not found');
     if (backup.status !== 'BackedUp') throw new OperationRefusedError('Backup should be in BackedUp state');
-    await backupProviderFor(store, backup.zoneId);
+    const provider = await backupProviderFor(store, backup.zoneId);
     const vm = await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
     if (vm.backupOfferingId && !(await store.settings.getBoolean('backup.enable.attach.detach.of.volumes'))) throw new OperationRefusedError('The selected VM has backups, cannot restore and attach volume to the VM.');
     if (backup.zoneId !== vm.zoneId) throw new OperationRefusedError('Cross zone backup restoration of volume is not allowed');
@@ -42,7 +43,8 @@ export default defineCommand({
     if (!info) throw new OperationRefusedError(`Failed to find volume with Id ${params.volumeid} in the backed-up volumes metadata`);
     const offering = await store.backups.getOffering(backup.backupOfferingId, true);
     if (!offering) throw new OperationRefusedError('Failed to find VM backup offering');
-    if (offering.provider !== 'dummy') throw new OperationRefusedError(`Backup provider ${offering.provider} cannot restore volumes yet: only the dummy provider's backups can`);
+    const cannot = whyProviderCannot(offering, provider, 'restore volumes');
+    if (cannot) throw new OperationRefusedError(cannot);
     const [account, diskOffering] = await Promise.all([store.tenancy.getAccount(vm.accountId), info.diskOfferingId ? store.storage.getDiskOffering(info.diskOfferingId) : undefined]);
     const id = randomUUID();
     const volume: Volume = {

@@ -32,6 +32,9 @@ describe('backup repositories and the nas provider\'s offerings', () => {
 
   it('adds, lists, updates and deletes repositories, which the nas provider offers', async () => {
     await refusal('addBackupRepository', { name: 'r', address: 'nas:/b', type: 'iscsi', zoneid: cat.zoneid }, 431, /^Invalid backup repository type iscsi/);
+    await refusal('addBackupRepository', { name: 'r', address: 'nas:/b', type: 'nfs', zoneid: cat.zoneid, capacitybytes: -1 }, 431, 'capacitybytes must not be negative');
+    await refusal('addBackupRepository', { name: 'r', address: '   ', type: 'nfs', zoneid: cat.zoneid }, 431, 'The address of the backup repository must not be empty');
+    await refusal('addBackupRepository', { name: 'r', address: 'nas:/b', type: 'nfs', zoneid: cat.zoneid, provider: 'veeam' }, 431, "Backup repositories are the nas provider's: provider veeam has none");
     const repo = (await env.admin.ok('addBackupRepository', { name: 'nfs-backups', address: '10.0.0.5:/export/backups', type: 'nfs', mountopts: 'vers=4.1', zoneid: cat.zoneid, capacitybytes: 2 ** 40 })).backuprepository as Obj;
     expect(repo).toMatchObject({ name: 'nfs-backups', address: '10.0.0.5:/export/backups', type: 'nfs', provider: 'nas', mountopts: 'vers=4.1', zoneid: cat.zoneid, capacitybytes: 2 ** 40, crosszoneinstancecreation: false });
     const ceph = (await env.admin.ok('addBackupRepository', { name: 'ceph-backups', address: 'mon1:/backups', type: 'cephfs', zoneid: cat.zoneid })).backuprepository as Obj;
@@ -41,6 +44,7 @@ describe('backup repositories and the nas provider\'s offerings', () => {
     expect(((await env.admin.ok('listBackupRepositories', { keyword: 'ceph' })).backuprepository as Obj[]).map((r) => r.id)).toEqual([ceph.id]);
     expect((await env.admin.ok('updateBackupRepository', { id: ceph.id, name: 'ceph-nightly', mountopts: 'name=admin' })).backuprepository).toMatchObject({ id: ceph.id, name: 'ceph-nightly', mountopts: 'name=admin' });
 
+    await refusal('updateBackupRepository', { id: ceph.id, address: '  ' }, 431, 'The address of the backup repository must not be empty');
     const policies = (await env.admin.ok('listBackupProviderOfferings', { zoneid: cat.zoneid })).backupoffering as Obj[];
     expect(policies.map((p) => ({ externalid: p.externalid, name: p.name, provider: p.provider }))).toEqual([
       { externalid: repo.id, name: 'nfs-backups', provider: 'nas' },

@@ -103,6 +103,8 @@ describe('restoring backups', () => {
     const [root] = volumes;
     const target = await deploy('restore-target');
     const params = { backupid: backup.id, volumeid: root.uuid, virtualmachineid: target.id };
+    await refusal('restoreVolumeFromBackupAndAttachToVM', { ...params, volumeid: '   ' }, 530, 'Invalid volume ID passed');
+    await refusal('restoreVolumeFromBackupAndAttachToVM', { ...params, backupid: '00000000-0000-4000-8000-000000000000' }, 530, 'Provided backup not found');
     await refusal('restoreVolumeFromBackupAndAttachToVM', { ...params, volumeid: 'not-in-it' }, 530, 'Failed to find volume with Id not-in-it in the backed-up volumes metadata');
     // Running: hot-plugged by its host's agent through the attach workflow.
     const done = await job('restoreVolumeFromBackupAndAttachToVM', params);

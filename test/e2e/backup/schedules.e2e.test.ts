@@ -67,6 +67,8 @@ describe('backup schedules', () => {
     await refusal('createBackupSchedule', { ...base, intervaltype: 'MONTHLY', schedule: '00:10:29' }, 530, 'Invalid schedule: 00:10:29 for interval type: MONTHLY: Day cannot be greater than 28 for monthly schedule');
     await refusal('createBackupSchedule', { ...base, intervaltype: 'WEEKLY', schedule: '00:10' }, 530, /^Invalid schedule: 00:10 for interval type: WEEKLY/);
     await refusal('createBackupSchedule', { ...base, maxbackups: -1 }, 530, 'maxbackups value for backup schedule must be a non-negative integer.');
+    await refusal('createBackupSchedule', { ...base, maxbackups: 'many' }, 431, /maxbackups/);
+    await refusal('createBackupSchedule', { ...base, schedule: '' }, 530, /^Invalid schedule:  for interval type: DAILY: Incorrect schedule format/);
     await refusal('createBackupSchedule', { ...base, quiescevm: true }, 530, 'Quiesce VM option is supported only for NAS backup provider');
     await refusal('createBackupSchedule', { ...base, timezone: 'Mars/Olympus' }, 530, /^Invalid timezone: Mars\/Olympus/);
     await refusal('deleteBackupSchedule', {}, 530, 'Either instance ID or ID of backup schedule needs to be specified.');
