@@ -32,6 +32,8 @@ export interface AgentOptions {
   errorBackoffMs?: number; // pause after a failed poll; default 1 s
   /** How often every domain is described again (changes made on the host behind Stratus's back); default 5 min. */
   describeIntervalMs?: number;
+  /** How often a long task (TakeBackup, RestoreBackup) reports its progress, which also keeps its lease and its workflow state alive; default 10 s. */
+  progressIntervalMs?: number;
   fetch?: typeof fetch;
   logger?: AgentLogger;
 }
@@ -67,9 +69,13 @@ function domainOf(task: LeasedTask): string {
   if (task.command === 'DeleteVolume') return task.payload.disk.path;
   if (task.command === 'DownloadImage') return `template-${task.payload.image.id}`;
   if (task.command === 'CheckVolume') return task.payload.path;
+  if (task.command === 'DeleteBackup') return task.payload.instanceName ?? `backup-${task.payload.path}`;
   if (task.command === 'ResizeVolume') return task.payload.instanceName ?? task.payload.disk.path;
   return task.payload.instanceName;
 }
+
+/** Commands that report progress while they run (DownloadImage's goes with heartbeats). */
+const REPORTS_PROGRESS: ReadonlySet<string> = new Set(['TakeBackup', 'RestoreBackup']);
 
 /** Why the agent cut a task short while it kept running itself: reported as the task's failure. */
 class TaskAborted extends Error {
@@ -475,7 +481,7 @@ export class Agent {
     // undoes a start never overtakes the start it undoes.
     entry.done = this.serialise(domain, async () => {
       if (signal.aborted) return;
-      const result = await this.execute(task, controller.signal);
+      const result = await this.execute(task, entry, controller.signal);
       if (signal.aborted) return;
       await this.report(task.taskId, entry, result, signal);
     }).finally(() => {
@@ -488,19 +494,69 @@ export class Agent {
   }
 
   /** The task's result; a task this agent cut short fails with the reason it was cut. */
-  private async execute(task: LeasedTask, signal: AbortSignal): Promise<TaskResult> {
+  private async execute(task: LeasedTask, entry: Running, signal: AbortSignal): Promise<TaskResult> {
     const image = task.command === 'DownloadImage' ? task.payload.image.id : undefined;
+    const reporter = REPORTS_PROGRESS.has(task.command) ? this.reportProgress(task.taskId, entry, signal) : undefined;
+    // A long task whose workflow gave up on it (a stale lease after an agent restart) never starts.
+    if (reporter && !(await reporter.start())) {
+      reporter.stop();
+      return { ok: false, error: { name: 'ResourceUnavailableError', message: `${task.command} not started: its workflow no longer waits for it`, retryable: false } };
+    }
     let result: TaskResult | undefined;
     try {
       if (image) this.downloads.set(image, 0);
-      result = signal.aborted ? undefined : await runCommand(this.options.driver, task, signal, (percent) => image && this.downloads.set(image, percent));
+      result = signal.aborted ? undefined : await runCommand(this.options.driver, task, signal, (percent) => (image ? this.downloads.set(image, percent) : reporter?.set(percent)));
     } finally {
       if (image) this.downloads.delete(image);
+      reporter?.stop();
     }
     if (result?.ok) return result; // finished before the abort took hold: it did happen
     const reason: unknown = signal.reason;
     if (signal.aborted && reason instanceof TaskAborted) return { ok: false, error: reason.error };
     return result ?? { ok: false, error: { name: 'AgentError', message: 'The task was aborted', retryable: true } };
+  }
+
+  /**
+   * While a long task runs, its progress goes to the gateway every progressIntervalMs (the latest
+   * percent, unchanged too): the job shows it, the task's lease is extended and the waiting workflow
+   * state heartbeated, so a backup outlives any lease and an agent that dies is noticed within the
+   * state's HeartbeatSeconds. A gateway that says the workflow no longer waits aborts the task.
+   */
+  private reportProgress(taskId: string, entry: Running, signal: AbortSignal): { start(): Promise<boolean>; set(percent: number): void; stop(): void } {
+    let percent = 0;
+    let sent = -1;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** false: the gateway said the workflow no longer waits (a network failure is not that: the work goes on). */
+    const send = async (): Promise<boolean> => {
+      if (stopped || signal.aborted) return true;
+      try {
+        const answer = await this.client.progress({ taskId, leaseId: entry.leaseId, percent }, signal);
+        sent = percent;
+        if (answer.accepted || signal.aborted) return true;
+        this.log.warn('the workflow no longer waits for this task; aborting it', { taskId, reason: answer.reason });
+        entry.controller.abort(new TaskAborted({ name: 'ResourceUnavailableError', message: `Aborted: ${answer.reason ?? 'the workflow no longer waits for it'}`, retryable: false }));
+        return false;
+      } catch (err) {
+        if (!signal.aborted) this.log.warn('progress not reported', { taskId, error: (err as Error).message });
+        return true;
+      }
+    };
+    return {
+      start: async () => {
+        const waited = await send();
+        if (waited) timer = setInterval(() => void send(), this.options.progressIntervalMs ?? 10_000);
+        return waited;
+      },
+      set: (p) => {
+        percent = p;
+        if (p - sent >= 10) void send(); // a big step shows at once; small ones wait for the timer
+      },
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
   }
 
   /** Report once; retry transient failures with backoff, then give up: the lease will expire. */

@@ -10,6 +10,8 @@ import {
   type HostFacts,
   type PollRequest,
   type PollResponse,
+  type ProgressRequest,
+  ProgressResponseSchema,
   type RegisterResponse,
   type ResultRequest,
 } from '../core/agent-protocol';
@@ -73,6 +75,11 @@ export class GatewayClient {
   async result(request: ResultRequest, signal?: AbortSignal): Promise<{ accepted: boolean }> {
     const body = await this.call(AGENT_PATHS.result, request, undefined, { signal });
     return { accepted: (body as { accepted?: unknown })?.accepted === true };
+  }
+
+  /** How far a long task has come; `accepted: false`: the workflow no longer waits for it (abort it). */
+  async progress(request: ProgressRequest, signal?: AbortSignal): Promise<{ accepted: boolean; reason?: string }> {
+    return this.call(AGENT_PATHS.progress, request, ProgressResponseSchema, { signal });
   }
 
   private async call<S extends z.ZodType | undefined>(

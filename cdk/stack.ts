@@ -181,18 +181,21 @@ export class StratusStack extends Stack {
     };
 
     // Steps that call Step Functions themselves: a host's drain (host-maintenance) starts each VM's
-    // migration as its own job, and that job's last step answers the drain's task token. Their ARNs
-    // are built from the machines' names: the machines already reference these functions, so the
-    // machines' own tokens here would make a dependency cycle.
+    // migration as its own job, and that job's last step answers the drain's task token; a scheduled
+    // backup's retention starts the deletion of each nas backup beyond it. Their ARNs are built from
+    // the machines' names: the machines already reference these functions, so the machines' own
+    // tokens here would make a dependency cycle.
     const machineArn = (name: string) =>
       this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: machineNames[name], arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const migrationStarter = this.stepFunctions.startVmMigration;
-    if (migrationStarter) {
-      migrationStarter.addEnvironment('WORKFLOW_ARNS', JSON.stringify({ 'migrate-vm': machineArn('migrate-vm') }));
-      migrationStarter.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn('migrate-vm')] }));
-      const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineNames['migrate-vm']}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      migrationStarter.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-      acknowledgeWildcardResource(migrationStarter.role!, executions, `DescribeExecution is authorised per execution ARN; the step reads the executions of ${machineNames['migrate-vm']} only, whose names (job ids) it chose.`);
+    const STEP_STARTS: Record<string, string> = { startVmMigration: 'migrate-vm', applyBackupRetention: 'delete-backup' };
+    for (const [step, workflow] of Object.entries(STEP_STARTS)) {
+      const starter = this.stepFunctions[step];
+      if (!starter) continue;
+      starter.addEnvironment('WORKFLOW_ARNS', JSON.stringify({ [workflow]: machineArn(workflow) }));
+      starter.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [machineArn(workflow)] }));
+      const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineNames[workflow]}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      starter.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+      acknowledgeWildcardResource(starter.role!, executions, `DescribeExecution is authorised per execution ARN; the step reads the executions of ${machineNames[workflow]} only, whose names (job ids) it chose.`);
     }
     for (const step of ['recordJobSuccess', 'recordJobFailure'])
       this.stepFunctions[step]?.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [machineArn('host-maintenance')] }));

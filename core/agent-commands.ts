@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type DiskSpec, type ImageSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
-import type { StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type BackupRepositorySpec, type DiskSpec, type ImageSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
+import type { BackupRepository, StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
 
 /**
  * How a workflow's request for agent work becomes the command a host's agent runs: pure, so the
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm', 'CheckVolume'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm', 'CheckVolume', 'TakeBackup', 'RestoreBackup', 'DeleteBackup'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -29,7 +29,15 @@ export interface AgentCommandOptions {
   iso?: Template;
   /** AdoptVm: the domain as it was imported (running or not, its MACs) */
   adopt?: { running: boolean; macs: string[] };
+  /** TakeBackup, RestoreBackup, DeleteBackup: the backup's repository and directory, and what is copied */
+  backup?: { repository: BackupRepositorySpec; path: string; quiesce?: boolean; disks?: DiskSpec[]; volumes?: Array<{ file: string; disk: DiskSpec }>; abort?: boolean };
 }
+
+/** A nas backup's directory in its repository (CloudStack's NAS plugin keeps `<instance name>/<date>`; the backup id makes repeats land in one place). */
+export const backupPathOf = (instanceName: string, backupId: string): string => `${instanceName}/${backupId}`;
+
+/** A volume's copy in its backup's directory. */
+export const backupFileOf = (volume: { type: 'ROOT' | 'DATADISK'; volumeId: string }): string => `${volume.type === 'ROOT' ? 'root' : 'datadisk'}.${volume.volumeId}.qcow2`;
 
 /** A VM snapshot as its host keeps it (`parent` by name), from the VM's snapshots by id. */
 export function vmSnapshotSpecOf(snapshot: VmSnapshot, byId: ReadonlyMap<string, Pick<VmSnapshot, 'name'>>): VmSnapshotSpec {
@@ -43,8 +51,9 @@ export function vmSnapshotSpecOf(snapshot: VmSnapshot, byId: ReadonlyMap<string,
   };
 }
 
-/** A volume as its host sees it: its file in its pool. */
-export function diskSpecOf(volume: Volume, pool: StoragePool | undefined): DiskSpec {
+/** A volume as its host sees it: its file in its pool (and, for a volume restored from a backup, the copy its file is made from). */
+export function diskSpecOf(volume: Volume, pool: StoragePool | undefined, repository?: BackupRepository): DiskSpec {
+  const from = volume.restoreFrom && repository?.id === volume.restoreFrom.repositoryId ? volume.restoreFrom : undefined;
   return {
     volumeId: volume.id,
     type: volume.type,
@@ -52,8 +61,12 @@ export function diskSpecOf(volume: Volume, pool: StoragePool | undefined): DiskS
     path: volume.path ?? volume.id,
     size: volume.size,
     ...(pool ? { pool: { id: pool.id, type: pool.type, host: pool.host, path: pool.path } } : {}),
+    ...(from && repository ? { restoreFrom: { repository: backupRepositorySpecOf(repository), path: from.path, file: from.file } } : {}),
   };
 }
+
+/** A backup repository as the hosts mount it. */
+export const backupRepositorySpecOf = (r: Pick<BackupRepository, 'id' | 'type' | 'address' | 'mountOptions'>): BackupRepositorySpec => ({ id: r.id, type: r.type, address: r.address, mountOptions: r.mountOptions });
 
 /** The one disk of a VM made before storage: `<instance name>-root` in its host's default pool, the template's size. */
 export function legacyRootDisk(vm: Pick<Vm, 'id' | 'instanceName'>, template: Pick<Template, 'size'> | undefined): DiskSpec {
@@ -113,6 +126,11 @@ export function buildAgentCommand(
     if (!options.image) throw new Error('DownloadImage needs the image');
     return AgentCommandSchema.parse({ command, payload: { image: options.image } });
   }
+  if (command === 'DeleteBackup') {
+    if (!options.backup) throw new Error('DeleteBackup needs the backup');
+    const { repository, path, abort } = options.backup;
+    return AgentCommandSchema.parse({ command, payload: { repository, path, ...(abort && vm ? { instanceName: vm.instanceName } : {}) } });
+  }
   // Only a detached volume's own commands act without a VM.
   if (command === 'DeleteVolume' || (command === 'ResizeVolume' && !vm)) {
     if (!options.disk) throw new Error(`${command} needs the volume`);
@@ -158,6 +176,16 @@ export function buildAgentCommand(
     case 'CheckVolume':
       if (!options.disk?.pool) throw new Error(`CheckVolume for VM ${vm.id} needs the volume's pool and path`);
       return AgentCommandSchema.parse({ command, payload: { pool: options.disk.pool, path: options.disk.path } });
+    case 'TakeBackup': {
+      if (!options.backup?.disks?.length) throw new Error(`TakeBackup for VM ${vm.id} needs the backup and the VM's disks`);
+      const { repository, path, quiesce, disks } = options.backup;
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, repository, path, running: vm.state === 'Running', quiesce: quiesce ?? false, disks } });
+    }
+    case 'RestoreBackup': {
+      if (!options.backup?.volumes?.length) throw new Error(`RestoreBackup for VM ${vm.id} needs the backup and the volumes to restore`);
+      const { repository, path, volumes } = options.backup;
+      return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, repository, path, volumes } });
+    }
     case 'UnmanageVm': {
       // A stopped VM's domain is defined from the inventory where the host lacks it (4.22's VirtualMachineTO).
       const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};

@@ -11,6 +11,7 @@ export const AGENT_PATHS = {
   heartbeat: '/agent/heartbeat',
   poll: '/agent/poll',
   result: '/agent/result',
+  progress: '/agent/progress',
 } as const;
 
 /** Headers of a signed agent request. */
@@ -149,6 +150,29 @@ export const HeartbeatResponseSchema = z.object({
 });
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
 
+/**
+ * A backup repository as the hosts mount it (the nas provider's): an NFS export (or a CephFS or CIFS
+ * share) mounted under the agent's backup mount root by its id, holding one directory per backup.
+ */
+export const BackupRepositorySpecSchema = z.object({
+  id: z.string().min(1),
+  type: z.enum(['nfs', 'ceph', 'cifs']),
+  address: z.string().min(1).max(1024),
+  mountOptions: z.string().max(1024).default(''),
+});
+export type BackupRepositorySpec = z.infer<typeof BackupRepositorySpecSchema>;
+
+/** A backup's directory in its repository, `<instance name>/<backup id>`: never absolute, never `..`. */
+export const BackupPathSchema = z
+  .string()
+  .min(3)
+  .max(300)
+  .regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/)
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'no . or .. parts');
+
+/** One volume's copy in a backup directory: `<root|datadisk>.<volume id>.qcow2`. */
+export const BackupFileSchema = z.string().regex(/^(root|datadisk)\.[A-Za-z0-9-]+\.qcow2$/);
+
 /** A volume as a host sees it: the file in its pool, its size, where it attaches. */
 export const DiskSpecSchema = z.object({
   volumeId: z.string().min(1),
@@ -158,6 +182,8 @@ export const DiskSpecSchema = z.object({
   size: z.number().int().positive(), // bytes; a file found smaller is grown to it
   /** absent: the host's default pool (VMs made before storage, whose root disk is `<instance>-root` there) */
   pool: PoolSpecSchema.optional(),
+  /** a volume restored from a backup (restoreVolumeFromBackupAndAttachToVM): its file, when missing, is made from this copy */
+  restoreFrom: z.object({ repository: BackupRepositorySpecSchema, path: BackupPathSchema, file: BackupFileSchema }).optional(),
 });
 export type DiskSpec = z.infer<typeof DiskSpecSchema>;
 
@@ -221,6 +247,7 @@ const VmSnapshotPayload = z.object({
 });
 
 
+
 export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('StartVm'), payload: z.object({ spec: VmSpecSchema }) }),
   z.object({
@@ -281,6 +308,30 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('CheckVolume'), payload: z.object({ pool: PoolSpecSchema, path: z.string().min(1).max(255) }) }),
   /** Download a registered image into the host's pool (progress in heartbeats), checksum verified; kept already: success. */
   z.object({ command: z.literal('DownloadImage'), payload: z.object({ image: ImageSpecSchema }) }),
+  /**
+   * Back a VM's volumes up into a repository (the nas provider): a running domain with libvirt's
+   * push-mode backup (guest filesystems frozen first with `quiesce`, always thawed), a stopped one by
+   * copying its files; one QCOW2 per volume and the domain's definition in `path`. Progress is
+   * reported while it runs; a repeat starts over (a half-made copy and a job left by a killed agent go first).
+   */
+  z.object({
+    command: z.literal('TakeBackup'),
+    payload: z.object({ instanceName: z.string(), repository: BackupRepositorySpecSchema, path: BackupPathSchema, running: z.boolean(), quiesce: z.boolean(), disks: z.array(DiskSpecSchema).min(1).max(64) }),
+  }),
+  /**
+   * Put volumes back from a backup: each `file` of `path` is written over its volume's file (made in
+   * its pool when missing: a volume restored as a new disk). The domain must not run here; a failure
+   * puts back every volume already written.
+   */
+  z.object({
+    command: z.literal('RestoreBackup'),
+    payload: z.object({ instanceName: z.string(), repository: BackupRepositorySpecSchema, path: BackupPathSchema, volumes: z.array(z.object({ file: BackupFileSchema, disk: DiskSpecSchema })).min(1).max(64) }),
+  }),
+  /**
+   * Remove a backup's directory from its repository; missing: success. With `instanceName` (undoing a
+   * TakeBackup that failed), a backup job still running on the domain is aborted and its guest thawed first.
+   */
+  z.object({ command: z.literal('DeleteBackup'), payload: z.object({ repository: BackupRepositorySpecSchema, path: BackupPathSchema, instanceName: z.string().optional() }) }),
 ]);
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type AgentCommandName = AgentCommand['command'];
@@ -305,6 +356,16 @@ export const PollRequestSchema = z.object({
 export type PollRequest = z.infer<typeof PollRequestSchema>;
 export const PollResponseSchema = z.object({ tasks: z.array(LeasedTaskSchema) });
 export type PollResponse = z.infer<typeof PollResponseSchema>;
+
+/**
+ * How far a long task has come (TakeBackup, RestoreBackup), sent by the agent every few seconds while
+ * it runs: the gateway shows it in the job (`jobprocstatus`), extends the task's lease and heartbeats
+ * the waiting workflow state. `accepted: false`: the workflow no longer waits; the agent aborts the task.
+ */
+export const ProgressRequestSchema = z.object({ taskId: z.string(), leaseId: z.string(), percent: z.number().int().min(0).max(100) });
+export type ProgressRequest = z.infer<typeof ProgressRequestSchema>;
+export const ProgressResponseSchema = z.object({ accepted: z.boolean(), reason: z.string().optional() });
+export type ProgressResponse = z.infer<typeof ProgressResponseSchema>;
 
 export const TaskErrorSchema = z.object({ name: z.string(), message: z.string(), retryable: z.boolean() });
 export type TaskError = z.infer<typeof TaskErrorSchema>;

@@ -46,11 +46,10 @@ export function whyNotAssignable(vm: { state: string; backupOfferingId?: string;
 
 /**
  * Why an offering's backups cannot be taken or restored now, or undefined: the zone's provider must
- * still be the offering's, and only the dummy provider's work is built (the nas provider's host side
- * is not). One text for every command, step and the scheduler.
+ * still be the offering's (an administrator may change the zone's plugin under existing offerings).
+ * One text for every command, step and the scheduler.
  */
-export function whyProviderCannot(offering: Pick<BackupOffering, 'name' | 'provider'>, zoneProvider: string, what: 'take backups' | 'restore backups' | 'restore volumes'): string | undefined {
+export function whyProviderCannot(offering: Pick<BackupOffering, 'name' | 'provider'>, zoneProvider: string): string | undefined {
   if (offering.provider !== zoneProvider) return `Backup offering ${offering.name} is the ${offering.provider} provider's, but the zone's backup provider is ${zoneProvider} now`;
-  if (offering.provider !== 'dummy') return `Backup provider ${offering.provider} cannot ${what} yet: only the dummy provider's can`;
   return undefined;
 }

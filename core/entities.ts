@@ -397,13 +397,15 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso' | 'BackupOffering';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso' | 'BackupOffering' | 'Backup';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
   /** The single-key job result (`{virtualmachine: {...}}`) or the error. */
   result?: Record<string, unknown> | ErrorShape;
   steps: JobStep[];
+  /** how far its agent task has come (percent, a backup or restore): queryAsyncJobResult's jobprocstatus */
+  progress?: number;
   failedStep?: string;
   failureReason?: string; // root admin only
   publicErrorText?: string; // the failure as other callers see it (no hosts, no internals)
@@ -599,6 +601,8 @@ export interface Volume {
   poolId?: string;
   /** the file in the pool (a libvirt volume name) */
   path?: string;
+  /** a volume restored from a nas backup (restoreVolumeFromBackupAndAttachToVM): its file is made from this copy where it is first needed */
+  restoreFrom?: { repositoryId: string; path: string; file: string };
   diskOfferingId?: string;
   templateId?: string; // ROOT: the template it was made from
   provisioningType: ProvisioningType;

@@ -17,6 +17,10 @@ export const RequestedPlacement = z.object({ podId: id.optional(), clusterId: id
 const undefineTarget = { hasHost: z.boolean(), undefineHostId: z.string(), result: z.string() };
 const needsUndefineHost = (i: { hasHost: boolean; undefineHostId: string }) => !i.hasHost || i.undefineHostId !== '';
 
+/** A nas backup or restore runs on a host's agent (hostId), bounded as a whole and between its progress reports. */
+const onHost = { hostId: id.optional(), timeoutSeconds: z.number().int().positive().optional(), heartbeatSeconds: z.number().int().positive().optional() };
+const hostWork = (i: { provider: string; hostId?: string; timeoutSeconds?: number; heartbeatSeconds?: number }) => i.provider !== 'nas' || (!!i.hostId && !!i.timeoutSeconds && !!i.heartbeatSeconds);
+
 export const WORKFLOW_INPUTS = {
   'deploy-vm': z.object({ ...jobAndVm, startVm: z.boolean(), placement: RequestedPlacement }),
   'start-vm': z.object({ ...jobAndVm, placement: RequestedPlacement }),
@@ -61,9 +65,15 @@ export const WORKFLOW_INPUTS = {
   /** volumeId: the ROOT volume made of the disk image; hostId: the host that looks at the image (the local disk's, or one reaching the shared pool) */
   'import-disk': z.object({ ...jobAndVm, volumeId: id, hostId: id }),
   /** backupId: the record made with the job; provider: the zone's, which takes it; vmState: the VM's, kept; scheduleId: the schedule whose run it is (its retention applies after) */
-  'backup-vm': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Running', 'Stopped']), scheduleId: id.optional(), quiesce: z.boolean().optional() }),
+  'backup-vm': z
+    .object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Running', 'Stopped']), scheduleId: id.optional(), quiesce: z.boolean(), ...onHost })
+    .refine(hostWork, { message: 'the nas provider needs hostId, timeoutSeconds and heartbeatSeconds', path: ['hostId'] }),
   /** backupId: the backup restored (held Restoring by the job); provider: its offering's; vmState: Stopped or Destroyed, kept on failure */
-  'restore-backup': z.object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Stopped', 'Destroyed']) }),
+  'restore-backup': z
+    .object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Stopped', 'Destroyed']), ...onHost })
+    .refine(hostWork, { message: 'the nas provider needs hostId, timeoutSeconds and heartbeatSeconds', path: ['hostId'] }),
+  /** backupId: a nas backup being deleted (held Removed by the job); stateBefore: its status, put back on failure; text: the event's */
+  'delete-backup': z.object({ jobId: id, backupId: id, hostId: id, stateBefore: z.enum(['BackedUp', 'Error']), text: z.string().min(1) }),
   /** isoId: the ISO to insert, '' to eject */
   'change-iso': z.object({ ...jobAndVm, hostId: id, isoId: z.string() }),
 } as const;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Backup, BackupOffering, BackupSchedule, Caller, Vm } from '../core/entities';
 import { BACKUP_DISABLED } from '../core/backup';
 import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../core/errors';
+import { backupPathOf } from '../core/agent-commands';
 import { recordVmEvent } from './vm-events';
 import { finishedJob } from './store/jobs';
 import { stableId } from '../core/ids';
@@ -45,8 +46,11 @@ export interface BackupRequest {
 export async function startBackup(store: Store, jobs: JobStarter, request: BackupRequest, now: Date): Promise<StartedJob & { backup: Backup }> {
   const { vm, offering, provider, caller, run } = request;
   const accountName = request.accountName ?? (await store.tenancy.getAccount(vm.accountId))?.name ?? '';
+  const id = run ? stableId('backup', run.schedule.id, run.due) : randomUUID();
+  // The nas provider's backup is taken by the agent of the VM's host, bounded by the zone's timeouts.
+  const onHost = provider === 'nas' ? { hostId: await backupHost(store, vm), ...(await agentBounds(store)) } : {};
   const backup: Backup = {
-    id: run ? stableId('backup', run.schedule.id, run.due) : randomUUID(),
+    id,
     name: request.name ?? defaultName(vm.name, now),
     ...(request.description !== undefined ? { description: request.description } : {}),
     vmId: vm.id,
@@ -57,6 +61,8 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
     domainPath: vm.domainPath,
     zoneId: vm.zoneId,
     backupOfferingId: offering.id,
+    // Where the nas provider keeps it (CloudStack's NAS plugin: `<instance name>/<date>`), known before it is taken so a failed one's leftovers can be found.
+    ...(provider === 'nas' ? { externalId: backupPathOf(vm.instanceName, id) } : {}),
     status: 'BackingUp',
     size: 0,
     virtualSize: 0,
@@ -75,9 +81,44 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
     vm,
     set: { backupInProgressId: backup.id, lastUpdated: now.toISOString() },
     also: [...store.backups.createBackupOperations(backup), ...(run ? store.backups.updateScheduleOperations(run.schedule, run.next) : [])],
-    input: { backupId: backup.id, provider, vmState: vm.state, ...(run ? { scheduleId: run.schedule.id } : {}), ...(request.quiesce ? { quiesce: true } : {}) },
+    input: { backupId: backup.id, provider, vmState: vm.state, quiesce: request.quiesce ?? false, ...onHost, ...(run ? { scheduleId: run.schedule.id } : {}) },
   });
   return { ...started, backup };
+}
+
+/**
+ * How long a nas backup or restore may take on its host (`nas.backup.timeout`), and go without a
+ * progress report from its agent (`nas.backup.progress.timeout`: an agent killed mid-backup, a host
+ * cut off) before the workflow gives up on it and cleans up.
+ */
+export async function agentBounds(store: Store): Promise<{ timeoutSeconds: number; heartbeatSeconds: number }> {
+  const [timeoutSeconds, heartbeatSeconds] = await Promise.all([store.settings.getNumber('nas.backup.timeout'), store.settings.getNumber('nas.backup.progress.timeout')]);
+  return { timeoutSeconds, heartbeatSeconds: Math.min(heartbeatSeconds, timeoutSeconds) };
+}
+
+/**
+ * The host whose agent takes a VM's nas backup (CloudStack's getVMHypervisorHostForBackup, with its
+ * texts): where it runs, or where a stopped VM last ran (its volumes' files are reachable there).
+ */
+export async function backupHost(store: Store, vm: Vm): Promise<string> {
+  const hostId = vm.state === 'Running' ? vm.hostId : (vm.lastHostId ?? vm.hostId);
+  if (!hostId) throw new OperationRefusedError(vm.state === 'Running' ? `Unable to find the hypervisor host for ${vm.name}. Make sure the virtual machine is running` : `Unable to find the hypervisor host for stopped VM: ${vm.name}`);
+  const host = await store.hosts.get(hostId);
+  if (host?.state !== 'Up') throw new OperationRefusedError(`Unable to contact backend control plane to initiate backup: host ${host?.name ?? hostId} is ${host?.state ?? 'gone'}`);
+  return hostId;
+}
+
+/**
+ * A host to act on a backup's files (a restore, a deletion): the VM's last host when it is Up, else
+ * any Up host of the zone (they all mount the repository), as CloudStack's getVMHypervisorHost.
+ */
+export async function backupFilesHost(store: Store, zoneId: string, vm?: Pick<Vm, 'hostId' | 'lastHostId'>): Promise<string> {
+  const preferred = vm?.hostId ?? vm?.lastHostId;
+  const host = preferred ? await store.hosts.get(preferred) : undefined;
+  if (host?.state === 'Up') return host.id;
+  const any = await store.hosts.upHostReaching({ scope: 'ZONE', zoneId });
+  if (!any) throw new OperationRefusedError(`Unable to find a running host in zone ${zoneId} to reach the backup repository: the nas provider's work runs on a host's agent`);
+  return any.id;
 }
 
 /** Who a schedule's backup runs as: the system user for the VM's owner, as CloudStack's scheduler does, so the owner sees the job. */
@@ -118,6 +159,33 @@ export async function dropBackup(store: Store, backup: Backup, event: { vm: Vm |
   }
   if (event.vm) await recordVmEvent(store, { type: 'BACKUP.DELETE', actor: event.actor, vm: event.vm, ok: true, text: event.text }, at).catch(() => undefined);
   return true;
+}
+
+/**
+ * A backup's deletion (deleteBackup, a schedule's retention, a forced removal from the offering).
+ * The dummy provider's backups are records: the record goes at once (`jobid` undefined). A nas
+ * backup's files are removed by a host's agent first (workflows/delete-backup.asl.json), the backup
+ * Removed meanwhile so no restore starts on it, and back as it was if that fails. One being taken,
+ * restored or deleted already is left to that (`removed: false`).
+ */
+export async function removeBackup(store: Store, jobs: JobStarter, backup: Backup, event: { vm: Vm | undefined; actor: Caller; text: string }, at: Date): Promise<{ removed: boolean; jobid?: string }> {
+  const offering = await store.backups.getOffering(backup.backupOfferingId);
+  if (offering?.provider !== 'nas') return { removed: await dropBackup(store, backup, event, at) };
+  if (backup.status !== 'BackedUp' && backup.status !== 'Error') return { removed: false };
+  const before = backup.status;
+  const hostId = await backupFilesHost(store, backup.zoneId, event.vm);
+  const removing: Backup = { ...backup, status: 'Removed', version: backup.version + 1 };
+  const started = await jobs.startOnBackup({
+    workflow: 'delete-backup',
+    cmd: 'org.apache.cloudstack.api.command.user.backup.DeleteBackupCmd',
+    eventType: 'BACKUP.DELETE',
+    caller: event.actor,
+    backup,
+    operations: store.backups.updateBackupOperations(backup, { status: 'Removed' }),
+    undo: () => store.backups.updateBackupOperations(removing, { status: before }),
+    input: { hostId, stateBefore: before, text: event.text },
+  });
+  return { removed: true, jobid: started.jobid };
 }
 
 /** The finished job of a VM's assignment to a backup offering, or its removal (async in CloudStack, done at once here). */

@@ -28,6 +28,8 @@ if (!has('java', ['-version']) || !has('javac', ['-version'])) missing.push(...d
 if (purpose === 'test' && (!existsSync('/usr/bin/cloudstack') || !pythonOk())) missing.push('cs', 'python3-cs', 'python3-libcloud');
 // The Go SDK Terraform's provider was built on, for test/compat/terraform (GOPATH mode, from Debian).
 if (purpose === 'test' && (!existsSync('/usr/bin/go') || !existsSync('/usr/share/gocode/src/github.com/xanzy/go-cloudstack/cloudstack'))) missing.push('golang-go', 'golang-github-xanzy-go-cloudstack-dev');
+// virsh, which the libvirt driver's tests drive against libvirt's test:/// driver.
+if (purpose === 'test' && !has('virsh', ['--version'])) missing.push('libvirt-clients');
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && has('apt-get', ['--version']);
   if (!canApt) {

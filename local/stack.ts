@@ -35,7 +35,7 @@ export interface LocalStackOptions {
   simHosts?: number;
   simHost?: Partial<Omit<SimulatorConfig, 'hostname'>>;
   /** Agent timings; tests shorten them. */
-  agent?: { heartbeatIntervalMs?: number; pollWaitMs?: number; maxConcurrentTasks?: number };
+  agent?: { heartbeatIntervalMs?: number; pollWaitMs?: number; maxConcurrentTasks?: number; progressIntervalMs?: number };
   agentPollIntervalMs?: number;
   /** How long an agent's task lease lasts (default 60 s); the reconciler's restart test shortens it. */
   agentLeaseMs?: number;
@@ -252,6 +252,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         heartbeatIntervalMs: opts.agent?.heartbeatIntervalMs ?? 10_000,
         pollWaitMs: opts.agent?.pollWaitMs ?? 5_000,
         maxConcurrentTasks: opts.agent?.maxConcurrentTasks ?? 16,
+        progressIntervalMs: opts.agent?.progressIntervalMs,
         logger: opts.logger,
         fetch: agentFetch(name),
       });

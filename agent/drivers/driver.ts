@@ -1,4 +1,4 @@
-import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { DownloadProgress, ImageFacts } from '../image-download';
 
 /**
@@ -83,6 +83,35 @@ export interface HypervisorDriver {
    * QEMU (on any host sharing the pool).
    */
   checkVolume(pool: PoolSpec, path: string, signal?: AbortSignal): Promise<{ size: number; format: 'qcow2' }>;
+  /**
+   * Back a domain's volumes up into `path` of a backup repository (mounted here first): running, with
+   * libvirt's push-mode backup (guest filesystems frozen for its start with `quiesce`, and thawed and
+   * the domain resumed whatever fails); stopped, by copying each file. One QCOW2 per volume
+   * (core/agent-commands.ts backupFileOf) and the domain's definition. A half-made directory or a
+   * backup job left by an earlier attempt (an agent killed mid-backup) goes first. Reports progress
+   * in percent; answers each volume's file and the bytes it takes.
+   */
+  takeBackup(name: string, o: TakeBackupOptions, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<BackupTaken>;
+  /**
+   * Write volumes back from a backup: each `file` over its volume's file (made in its pool when
+   * missing). The domain must not run here. All or nothing: a failure puts back what was written.
+   */
+  restoreBackup(name: string, o: { repository: BackupRepositorySpec; path: string; volumes: ReadonlyArray<{ file: string; disk: DiskSpec }> }, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void>;
+  /** Remove a backup's directory; missing: success. `instanceName`: a backup job still running on it is aborted and its guest thawed first. */
+  deleteBackup(o: { repository: BackupRepositorySpec; path: string; instanceName?: string }, signal?: AbortSignal): Promise<void>;
+}
+
+export interface TakeBackupOptions {
+  repository: BackupRepositorySpec;
+  path: string;
+  running: boolean;
+  quiesce: boolean;
+  disks: readonly DiskSpec[];
+}
+
+/** What a backup holds: each volume's file in its directory and the bytes it takes there. */
+export interface BackupTaken {
+  files: Array<{ volumeId: string; file: string; size: number }>;
 }
 
 /**

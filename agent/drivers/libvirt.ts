@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
-import { assertAsImported, DriverError, type HypervisorDriver } from './driver';
+import { backupFileOf } from '../../core/agent-commands';
+import { assertAsImported, DriverError, type BackupTaken, type HypervisorDriver, type TakeBackupOptions } from './driver';
+import { jobRunning, parseDomJobInfo, pushBackupXml } from './libvirt-backup';
 import { cpuShares, diskXml, domainUuid, domainXml, parseDomainXml, parseVolumeXml, snapshotXml, STRATUS_METADATA_NS, validName, type DomainDisk, type NicSource } from './libvirt-xml';
 import { VirshCommandError, VirshSession, type VirshRunner } from './virsh-session';
 
@@ -50,7 +52,20 @@ export interface LibvirtDriverOptions {
    * VirshSession; with `runner`, that runner.
    */
   connect?: (uri: string) => VirshRunner & { close?(): Promise<void> };
+  /** Where backup repositories are mounted, each under its id; default /var/lib/stratus/backup-repositories. */
+  backupMountRoot?: string;
+  /** Runs a host command (mount, mountpoint) instead of the host's (unit tests pass a fake). */
+  exec?: (command: string, args: readonly string[], signal?: AbortSignal) => Promise<string>;
+  /** How often a running backup's job is looked at for its progress; default 1 s. */
+  backupPollMs?: number;
 }
+
+/** A host command's stdout; no time limit of its own (a copy of a large disk takes what it takes), the signal ends it. */
+async function runCommandLine(command: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
+  return (await promisify(execFile)(command, [...args], { signal, maxBuffer: 16 * 1024 * 1024 })).stdout;
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 /** virsh's domstate words (`virsh domstate`), as the control plane sees them. */
 export function powerStateOf(state: string): PowerState {
@@ -673,6 +688,192 @@ export class LibvirtDriver implements HypervisorDriver {
 
 
   /** The domain's XML as libvirt holds it, read through the driver's own connection. */
+  /**
+   * The nas provider's backup (CloudStack's nasbackup.sh, made safe): the repository mounted, a job or
+   * a half-made directory left by an earlier attempt removed, then for a running domain `virsh
+   * backup-begin` in push mode (guest filesystems frozen only while it begins; thawed and the domain
+   * resumed in a finally, whatever fails) followed through `domjobinfo` until it completes, and for a
+   * stopped one `qemu-img convert` of each file. The domain's definition is kept beside the copies.
+   */
+  async takeBackup(name: string, o: TakeBackupOptions, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<BackupTaken> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const dir = join(await this.repositoryDir(o.repository, signal), o.path);
+      const state = await this.stateOf(name, signal);
+      const on = state !== undefined && powerStateOf(state) === 'PowerOn';
+      if (o.running && !on) throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running at ${this.options.uri}`, false);
+      if (!o.running && on) throw new DriverError('OperationRefusedError', `Domain ${name} runs at ${this.options.uri}, but the backup was asked for a stopped VM`, false);
+      if (on) await this.abortBackupJob(name);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const files = o.disks.map((disk) => ({ disk, file: backupFileOf(disk) }));
+      try {
+        if (o.running) await this.pushBackup(name, dir, files, o.quiesce, onProgress, signal);
+        else
+          for (const [i, f] of files.entries()) {
+            await this.convert(await this.volumePath(f.disk, false, signal), join(dir, f.file), signal);
+            onProgress(Math.floor(((i + 1) * 100) / files.length));
+          }
+        const definition = await this.virsh.run(['dumpxml', '--domain', name, '--inactive'], signal).catch(() => '');
+        await writeFile(join(dir, 'domain-config.xml'), definition);
+        return { files: await Promise.all(files.map(async (f) => ({ volumeId: f.disk.volumeId, file: f.file, size: (await stat(join(dir, f.file))).size }))) };
+      } catch (err) {
+        if (on) await this.abortBackupJob(name).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Write volumes back from a backup: every copy staged beside its volume first (a failure while
+   * copying changes nothing), then swapped in by renames, the old files kept until all are in and
+   * put back if a swap fails.
+   */
+  async restoreBackup(name: string, o: { repository: BackupRepositorySpec; path: string; volumes: ReadonlyArray<{ file: string; disk: DiskSpec }> }, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      validName('instance name', name);
+      const dir = join(await this.repositoryDir(o.repository, signal), o.path);
+      if (!(await exists(join(dir, 'domain-config.xml')))) throw new DriverError('ResourceUnavailableError', `Backup ${o.path} is not in backup repository ${o.repository.address}`, false);
+      const state = await this.stateOf(name, signal);
+      if (state !== undefined && powerStateOf(state) === 'PowerOn') throw new DriverError('OperationRefusedError', `Domain ${name} is running at ${this.options.uri}: a backup is restored onto a stopped VM`, false);
+      const staged: Array<{ target: string; copy: string }> = [];
+      const swapped: Array<{ target: string; kept: string }> = [];
+      try {
+        for (const [i, v] of o.volumes.entries()) {
+          const source = join(dir, v.file);
+          if (!(await exists(source))) throw new DriverError('ResourceUnavailableError', `Backup ${o.path} has no copy of volume ${v.disk.volumeId} (${v.file})`, false);
+          const target = await this.volumePath(v.disk, true, signal);
+          staged.push({ target, copy: `${target}.restoring` });
+          await this.convert(source, `${target}.restoring`, signal);
+          onProgress(Math.floor(((i + 1) * 100) / o.volumes.length));
+        }
+        for (const { target, copy } of staged) {
+          await rename(target, `${target}.pre-restore`);
+          swapped.push({ target, kept: `${target}.pre-restore` });
+          await rename(copy, target);
+        }
+      } catch (err) {
+        for (const { target, kept } of swapped.reverse()) await rename(kept, target).catch(() => undefined);
+        for (const { copy } of staged) await rm(copy, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      for (const { kept } of swapped) await rm(kept, { force: true });
+      for (const pool of new Set(await Promise.all(o.volumes.map(async (v) => (await this.domainDisk(v.disk, undefined, signal)).pool))))
+        await this.virsh.run(['pool-refresh', '--pool', pool], signal).catch(() => undefined); // libvirt sees the new files' sizes
+    });
+  }
+
+  async deleteBackup(o: { repository: BackupRepositorySpec; path: string; instanceName?: string }, signal?: AbortSignal): Promise<void> {
+    return this.guard(async () => {
+      if (o.instanceName && (await this.stateOf(validName('instance name', o.instanceName), signal)) !== undefined) await this.abortBackupJob(o.instanceName);
+      await rm(join(await this.repositoryDir(o.repository, signal), o.path), { recursive: true, force: true });
+    });
+  }
+
+  /** The repository's directory here: a local directory address as it is, else mounted (mount -t nfs|cifs|ceph) under the mount root by its id. */
+  private async repositoryDir(repository: BackupRepositorySpec, signal?: AbortSignal): Promise<string> {
+    if (repository.address.startsWith('/')) {
+      await mkdir(repository.address, { recursive: true });
+      return repository.address;
+    }
+    const at = join(this.options.backupMountRoot ?? '/var/lib/stratus/backup-repositories', validName('backup repository', repository.id));
+    await mkdir(at, { recursive: true });
+    const exec = this.options.exec ?? runCommandLine;
+    if (await exec('mountpoint', ['-q', at], signal).then(() => true, () => false)) return at;
+    try {
+      await exec('mount', ['-t', repository.type, ...(repository.mountOptions ? ['-o', repository.mountOptions] : []), repository.address, at], signal);
+    } catch (err) {
+      const why = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
+      throw new DriverError('ResourceUnavailableError', `Cannot mount backup repository ${repository.address} (${repository.type}) at ${at}: ${why}`, true);
+    }
+    return at;
+  }
+
+  /** The push-mode backup of a running domain, followed until its job ends; aborted with the signal. */
+  private async pushBackup(name: string, dir: string, files: ReadonlyArray<{ disk: DiskSpec; file: string }>, quiesce: boolean, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void> {
+    const xmlFile = join(await this.scratchDir(), `${name}-backup-${randomBytes(4).toString('hex')}.xml`);
+    await writeFile(xmlFile, pushBackupXml(files.map((f) => ({ target: targetDevice(f.disk.deviceId), file: join(dir, f.file) }))), { mode: 0o600 });
+    let frozen = false;
+    try {
+      if (quiesce) {
+        try {
+          await this.virsh.run(['domfsfreeze', '--domain', name], signal);
+          frozen = true;
+        } catch (err) {
+          throw new DriverError('ResourceUnavailableError', `Cannot freeze the guest filesystems of ${name} for a quiesced backup (is qemu-guest-agent running in it?): ${(err as Error).message}`, false);
+        }
+      }
+      await this.virsh.run(['backup-begin', '--domain', name, '--backupxml', xmlFile], signal);
+    } finally {
+      // Never left frozen or paused, whatever failed (CloudStack's NAS backups could leave VMs paused).
+      if (frozen) await this.thaw(name);
+      if ((await this.stateOf(name).catch(() => undefined)) === 'paused') await this.virsh.run(['resume', '--domain', name]).catch(() => undefined);
+      await rm(xmlFile, { force: true });
+    }
+    for (;;) {
+      if (signal?.aborted) {
+        await this.abortBackupJob(name);
+        signal.throwIfAborted();
+      }
+      const job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]));
+      if (!jobRunning(job)) break;
+      if (job.percent !== undefined) onProgress(job.percent);
+      await sleep(this.options.backupPollMs ?? 1000, undefined, { signal }).catch(() => undefined);
+    }
+    const done = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name, '--completed']));
+    if (done.type !== 'Completed') throw new DriverError('ResourceUnavailableError', `The backup job of ${name} ended ${done.type}${done.error ? `: ${done.error}` : ''}`, true);
+    onProgress(100);
+  }
+
+  /** A backup job running on the domain (one this attempt started, or one a killed agent left) is aborted, its end awaited, and the guest thawed. */
+  private async abortBackupJob(name: string): Promise<void> {
+    let job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]).catch(() => ''));
+    if (!jobRunning(job) || job.operation !== 'Backup') return;
+    await this.virsh.run(['domjobabort', '--domain', name]).catch(() => undefined);
+    for (let i = 0; i < 30 && jobRunning(job); i++) {
+      await sleep(this.options.backupPollMs ?? 1000);
+      job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]).catch(() => ''));
+    }
+    await this.thaw(name);
+  }
+
+  /** Thaw the guest's filesystems: tried three times, never throws (a guest that was not frozen says so and is fine). */
+  private async thaw(name: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.virsh.run(['domfsthaw', '--domain', name]);
+        return;
+      } catch {
+        await sleep(200);
+      }
+    }
+  }
+
+  /** A volume's file on this host (`create`: a volume restored as a new disk is made first, empty). */
+  private async volumePath(disk: DiskSpec, create: boolean, signal?: AbortSignal): Promise<string> {
+    const at = await this.domainDisk(disk, undefined, signal);
+    if (create && (await this.volumeBytes(at.volume, signal, at.pool)) === undefined)
+      await this.virsh.run(['vol-create-as', '--pool', at.pool, '--name', at.volume, '--capacity', String(disk.size), '--format', 'qcow2'], signal);
+    try {
+      return (await this.virsh.run(['vol-path', '--pool', at.pool, '--vol', at.volume], signal)).trim();
+    } catch (err) {
+      if (said(err, VOLUME_MISSING)) throw new DriverError('ResourceUnavailableError', `Volume ${disk.volumeId} has no file ${disk.path} in storage pool ${at.pool}`, false);
+      throw err;
+    }
+  }
+
+  /** One image copied to a standalone QCOW2 (`qemu-img convert`): a backup's copy, or a restore's. */
+  private async convert(source: string, target: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await (this.options.qemuImg ?? ((args, sig) => runCommandLine('qemu-img', args, sig)))(['convert', '-O', 'qcow2', source, target], signal);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') throw new DriverError('ResourceUnavailableError', 'qemu-img is not installed on this host: backups of stopped VMs and restores need it (install qemu-utils)', false);
+      const why = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
+      throw new DriverError('ResourceUnavailableError', `qemu-img convert ${source} to ${target} failed: ${why}`, true);
+    }
+  }
+
   async dumpXml(name: string): Promise<string> {
     return this.guard(() => this.virsh.run(['dumpxml', '--domain', validName('instance name', name)]));
   }
@@ -837,6 +1038,17 @@ export class LibvirtDriver implements HypervisorDriver {
     const now = await this.volumeBytes(at.volume, signal, at.pool);
     if (now !== undefined) {
       if (disk.pool && now < disk.size) await this.virsh.run(['vol-resize', '--pool', at.pool, '--vol', at.volume, '--capacity', String(disk.size)], signal);
+      return;
+    }
+    if (disk.restoreFrom) {
+      // A volume restored from a backup: made from the backup's copy, staged beside it and renamed in.
+      const { repository, path, file } = disk.restoreFrom;
+      const source = join(await this.repositoryDir(repository, signal), path, file);
+      if (!(await exists(source))) throw new DriverError('ResourceUnavailableError', `Backup ${path} in backup repository ${repository.address} has no copy ${file} to make volume ${disk.volumeId} from`, false);
+      const target = await this.volumePath(disk, true, signal);
+      await this.convert(source, `${target}.restoring`, signal);
+      await rename(`${target}.restoring`, target);
+      await this.virsh.run(['pool-refresh', '--pool', at.pool], signal).catch(() => undefined);
       return;
     }
     if (disk.type !== 'ROOT' || !template) {

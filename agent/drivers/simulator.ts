@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { targetDevice } from '../../core/storage';
-import { assertAsImported, DriverError, type HypervisorDriver } from './driver';
+import { backupFileOf } from '../../core/agent-commands';
+import { assertAsImported, DriverError, type BackupTaken, type HypervisorDriver, type TakeBackupOptions } from './driver';
 
 /**
  * An in-memory hypervisor host for tests, demos and benchmarks: configurable capacity, latency per
@@ -38,6 +39,11 @@ export type SimulatorOperation =
   | 'adopt' // a domain Stratus did not make taken by an import
   | 'checkVolume' // an existing disk image looked at before importVm makes a VM of it
   | 'downloadImage' // a registered image fetched from its URL (for real: the bytes are counted and dropped)
+  | 'takeBackup' // a backup begun (before the guest is frozen): a fault fails it at once
+  | 'backupCopy' // one volume copied into a backup (target: its file): its latency is the copy's, a fault fails the backup half-way
+  | 'restoreBackup' // a restore begun
+  | 'restoreCopy' // one volume written back from a backup (target: its file): a fault fails the restore half-way
+  | 'deleteBackup' // a backup's directory removed from its repository
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
@@ -92,6 +98,10 @@ interface Domain {
   boots: number;
   /** its VM snapshots here, oldest first (the data is in the shared files, as QCOW2 internal snapshots are) */
   snapshots?: VmSnapshotSpec[];
+  /** a push-mode backup running on it now (its directory); the guest's freezes and thaws so far */
+  backupJob?: string;
+  freezes?: number;
+  thaws?: number;
   /** not Stratus's (a domain found on the host, or one unmanaged): its description carries no Stratus VM id */
   unmanaged?: boolean;
 }
@@ -109,6 +119,20 @@ const byMigrationUri = new Map<string, SimulatorDriver>();
 const sharedStorage = new Map<string, Map<string, number>>();
 /** What is known of disk images placed by hand (placeDiskImage) beyond their size: key `<scope>:<pool id>:<path>`. */
 const imageFormats = new Map<string, { format: 'qcow2' | 'raw'; backingFile?: string; dataFile?: string }>();
+
+/**
+ * What the volumes' files hold, as far as tests look: a label a test writes (writeVolumeData), copied
+ * into a backup and back by a restore. Key: `<pool key>:<path>`.
+ */
+const volumeData = new Map<string, string>();
+/** Backup repositories of this process (mounted by every host, as an NFS export is): repository id -> backup path -> file -> { bytes, data }. */
+const backupRepositories = new Map<string, Map<string, Map<string, { size: number; data?: string }>>>();
+
+/** The files of a backup in a simulated repository (for tests), or undefined when its directory is not there. */
+export function simulatedBackupFiles(repositoryId: string, path: string): ReadonlyMap<string, { size: number; data?: string }> | undefined {
+  const files = backupRepositories.get(repositoryId)?.get(path);
+  return files ? new Map(files) : undefined;
+}
 
 /** The files of the simulated shared pools (for tests: a ledger check against what exists). */
 export function simulatedSharedFiles(poolId: string): ReadonlyMap<string, number> {
@@ -285,6 +309,14 @@ export class SimulatorDriver implements HypervisorDriver {
     const now = files.get(disk.path);
     if (now !== undefined && now >= disk.size) return;
     await this.enter('createVolume', disk.path, signal);
+    if (now === undefined && disk.restoreFrom) {
+      // A volume restored from a backup: its file is the backup's copy.
+      const { repository, path, file } = disk.restoreFrom;
+      const copy = this.backupsOf(repository).get(path)?.get(file);
+      if (!copy) throw new DriverError('ResourceUnavailableError', `Backup ${path} in backup repository ${repository.address} has no copy ${file} to make volume ${disk.volumeId} from`, false);
+      await this.enter('restoreCopy', file, signal);
+      if (copy.data !== undefined) volumeData.set(this.dataKey(disk), copy.data);
+    }
     files.set(disk.path, Math.max(now ?? 0, disk.size));
   }
 
@@ -573,6 +605,114 @@ export class SimulatorDriver implements HypervisorDriver {
       })),
       nics: spec.nics.map((nic) => ({ networkName: nic.networkName, macAddress: nic.macAddress, adapterType: 'virtio', ipAddresses: nic.ipAddress ? [nic.ipAddress] : [] })),
     };
+  }
+
+  /** Write a label into a volume's file (tests: what a guest wrote), read back with volumeData. */
+  writeVolumeData(disk: { pool?: Pick<PoolSpec, 'id' | 'type'>; path: string }, data: string): void {
+    volumeData.set(this.dataKey(disk), data);
+  }
+
+  volumeData(disk: { pool?: Pick<PoolSpec, 'id' | 'type'>; path: string }): string | undefined {
+    return volumeData.get(this.dataKey(disk));
+  }
+
+  /** How often the domain's guest filesystems were frozen and thawed for backups (tests: never left frozen). */
+  guestFreezes(name: string): { freezes: number; thaws: number; backupJob?: string } {
+    const d = this.domainsByName.get(name);
+    return { freezes: d?.freezes ?? 0, thaws: d?.thaws ?? 0, ...(d?.backupJob ? { backupJob: d.backupJob } : {}) };
+  }
+
+  private dataKey(disk: { pool?: Pick<PoolSpec, 'id' | 'type'>; path: string }): string {
+    const shared = disk.pool && disk.pool.type !== 'Filesystem';
+    return `${shared ? '' : `${this.config.hostname}/`}${disk.pool?.id ?? 'default'}:${disk.path}`;
+  }
+
+  private backupsOf(repository: BackupRepositorySpec): Map<string, Map<string, { size: number; data?: string }>> {
+    let backups = backupRepositories.get(repository.id);
+    if (!backups) backupRepositories.set(repository.id, (backups = new Map()));
+    return backups;
+  }
+
+  /**
+   * A running domain's backup as libvirt's push mode makes it: frozen (quiesce) only while the job
+   * begins, then each volume copied (`backupCopy` latency and faults per volume), the definition last.
+   * Whatever fails, the guest is thawed and the half-made directory removed.
+   */
+  async takeBackup(name: string, o: TakeBackupOptions, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<BackupTaken> {
+    await this.enter('takeBackup', name, signal);
+    const domain = this.domainsByName.get(name);
+    if (o.running && domain?.state !== 'PowerOn') throw new DriverError('ResourceUnavailableError', `Domain ${name} is not running on ${this.config.hostname}`, false);
+    if (!o.running && domain?.state === 'PowerOn') throw new DriverError('OperationRefusedError', `Domain ${name} runs on ${this.config.hostname}, but the backup was asked for a stopped VM`, false);
+    const backups = this.backupsOf(o.repository);
+    if (domain?.backupJob) domain.backupJob = undefined; // a job an earlier attempt left (its agent killed): aborted
+    backups.delete(o.path);
+    const files = new Map<string, { size: number; data?: string }>();
+    backups.set(o.path, files);
+    try {
+      if (o.running && domain) {
+        if (o.quiesce) domain.freezes = (domain.freezes ?? 0) + 1;
+        domain.backupJob = o.path;
+        if (o.quiesce) domain.thaws = (domain.thaws ?? 0) + 1; // thawed as soon as the job has begun
+      }
+      const taken: BackupTaken = { files: [] };
+      for (const [i, disk] of o.disks.entries()) {
+        const file = backupFileOf(disk);
+        const size = this.filesOf(disk).get(disk.path);
+        if (size === undefined) throw new DriverError('ResourceUnavailableError', `Volume ${disk.volumeId} has no file ${disk.path} in its pool on ${this.config.hostname}`, false);
+        await this.enter('backupCopy', file, signal);
+        const bytes = Math.ceil(size / 10); // thin, as the pool's files
+        files.set(file, { size: bytes, ...(volumeData.has(this.dataKey(disk)) ? { data: volumeData.get(this.dataKey(disk)) } : {}) });
+        taken.files.push({ volumeId: disk.volumeId, file, size: bytes });
+        onProgress(Math.floor(((i + 1) * 100) / o.disks.length));
+      }
+      files.set('domain-config.xml', { size: 2048 });
+      return taken;
+    } catch (err) {
+      backups.delete(o.path);
+      throw err;
+    } finally {
+      if (domain?.backupJob === o.path) domain.backupJob = undefined;
+      this.persist();
+    }
+  }
+
+  async restoreBackup(name: string, o: { repository: BackupRepositorySpec; path: string; volumes: ReadonlyArray<{ file: string; disk: DiskSpec }> }, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void> {
+    await this.enter('restoreBackup', name, signal);
+    if (this.domainsByName.get(name)?.state === 'PowerOn') throw new DriverError('OperationRefusedError', `Domain ${name} is running on ${this.config.hostname}: a backup is restored onto a stopped VM`, false);
+    const files = this.backupsOf(o.repository).get(o.path);
+    if (!files?.has('domain-config.xml')) throw new DriverError('ResourceUnavailableError', `Backup ${o.path} is not in backup repository ${o.repository.address}`, false);
+    // All or nothing: what each volume held before, put back if any volume fails.
+    const before: Array<{ disk: DiskSpec; size?: number; data?: string }> = [];
+    try {
+      for (const [i, { file, disk }] of o.volumes.entries()) {
+        const copy = files.get(file);
+        if (!copy) throw new DriverError('ResourceUnavailableError', `Backup ${o.path} has no copy of volume ${disk.volumeId} (${file})`, false);
+        await this.enter('restoreCopy', file, signal);
+        before.push({ disk, size: this.filesOf(disk).get(disk.path), data: volumeData.get(this.dataKey(disk)) });
+        this.filesOf(disk).set(disk.path, disk.size);
+        if (copy.data === undefined) volumeData.delete(this.dataKey(disk));
+        else volumeData.set(this.dataKey(disk), copy.data);
+        onProgress(Math.floor(((i + 1) * 100) / o.volumes.length));
+      }
+    } catch (err) {
+      for (const b of before.reverse()) {
+        if (b.size === undefined) this.filesOf(b.disk).delete(b.disk.path);
+        else this.filesOf(b.disk).set(b.disk.path, b.size);
+        if (b.data === undefined) volumeData.delete(this.dataKey(b.disk));
+        else volumeData.set(this.dataKey(b.disk), b.data);
+      }
+      throw err;
+    }
+  }
+
+  async deleteBackup(o: { repository: BackupRepositorySpec; path: string; instanceName?: string }, signal?: AbortSignal): Promise<void> {
+    await this.enter('deleteBackup', o.path, signal);
+    const domain = o.instanceName ? this.domainsByName.get(o.instanceName) : undefined;
+    if (domain?.backupJob) {
+      domain.backupJob = undefined;
+      this.persist();
+    }
+    this.backupsOf(o.repository).delete(o.path);
   }
 
   private async enter(operation: SimulatorOperation, target: string | undefined, signal?: AbortSignal): Promise<void> {

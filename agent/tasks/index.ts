@@ -6,21 +6,24 @@ import { changeMedia } from './changeMedia';
 import { checkVolume } from './checkVolume';
 import { createVmSnapshot } from './createVmSnapshot';
 import { deleteVmSnapshot } from './deleteVmSnapshot';
+import { deleteBackup } from './deleteBackup';
 import { deleteVolume } from './deleteVolume';
 import { detachVolume } from './detachVolume';
 import { downloadImage } from './downloadImage';
 import { migrateVm } from './migrateVm';
 import { resizeVolume } from './resizeVolume';
+import { restoreBackup } from './restoreBackup';
 import { revertVmSnapshot } from './revertVmSnapshot';
 import { rebootVm } from './rebootVm';
 import { resolveIncomingVm } from './resolveIncomingVm';
 import { scaleVm } from './scaleVm';
 import { startVm } from './startVm';
 import { stopVm } from './stopVm';
+import { takeBackup } from './takeBackup';
 import { undefineVm } from './undefineVm';
 import { unmanageVm } from './unmanageVm';
 
-/** Run one agent command with the driver: one command, one file, one driver call. `progress`: how far a download has come. */
+/** Run one agent command with the driver: one command, one file, one driver call. `progress`: how far a download, a backup or a restore has come (percent). */
 export function runCommand(driver: HypervisorDriver, command: AgentCommand, signal?: AbortSignal, progress: (percent: number) => void = () => undefined): Promise<TaskResult> {
   switch (command.command) {
     case 'StartVm':
@@ -61,5 +64,11 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return checkVolume(driver, command.payload, signal);
     case 'AdoptVm':
       return adoptVm(driver, command.payload, signal);
+    case 'TakeBackup':
+      return takeBackup(driver, command.payload, progress, signal);
+    case 'RestoreBackup':
+      return restoreBackup(driver, command.payload, progress, signal);
+    case 'DeleteBackup':
+      return deleteBackup(driver, command.payload, signal);
   }
 }

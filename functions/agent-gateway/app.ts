@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { JobsRepository } from '../store/jobs';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import {
   HeartbeatRequestSchema,
   type HeartbeatResponse,
   PollRequestSchema,
+  ProgressRequestSchema,
   RegisterRequestSchema,
   ResultRequestSchema,
   type LeasedTask,
@@ -30,10 +31,10 @@ import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedErro
  */
 export interface AgentGatewayDeps {
   hostAgent: Pick<HostAgentRepository, 'register' | 'secretFor' | 'heartbeat'>;
-  tasks: Pick<TasksRepository, 'pendingTasks' | 'lease' | 'get' | 'complete' | 'remove'>;
+  tasks: Pick<TasksRepository, 'pendingTasks' | 'lease' | 'get' | 'complete' | 'remove' | 'renewLease'>;
   sfn: Pick<SFNClient, 'send'>;
   /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
-  jobs: Pick<JobsRepository, 'recordStep'>;
+  jobs: Pick<JobsRepository, 'recordStep' | 'recordProgress'>;
   /** The primary storage a host keeps and reports (absent: a gateway without storage, as in some tests). */
   pools?: Pick<PoolReports, 'poolSpecsFor' | 'record'>;
   /** Where a host's download progress goes (absent: a gateway without images, as in some tests). */
@@ -180,11 +181,34 @@ const result: Route = async (event, { hostAgent, tasks, sfn, jobs, now }) => {
   return json(200, { accepted: true });
 };
 
+/**
+ * A long task's progress: its lease is extended (it may run for hours), the waiting workflow state
+ * heartbeated (HeartbeatSeconds notices an agent that died) and the job shows the percent. A task
+ * gone or leased again, or a workflow that no longer waits, answers accepted:false: the agent aborts it.
+ */
+const progress: Route = async (event, { hostAgent, tasks, sfn, jobs, now, leaseMs }) => {
+  const hostId = await authenticate(event, (id) => hostAgent.secretFor(id), now());
+  const { taskId, leaseId, percent } = parseBody(event, ProgressRequestSchema);
+  const task = await tasks.renewLease(hostId, taskId, leaseId, leaseMs, now());
+  if (!task) return json(200, { accepted: false, reason: 'The task is completed, expired or leased again' });
+  try {
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: task.taskToken }));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (!GONE_TOKEN_ERRORS.has(name)) throw err;
+    await tasks.remove(hostId, taskId);
+    return json(200, { accepted: false, reason: `The workflow no longer waits for this task (${name})` });
+  }
+  if (task.jobId) await jobs.recordProgress(task.jobId, percent).catch((err: Error) => logger.warn('progress not recorded in the job', { hostId, taskId, error: err.message }));
+  return json(200, { accepted: true });
+};
+
 const ROUTES: Record<string, Route> = {
   [AGENT_PATHS.register]: register,
   [AGENT_PATHS.heartbeat]: heartbeat,
   [AGENT_PATHS.poll]: poll,
   [AGENT_PATHS.result]: result,
+  [AGENT_PATHS.progress]: progress,
 };
 
 /** The route's path without a named stage's prefix (`/prod/agent/poll` on stage `prod`). */

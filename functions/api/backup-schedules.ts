@@ -41,7 +41,7 @@ export async function configureSchedule(store: Store, caller: Caller, vm: Vm, pa
   if (!offering || !offering.allowUserDrivenBackups) throw new OperationRefusedError('The selected backup offering does not allow user-defined backup schedule');
   const maxBackups = await retention(store, vm, params.maxbackups);
   if (offering.provider !== 'nas' && params.quiescevm !== undefined) throw new OperationRefusedError('Quiesce VM option is supported only for NAS backup provider');
-  const cannot = whyProviderCannot(offering, provider, 'take backups');
+  const cannot = whyProviderCannot(offering, provider);
   if (cannot) throw new OperationRefusedError(cannot);
   if (!isTimeZone(params.timezone)) throw new OperationRefusedError(`Invalid timezone: ${params.timezone}: give a time-zone ID such as UTC, Europe/Paris or America/New_York`);
   const parsed = parseSchedule(intervalType, params.schedule);

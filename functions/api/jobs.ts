@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AsyncJob, Caller, Host, StoragePool, Vm, Volume } from '../../core/entities';
-import { InternalError } from '../../core/errors';
+import type { AsyncJob, Backup, Caller, Host, StoragePool, Vm, Volume } from '../../core/entities';
+import { ConcurrentOperationError, InternalError } from '../../core/errors';
 import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
 import { sfnClient } from '../workflows-client';
@@ -55,6 +55,11 @@ export interface JobStarter {
   startOnVolume(spec: JobSpec & { volume: Volume; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
   /** an image's download: the job and the new image (`operations`) in one transaction; `undo` marks it failed if the workflow cannot start. */
   startOnTemplate(spec: JobSpec & { templateId: string; operations: (jobId: string) => object[]; undo: (jobId: string, reason: string) => Promise<object[]> }): Promise<StartedJob>;
+  /**
+   * a backup's own operation (a nas backup's deletion): the job and the backup's change (`operations`)
+   * in one transaction, the VM left free; `undo` puts the backup back if the workflow cannot start.
+   */
+  startOnBackup(spec: JobSpec & { backup: Backup; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
   /** a storage pool's maintenance: the job and the pool's move into it (`operations`), `undo` if the workflow cannot start. */
   startOnPool(spec: JobSpec & { pool: StoragePool; operations: (jobId: string) => object[]; undo: (jobId: string) => object[] }): Promise<StartedJob>;
 }
@@ -136,6 +141,15 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
       const input = checked(job, { ...spec.input, jobId: job.id, templateId: spec.templateId });
       await store.jobs.createWith(job, spec.operations(job.id));
       return executeOrUndo(job, input, spec.templateId, (reason) => spec.undo(job.id, reason));
+    },
+    async startOnBackup(spec) {
+      // The backup's own job (CloudStack's Backup resource type): the reconciler settles the backup by it.
+      const job = newJob(spec, spec.backup.id, 'Backup');
+      const input = checked(job, { ...spec.input, jobId: job.id, backupId: spec.backup.id });
+      await store.jobs.createWith(job, spec.operations).catch((err: Error) => {
+        throw err.name === 'TransactionCanceledException' ? new ConcurrentOperationError(`Backup ${spec.backup.name} changed meanwhile; try again`) : err;
+      });
+      return executeOrUndo(job, input, spec.backup.id, async () => spec.undo());
     },
     async startOnVolume(spec) {
       const job = newJob(spec, spec.volume.id, 'Volume');

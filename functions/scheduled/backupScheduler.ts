@@ -1,6 +1,6 @@
 import { nextRunAfter, parseSchedule } from '../../core/backup-schedules';
 import type { BackupSchedule } from '../../core/entities';
-import { ConcurrentOperationError } from '../../core/errors';
+import { ConcurrentOperationError, OperationRefusedError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
 import { scheduleCaller, startBackup, zoneBackupProvider } from '../backups';
@@ -65,7 +65,7 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
   if (!offering) return skip('the VM has no backup offering');
   if (!offering.allowUserDrivenBackups) return skip(`backup offering ${offering.name} no longer allows user-defined backup schedules`);
   if (account?.state !== 'enabled') return skip(`account ${account?.name ?? vm.accountId} is ${account?.state ?? 'gone'}`);
-  const cannot = whyProviderCannot(offering, provider, 'take backups');
+  const cannot = whyProviderCannot(offering, provider);
   if (cannot) return skip(cannot);
   if (vm.state !== 'Running' && vm.state !== 'Stopped') return skip(`the VM is ${vm.state}: only a Running or Stopped VM is backed up`);
   if (vm.activeJobId) {
@@ -81,6 +81,8 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
     // Another job took the VM since it was read (retried next sweep), or another sweep took the run (done): neither is lost.
     const moved = (await store.backups.getSchedule(scheduleId, true))?.nextRunAt !== schedule.nextRunAt;
     if (moved) return;
+    // The nas provider's host cannot take it now (not Up, the VM never ran): skipped with the reason, as CloudStack's scheduler would fail it.
+    if (err instanceof OperationRefusedError) return skip(err.message);
     if (!(err instanceof ConcurrentOperationError)) throw err;
     report.waiting.push(scheduleId);
   }

@@ -133,7 +133,7 @@ async function settleOrphan(
     await failHostJob(store, job, now);
     return {};
   }
-  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume' || job.instanceType === 'Template') && job.instanceId) {
+  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume' || job.instanceType === 'Template' || job.instanceType === 'Backup') && job.instanceId) {
     await failStorageJob(store, job, now);
     return {};
   }
@@ -195,7 +195,8 @@ async function settleMovesOnReport(store: Store, vm: Vm, since: string): Promise
 /**
  * A storage job whose workflow is gone: a pool's maintenance ends in ErrorInMaintenance, saying so
  * (its VMs' own stop jobs settle themselves); a volume being deleted is Ready again (its file may be
- * gone or not: deleting it again removes what is left); an image being downloaded shows the error.
+ * gone or not: deleting it again removes what is left); an image being downloaded shows the error;
+ * a nas backup being deleted is Error (its files may be gone or not: deleting it again finishes).
  */
 async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<void> {
   const errortext = `Job ${job.id} was interrupted: its workflow execution ended before the job completed`;
@@ -206,6 +207,9 @@ async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<v
   } else if (job.instanceType === 'Template') {
     const t = await store.templates.get(job.instanceId!, true);
     if (t?.download?.jobId === job.id && t.download.state === 'Downloading') also.push(...store.templates.changeOperations(t, { download: { ...t.download, state: 'Error', error: `${errortext}; the download did not finish` } }));
+  } else if (job.instanceType === 'Backup') {
+    const backup = await store.backups.getBackup(job.instanceId!, true);
+    if (backup?.status === 'Removed') also.push(...store.backups.updateBackupOperations(backup, { status: 'Error', error: `${errortext}; its deletion may have removed its files or not: delete it again` }));
   } else {
     const volume = await store.storage.getVolume(job.instanceId!, true);
     if (volume?.state === 'Destroy') also.push(...store.storage.volumeUpdateOperations(volume, { state: 'Ready' }));

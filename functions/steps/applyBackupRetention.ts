@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SYSTEM_CALLER } from '../../core/system';
-import { dropBackup } from '../backups';
+import { createJobStarter } from '../api/jobs';
+import { removeBackup } from '../backups';
 import { defineStep } from './define-step';
 
 const Input = z.object({ jobId: z.string(), vmId: z.string(), scheduleId: z.string(), state: z.string() });
@@ -9,7 +10,8 @@ const Input = z.object({ jobId: z.string(), vmId: z.string(), scheduleId: z.stri
  * After a schedule's backup is taken, its oldest backups beyond `maxbackups` go (CloudStack's
  * deleteOldestBackupFromScheduleIfRequired): the VM's backups are one partition, those of this
  * schedule and BackedUp are counted, each deletion gets its event. Backups of other schedules and
- * manual ones are never touched, so schedules never eat each other's backups.
+ * manual ones are never touched, so schedules never eat each other's backups. A nas backup's
+ * files go through its own deletion job (workflows/delete-backup.asl.json), started here.
  */
 export const handler = defineStep(Input, async ({ vmId, scheduleId }, { store, now }) => {
   const [schedule, vm] = await Promise.all([store.backups.getSchedule(scheduleId, true), store.vms.get(vmId, true)]);
@@ -17,9 +19,10 @@ export const handler = defineStep(Input, async ({ vmId, scheduleId }, { store, n
   const kept = (await store.backups.backupsOfVm(vmId)).filter((b) => b.scheduleId === scheduleId && b.status === 'BackedUp').sort((a, b) => a.created.localeCompare(b.created));
   const excess = kept.slice(0, Math.max(0, kept.length - schedule.maxBackups));
   const deleted: string[] = [];
+  const jobs = createJobStarter(store, now);
   for (const backup of excess) {
     const text = `Successfully deleted backup ${backup.name} (${backup.id}) for VM [ID: ${vmId}], suiting the retention specified in the backup schedule [ID: ${scheduleId}]`;
-    if (await dropBackup(store, backup, { vm, actor: SYSTEM_CALLER, text }, now())) deleted.push(backup.id);
+    if ((await removeBackup(store, jobs, backup, { vm, actor: SYSTEM_CALLER, text }, now())).removed) deleted.push(backup.id);
   }
   return { deleted };
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_COMMAND_NAMES, buildAgentCommand, diskSpecOf, imageSpecOf, taskIdFor, vmSnapshotSpecOf } from '../../core/agent-commands';
+import { AGENT_COMMAND_NAMES, backupFileOf, backupPathOf, backupRepositorySpecOf, buildAgentCommand, diskSpecOf, imageSpecOf, legacyRootDisk, taskIdFor, vmSnapshotSpecOf, type AgentCommandOptions } from '../../core/agent-commands';
 import type { DiskSpec, ImageSpec } from '../../core/agent-protocol';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
@@ -37,6 +37,12 @@ const Input = z.object({
   migrateTimeoutMs: z.number().int().positive().optional(),
   /** AdoptVm: the domain as it was imported */
   adopt: z.object({ running: z.boolean(), macs: z.array(z.string()) }).optional(),
+  /** TakeBackup, RestoreBackup, DeleteBackup: the backup (its offering names the repository) */
+  backupId: z.string().min(1).optional(),
+  /** TakeBackup: freeze the guest's filesystems while the backup begins */
+  quiesce: z.boolean().optional(),
+  /** DeleteBackup undoing a TakeBackup that failed: a backup job still running on the VM is aborted first */
+  abort: z.boolean().optional(),
 });
 
 const DEADLINE_MARGIN_SECONDS = 5;
@@ -48,10 +54,7 @@ const DEADLINE_MARGIN_SECONDS = 5;
  */
 async function disksFor(store: Store, input: { command: string; volumeId?: string; removeDisks?: boolean }, vm: Vm | undefined): Promise<{ disks?: DiskSpec[]; disk?: DiskSpec }> {
   const definesDomain = definesDomainFor(input.command, vm);
-  const specs = async (volumes: Volume[]) => {
-    const pools = new Map((await store.storage.getPools(volumes.map((v) => v.poolId).filter((p): p is string => !!p))).map((p) => [p.id, p]));
-    return volumes.map((v) => diskSpecOf(v, v.poolId ? pools.get(v.poolId) : undefined));
-  };
+  const specs = (volumes: Volume[]) => diskSpecs(store, volumes);
   if (input.volumeId) {
     const volume = await store.storage.getVolume(input.volumeId, true);
     if (!volume) throw new ResourceUnavailableError(`Volume ${input.volumeId} no longer exists`);
@@ -62,6 +65,50 @@ async function disksFor(store: Store, input: { command: string; volumeId?: strin
   const volumes = await volumesOf(store.storage, vm);
   if (definesDomain && !volumes.some((v) => v.deviceId === 0)) throw new InvalidParameterError(`VM ${vm.name} has no ROOT volume: attach one at deviceid 0 before starting it`);
   return { disks: await specs(definesDomain ? volumes : volumes.filter((v) => v.type === 'ROOT')) };
+}
+
+/** Volumes as their hosts see them: their pools read once, and the repositories of any restored from a backup. */
+async function diskSpecs(store: Store, volumes: Volume[]): Promise<DiskSpec[]> {
+  const ids = (pick: (v: Volume) => string | undefined) => [...new Set(volumes.map(pick).filter((p): p is string => !!p))];
+  const [pools, repositories] = await Promise.all([
+    store.storage.getPools(ids((v) => v.poolId)),
+    Promise.all(ids((v) => v.restoreFrom?.repositoryId).map((id) => store.backups.getRepository(id))),
+  ]);
+  const poolById = new Map(pools.map((p) => [p.id, p]));
+  const repositoryById = new Map(repositories.filter((r) => r !== undefined).map((r) => [r.id, r]));
+  return volumes.map((v) => diskSpecOf(v, v.poolId ? poolById.get(v.poolId) : undefined, v.restoreFrom ? repositoryById.get(v.restoreFrom.repositoryId) : undefined));
+}
+
+const BACKUP_COMMANDS: ReadonlySet<string> = new Set(['TakeBackup', 'RestoreBackup', 'DeleteBackup']);
+
+/**
+ * A nas backup command's backup: its repository (its offering's policy), its directory, and the
+ * volumes copied: every volume of the VM to take it; to restore it, each backed-up volume onto the
+ * VM's volume of the same id (never by order).
+ */
+async function backupFor(store: Store, input: { command: string; backupId?: string; quiesce?: boolean; abort?: boolean }, vm: Vm | undefined): Promise<{ backup?: AgentCommandOptions['backup'] }> {
+  if (!BACKUP_COMMANDS.has(input.command)) return {};
+  const backup = input.backupId ? await store.backups.getBackup(input.backupId, true) : undefined;
+  if (!backup) throw new ResourceUnavailableError(`Backup ${input.backupId} no longer exists`);
+  const offering = await store.backups.getOffering(backup.backupOfferingId);
+  const repository = offering ? await store.backups.getRepository(offering.externalId) : undefined;
+  if (!repository) throw new ResourceUnavailableError(`No valid backup repository found for backup ${backup.name}: its backup offering ${offering?.name ?? backup.backupOfferingId} names repository ${offering?.externalId ?? '(none)'}, which no longer exists`);
+  const path = input.command === 'TakeBackup' || !backup.externalId ? (vm ? backupPathOf(vm.instanceName, backup.id) : undefined) : backup.externalId;
+  if (!path) throw new InternalError(`${input.command} of backup ${backup.id} needs its VM to name its directory`);
+  const common = { repository: backupRepositorySpecOf(repository), path };
+  if (input.command === 'DeleteBackup') return { backup: { ...common, abort: input.abort ?? false } };
+  if (!vm) throw new InternalError(`${input.command} needs a VM`);
+  if (input.command === 'TakeBackup') {
+    const disks = vm.volumeIds === undefined ? [legacyRootDisk(vm, await store.inventory.getTemplate(vm.templateId))] : await diskSpecs(store, await volumesOf(store.storage, vm));
+    return { backup: { ...common, quiesce: input.quiesce ?? false, disks } };
+  }
+  const current = new Map((vm.volumeIds === undefined ? [] : await diskSpecs(store, await volumesOf(store.storage, vm))).map((d) => [d.volumeId, d]));
+  const volumes = backup.volumes.map((b) => {
+    const disk = current.get(b.uuid);
+    if (!disk) throw new InvalidParameterError(`Volume ${b.uuid} of backup ${backup.name} is no longer a volume of VM ${vm.name}: it cannot be restored in place`);
+    return { file: backupFileOf({ type: b.type, volumeId: b.uuid }), disk };
+  });
+  return { backup: { ...common, volumes } };
 }
 
 const SNAPSHOT_COMMANDS: ReadonlySet<string> = new Set(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot']);
@@ -116,7 +163,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), iso });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), ...(await backupFor(store, input, vm)), iso });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -28,7 +28,7 @@ export function messageOf(cause: string | undefined): string | undefined {
 /** CloudStack's `{errorcode, errortext}` for a step's failure: the code its error name maps to. */
 export function describeFailure(failedStep: string, caught: Caught) {
   const message = messageOf(caught.Cause);
-  if (caught.Error === 'States.Timeout')
+  if (caught.Error === 'States.Timeout' || caught.Error === 'States.HeartbeatTimeout')
     return { errorcode: 530, errortext: `${failedStep} timed out: the host's agent did not report in time${message ? ` (${message})` : ''}` };
   const { errorCode } = codesForErrorName(caught.Error);
   return { errorcode: errorCode, errortext: message ?? `${failedStep} failed with ${caught.Error}` };

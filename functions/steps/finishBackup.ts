@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { InternalError } from '../../core/errors';
-import type { Backup } from '../../core/entities';
+import type { Backup, BackedUpVolume } from '../../core/entities';
+import { volumesOf } from '../store/storage';
 import { toBackupResponse } from '../views/backup';
 import { createLookups } from '../views/lookups';
 import { recordVmEvent } from '../vm-events';
 import { defineStep } from './define-step';
 
-/** `taken`: what the provider answered (takeBackup). */
+/** `taken`: what the provider answered: the dummy provider (takeBackup) its name and size, the nas provider's host (TakeBackup) also each volume's file. */
 const Input = z.object({
   jobId: z.string(),
   vmId: z.string(),
@@ -14,7 +15,7 @@ const Input = z.object({
   taken: z.object({
     externalId: z.string(),
     size: z.number().int().nonnegative(),
-    volumes: z.array(z.object({ uuid: z.string(), type: z.enum(['ROOT', 'DATADISK']), size: z.number(), path: z.string(), deviceId: z.number(), diskOfferingId: z.string().optional() })),
+    files: z.array(z.object({ volumeId: z.string(), file: z.string(), size: z.number() })).optional(),
   }),
   state: z.string(),
 });
@@ -27,7 +28,11 @@ export const handler = defineStep(
     if (!vm || !job || !backup) throw new InternalError(`VM ${vmId}, backup ${backupId} or job ${jobId} no longer exists`);
     if (vm.activeJobId !== jobId) return { completed: false };
     const at = now();
-    const set: Partial<Backup> = { status: 'BackedUp', externalId: taken.externalId, size: taken.size, virtualSize: taken.volumes.reduce((a, v) => a + v.size, 0), volumes: taken.volumes };
+    // The volumes it holds, as CloudStack records them (createVolumeInfoFromVolumes): the VM's now, each with its file in the backup.
+    const files = new Map((taken.files ?? []).map((f) => [f.volumeId, f.file]));
+    const volumes: BackedUpVolume[] = (await volumesOf(store.storage, vm)).map((v) => ({ uuid: v.id, type: v.type, size: v.size, path: files.get(v.id) ?? v.path ?? v.id, deviceId: v.deviceId ?? 0, ...(v.diskOfferingId ? { diskOfferingId: v.diskOfferingId } : {}) }));
+    if (taken.files && volumes.some((v) => !files.has(v.uuid))) throw new InternalError(`Backup ${backupId} of VM ${vm.name} holds no copy of a volume the VM has now: ${volumes.filter((v) => !files.has(v.uuid)).map((v) => v.uuid).join(', ')}`);
+    const set: Partial<Backup> = { status: 'BackedUp', externalId: taken.externalId, size: taken.size, virtualSize: volumes.reduce((a, v) => a + v.size, 0), volumes };
     const after: Backup = { ...backup, ...set };
     const completed = await store.jobs.complete(
       jobId,

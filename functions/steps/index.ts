@@ -19,7 +19,9 @@ import { handler as finishMaintenance } from './finishMaintenance';
 import { handler as finishUnmanage } from './finishUnmanage';
 import { handler as finishStorageMaintenance } from './finishStorageMaintenance';
 import { handler as finishVmSnapshot } from './finishVmSnapshot';
+import { handler as forgetBackup } from './forgetBackup';
 import { handler as forgetVolume } from './forgetVolume';
+import { handler as keepBackup } from './keepBackup';
 import { handler as keepVolume } from './keepVolume';
 import { handler as listHostVms } from './listHostVms';
 import { handler as recordJobFailure } from './recordJobFailure';
@@ -66,7 +68,9 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   finishUnmanage,
   finishStorageMaintenance,
   finishVmSnapshot,
+  forgetBackup,
   forgetVolume,
+  keepBackup,
   keepVolume,
   listHostVms,
   recordJobFailure,

@@ -185,6 +185,24 @@ export class JobsRepository extends Repository {
     );
   }
 
+  /** How far the job's agent task has come (jobprocstatus), while it is pending; a settled job is left so. */
+  async recordProgress(jobId: string, percent: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: entityKey('JOB', jobId),
+          UpdateExpression: 'SET progress = :p',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':p': percent, ':pending': 0 },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
   /**
    * Settle the job (succeeded with `result`, or failed with `error`) and its VM in one transaction.
    * Returns false when the job had already completed (a retried step).

@@ -163,6 +163,29 @@ export class TasksRepository {
     }
   }
 
+  /**
+   * Extend a task's lease while its holder reports progress: answers the task, or undefined when it
+   * is gone (done, or past its deadline and dropped) or leased again to another attempt.
+   */
+  async renewLease(hostId: string, taskId: string, leaseId: string, leaseMs: number, now = Date.now()): Promise<StoredAgentTask | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(hostId, taskId),
+          ConditionExpression: `attribute_exists(pk) AND ${heldByLease} AND deadline > :now`,
+          UpdateExpression: 'SET leaseUntil = :until',
+          ExpressionAttributeValues: { ':leaseId': leaseId, ':now': now, ':until': now + leaseMs },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<StoredAgentTask>(out.Attributes ?? {});
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+  }
+
   /** Every task queued for or leased by a host (the reconciler's view). */
   async listForHost(hostId: string): Promise<StoredAgentTask[]> {
     const out = await this.db.send(

@@ -17,7 +17,7 @@ export function toAsyncJobResponse(job: AsyncJob, view: View, hiddenDetails: Rea
     userid: job.userId,
     cmd: job.cmd,
     jobstatus: job.status,
-    jobprocstatus: 0,
+    jobprocstatus: job.status === 0 ? (job.progress ?? 0) : 0,
     jobresultcode: job.resultCode,
     ...(job.status !== 0 && job.result ? { jobresulttype: 'object', jobresult: view === 'full' ? job.result : restricted(job, hiddenDetails) } : {}),
     jobinstancetype: job.instanceType,

@@ -24,6 +24,8 @@ export interface TaskSpec {
   /** TimeoutSecondsPath: its value rides in the task's input under TIMEOUT_FIELD (engineMachine puts it there) */
   timeoutSecondsPath?: string;
   heartbeatSeconds?: number;
+  /** HeartbeatSecondsPath: its value rides in the task's input under HEARTBEAT_FIELD, as TimeoutSecondsPath's does */
+  heartbeatSecondsPath?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface TaskSpec {
  * it out of the input before the task sees it.
  */
 export const TIMEOUT_FIELD = '__stratusTimeoutSeconds';
+export const HEARTBEAT_FIELD = '__stratusHeartbeatSeconds';
 
 export interface LoadedWorkflow {
   /** The state machine name: the file name without `.asl.json`. */
@@ -58,7 +61,7 @@ const ENGINE_TASK_TIMEOUT_SECONDS = 2_147_483;
 /** Fields that exist only with JSONata or variables, which aws-local-stepfunctions ignores silently. */
 const JSONATA_ONLY_FIELDS = ['Assign', 'Arguments', 'Output'];
 /** Fields the local engine cannot honour; refusing them beats running them differently from AWS. */
-const UNSUPPORTED_FIELDS = ['HeartbeatSecondsPath', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'Credentials'];
+const UNSUPPORTED_FIELDS = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'Credentials'];
 /** Fields holding nested state machines: scanned as their own states, not as part of the parent. */
 const NESTED_MACHINE_FIELDS = new Set(['Branches', 'ItemProcessor', 'Iterator']);
 
@@ -121,8 +124,8 @@ function refuseUnsupported(file: string, definition: JsonObject): void {
     for (const field of UNSUPPORTED_FIELDS) {
       if (field in state) throw new WorkflowDefinitionError(file, `${where} uses "${field}", which the local engine does not support`);
     }
-    if ('TimeoutSecondsPath' in state && (state.Type !== 'Task' || !isObject(state.Parameters)))
-      throw new WorkflowDefinitionError(file, `${where} uses "TimeoutSecondsPath" without Parameters, which the local engine does not support`);
+    for (const field of ['TimeoutSecondsPath', 'HeartbeatSecondsPath'])
+      if (field in state && (state.Type !== 'Task' || !isObject(state.Parameters))) throw new WorkflowDefinitionError(file, `${where} uses "${field}" without Parameters, which the local engine does not support`);
     for (const s of ownStrings(state)) {
       if (s.includes('{%') && s.includes('%}')) {
         throw new WorkflowDefinitionError(file, `${where} contains the JSONata expression ${JSON.stringify(s)}, which the local engine does not support`);
@@ -190,6 +193,10 @@ function engineMachine(machine: JsonObject): JsonObject {
         state.Parameters = { ...state.Parameters, [`${TIMEOUT_FIELD}.$`]: state.TimeoutSecondsPath };
         delete state.TimeoutSecondsPath;
       }
+      if (typeof state.HeartbeatSecondsPath === 'string' && isObject(state.Parameters)) {
+        state.Parameters = { ...state.Parameters, [`${HEARTBEAT_FIELD}.$`]: state.HeartbeatSecondsPath };
+        delete state.HeartbeatSecondsPath;
+      }
     }
     states[name] = state;
   }
@@ -221,6 +228,7 @@ export function prepareWorkflow(name: string, file: string, text: string, defini
       timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined,
       ...(typeof state.TimeoutSecondsPath === 'string' ? { timeoutSecondsPath: state.TimeoutSecondsPath } : {}),
       heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
+      ...(typeof state.HeartbeatSecondsPath === 'string' ? { heartbeatSecondsPath: state.HeartbeatSecondsPath } : {}),
     });
   });
   return { name, file, text, definition, tasks, stateTypes, engineDefinition: engineDefinition(definition) };

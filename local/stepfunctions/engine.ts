@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { forEachState, TIMEOUT_FIELD, type Json, type LoadedWorkflow, type TaskSpec } from './definitions';
+import { forEachState, HEARTBEAT_FIELD, TIMEOUT_FIELD, type Json, type LoadedWorkflow, type TaskSpec } from './definitions';
 import { SfnApiError } from './errors';
 import { HistoryRecorder, type EngineEvent, type HistoryEvent } from './history';
 
@@ -313,7 +313,7 @@ export class LocalEngine {
 
   private runTask(execution: Execution, spec: TaskSpec, rawInput: Json): Promise<Json> {
     const token = newTaskToken();
-    const { input, timeoutSeconds } = withoutTimeoutField(replaceInStrings(rawInput, this.tokenSentinel, token), spec);
+    const { input, timeoutSeconds, heartbeatSeconds } = withoutTimeoutField(replaceInStrings(rawInput, this.tokenSentinel, token), spec);
     const attempt = execution.history.taskStarted(spec.stateName, input);
     const { promise, resolve, reject } = Promise.withResolvers<Json>();
     const signal = execution.tasksController.signal;
@@ -327,12 +327,16 @@ export class LocalEngine {
       reject(taskError('States.Runtime', `Task state "${spec.stateName}": TimeoutSecondsPath ${spec.timeoutSecondsPath} is not an integer of at least 1`));
       return promise;
     }
+    if (heartbeatSeconds === null) {
+      reject(taskError('States.Runtime', `Task state "${spec.stateName}": HeartbeatSecondsPath ${spec.heartbeatSecondsPath} is not an integer of at least 1`));
+      return promise;
+    }
     if (timeoutSeconds) timers.push(setTimeout(timeOut, timeoutSeconds * 1000));
     let heartbeatTimer: NodeJS.Timeout | undefined;
     const heartbeat = () => {
-      if (!spec.heartbeatSeconds) return;
+      if (!heartbeatSeconds) return;
       clearTimeout(heartbeatTimer);
-      heartbeatTimer = setTimeout(timeOut, spec.heartbeatSeconds * 1000);
+      heartbeatTimer = setTimeout(timeOut, heartbeatSeconds * 1000);
     };
     heartbeat();
     const onAbort = () => reject(taskError('States.Runtime', 'The execution has ended'));
@@ -417,10 +421,11 @@ export class LocalEngine {
   }
 }
 
-/** The task's input without the TimeoutSecondsPath value engineMachine put in it, and its bound (null: not a valid one). */
-function withoutTimeoutField(input: Json, spec: TaskSpec): { input: Json; timeoutSeconds: number | null | undefined } {
-  if (!spec.timeoutSecondsPath) return { input, timeoutSeconds: spec.timeoutSeconds };
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return { input, timeoutSeconds: null };
-  const { [TIMEOUT_FIELD]: value, ...rest } = input as Record<string, Json>;
-  return { input: rest, timeoutSeconds: typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : null };
+/** The task's input without the TimeoutSecondsPath and HeartbeatSecondsPath values engineMachine put in it, and its bounds (null: not a valid one). */
+function withoutTimeoutField(input: Json, spec: TaskSpec): { input: Json; timeoutSeconds: number | null | undefined; heartbeatSeconds: number | null | undefined } {
+  if (!spec.timeoutSecondsPath && !spec.heartbeatSecondsPath) return { input, timeoutSeconds: spec.timeoutSeconds, heartbeatSeconds: spec.heartbeatSeconds };
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return { input, timeoutSeconds: null, heartbeatSeconds: null };
+  const { [TIMEOUT_FIELD]: timeout, [HEARTBEAT_FIELD]: heartbeat, ...rest } = input as Record<string, Json>;
+  const bound = (value: Json | undefined) => (typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : null);
+  return { input: rest, timeoutSeconds: spec.timeoutSecondsPath ? bound(timeout) : spec.timeoutSeconds, heartbeatSeconds: spec.heartbeatSecondsPath ? bound(heartbeat) : spec.heartbeatSeconds };
 }

@@ -27,7 +27,7 @@ export async function startTestStack(opts: LocalStackOptions = {}): Promise<Test
     dataDir,
     simHosts: 2,
     quiet: true,
-    agent: { heartbeatIntervalMs: 1000, pollWaitMs: 2000 },
+    agent: { heartbeatIntervalMs: 1000, pollWaitMs: 2000, progressIntervalMs: 500 },
     // A test that changes a setting acts on it at once; on AWS (and npm start) it reaches every function within 5 s.
     settingsCacheMs: 0,
     logger: agentLogger,

@@ -33,7 +33,7 @@ export default defineCommand({
     if (!offering) throw new OperationRefusedError('VM has not backup offering configured, cannot create backup before assigning it to a backup offering');
     if (caller.role !== 'rootAdmin' && !offering.allowUserDrivenBackups) throw new OperationRefusedError('The assigned backup offering does not allow ad-hoc user backup');
     if (params.quiescevm && offering.provider !== 'nas') throw new InvalidParameterError('Quiesce VM option is supported only for NAS backup provider');
-    const cannot = whyProviderCannot(offering, provider, 'take backups');
+    const cannot = whyProviderCannot(offering, provider);
     if (cannot) throw new OperationRefusedError(cannot);
     if (vm.state !== 'Running' && vm.state !== 'Stopped') throw new OperationRefusedError(`VM ${vm.name} is ${vm.state}: only a Running or Stopped VM is backed up`);
     const started = await startBackup(store, jobs, { vm, offering, provider, caller, name: params.name, description: params.description, quiesce: params.quiescevm }, now);

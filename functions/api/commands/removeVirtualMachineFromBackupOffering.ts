@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OperationRefusedError } from '../../../core/errors';
-import { assignmentJob, backupProviderFor, dropBackup } from '../../backups';
+import { assignmentJob, backupProviderFor, removeBackup } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
@@ -21,7 +21,7 @@ export default defineCommand({
     virtualmachineid: cs.uuid().meta({ description: 'ID of the virtual machine' }),
     forced: cs.boolean().optional().meta({ description: 'Whether to force remove VM from the backup offering that may also delete VM backups.' }),
   }),
-  async handle({ params, store, caller, command, now }) {
+  async handle({ params, store, caller, command, jobs, now }) {
     const vm = await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
     await backupProviderFor(store, vm.zoneId);
     if (!vm.backupOfferingId) throw new OperationRefusedError('No previously configured backup offering found for the VM');
@@ -30,7 +30,7 @@ export default defineCommand({
     await store.backups.changeAssignment(vm, undefined, job, store.backups.deleteSchedulesOperations(schedules));
     if (params.forced) {
       const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
-      for (const backup of backups) await dropBackup(store, backup, { vm, actor: caller, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now);
+      for (const backup of backups) await removeBackup(store, jobs, backup, { vm, actor: caller, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now);
     }
     return { kind: 'async', jobid: job.id, id: vm.id };
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { whyProviderCannot } from '../../../core/backup';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import { volumesOf } from '../../store/storage';
-import { backupProviderFor } from '../../backups';
+import { agentBounds, backupFilesHost, backupProviderFor } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { canAccess } from '../../../core/access';
@@ -41,8 +41,10 @@ export default defineCommand({
     if (missing) throw new OperationRefusedError(`Unable to restore VM ${vm.name} from backup ${backup.name}: its ${missing.type} volume ${missing.uuid} (device ${missing.deviceId}) is no longer the VM's; Stratus matches volumes by id, never by order`);
     const offering = await store.backups.getOffering(backup.backupOfferingId, true);
     if (!offering) throw new OperationRefusedError('Failed to find backup offering of the VM backup.');
-    const cannot = whyProviderCannot(offering, provider, 'restore backups');
+    const cannot = whyProviderCannot(offering, provider);
     if (cannot) throw new OperationRefusedError(cannot);
+    // The nas provider's restore is the work of a host that mounts the repository (the VM's last host when Up).
+    const onHost = offering.provider === 'nas' ? { hostId: await backupFilesHost(store, vm.zoneId, { lastHostId: vm.lastHostId ?? vm.hostId }), ...(await agentBounds(store)) } : {};
     const started = await jobs.startOnVm({
       workflow: 'restore-backup',
       cmd: 'org.apache.cloudstack.api.command.user.backup.RestoreBackupCmd',
@@ -51,7 +53,7 @@ export default defineCommand({
       vm,
       set: { backupInProgressId: backup.id, lastUpdated: now.toISOString() },
       also: store.backups.updateBackupOperations(backup, { status: 'Restoring' }),
-      input: { backupId: backup.id, provider: offering.provider, vmState: vm.state },
+      input: { backupId: backup.id, provider: offering.provider, vmState: vm.state, ...onHost },
     });
     return { kind: 'async', jobid: started.jobid, id: vm.id };
   },

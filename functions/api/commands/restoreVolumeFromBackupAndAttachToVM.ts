@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { whyProviderCannot } from '../../../core/backup';
+import { backupFileOf } from '../../../core/agent-commands';
 import { canAccess } from '../../../core/access';
 import type { Volume } from '../../../core/entities';
 import { ConcurrentOperationError, EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
@@ -14,7 +15,8 @@ import { attachVolume } from '../volume-access';
 /**
  * restoreVolumeFromBackupAndAttachToVM: one backed-up volume (named by its id in the backup, as
  * CloudStack's `volumeid`) made again as a new data disk of the VM's owner and attached to the VM,
- * running (hot-plugged by the attach-volume workflow) or stopped. The dummy provider restores no
+ * running (hot-plugged by the attach-volume workflow) or stopped. A nas backup's copy becomes the
+ * new volume's file where it is first made (the hot-plug's host, or the VM's next start). The dummy provider restores no
  * data, as CloudStack's: the disk comes back blank at the backed-up size and offering. If the
  * attach is refused the new volume goes again, so nothing is left half-made.
  */
@@ -43,7 +45,7 @@ export default defineCommand({
     if (!info) throw new OperationRefusedError(`Failed to find volume with Id ${params.volumeid} in the backed-up volumes metadata`);
     const offering = await store.backups.getOffering(backup.backupOfferingId, true);
     if (!offering) throw new OperationRefusedError('Failed to find VM backup offering');
-    const cannot = whyProviderCannot(offering, provider, 'restore volumes');
+    const cannot = whyProviderCannot(offering, provider);
     if (cannot) throw new OperationRefusedError(cannot);
     const [account, diskOffering] = await Promise.all([store.tenancy.getAccount(vm.accountId), info.diskOfferingId ? store.storage.getDiskOffering(info.diskOfferingId) : undefined]);
     const id = randomUUID();
@@ -59,6 +61,8 @@ export default defineCommand({
       domainPath: vm.domainPath,
       zoneId: vm.zoneId,
       path: id,
+      // The nas provider's copy is what its file is made from, where it is first needed (a running VM's hot-plug, a stopped one's next start).
+      ...(offering.provider === 'nas' && backup.externalId ? { restoreFrom: { repositoryId: offering.externalId, path: backup.externalId, file: backupFileOf({ type: info.type, volumeId: info.uuid }) } } : {}),
       provisioningType: diskOffering?.provisioningType ?? 'thin',
       ...(diskOffering ? { diskOfferingId: diskOffering.id } : {}),
       created: now.toISOString(),

@@ -5,6 +5,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createStore } from '../../../functions/store';
 import { documentClient } from '../../../functions/store/client';
 import { forEachState, type JsonObject } from '../../../local/stepfunctions/definitions';
+import { simulatedBackupFiles } from '../../../agent/drivers/simulator';
 import { emptyQcow2, startImageServer, type ImageServer } from '../../../local/image-server';
 import { projectRoot } from '../../../local/paths';
 import { seededPool } from '../../../functions/bootstrap/seed';
@@ -333,8 +334,8 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       name: 'a backup of a running VM',
       workflow: 'backup-vm',
       setUp: async () => {
+        await useBackupProvider('dummy');
         if (!backupOffering) {
-          await env.admin.ok('updateConfiguration', { name: 'backup.framework.enabled', value: 'true' });
           const imported = await env.admin.ok('importBackupOffering', { name: 'catch-gold', description: 'catch', externalid: 'gold-policy', zoneid: cat.zoneid, allowuserdrivenbackups: true });
           backupOffering = ((await env.admin.waitForJob(imported.jobid as string)).jobresult as Obj).backupoffering.id as string;
         }
@@ -353,6 +354,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       name: "a schedule's run, with its retention",
       workflow: 'backup-vm',
       setUp: async () => {
+        await useBackupProvider('dummy');
         const id = await deploy({ hostid: hostIds['fault-a'] });
         await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: backupOffering! })).jobid as string);
         await env.admin.ok('createBackupSchedule', { virtualmachineid: id, intervaltype: 'HOURLY', schedule: '7', timezone: 'UTC', maxbackups: 1 });
@@ -377,6 +379,7 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       name: `a restore of a ${then === 'stopVirtualMachine' ? 'stopped' : 'destroyed'} VM from its backup`,
       workflow: 'restore-backup',
       setUp: async () => {
+        await useBackupProvider('dummy');
         const id = await deploy({ hostid: hostIds['fault-a'] });
         await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: backupOffering! })).jobid as string);
         await expectDone((await env.admin.ok('createBackup', { virtualmachineid: id })).jobid as string);
@@ -393,6 +396,68 @@ describe('every Catch path of every workflow ends in a settled job', () => {
         expect({ label, statuses: backups.map((b) => b.status), vm: ['Stopped', then === 'stopVirtualMachine' ? 'Stopped' : 'Destroyed'].includes((await vmOf(vmId))?.state as string) }).toEqual({ label, statuses: ['BackedUp'], vm: true });
       },
     })),
+    {
+      name: 'a nas backup of a running VM, on its host',
+      workflow: 'backup-vm',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: await nasOffering() })).jobid as string);
+        return id;
+      },
+      run: async (id) => ({ jobid: await job(env.admin.ok('createBackup', { virtualmachineid: id!, quiescevm: true })), vmId: id! }),
+      after: async (label, vmId) => {
+        // Backed up with its files, or in Error with none left half-made; the guest never left frozen.
+        const backups = ((await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[] | undefined) ?? [];
+        const inRepository = backups.map((b) => simulatedBackupFiles(nasRepository!, b.externalid as string)?.has('domain-config.xml') ?? false);
+        expect({ label, statuses: backups.map((b) => b.status), inRepository }).toEqual({ label, statuses: [expect.stringMatching(/^(BackedUp|Error)$/)], inRepository: [backups[0]?.status === 'BackedUp'] });
+        const vm = await vmOf(vmId);
+        const frozen = env.stack.hosts.find((h) => h.hostId === vm?.hostid)?.driver.guestFreezes(vm?.instancename as string);
+        expect({ label, thawed: frozen ? frozen.freezes === frozen.thaws && !frozen.backupJob : true }).toEqual({ label, thawed: true });
+      },
+    },
+    {
+      name: 'a nas restore of a stopped VM, on a host',
+      workflow: 'restore-backup',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: await nasOffering() })).jobid as string);
+        await expectDone((await env.admin.ok('createBackup', { virtualmachineid: id })).jobid as string);
+        await expectDone((await env.admin.ok('stopVirtualMachine', { id })).jobid as string);
+        return id;
+      },
+      run: async (id) => {
+        const [backup] = (await env.admin.ok('listBackups', { virtualmachineid: id! })).backup as Obj[];
+        return { jobid: await job(env.admin.ok('restoreBackup', { id: backup.id as string })), vmId: id! };
+      },
+      after: async (label, vmId) => {
+        const backups = (await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[];
+        expect({ label, statuses: backups.map((b) => b.status), vm: (await vmOf(vmId))?.state }).toEqual({ label, statuses: ['BackedUp'], vm: 'Stopped' });
+      },
+    },
+    {
+      name: 'a nas backup deleted on a host',
+      workflow: 'delete-backup',
+      setUp: async () => {
+        const id = await deploy({ hostid: hostIds['fault-a'] });
+        await expectDone((await env.admin.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: id, backupofferingid: await nasOffering() })).jobid as string);
+        await expectDone((await env.admin.ok('createBackup', { virtualmachineid: id })).jobid as string);
+        return id;
+      },
+      run: async (id) => {
+        const [backup] = (await env.admin.ok('listBackups', { virtualmachineid: id! })).backup as Obj[];
+        nasDeleting = backup;
+        return { jobid: await job(env.admin.ok('deleteBackup', { id: backup.id as string })), vmId: id! };
+      },
+      after: async (label, vmId) => {
+        // Gone with its files; or back as it was with them; or in Error when its files went but its record
+        // could not (or the reconciler settled the job, not knowing): never Removed, never BackedUp without files.
+        const backups = ((await env.admin.ok('listBackups', { virtualmachineid: vmId })).backup as Obj[] | undefined) ?? [];
+        const files = simulatedBackupFiles(nasRepository!, nasDeleting!.externalid as string)?.has('domain-config.xml') ?? false;
+        const left = backups.map((b) => b.status);
+        const expected = left[0] === 'BackedUp' ? { left: ['BackedUp'], files: true } : left[0] === 'Error' ? { left: ['Error'], files } : { left: [], files: false };
+        expect({ label, left, files }).toEqual({ label, ...expected });
+      },
+    },
     {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
@@ -430,6 +495,24 @@ describe('every Catch path of every workflow ends in a settled job', () => {
   let maintPool: string | undefined;
   let importing = '';
   let backupOffering: string | undefined;
+  let nasRepository: string | undefined;
+  let nasOfferingId: string | undefined;
+  let nasDeleting: Obj | undefined;
+  /** The zone's backup provider for the next shape (an offering is the provider's it was imported from). */
+  const useBackupProvider = async (provider: 'dummy' | 'nas') => {
+    await env.admin.ok('updateConfiguration', { name: 'backup.framework.enabled', value: 'true' });
+    await env.admin.ok('updateConfiguration', { name: 'backup.framework.provider.plugin', value: provider, zoneid: cat.zoneid });
+  };
+  /** The nas provider's offering of a repository, made once; the zone's provider switched to nas. */
+  const nasOffering = async () => {
+    await useBackupProvider('nas');
+    if (!nasOfferingId) {
+      nasRepository = ((await env.admin.ok('addBackupRepository', { name: 'catch-nfs', address: '10.0.0.9:/catch', type: 'nfs', zoneid: cat.zoneid })).backuprepository as Obj).id as string;
+      const imported = await env.admin.ok('importBackupOffering', { name: 'catch-nas', description: 'catch', externalid: nasRepository, zoneid: cat.zoneid, allowuserdrivenbackups: true });
+      nasOfferingId = ((await env.admin.waitForJob(imported.jobid as string)).jobresult as Obj).backupoffering.id as string;
+    }
+    return nasOfferingId;
+  };
   let maintOffering: string | undefined;
 
   // VM snapshots: the snapshot the last set-up took (revert and delete act on it). After every run,

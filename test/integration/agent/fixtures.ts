@@ -38,7 +38,7 @@ export async function startFakeSfn() {
       const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
       const input = JSON.parse(body || '{}') as SfnCall['input'];
       res.setHeader('content-type', 'application/x-amz-json-1.0');
-      if (operation !== 'SendTaskSuccess' && operation !== 'SendTaskFailure') {
+      if (operation !== 'SendTaskSuccess' && operation !== 'SendTaskFailure' && operation !== 'SendTaskHeartbeat') {
         res.writeHead(400).end(JSON.stringify({ __type: 'UnknownOperationException', message: operation }));
         return;
       }

@@ -131,4 +131,29 @@ describe('agent gateway results', () => {
     // Assess
     expect(none).toEqual([]);
   });
+
+  it('takes a long task\'s progress: its lease extended, its workflow heartbeated, the percent in its job', async () => {
+    // Prepare: a job waiting on a leased task
+    const jobs = new JobsRepository(db, TABLE);
+    await jobs.createWith({ id: 'job-p', cmd: 'createBackup', workflow: 'backup-vm', accountId: 'a', accountName: 'a', userId: 'u', domainId: 'd', domainPath: '/', status: 0, resultCode: 0, steps: [], created: new Date(clock).toISOString(), version: 1 }, []);
+    await tasks.create({ id: 'prog', hostId: 'h-r', jobId: 'job-p', jobStep: 'TakeOnHost', command: 'RebootVm', payload: { instanceName: 'i-prog' }, taskToken: 'token-prog', deadline: clock + 300_000 });
+    const { tasks: leased } = await client.poll({ maxTasks: 25, waitMs: 0 });
+    const task = leased.find((t) => t.taskId === 'prog')!;
+    clock += 20_000;
+
+    // Act
+    const answer = await client.progress({ taskId: 'prog', leaseId: task.leaseId, percent: 42 });
+
+    // Assess
+    expect(answer).toEqual({ accepted: true });
+    expect(sfn.calls).toContainEqual({ operation: 'SendTaskHeartbeat', input: { taskToken: 'token-prog' } });
+    expect((await tasks.get('h-r', 'prog'))?.leaseUntil).toBe(clock + 30_000);
+    expect((await jobs.get('job-p', true))?.progress).toBe(42);
+    // Under another lease, or once its workflow gave up: not accepted (the agent aborts it), and the task dropped.
+    expect(await client.progress({ taskId: 'prog', leaseId: 'not-mine', percent: 50 })).toMatchObject({ accepted: false });
+    sfn.goneTokens.add('token-prog');
+    expect(await client.progress({ taskId: 'prog', leaseId: task.leaseId, percent: 50 })).toMatchObject({ accepted: false, reason: expect.stringContaining('TaskDoesNotExist') });
+    expect(await tasks.get('h-r', 'prog')).toBeUndefined();
+    expect((await jobs.get('job-p', true))?.progress).toBe(42);
+  });
 });

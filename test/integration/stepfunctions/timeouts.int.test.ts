@@ -8,6 +8,14 @@ describe('local Step Functions: TimeoutSeconds and HeartbeatSeconds', () => {
   });
   afterAll(() => stopHarness(h));
   beforeEach(() => h.lambdas.reset());
+  /** Heartbeats every 0.25 s for 1.5 s (longer than a 1 s bound); the history's event types meanwhile. */
+  const beatFor = async (taskToken: string, executionArn: string) => {
+    for (let i = 0; i < 6; i++) {
+      await sleep(250);
+      await h.client.send(new SendTaskHeartbeatCommand({ taskToken }));
+    }
+    return (await historyOf(h.client, executionArn)).map((e) => e.type);
+  };
 
   it('fails an unanswered task with States.Timeout, which States.TaskFailed does not catch', async () => {
     // Act
@@ -30,16 +38,30 @@ describe('local Step Functions: TimeoutSeconds and HeartbeatSeconds', () => {
     const { taskToken } = await h.lambdas.nextCall('Dispatch');
 
     // Act: heartbeats every 0.25 s for 1.5 s, longer than HeartbeatSeconds (1 s)
-    for (let i = 0; i < 6; i++) {
-      await sleep(250);
-      await h.client.send(new SendTaskHeartbeatCommand({ taskToken }));
-    }
-    const whileBeating = (await historyOf(h.client, executionArn!)).map((e) => e.type);
+    const whileBeating = await beatFor(taskToken, executionArn!);
     const done = await waitForEnd(h.client, executionArn!);
 
     // Assess
     expect(whileBeating).not.toContain('TaskTimedOut');
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output!).failure.Error).toBe('States.Timeout');
+  });
+
+  it('takes the heartbeat bound from the input with HeartbeatSecondsPath, and refuses one that is not a whole number of seconds', async () => {
+    // Prepare: a bound of 1 s from the input
+    const { executionArn } = await h.client.send(new StartExecutionCommand({ stateMachineArn: h.arn('agent-heartbeat-path'), input: JSON.stringify({ silence: 1 }) }));
+    const { taskToken } = await h.lambdas.nextCall('Dispatch');
+
+    // Act: beats for 1.5 s, then silence
+    const whileBeating = await beatFor(taskToken, executionArn!);
+    const done = await waitForEnd(h.client, executionArn!);
+    const { executionArn: bad } = await h.client.send(new StartExecutionCommand({ stateMachineArn: h.arn('agent-heartbeat-path'), input: JSON.stringify({ silence: 'soon' }) }));
+    const refused = await waitForEnd(h.client, bad!);
+
+    // Assess: the input carries no trace of the bound; a bad bound is the States.Runtime AWS gives
+    expect(whileBeating).not.toContain('TaskTimedOut');
+    expect(JSON.parse(done.output!)).toEqual({ silence: 1, failure: { Error: 'States.Timeout', Cause: 'States.Timeout' } });
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('States.Runtime');
   });
 });

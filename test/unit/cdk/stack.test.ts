@@ -332,15 +332,24 @@ describe('StratusStack', () => {
       expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['start-vm']) }]);
     });
 
+    it('lets the retention step start delete-backup executions only', () => {
+      const start = statementsOf(roleOf('ApplyBackupRetentionFn')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
+      expect(JSON.stringify(start.flatMap((s) => asArray(s.Resource)))).toContain(':stateMachine:');
+      expect(JSON.stringify(start.flatMap((s) => asArray(s.Resource)))).toContain('delete-backup');
+      expect(start.flatMap((s) => asArray(s.Resource))).toHaveLength(1);
+    });
+
     it('lets the backup scheduler start backup-vm executions only (its schedules\' runs)', () => {
       const start = statementsOf(roleOf('BackupScheduler')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
       expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['backup-vm']) }]);
     });
 
-    it('gives step functions only the Step Functions actions a drain needs, and no AWS managed policies to any function', () => {
-      // A host's drain starts each VM's migration as a job, whose last step answers the drain's token.
+    it("gives step functions only the Step Functions actions a drain and a schedule's retention need, and no AWS managed policies to any function", () => {
+      // A host's drain starts each VM's migration as a job, whose last step answers the drain's token;
+      // a schedule's retention starts the deletion of each nas backup beyond it.
       const allowed: Record<string, string[]> = {
         startVmMigration: ['states:DescribeExecution', 'states:StartExecution'],
+        applyBackupRetention: ['states:DescribeExecution', 'states:StartExecution'],
         recordJobSuccess: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
         recordJobFailure: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
       };

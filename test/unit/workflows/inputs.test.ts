@@ -65,7 +65,9 @@ function edges(state: State): Array<{ next: string; adds: string[] }> {
   const written = typeof state.ResultPath === 'string' && state.ResultPath !== '$' ? [opaque(state.ResultPath)] : [];
   if (state.Next) out.push({ next: state.Next, adds: state.Type === 'Task' || state.Type === 'Map' || state.Type === 'Pass' ? written : [] });
   for (const c of state.Catch ?? []) out.push({ next: c.Next, adds: typeof c.ResultPath === 'string' ? [opaque(c.ResultPath)] : [] });
-  for (const c of state.Choices ?? []) out.push({ next: c.Next, adds: c.IsPresent === true && c.Variable ? [c.Variable] : [] });
+  // A rule proves what it tests present, alone or in an And of such tests.
+  const proven = (c: State): string[] => (c.IsPresent === true && c.Variable ? [c.Variable] : Array.isArray(c.And) ? c.And.flatMap(proven) : []);
+  for (const c of state.Choices ?? []) out.push({ next: c.Next, adds: proven(c) });
   if (state.Default) out.push({ next: state.Default, adds: [] });
   return out;
 }

@@ -15,6 +15,7 @@ const spec: VmSpec = {
   nics: [{ macAddress: '02:00:00:00:00:01', networkName: 'guest', ipAddress: '10.0.0.5' }],
   disks: [{ volumeId: 'vol-1', type: 'ROOT', deviceId: 0, path: 'vol-1', size: 1 }],
 };
+const repository = { id: 'repo-1', type: 'nfs' as const, address: '10.0.0.9:/backups', mountOptions: '' };
 const disk = { volumeId: 'vol-2', type: 'DATADISK' as const, deviceId: 1, path: 'vol-2', size: 2 };
 
 /** Records which driver call a command made, with its arguments. */
@@ -53,6 +54,12 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
       return { size: 8, format: 'qcow2' };
     },
     adopt: async (name) => ({ name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] }),
+    takeBackup: async (name, o) => {
+      calls.push(['takeBackup', name, o.path, o.running, o.quiesce]);
+      return { files: o.disks.map((d) => ({ volumeId: d.volumeId, file: `root.${d.volumeId}.qcow2`, size: 100 })) };
+    },
+    restoreBackup: async (name, o) => void calls.push(['restoreBackup', name, o.path, o.volumes.map((v) => v.file)]),
+    deleteBackup: async (o) => void calls.push(['deleteBackup', o.path, o.instanceName]),
     unmanage: async (name, o) => {
       calls.push(['unmanage', name, o]);
       return { name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] };
@@ -90,6 +97,17 @@ describe('agent tasks', () => {
     ],
     [{ command: 'CheckVolume', payload: { pool: { id: 'p-1', type: 'NetworkFilesystem', host: '10.0.0.9', path: '/export' }, path: 'old.qcow2' } }, ['checkVolume', 'p-1', 'old.qcow2'], { path: 'old.qcow2', size: 8, format: 'qcow2' }],
     [{ command: 'DownloadImage', payload: { image: { id: 't-1', url: 'http://127.0.0.1/t.qcow2', format: 'QCOW2' } } }, ['downloadImage', 't-1'], { templateId: 't-1', size: 10, physicalSize: 4 }],
+    [
+      { command: 'TakeBackup', payload: { instanceName: 'i-2-1-VM', repository, path: 'i-2-1-VM/b-1', running: true, quiesce: true, disks: [spec.disks[0]] } },
+      ['takeBackup', 'i-2-1-VM', 'i-2-1-VM/b-1', true, true],
+      { externalId: 'i-2-1-VM/b-1', size: 100, files: [{ volumeId: 'vol-1', file: 'root.vol-1.qcow2', size: 100 }] },
+    ],
+    [
+      { command: 'RestoreBackup', payload: { instanceName: 'i-2-1-VM', repository, path: 'i-2-1-VM/b-1', volumes: [{ file: 'root.vol-1.qcow2', disk: spec.disks[0] }] } },
+      ['restoreBackup', 'i-2-1-VM', 'i-2-1-VM/b-1', ['root.vol-1.qcow2']],
+      { restored: ['vol-1'] },
+    ],
+    [{ command: 'DeleteBackup', payload: { repository, path: 'i-2-1-VM/b-1', instanceName: 'i-2-1-VM' } }, ['deleteBackup', 'i-2-1-VM/b-1', 'i-2-1-VM'], { path: 'i-2-1-VM/b-1' }],
     ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
       { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },
       [`${command.charAt(0).toLowerCase()}${command.slice(1).replace('VmSnapshot', 'Snapshot')}`, 'i-2-1-VM', 's2', { chain: [{ name: 's1', memory: false, created: 1 }], spec }],
