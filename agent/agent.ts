@@ -70,6 +70,7 @@ function domainOf(task: LeasedTask): string {
   if (task.command === 'DownloadImage') return `template-${task.payload.image.id}`;
   if (task.command === 'CheckVolume') return task.payload.path;
   if (task.command === 'DeleteBackup') return task.payload.instanceName ?? `backup-${task.payload.path}`;
+  if (task.command === 'MeasureBackupRepository') return `backup-repository-${task.payload.repository.id}`;
   if (task.command === 'ResizeVolume') return task.payload.instanceName ?? task.payload.disk.path;
   return task.payload.instanceName;
 }

@@ -10,13 +10,14 @@ import { SimulatorDriver } from './drivers/simulator';
  *   npm run agent -- --endpoint http://127.0.0.1:8080 --token <token> [--driver simulator|libvirt]
  *     [--state-file path] [--sim-cpus 16 --sim-cpu-speed 2000 --sim-memory 32768] [--sim-hostname name]
  *     [--libvirt-uri qemu:///system] [--storage-pool default] [--bridge br0]
- *     [--migration-uri qemu+tcp://<this host>/system]
+ *     [--migration-uri qemu+tcp://<this host>/system] [--backup-mount-root /var/lib/stratus/backup-repositories]
  * Stops cleanly on SIGINT/SIGTERM.
  */
 const USAGE =
   'usage: npm run agent -- --endpoint <url> [--token <token>] [--driver simulator|libvirt] [--state-file <path>] ' +
   '[--sim-cpus <n>] [--sim-cpu-speed <MHz>] [--sim-memory <MiB>] [--sim-hostname <name>] [--heartbeat-ms <ms>] ' +
-  '[--libvirt-uri <uri>] [--storage-pool <pool>] [--bridge <host bridge>] [--migration-uri <uri other hosts migrate VMs here with>]';
+  '[--libvirt-uri <uri>] [--storage-pool <pool>] [--bridge <host bridge>] [--migration-uri <uri other hosts migrate VMs here with>] ' +
+  '[--backup-mount-root <dir backup repositories are mounted under>]';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -36,6 +37,8 @@ function driverFrom(values: Record<string, string | boolean | undefined>): Hyper
       nicSource: bridge ? { type: 'bridge', name: bridge } : { type: 'network', name: 'default' },
       // Default qemu+tcp://<this host's address>/system; e.g. qemu+tls://kvm-1.example/system.
       migrationUri: values['migration-uri'] as string | undefined,
+      // Where the nas provider's backup repositories are mounted, each under its id.
+      backupMountRoot: values['backup-mount-root'] as string | undefined,
     });
   }
   if (kind !== 'simulator') throw new Error(`Unknown driver "${kind}"; use simulator or libvirt`);
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
       'storage-pool': { type: 'string' },
       bridge: { type: 'string' },
       'migration-uri': { type: 'string' },
+      'backup-mount-root': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

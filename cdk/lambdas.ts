@@ -41,6 +41,8 @@ export const SCHEDULED_FUNCTIONS = [
   { id: 'HaMonitor', name: 'haMonitor', entry: 'functions/scheduled/haMonitor.ts', starts: ['start-vm'] },
   // At the start of every minute (schedules are due on whole minutes), so a run is seconds late, never a minute.
   { id: 'BackupScheduler', name: 'backupScheduler', entry: 'functions/scheduled/backupScheduler.ts', starts: ['backup-vm'], onTheMinute: true },
+  // The backup sync (repositories measured), every backup.framework.sync.interval.
+  { id: 'BackupSync', name: 'backupSync', entry: 'functions/scheduled/backupSync.ts', starts: ['sync-backup-repository'] },
 ] as const;
 
 /**

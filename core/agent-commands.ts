@@ -7,7 +7,7 @@ import type { BackupRepository, StoragePool, Template, Vm, VmSnapshot, Volume } 
  * mapping from the inventory to the wire is testable without AWS.
  */
 
-export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm', 'CheckVolume', 'TakeBackup', 'RestoreBackup', 'DeleteBackup'] as const satisfies readonly AgentCommandName[];
+export const AGENT_COMMAND_NAMES = ['StartVm', 'StopVm', 'RebootVm', 'UndefineVm', 'MigrateVm', 'ScaleVm', 'ResolveIncomingVm', 'AttachVolume', 'DetachVolume', 'ResizeVolume', 'DeleteVolume', 'CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot', 'DownloadImage', 'ChangeMedia', 'UnmanageVm', 'AdoptVm', 'CheckVolume', 'TakeBackup', 'RestoreBackup', 'DeleteBackup', 'MeasureBackupRepository'] as const satisfies readonly AgentCommandName[];
 
 /** Options a workflow may pass for the commands that take them. */
 export interface AgentCommandOptions {
@@ -30,6 +30,8 @@ export interface AgentCommandOptions {
   /** AdoptVm: the domain as it was imported (running or not, its MACs) */
   adopt?: { running: boolean; macs: string[] };
   /** TakeBackup, RestoreBackup, DeleteBackup: the backup's repository and directory, and what is copied */
+  /** MeasureBackupRepository: the repository measured */
+  repository?: BackupRepositorySpec;
   backup?: { repository: BackupRepositorySpec; path: string; quiesce?: boolean; disks?: DiskSpec[]; volumes?: Array<{ file: string; disk: DiskSpec }>; abort?: boolean };
 }
 
@@ -125,6 +127,10 @@ export function buildAgentCommand(
   if (command === 'DownloadImage') {
     if (!options.image) throw new Error('DownloadImage needs the image');
     return AgentCommandSchema.parse({ command, payload: { image: options.image } });
+  }
+  if (command === 'MeasureBackupRepository') {
+    if (!options.repository) throw new Error('MeasureBackupRepository needs the repository');
+    return AgentCommandSchema.parse({ command, payload: { repository: options.repository } });
   }
   if (command === 'DeleteBackup') {
     if (!options.backup) throw new Error('DeleteBackup needs the backup');

@@ -332,6 +332,8 @@ export const AgentCommandSchema = z.discriminatedUnion('command', [
    * TakeBackup that failed), a backup job still running on the domain is aborted and its guest thawed first.
    */
   z.object({ command: z.literal('DeleteBackup'), payload: z.object({ repository: BackupRepositorySpecSchema, path: BackupPathSchema, instanceName: z.string().optional() }) }),
+  /** Measure a backup repository (mounted first): its size and what it holds, in bytes (the backup sync, CloudStack's GetBackupStorageStatsCommand). */
+  z.object({ command: z.literal('MeasureBackupRepository'), payload: z.object({ repository: BackupRepositorySpecSchema }) }),
 ]);
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type AgentCommandName = AgentCommand['command'];

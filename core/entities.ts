@@ -397,7 +397,7 @@ export interface AsyncJob {
   userId: string;
   domainId: string;
   domainPath: string;
-  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso' | 'BackupOffering' | 'Backup';
+  instanceType?: 'VirtualMachine' | 'Account' | 'AffinityGroup' | 'Host' | 'Volume' | 'StoragePool' | 'VmSnapshot' | 'Template' | 'Iso' | 'BackupOffering' | 'Backup' | 'BackupRepository';
   instanceId?: string;
   status: JobStatus;
   resultCode: number;
@@ -732,6 +732,10 @@ export interface BackupRepository {
   address: string;
   mountOptions: string;
   capacityBytes?: number;
+  /** what it holds, and when a host last measured it (the backup sync, every backup.framework.sync.interval), or why it could not */
+  usedBytes?: number;
+  statsAt?: string;
+  statsError?: string;
   crossZoneInstanceCreation: boolean;
   offerings?: number;
   created: string;

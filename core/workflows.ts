@@ -72,6 +72,8 @@ export const WORKFLOW_INPUTS = {
   'restore-backup': z
     .object({ ...jobAndVm, backupId: id, provider: id, vmState: z.enum(['Stopped', 'Destroyed']), ...onHost })
     .refine(hostWork, { message: 'the nas provider needs hostId, timeoutSeconds and heartbeatSeconds', path: ['hostId'] }),
+  /** repositoryId: the nas backup repository a host measures (the backup sync); hostId: that host */
+  'sync-backup-repository': z.object({ jobId: id, repositoryId: id, hostId: id }),
   /** backupId: a nas backup being deleted (held Removed by the job); stateBefore: its status, put back on failure; text: the event's */
   'delete-backup': z.object({ jobId: id, backupId: id, hostId: id, stateBefore: z.enum(['BackedUp', 'Error']), text: z.string().min(1) }),
   /** isoId: the ISO to insert, '' to eject */

@@ -20,6 +20,7 @@ import { addHostRecord, seedInventory, writeCredentialsFile, type SeedResult } f
 import type { ReconcileReport } from '../functions/scheduled/reconcile';
 import type { HaMonitorReport } from '../functions/scheduled/haMonitor';
 import type { BackupSchedulerReport } from '../functions/scheduled/backupScheduler';
+import type { BackupSyncReport } from '../functions/scheduled/backupSync';
 import type { ScheduledRun } from '../functions/scheduled/scheduled-run';
 
 /**
@@ -78,11 +79,13 @@ export interface LocalStack {
    */
   setConnected(hostName: string, connected: boolean): void;
   /** Run the scheduled expunge, the reconciler and the HA monitor now, whatever their intervals. */
-  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport; backups: BackupSchedulerReport }>;
+  runScheduled(opts?: { reconcileGraceMs?: number }): Promise<{ expunge: { ran: boolean; started: string[] }; reconcile: ReconcileReport; ha: HaMonitorReport; backups: BackupSchedulerReport; backupSync: BackupSyncReport }>;
   /** One tick of the HA monitor alone, as its Lambda runs it (the scale bench times it). */
   runHaMonitor(): Promise<HaMonitorReport>;
   /** One sweep of the backup scheduler (the timer sweeps every tick too). */
   runBackupScheduler(): Promise<BackupSchedulerReport>;
+  /** The backup sync now, whatever backup.framework.sync.interval says (a new sync job per nas repository). */
+  runBackupSync(): Promise<BackupSyncReport>;
   stop(): Promise<void>;
 }
 
@@ -275,10 +278,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       // The HA monitor runs once per invocation here (withinMs 0): the local tick is its interval.
       ha: ((await invoke('haMonitor', { ...run, withinMs: 0 })) as HaMonitorReport[])[0],
       backups: (await invoke('backupScheduler', {})) as BackupSchedulerReport,
+      // Never forced with the others: it runs when backup.framework.sync.interval says (runBackupSync forces it).
+      backupSync: (await invoke('backupSync', {})) as BackupSyncReport,
     });
     const runScheduled: LocalStack['runScheduled'] = async (o = {}) => scheduled({ force: true, graceMs: o.reconcileGraceMs });
     const runHaMonitor: LocalStack['runHaMonitor'] = async () => ((await invoke('haMonitor', { force: true, withinMs: 0 })) as HaMonitorReport[])[0];
     const runBackupScheduler: LocalStack['runBackupScheduler'] = async () => (await invoke('backupScheduler', {})) as BackupSchedulerReport;
+    const runBackupSync: LocalStack['runBackupSync'] = async () => (await invoke('backupSync', { force: true })) as BackupSyncReport;
     if (opts.scheduler !== false) {
       const tickMs = opts.scheduler?.tickMs ?? 1000;
       let running: Promise<unknown> = Promise.resolve();
@@ -315,6 +321,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       runScheduled,
       runHaMonitor,
       runBackupScheduler,
+      runBackupSync,
       stop: stopAll,
     };
   } catch (err) {

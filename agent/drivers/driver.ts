@@ -99,6 +99,8 @@ export interface HypervisorDriver {
   restoreBackup(name: string, o: { repository: BackupRepositorySpec; path: string; volumes: ReadonlyArray<{ file: string; disk: DiskSpec }> }, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void>;
   /** Remove a backup's directory; missing: success. `instanceName`: a backup job still running on it is aborted and its guest thawed first. */
   deleteBackup(o: { repository: BackupRepositorySpec; path: string; instanceName?: string }, signal?: AbortSignal): Promise<void>;
+  /** A backup repository's size and what it holds (bytes), mounted here first. */
+  measureBackupRepository(repository: BackupRepositorySpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }>;
 }
 
 export interface TakeBackupOptions {

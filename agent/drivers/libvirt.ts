@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -768,6 +768,14 @@ export class LibvirtDriver implements HypervisorDriver {
     return this.guard(async () => {
       if (o.instanceName && (await this.stateOf(validName('instance name', o.instanceName), signal)) !== undefined) await this.abortBackupJob(o.instanceName);
       await rm(join(await this.repositoryDir(o.repository, signal), o.path), { recursive: true, force: true });
+    });
+  }
+
+  /** The repository's size and use, as its filesystem tells them (CloudStack's GetBackupStorageStatsCommand runs `df` on the mount). */
+  async measureBackupRepository(repository: BackupRepositorySpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
+    return this.guard(async () => {
+      const fs = await statfs(await this.repositoryDir(repository, signal));
+      return { capacityBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
     });
   }
 

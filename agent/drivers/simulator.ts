@@ -44,6 +44,7 @@ export type SimulatorOperation =
   | 'restoreBackup' // a restore begun
   | 'restoreCopy' // one volume written back from a backup (target: its file): a fault fails the restore half-way
   | 'deleteBackup' // a backup's directory removed from its repository
+  | 'measureBackupRepository' // a repository's size and use read (the backup sync)
   | 'poolStats'; // a pool's measure at a heartbeat: a fault makes the host report it unreachable
 
 /** Fail an operation: the first `failTimes` calls (every call when absent). */
@@ -72,6 +73,8 @@ export interface SimulatorConfig {
   clock?: () => number;
   /** Called for every transition, e.g. to collect those of many hosts in one list. */
   onTransition?: (transition: PowerTransition) => void;
+  /** The size of every backup repository this host mounts (bytes); default 10 TiB. */
+  backupRepositoryCapacityBytes?: number;
   /** The size of every primary storage pool this host sees (bytes); default 4 TiB. */
   poolCapacityBytes?: number;
   /**
@@ -132,6 +135,11 @@ const backupRepositories = new Map<string, Map<string, Map<string, { size: numbe
 export function simulatedBackupFiles(repositoryId: string, path: string): ReadonlyMap<string, { size: number; data?: string }> | undefined {
   const files = backupRepositories.get(repositoryId)?.get(path);
   return files ? new Map(files) : undefined;
+}
+
+/** The bytes of every file of every backup in a simulated repository (for tests: what a measure should say). */
+export function simulatedRepositoryUse(repositoryId: string): number[] {
+  return [...(backupRepositories.get(repositoryId)?.values() ?? [])].flatMap((files) => [...files.values()].map((f) => f.size));
 }
 
 /** The files of the simulated shared pools (for tests: a ledger check against what exists). */
@@ -713,6 +721,13 @@ export class SimulatorDriver implements HypervisorDriver {
       this.persist();
     }
     this.backupsOf(o.repository).delete(o.path);
+  }
+
+  async measureBackupRepository(repository: BackupRepositorySpec, signal?: AbortSignal): Promise<{ capacityBytes: number; usedBytes: number }> {
+    await this.enter('measureBackupRepository', repository.id, signal);
+    let used = 0;
+    for (const files of this.backupsOf(repository).values()) for (const f of files.values()) used += f.size;
+    return { capacityBytes: this.config.backupRepositoryCapacityBytes ?? 10 * 1024 ** 4, usedBytes: used };
   }
 
   private async enter(operation: SimulatorOperation, target: string | undefined, signal?: AbortSignal): Promise<void> {

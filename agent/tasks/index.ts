@@ -10,6 +10,7 @@ import { deleteBackup } from './deleteBackup';
 import { deleteVolume } from './deleteVolume';
 import { detachVolume } from './detachVolume';
 import { downloadImage } from './downloadImage';
+import { measureBackupRepository } from './measureBackupRepository';
 import { migrateVm } from './migrateVm';
 import { resizeVolume } from './resizeVolume';
 import { restoreBackup } from './restoreBackup';
@@ -70,5 +71,7 @@ export function runCommand(driver: HypervisorDriver, command: AgentCommand, sign
       return restoreBackup(driver, command.payload, progress, signal);
     case 'DeleteBackup':
       return deleteBackup(driver, command.payload, signal);
+    case 'MeasureBackupRepository':
+      return measureBackupRepository(driver, command.payload, signal);
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { AsyncJob, Backup, Caller, Host, StoragePool, Vm, Volume } from '../../core/entities';
+import type { AsyncJob, Backup, BackupRepository, Caller, Host, StoragePool, Vm, Volume } from '../../core/entities';
 import { ConcurrentOperationError, InternalError } from '../../core/errors';
 import { checkWorkflowInput } from '../../core/workflows';
 import type { Store } from '../store';
@@ -60,6 +60,8 @@ export interface JobStarter {
    * in one transaction, the VM left free; `undo` puts the backup back if the workflow cannot start.
    */
   startOnBackup(spec: JobSpec & { backup: Backup; operations: object[]; undo: () => object[] }): Promise<StartedJob>;
+  /** a backup repository's sync (the backup sync task): one job per repository and sync slot (`jobId`), a second start of it refused as ConcurrentOperationError. */
+  startOnRepository(spec: JobSpec & { repository: BackupRepository }): Promise<StartedJob>;
   /** a storage pool's maintenance: the job and the pool's move into it (`operations`), `undo` if the workflow cannot start. */
   startOnPool(spec: JobSpec & { pool: StoragePool; operations: (jobId: string) => object[]; undo: (jobId: string) => object[] }): Promise<StartedJob>;
 }
@@ -150,6 +152,14 @@ export function createJobStarter(store: Store, now: () => Date = () => new Date(
         throw err.name === 'TransactionCanceledException' ? new ConcurrentOperationError(`Backup ${spec.backup.name} changed meanwhile; try again`) : err;
       });
       return executeOrUndo(job, input, spec.backup.id, async () => spec.undo());
+    },
+    async startOnRepository(spec) {
+      const job = newJob(spec, spec.repository.id, 'BackupRepository');
+      const input = checked(job, { ...spec.input, jobId: job.id, repositoryId: spec.repository.id });
+      await store.jobs.createWith(job, []).catch((err: Error) => {
+        throw err.name === 'TransactionCanceledException' ? new ConcurrentOperationError(`Backup repository ${spec.repository.name} is being synced already`) : err;
+      });
+      return executeOrUndo(job, input, spec.repository.id, async () => []);
     },
     async startOnVolume(spec) {
       const job = newJob(spec, spec.volume.id, 'Volume');

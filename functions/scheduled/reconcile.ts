@@ -133,7 +133,7 @@ async function settleOrphan(
     await failHostJob(store, job, now);
     return {};
   }
-  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume' || job.instanceType === 'Template' || job.instanceType === 'Backup') && job.instanceId) {
+  if ((job.instanceType === 'StoragePool' || job.instanceType === 'Volume' || job.instanceType === 'Template' || job.instanceType === 'Backup' || job.instanceType === 'BackupRepository') && job.instanceId) {
     await failStorageJob(store, job, now);
     return {};
   }
@@ -207,6 +207,8 @@ async function failStorageJob(store: Store, job: AsyncJob, now: Date): Promise<v
   } else if (job.instanceType === 'Template') {
     const t = await store.templates.get(job.instanceId!, true);
     if (t?.download?.jobId === job.id && t.download.state === 'Downloading') also.push(...store.templates.changeOperations(t, { download: { ...t.download, state: 'Error', error: `${errortext}; the download did not finish` } }));
+  } else if (job.instanceType === 'BackupRepository') {
+    // A repository's sync: nothing was held; the next interval measures it again.
   } else if (job.instanceType === 'Backup') {
     const backup = await store.backups.getBackup(job.instanceId!, true);
     if (backup?.status === 'Removed') also.push(...store.backups.updateBackupOperations(backup, { status: 'Error', error: `${errortext}; its deletion may have removed its files or not: delete it again` }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGENT_COMMAND_NAMES, backupFileOf, backupPathOf, backupRepositorySpecOf, buildAgentCommand, diskSpecOf, imageSpecOf, legacyRootDisk, taskIdFor, vmSnapshotSpecOf, type AgentCommandOptions } from '../../core/agent-commands';
-import type { DiskSpec, ImageSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, ImageSpec } from '../../core/agent-protocol';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
 import { volumesOf } from '../store/storage';
@@ -39,6 +39,8 @@ const Input = z.object({
   adopt: z.object({ running: z.boolean(), macs: z.array(z.string()) }).optional(),
   /** TakeBackup, RestoreBackup, DeleteBackup: the backup (its offering names the repository) */
   backupId: z.string().min(1).optional(),
+  /** MeasureBackupRepository: the repository */
+  repositoryId: z.string().min(1).optional(),
   /** TakeBackup: freeze the guest's filesystems while the backup begins */
   quiesce: z.boolean().optional(),
   /** DeleteBackup undoing a TakeBackup that failed: a backup job still running on the VM is aborted first */
@@ -111,6 +113,14 @@ async function backupFor(store: Store, input: { command: string; backupId?: stri
   return { backup: { ...common, volumes } };
 }
 
+/** MeasureBackupRepository: the repository as the hosts mount it. */
+async function repositoryFor(store: Store, input: { command: string; repositoryId?: string }): Promise<{ repository?: BackupRepositorySpec }> {
+  if (input.command !== 'MeasureBackupRepository') return {};
+  const repository = input.repositoryId ? await store.backups.getRepository(input.repositoryId, true) : undefined;
+  if (!repository) throw new ResourceUnavailableError(`Backup repository ${input.repositoryId} no longer exists`);
+  return { repository: backupRepositorySpecOf(repository) };
+}
+
 const SNAPSHOT_COMMANDS: ReadonlySet<string> = new Set(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot']);
 
 /** A start, and a stopped VM's snapshot command or unmanage, define its domain first: they carry its template and every disk. */
@@ -163,7 +173,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), ...(await backupFor(store, input, vm)), iso });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), ...(await backupFor(store, input, vm)), ...(await repositoryFor(store, input)), iso });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

@@ -6,6 +6,7 @@ import { handler as commitMigration } from './commitMigration';
 import { handler as commitScale } from './commitScale';
 import { handler as dispatchAgentTask } from './dispatchAgentTask';
 import { handler as failImageDownload } from './failImageDownload';
+import { handler as failRepositorySync } from './failRepositorySync';
 import { handler as finishImageDownload } from './finishImageDownload';
 import { handler as finishDiskImport } from './finishDiskImport';
 import { handler as finishImport } from './finishImport';
@@ -30,6 +31,7 @@ import { handler as recordVolumeSuccess } from './recordVolumeSuccess';
 import { handler as releaseCapacity } from './releaseCapacity';
 import { handler as releaseMigration } from './releaseMigration';
 import { handler as releaseScale } from './releaseScale';
+import { handler as recordRepositoryStats } from './recordRepositoryStats';
 import { handler as reserveCapacity } from './reserveCapacity';
 import { handler as reserveMigration } from './reserveMigration';
 import { handler as reserveScale } from './reserveScale';
@@ -55,6 +57,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   commitScale,
   dispatchAgentTask,
   failImageDownload,
+  failRepositorySync,
   finishImageDownload,
   finishDiskImport,
   finishImport,
@@ -79,6 +82,7 @@ export const stepHandlers: Readonly<Record<string, (event: unknown) => Promise<u
   releaseCapacity,
   releaseMigration,
   releaseScale,
+  recordRepositoryStats,
   reserveCapacity,
   reserveMigration,
   reserveScale,

@@ -124,6 +124,20 @@ export class BackupsRepository extends Repository {
     return this.updateEntity('BACKUPREPOSITORY', repository, { ...applied<BackupRepository>(repository, set), version: repository.version + 1 }, `Backup repository ${repository.name}`);
   }
 
+  /** What a host measured of a repository (its size and use), or why it could not, for the transaction that ends the sync's job. */
+  repositoryStatsOperation(id: string, stats: { capacityBytes: number; usedBytes: number } | { error: string }, at: string): object {
+    const measured = 'capacityBytes' in stats;
+    return {
+      Update: {
+        TableName: this.table,
+        Key: entityKey('BACKUPREPOSITORY', id),
+        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: measured ? 'SET capacityBytes = :c, usedBytes = :u, statsAt = :at REMOVE statsError' : 'SET statsError = :e, statsAt = :at',
+        ExpressionAttributeValues: measured ? { ':c': stats.capacityBytes, ':u': stats.usedBytes, ':at': at } : { ':e': stats.error.slice(0, 1000), ':at': at },
+      },
+    };
+  }
+
   /** Gone, if no backup offering was imported from it (then `inUse` says why not). */
   async deleteRepository(repository: BackupRepository, inUse: () => Promise<Error>): Promise<void> {
     try {

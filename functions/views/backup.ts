@@ -80,6 +80,10 @@ export function toBackupRepositoryResponse(r: BackupRepository, zoneName: string
     type: r.type,
     mountopts: r.mountOptions,
     ...(r.capacityBytes !== undefined ? { capacitybytes: r.capacityBytes } : {}),
+    // Stratus's: what the backup sync last measured (CloudStack keeps used_bytes for listCapacity type 21 only).
+    ...(r.usedBytes !== undefined ? { usedbytes: r.usedBytes } : {}),
+    ...(r.statsAt ? { statsat: r.statsAt } : {}),
+    ...(r.statsError ? { statserror: r.statsError } : {}),
     crosszoneinstancecreation: r.crossZoneInstanceCreation,
     created: r.created,
   };

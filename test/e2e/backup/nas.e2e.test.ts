@@ -1,4 +1,4 @@
-import { simulatedBackupFiles } from '../../../agent/drivers/simulator';
+import { simulatedBackupFiles, simulatedRepositoryUse } from '../../../agent/drivers/simulator';
 import { createStore } from '../../../functions/store';
 import { expectExactListCounters } from '../../support/invariants';
 import { catalogue, startTestStack, type TestStack } from '../../support/stack';
@@ -25,6 +25,8 @@ describe('the nas backup provider on the hosts', () => {
   let diskOffering: Obj;
   /** Fail the copy of files whose name contains this, while set. */
   let failCopyOf: string | undefined;
+  /** Fail every measure of a repository, while set. */
+  let failMeasure = false;
   let store: ReturnType<typeof createStore>;
   const job = async (command: string, params: Obj) => env.admin.waitForJob((await env.admin.ok(command, params)).jobid as string, { timeoutMs: 120_000 });
   const ok = async (command: string, params: Obj) => {
@@ -66,7 +68,13 @@ describe('the nas backup provider on the hosts', () => {
       simHost: {
         // Each volume's copy takes a while, so progress shows and an agent can be killed half-way.
         latencyMs: { backupCopy: 1500 },
-        faults: (operation, target) => (operation === 'backupCopy' && failCopyOf && target?.includes(failCopyOf) ? Object.assign(new Error(`Injected fault: copy of ${target} failed`), { name: 'ResourceUnavailableError' }) : undefined),
+        faults: (operation, target) =>
+          operation === 'backupCopy' && failCopyOf && target?.includes(failCopyOf)
+            ? Object.assign(new Error(`Injected fault: copy of ${target} failed`), { name: 'ResourceUnavailableError' })
+            : operation === 'measureBackupRepository' && failMeasure
+              ? Object.assign(new Error('Injected fault: mount.nfs: Connection timed out'), { name: 'ResourceUnavailableError' })
+              : undefined,
+        backupRepositoryCapacityBytes: 2 ** 40,
       },
     });
     cat = await catalogue(env.admin);
@@ -179,6 +187,32 @@ describe('the nas backup provider on the hosts', () => {
     await waitUntil(async () => (await backupOf(taken[1].id)) === undefined, 60_000);
     expect(simulatedBackupFiles(repo.id, taken[1].externalid)).toBeUndefined();
     await expectExactListCounters();
+  });
+
+  it('measures each repository every backup.framework.sync.interval (the backup sync), and shows why when it cannot', async () => {
+    const { vm } = await deployInOffering('nas-sync');
+    await ok('createBackup', { virtualmachineid: vm.id });
+    const repoOf = async () => ((await env.admin.ok('listBackupRepositories', { id: repo.id })).backuprepository as Obj[])[0];
+    await env.admin.ok('updateConfiguration', { name: 'backup.framework.sync.interval', value: '1' });
+    try {
+      // The local scheduler ticks every second: a sync job per repository measures it on an Up host.
+      let measured: Obj | undefined;
+      await waitUntil(async () => ((measured = await repoOf()).usedbytes ?? 0) > 0, 30_000);
+      expect(measured).toMatchObject({ capacitybytes: 2 ** 40, statsat: expect.any(String) });
+      expect(measured!.usedbytes).toBe(simulatedRepositoryUse(repo.id).reduce((a, n) => a + n, 0));
+      const jobs = ((await env.admin.ok('listAsyncJobs', { listall: true })).asyncjobs as Obj[]).filter((j) => j.jobinstancetype === 'BackupRepository' && j.jobinstanceid === repo.id);
+      expect(jobs.some((j) => j.jobstatus === 1 && j.cmd === 'org.apache.cloudstack.backup.BackupSyncTask')).toBe(true);
+
+      // A host that cannot reach it: the repository says why, until a sync succeeds again.
+      failMeasure = true;
+      await waitUntil(async () => (await repoOf()).statserror !== undefined, 30_000);
+      expect((await repoOf()).statserror).toMatch(/^MeasureOnHost: Injected fault: mount.nfs: Connection timed out/);
+      failMeasure = false;
+      await waitUntil(async () => (await repoOf()).statserror === undefined, 30_000);
+    } finally {
+      failMeasure = false;
+      await env.admin.ok('updateConfiguration', { name: 'backup.framework.sync.interval', value: '300' });
+    }
   });
 
   it('fails a copy half-way cleanly: the job names the step and the reason, the backup is Error, nothing is left in the repository', async () => {

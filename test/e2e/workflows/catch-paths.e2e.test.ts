@@ -459,6 +459,25 @@ describe('every Catch path of every workflow ends in a settled job', () => {
       },
     },
     {
+      name: "a nas repository's sync",
+      workflow: 'sync-backup-repository',
+      setUp: async () => {
+        await nasOffering();
+        return undefined;
+      },
+      run: async () => {
+        const report = await env.stack.runBackupSync();
+        const started = report.started.find((r) => r.repositoryId === nasRepository);
+        if (!started) throw new Error(`the sync did not start the repository's job: ${JSON.stringify(report)}`);
+        return { jobid: started.jobid, vmId: nasRepository! };
+      },
+      after: async (label, repositoryId) => {
+        // Measured, or saying why not: never left without either after a sync.
+        const r = ((await env.admin.ok('listBackupRepositories', { id: repositoryId })).backuprepository as Obj[])[0];
+        expect({ label, settled: r.statsat !== undefined && (r.usedbytes !== undefined || r.statserror !== undefined) }).toEqual({ label, settled: true });
+      },
+    },
+    {
       name: 'an ISO into a running VM',
       workflow: 'change-iso',
       setUp: async () => {

@@ -90,19 +90,19 @@ describe('StratusStack', () => {
   });
 
   describe('functions', () => {
-    it('creates api, agent-gateway, the four scheduled jobs and one function per distinct workflow step', () => {
+    it('creates api, agent-gateway, the five scheduled jobs and one function per distinct workflow step', () => {
       // Prepare
       const steps = new Set(loadWorkflows(path.join(ROOT, 'workflows')).flatMap((wf) => [...wf.steps.values()]));
       // Act
       const functions = built.template.findResources('AWS::Lambda::Function');
       // Assess
       expect(Object.keys(built.stack.stepFunctions).sort()).toEqual([...steps].sort());
-      expect(Object.keys(functions)).toHaveLength(steps.size + 6);
+      expect(Object.keys(functions)).toHaveLength(steps.size + 7);
     });
 
-    it('ticks the scheduled expunge, the reconciler and the HA monitor every minute, and the backup scheduler at the start of every minute, with EventBridge Scheduler', () => {
+    it('ticks the scheduled expunge, the reconciler, the HA monitor and the backup sync every minute, and the backup scheduler at the start of every minute, with EventBridge Scheduler', () => {
       const schedules = Object.values(built.template.findResources('AWS::Scheduler::Schedule')) as Array<{ Properties: { ScheduleExpression: string } }>;
-      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)', 'cron(* * * * ? *)']);
+      expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)', 'cron(* * * * ? *)', 'rate(1 minute)']);
     });
 
     it('runs every function on nodejs22.x, arm64, with the table name and a Powertools service name', () => {
@@ -337,6 +337,11 @@ describe('StratusStack', () => {
       expect(JSON.stringify(start.flatMap((s) => asArray(s.Resource)))).toContain(':stateMachine:');
       expect(JSON.stringify(start.flatMap((s) => asArray(s.Resource)))).toContain('delete-backup');
       expect(start.flatMap((s) => asArray(s.Resource))).toHaveLength(1);
+    });
+
+    it('lets the backup sync start sync-backup-repository executions only', () => {
+      const start = statementsOf(roleOf('BackupSync')).filter((s) => asArray(s.Action).includes('states:StartExecution'));
+      expect(start.flatMap((s) => asArray(s.Resource))).toEqual([{ Ref: logicalId(built.stack, built.stack.stateMachines['sync-backup-repository']) }]);
     });
 
     it('lets the backup scheduler start backup-vm executions only (its schedules\' runs)', () => {

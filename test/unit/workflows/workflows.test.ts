@@ -13,9 +13,9 @@ const fakeArns = (text: string) => Object.fromEntries(placeholdersIn(text).map((
 
 /** Inverse and settling steps: they end a failure path, so they retry instead of catching. */
 // Steps that settle a job themselves; if they fail past their retries the reconciler settles it.
-const SETTLING = new Set(['releaseCapacity', 'recordJobFailure', 'finishMaintenance', 'keepVolume', 'keepBackup', 'finishStorageMaintenance', 'failImageDownload']);
-/** The steps that end a job as failed: recordJobFailure for a VM's job, keepVolume for a detached volume's, keepBackup for a nas backup's deletion, failImageDownload for an image's. */
-const FAILURE_RECORDERS = new Set(['recordJobFailure', 'keepVolume', 'keepBackup', 'failImageDownload']);
+const SETTLING = new Set(['releaseCapacity', 'recordJobFailure', 'finishMaintenance', 'keepVolume', 'keepBackup', 'failRepositorySync', 'finishStorageMaintenance', 'failImageDownload']);
+/** The steps that end a job as failed: recordJobFailure for a VM's job, keepVolume for a detached volume's, keepBackup for a nas backup's deletion, failRepositorySync for a repository's sync, failImageDownload for an image's. */
+const FAILURE_RECORDERS = new Set(['recordJobFailure', 'keepVolume', 'keepBackup', 'failRepositorySync', 'failImageDownload']);
 
 describe.each(files)('workflow %s', (file) => {
   const text = readFileSync(join(dir, file), 'utf8');

@@ -55,7 +55,7 @@ function invalidParameter(run: () => unknown): DriverError {
 }
 
 describe('domainXml', () => {
-  it('describes the VM: name, UUID, memory, vCPUs, shares, the root volume and one NIC per MAC', () => {
+  it('describes the VM: name, UUID, memory, vCPUs, shares, the root volume, one NIC per MAC and the guest agent channel', () => {
     // Act
     const xml = domainXml(spec({ nics: [...spec().nics, { macAddress: '02:00:00:00:00:06', networkName: 'storage', ipAddress: '10.2.0.9' }] }), options);
 
@@ -71,6 +71,8 @@ describe('domainXml', () => {
     expect([...xml.matchAll(/<mac address='([^']*)'\/>/g)].map((m) => m[1])).toEqual(['02:00:00:00:00:05', '02:00:00:00:00:06']);
     expect(xml.match(/<source network='default'\/>/g)).toHaveLength(2);
     expect(xml).toContain("<stratus:nic mac='02:00:00:00:00:06' network='storage' ip='10.2.0.9'/>");
+    // The guest agent's channel, which a quiesced backup freezes the filesystems through.
+    expect(xml).toContain("<target type='virtio' name='org.qemu.guest_agent.0'/>");
   });
 
   it.each([

@@ -60,6 +60,10 @@ function recordingDriver(): HypervisorDriver & { calls: unknown[][] } {
     },
     restoreBackup: async (name, o) => void calls.push(['restoreBackup', name, o.path, o.volumes.map((v) => v.file)]),
     deleteBackup: async (o) => void calls.push(['deleteBackup', o.path, o.instanceName]),
+    measureBackupRepository: async (r) => {
+      calls.push(['measureBackupRepository', r.id]);
+      return { capacityBytes: 1000, usedBytes: 10 };
+    },
     unmanage: async (name, o) => {
       calls.push(['unmanage', name, o]);
       return { name, powerState: 'PowerOn', cpuNumber: 1, cpuCoresPerSocket: 1, cpuSpeed: 1, memory: 512, persistent: true, disks: [], nics: [] };
@@ -108,6 +112,7 @@ describe('agent tasks', () => {
       { restored: ['vol-1'] },
     ],
     [{ command: 'DeleteBackup', payload: { repository, path: 'i-2-1-VM/b-1', instanceName: 'i-2-1-VM' } }, ['deleteBackup', 'i-2-1-VM/b-1', 'i-2-1-VM'], { path: 'i-2-1-VM/b-1' }],
+    [{ command: 'MeasureBackupRepository', payload: { repository } }, ['measureBackupRepository', 'repo-1'], { repositoryId: 'repo-1', capacityBytes: 1000, usedBytes: 10 }],
     ...(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot'] as const).map((command): [AgentCommand, unknown[], Record<string, unknown>] => [
       { command, payload: { instanceName: 'i-2-1-VM', snapshot: { name: 's2', memory: true, created: 2 }, chain: [{ name: 's1', memory: false, created: 1 }], spec } },
       [`${command.charAt(0).toLowerCase()}${command.slice(1).replace('VmSnapshot', 'Snapshot')}`, 'i-2-1-VM', 's2', { chain: [{ name: 's1', memory: false, created: 1 }], spec }],
