@@ -95,4 +95,34 @@ describe('backup offerings with the cs CLI', () => {
     expect(await ok('deleteBackupSchedule', `id=${schedule.id}`)).toMatchObject({ success: true });
     expect(await ok('listBackupSchedule', `virtualmachineid=${vm.id}`)).toEqual({});
   });
+
+  it('runs the nas provider from the CLI: a repository, its offering, a quiesced backup, a restore and a deletion on the hosts', async () => {
+    const zone = env.stack.seed.zone.id;
+    await ok('updateConfiguration', 'name=backup.framework.enabled', 'value=true');
+    await ok('updateConfiguration', 'name=backup.framework.provider.plugin', 'value=nas', `zoneid=${zone}`);
+    const repo = (await ok('addBackupRepository', 'name=nfs-backups', 'type=nfs', 'address=10.0.0.5:/export/backups', 'mountopts=vers=4.1', `zoneid=${zone}`)).backuprepository as Obj;
+    const policies = (await ok('listBackupProviderOfferings', `zoneid=${zone}`)).backupoffering as Obj[];
+    expect(policies.map((p) => p.externalid)).toEqual([repo.id]);
+    const offering = (await ok('importBackupOffering', 'name=NAS', 'description=Nightly to NFS', `externalid=${repo.id}`, `zoneid=${zone}`, 'allowuserdrivenbackups=true')).backupoffering as Obj;
+    const small = ((await ok('listServiceOfferings', 'name=Small Instance')).serviceoffering as Obj[])[0].id as string;
+    const template = ((await ok('listTemplates', 'templatefilter=executable')).template as Obj[])[0].id as string;
+    const vm = (await ok('deployVirtualMachine', `serviceofferingid=${small}`, `templateid=${template}`, `zoneid=${zone}`, 'name=nas-cli')).virtualmachine as Obj;
+    await ok('assignVirtualMachineToBackupOffering', `virtualmachineid=${vm.id}`, `backupofferingid=${offering.id}`);
+
+    // The CLI waits for the job: the host's agent took it into the repository.
+    const backup = (await ok('createBackup', `virtualmachineid=${vm.id}`, 'quiescevm=true', 'name=before-upgrade')).backup as Obj;
+    expect(backup).toMatchObject({ name: 'before-upgrade', status: 'BackedUp', externalid: `${vm.instancename}/${backup.id}` });
+    expect(JSON.parse(backup.volumes as string)[0].path).toMatch(/^root\..+\.qcow2$/);
+    await ok('stopVirtualMachine', `id=${vm.id}`);
+    await ok('restoreBackup', `id=${backup.id}`);
+    expect(((await ok('listVirtualMachines', `id=${vm.id}`)).virtualmachine as Obj[])[0]).toMatchObject({ state: 'Stopped' });
+    await ok('deleteBackup', `id=${backup.id}`);
+    expect(await ok('listBackups', `virtualmachineid=${vm.id}`)).toEqual({});
+
+    await ok('removeVirtualMachineFromBackupOffering', `virtualmachineid=${vm.id}`);
+    await ok('deleteBackupOffering', `id=${offering.id}`);
+    await ok('deleteBackupRepository', `id=${repo.id}`);
+    await ok('updateConfiguration', 'name=backup.framework.provider.plugin', 'value=dummy', `zoneid=${zone}`);
+  });
 });
+
