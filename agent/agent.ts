@@ -26,7 +26,9 @@ export interface AgentOptions {
   credentialsFile?: string;
   heartbeatIntervalMs?: number; // default 10 s; also how often the agent checks whether to fence
   pollWaitMs?: number; // long-poll wait, default 10 s (the gateway allows up to 20 s)
-  maxConcurrentTasks?: number; // default 4
+  maxConcurrentTasks?: number; // default 4; long tasks (backups, restores) run beside these, never taking their slots
+  /** A long task whose progress the gateway has not accepted for this long (the host cut off) is aborted: its workflow has given up on it. Default 120 s (nas.backup.progress.timeout's default). */
+  progressSilenceMs?: number;
   reportAttempts?: number; // default 4
   reportBackoffMs?: number; // first retry delay, doubled each time; default 250 ms
   errorBackoffMs?: number; // pause after a failed poll; default 1 s
@@ -101,6 +103,8 @@ interface Running {
   domain: string;
   controller: AbortController; // aborts this task alone: its deadline passed, or its domain is fenced
   done: Promise<void>;
+  /** a long task (a backup, a restore): runs beside the others' slots */
+  long?: boolean;
 }
 
 /**
@@ -438,9 +442,10 @@ export class Agent {
     const max = this.options.maxConcurrentTasks ?? 4;
     const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     while (!signal.aborted) {
-      const free = max - this.running.size;
+      // A backup may run for hours: long tasks never take the slots the rest of the host's work needs.
+      const free = max - [...this.running.values()].filter((r) => !r.long).length;
       if (free <= 0) {
-        await Promise.race([aborted, ...[...this.running.values()].map((r) => r.done)]);
+        await Promise.race([aborted, ...[...this.running.values()].filter((r) => !r.long).map((r) => r.done)]);
         continue;
       }
       try {
@@ -477,7 +482,7 @@ export class Agent {
               ),
             Math.min(Math.max(0, task.deadline - Date.now()), 2 ** 31 - 1),
           );
-    const entry: Running = { leaseId: task.leaseId, domain, controller, done: Promise.resolve() };
+    const entry: Running = { leaseId: task.leaseId, domain, controller, done: Promise.resolve(), long: REPORTS_PROGRESS.has(task.command) };
     // Tasks on one domain run one after another, in the order they were leased: a clean-up that
     // undoes a start never overtakes the start it undoes.
     entry.done = this.serialise(domain, async () => {
@@ -529,17 +534,26 @@ export class Agent {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     /** false: the gateway said the workflow no longer waits (a network failure is not that: the work goes on). */
+    let acceptedAt = Date.now();
+    const silenceMs = this.options.progressSilenceMs ?? 120_000;
     const send = async (): Promise<boolean> => {
       if (stopped || signal.aborted) return true;
       try {
         const answer = await this.client.progress({ taskId, leaseId: entry.leaseId, percent }, signal);
         sent = percent;
+        if (answer.accepted) acceptedAt = Date.now();
         if (answer.accepted || signal.aborted) return true;
         this.log.warn('the workflow no longer waits for this task; aborting it', { taskId, reason: answer.reason });
         entry.controller.abort(new TaskAborted({ name: 'ResourceUnavailableError', message: `Aborted: ${answer.reason ?? 'the workflow no longer waits for it'}`, retryable: false }));
         return false;
       } catch (err) {
-        if (!signal.aborted) this.log.warn('progress not reported', { taskId, error: (err as Error).message });
+        if (signal.aborted) return true;
+        this.log.warn('progress not reported', { taskId, error: (err as Error).message });
+        // Cut off for longer than a workflow waits without progress: it has given up and cleans up; this copy must not go on writing.
+        if (Date.now() - acceptedAt > silenceMs) {
+          entry.controller.abort(new TaskAborted({ name: 'ResourceUnavailableError', message: `Aborted: no progress report reached the control plane for ${Math.round((Date.now() - acceptedAt) / 1000)} s`, retryable: false }));
+          return false;
+        }
         return true;
       }
     };

@@ -4,6 +4,7 @@ import { BACKUP_DISABLED } from '../core/backup';
 import { ConcurrentOperationError, InvalidParameterError, OperationRefusedError } from '../core/errors';
 import { backupPathOf } from '../core/agent-commands';
 import { recordVmEvent } from './vm-events';
+import { volumesOf } from './store/storage';
 import { finishedJob } from './store/jobs';
 import { stableId } from '../core/ids';
 import { SYSTEM_CALLER } from '../core/system';
@@ -93,7 +94,8 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
  */
 export async function agentBounds(store: Store): Promise<{ timeoutSeconds: number; heartbeatSeconds: number }> {
   const [timeoutSeconds, heartbeatSeconds] = await Promise.all([store.settings.getNumber('nas.backup.timeout'), store.settings.getNumber('nas.backup.progress.timeout')]);
-  return { timeoutSeconds, heartbeatSeconds: Math.min(heartbeatSeconds, timeoutSeconds) };
+  // Step Functions wants the silence bound below the whole one.
+  return { timeoutSeconds, heartbeatSeconds: Math.max(1, Math.min(heartbeatSeconds, timeoutSeconds - 1)) };
 }
 
 /**
@@ -101,6 +103,7 @@ export async function agentBounds(store: Store): Promise<{ timeoutSeconds: numbe
  * texts): where it runs, or where a stopped VM last ran (its volumes' files are reachable there).
  */
 export async function backupHost(store: Store, vm: Vm): Promise<string> {
+  if (vm.volumeIds === undefined) throw new OperationRefusedError(`VM ${vm.name} was made before Stratus kept volumes: its disk is not a volume the nas provider can back up and restore; restore it from a template or import it again first`);
   const hostId = vm.state === 'Running' ? vm.hostId : (vm.lastHostId ?? vm.hostId);
   if (!hostId) throw new OperationRefusedError(vm.state === 'Running' ? `Unable to find the hypervisor host for ${vm.name}. Make sure the virtual machine is running` : `Unable to find the hypervisor host for stopped VM: ${vm.name}`);
   const host = await store.hosts.get(hostId);
@@ -109,8 +112,26 @@ export async function backupHost(store: Store, vm: Vm): Promise<string> {
 }
 
 /**
- * A host to act on a backup's files (a restore, a deletion): the VM's last host when it is Up, else
- * any Up host of the zone (they all mount the repository), as CloudStack's getVMHypervisorHost.
+ * The host whose agent restores a VM's volumes: its last host when Up (it reaches its pools), else
+ * an Up host that reaches every pool its volumes are on (CloudStack's getVMHypervisorHost looks in
+ * the cluster, then the zone); none: refused before any job, never a restore into a pool the host
+ * would make up.
+ */
+export async function restoreHost(store: Store, vm: Vm): Promise<string> {
+  const last = vm.lastHostId ?? vm.hostId;
+  const host = last ? await store.hosts.get(last) : undefined;
+  if (host?.state === 'Up') return host.id;
+  const pools = await store.storage.getPools([...new Set((await volumesOf(store.storage, vm)).map((v) => v.poolId).filter((p): p is string => !!p))]);
+  const narrowest = pools.find((p) => p.scope === 'HOST') ?? pools.find((p) => p.scope === 'CLUSTER') ?? pools[0];
+  const candidate = narrowest ? await store.hosts.upHostReaching(narrowest) : undefined;
+  const reaches = (p: (typeof pools)[number]) => p.scope === 'ZONE' || (p.scope === 'CLUSTER' ? p.clusterId === candidate?.clusterId : p.hostId === candidate?.id);
+  if (candidate && pools.every(reaches)) return candidate.id;
+  throw new OperationRefusedError(`Unable to find an Up host that reaches the storage of VM ${vm.name}: its volumes are restored by a host of their pools (the host it last ran on is ${host ? host.state : 'gone'})`);
+}
+
+/**
+ * A host to act on a backup's files alone (a deletion, the sync): the VM's last host when it is Up,
+ * else any Up host of the zone (they all mount the repository), as CloudStack's getVMHypervisorHost.
  */
 export async function backupFilesHost(store: Store, zoneId: string, vm?: Pick<Vm, 'hostId' | 'lastHostId'>): Promise<string> {
   const preferred = vm?.hostId ?? vm?.lastHostId;

@@ -34,8 +34,9 @@ export function parseDomJobInfo(text: string): DomainJob {
     const m = /^([^:]+):\s*(.*)$/.exec(line.trim());
     if (m) fields.set(m[1].trim().toLowerCase(), m[2].trim());
   }
-  const processed = bytes(fields.get('data processed'));
-  const total = bytes(fields.get('data total'));
+  // A backup job reports its disks' bytes as `File processed/total` (VIR_DOMAIN_JOB_DISK_*); other jobs as `Data`.
+  const processed = bytes(fields.get('data processed') ?? fields.get('file processed'));
+  const total = bytes(fields.get('data total') ?? fields.get('file total'));
   const percent = processed !== undefined && total ? Math.min(100, Math.floor((processed * 100) / total)) : undefined;
   return {
     type: fields.get('job type') ?? 'None',

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
@@ -743,7 +743,8 @@ export class LibvirtDriver implements HypervisorDriver {
         for (const [i, v] of o.volumes.entries()) {
           const source = join(dir, v.file);
           if (!(await exists(source))) throw new DriverError('ResourceUnavailableError', `Backup ${o.path} has no copy of volume ${v.disk.volumeId} (${v.file})`, false);
-          const target = await this.volumePath(v.disk, true, signal);
+          // Its file must be there: a host that does not reach the volume's pool never makes a new one to restore into.
+          const target = await this.volumePath(v.disk, false, signal);
           staged.push({ target, copy: `${target}.restoring` });
           await this.convert(source, `${target}.restoring`, signal);
           onProgress(Math.floor(((i + 1) * 100) / o.volumes.length));
@@ -758,7 +759,8 @@ export class LibvirtDriver implements HypervisorDriver {
         for (const { copy } of staged) await rm(copy, { force: true }).catch(() => undefined);
         throw err;
       }
-      for (const { kept } of swapped) await rm(kept, { force: true });
+      // Every volume is back: an old file that cannot be removed is left, never a failed restore.
+      for (const { kept } of swapped) await rm(kept, { force: true }).catch(() => undefined);
       for (const pool of new Set(await Promise.all(o.volumes.map(async (v) => (await this.domainDisk(v.disk, undefined, signal)).pool))))
         await this.virsh.run(['pool-refresh', '--pool', pool], signal).catch(() => undefined); // libvirt sees the new files' sizes
     });
@@ -781,20 +783,30 @@ export class LibvirtDriver implements HypervisorDriver {
 
   /** The repository's directory here: a local directory address as it is, else mounted (mount -t nfs|cifs|ceph) under the mount root by its id. */
   private async repositoryDir(repository: BackupRepositorySpec, signal?: AbortSignal): Promise<string> {
-    if (repository.address.startsWith('/')) {
+    // A local directory (mounted by the operator); `//server/share` is a CIFS address, not one.
+    if (repository.address.startsWith('/') && !repository.address.startsWith('//')) {
       await mkdir(repository.address, { recursive: true });
       return repository.address;
     }
+    if (repository.address.startsWith('-') || repository.mountOptions.startsWith('-')) throw new DriverError('InvalidParameterError', `Invalid backup repository address or mount options: ${repository.address}`, false);
     const at = join(this.options.backupMountRoot ?? '/var/lib/stratus/backup-repositories', validName('backup repository', repository.id));
-    await mkdir(at, { recursive: true });
     const exec = this.options.exec ?? runCommandLine;
-    if (await exec('mountpoint', ['-q', at], signal).then(() => true, () => false)) return at;
-    try {
-      await exec('mount', ['-t', repository.type, ...(repository.mountOptions ? ['-o', repository.mountOptions] : []), repository.address, at], signal);
-    } catch (err) {
-      const why = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
-      throw new DriverError('ResourceUnavailableError', `Cannot mount backup repository ${repository.address} (${repository.type}) at ${at}: ${why}`, true);
-    }
+    const mounted = () => exec('mountpoint', ['-q', at], signal).then(() => true, () => false);
+    // One mount at a time per repository (two backups starting together would both try it).
+    const previous = this.mounting.get(repository.id) ?? Promise.resolve();
+    const attempt = previous.catch(() => undefined).then(async () => {
+      await mkdir(at, { recursive: true });
+      if (await mounted()) return;
+      try {
+        await exec('mount', ['-t', repository.type, ...(repository.mountOptions ? ['-o', repository.mountOptions] : []), repository.address, at], signal);
+      } catch (err) {
+        if (await mounted()) return; // mounted meanwhile (by another agent process, by hand): what was wanted
+        const why = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
+        throw new DriverError('ResourceUnavailableError', `Cannot mount backup repository ${repository.address} (${repository.type}) at ${at}: ${why}`, true);
+      }
+    });
+    this.mounting.set(repository.id, attempt);
+    await attempt;
     return at;
   }
 
@@ -802,22 +814,28 @@ export class LibvirtDriver implements HypervisorDriver {
   private async pushBackup(name: string, dir: string, files: ReadonlyArray<{ disk: DiskSpec; file: string }>, quiesce: boolean, onProgress: (percent: number) => void, signal?: AbortSignal): Promise<void> {
     const xmlFile = join(await this.scratchDir(), `${name}-backup-${randomBytes(4).toString('hex')}.xml`);
     await writeFile(xmlFile, pushBackupXml(files.map((f) => ({ target: targetDevice(f.disk.deviceId), file: join(dir, f.file) }))), { mode: 0o600 });
-    let frozen = false;
+    const pausedBefore = (await this.stateOf(name, signal)) === 'paused';
+    let failed: unknown;
     try {
       if (quiesce) {
         try {
           await this.virsh.run(['domfsfreeze', '--domain', name], signal);
-          frozen = true;
         } catch (err) {
           throw new DriverError('ResourceUnavailableError', `Cannot freeze the guest filesystems of ${name} for a quiesced backup (is qemu-guest-agent running in it?): ${(err as Error).message}`, false);
         }
       }
       await this.virsh.run(['backup-begin', '--domain', name, '--backupxml', xmlFile], signal);
+    } catch (err) {
+      failed = err;
     } finally {
-      // Never left frozen or paused, whatever failed (CloudStack's NAS backups could leave VMs paused).
-      if (frozen) await this.thaw(name);
-      if ((await this.stateOf(name).catch(() => undefined)) === 'paused') await this.virsh.run(['resume', '--domain', name]).catch(() => undefined);
+      // Never left paused or frozen, whatever failed (CloudStack's NAS backups could leave VMs paused):
+      // resumed first (a paused guest cannot answer a thaw) unless it was paused before, then thawed
+      // even when the freeze seemed to fail (it may have happened after virsh gave up waiting).
+      if (!pausedBefore && (await this.stateOf(name).catch(() => undefined)) === 'paused') await this.virsh.run(['resume', '--domain', name]).catch(() => undefined);
+      const thawed = quiesce ? await this.thaw(name) : true;
       await rm(xmlFile, { force: true });
+      if (failed) throw failed;
+      if (!thawed) throw new DriverError('ResourceUnavailableError', `The guest filesystems of ${name} could not be thawed after the backup began: thaw them with virsh domfsthaw ${name}`, false);
     }
     for (;;) {
       if (signal?.aborted) {
@@ -834,28 +852,37 @@ export class LibvirtDriver implements HypervisorDriver {
     onProgress(100);
   }
 
-  /** A backup job running on the domain (one this attempt started, or one a killed agent left) is aborted, its end awaited, and the guest thawed. */
+  /**
+   * A backup job running on the domain (one this attempt started, or one a killed agent left) is
+   * aborted and its end awaited; the guest is thawed whatever (a thaw of a guest not frozen is
+   * harmless). A job that will not end is an error: the directory it writes must not be removed under it.
+   */
   private async abortBackupJob(name: string): Promise<void> {
     let job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]).catch(() => ''));
-    if (!jobRunning(job) || job.operation !== 'Backup') return;
-    await this.virsh.run(['domjobabort', '--domain', name]).catch(() => undefined);
-    for (let i = 0; i < 30 && jobRunning(job); i++) {
-      await sleep(this.options.backupPollMs ?? 1000);
-      job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]).catch(() => ''));
+    if (jobRunning(job) && job.operation === 'Backup') {
+      await this.virsh.run(['domjobabort', '--domain', name]).catch(() => undefined);
+      for (let i = 0; i < 30 && jobRunning(job); i++) {
+        await sleep(this.options.backupPollMs ?? 1000);
+        job = parseDomJobInfo(await this.virsh.run(['domjobinfo', '--domain', name]).catch(() => ''));
+      }
     }
     await this.thaw(name);
+    if (jobRunning(job) && job.operation === 'Backup') throw new DriverError('ResourceUnavailableError', `The backup job of ${name} did not stop when aborted: abort it with virsh domjobabort ${name}`, true);
   }
 
-  /** Thaw the guest's filesystems: tried three times, never throws (a guest that was not frozen says so and is fine). */
-  private async thaw(name: string): Promise<void> {
+  /** Thaw the guest's filesystems, tried three times: false when every try failed for another reason than a guest agent that is not there or not frozen. */
+  private async thaw(name: string): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.virsh.run(['domfsthaw', '--domain', name]);
-        return;
-      } catch {
+        return true;
+      } catch (err) {
+        // No guest agent at all: nothing can have been frozen through it.
+        if (/guest agent is not (connected|configured|responding)|not supported|QEMU guest agent is not/i.test((err as Error).message)) return true;
         await sleep(200);
       }
     }
+    return false;
   }
 
   /** A volume's file on this host (`create`: a volume restored as a new disk is made first, empty). */
@@ -874,7 +901,8 @@ export class LibvirtDriver implements HypervisorDriver {
   /** One image copied to a standalone QCOW2 (`qemu-img convert`): a backup's copy, or a restore's. */
   private async convert(source: string, target: string, signal?: AbortSignal): Promise<void> {
     try {
-      await (this.options.qemuImg ?? ((args, sig) => runCommandLine('qemu-img', args, sig)))(['convert', '-O', 'qcow2', source, target], signal);
+      // The source's format is said, never probed: a guest-written header must not make qemu-img read other files.
+      await (this.options.qemuImg ?? ((args, sig) => runCommandLine('qemu-img', args, sig)))(['convert', '-f', 'qcow2', '-O', 'qcow2', source, target], signal);
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') throw new DriverError('ResourceUnavailableError', 'qemu-img is not installed on this host: backups of stopped VMs and restores need it (install qemu-utils)', false);
       const why = `${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0];
@@ -981,6 +1009,9 @@ export class LibvirtDriver implements HypervisorDriver {
     return { pool: await this.ensurePool(disk.pool, signal), volume, format: 'qcow2', target: targetDevice(disk.deviceId) };
   }
 
+  /** Backup repository id -> its last mount attempt: mounts of one repository never run at once. */
+  private readonly mounting = new Map<string, Promise<void>>();
+
   /** Storage pool id -> its libvirt pool's name, once made sure of (a promise: disks of one start ask at once). */
   private readonly pools = new Map<string, Promise<string>>();
 
@@ -1053,9 +1084,14 @@ export class LibvirtDriver implements HypervisorDriver {
       const { repository, path, file } = disk.restoreFrom;
       const source = join(await this.repositoryDir(repository, signal), path, file);
       if (!(await exists(source))) throw new DriverError('ResourceUnavailableError', `Backup ${path} in backup repository ${repository.address} has no copy ${file} to make volume ${disk.volumeId} from`, false);
-      const target = await this.volumePath(disk, true, signal);
-      await this.convert(source, `${target}.restoring`, signal);
-      await rename(`${target}.restoring`, target);
+      // Copied under a staging name and renamed in: the volume exists only once its copy is whole, so
+      // a copy cut short leaves no empty disk that a later attach or start would take as made.
+      const staging = `${at.volume}.restoring`;
+      await this.virsh.run(['vol-delete', '--pool', at.pool, '--vol', staging], signal).catch(() => undefined);
+      await this.virsh.run(['vol-create-as', '--pool', at.pool, '--name', staging, '--capacity', String(disk.size), '--format', 'qcow2'], signal);
+      const stagingPath = (await this.virsh.run(['vol-path', '--pool', at.pool, '--vol', staging], signal)).trim();
+      await this.convert(source, stagingPath, signal);
+      await rename(stagingPath, join(dirname(stagingPath), at.volume));
       await this.virsh.run(['pool-refresh', '--pool', at.pool], signal).catch(() => undefined);
       return;
     }

@@ -78,6 +78,9 @@ async function diskSpecs(store: Store, volumes: Volume[]): Promise<DiskSpec[]> {
   ]);
   const poolById = new Map(pools.map((p) => [p.id, p]));
   const repositoryById = new Map(repositories.filter((r) => r !== undefined).map((r) => [r.id, r]));
+  // A volume still to be made from a backup whose repository is gone must not be made empty instead.
+  const orphan = volumes.find((v) => v.restoreFrom && !repositoryById.has(v.restoreFrom.repositoryId));
+  if (orphan) throw new ResourceUnavailableError(`Volume ${orphan.name} is to be made from backup ${orphan.restoreFrom!.path}, but its backup repository ${orphan.restoreFrom!.repositoryId} no longer exists`);
   return volumes.map((v) => diskSpecOf(v, v.poolId ? poolById.get(v.poolId) : undefined, v.restoreFrom ? repositoryById.get(v.restoreFrom.repositoryId) : undefined));
 }
 

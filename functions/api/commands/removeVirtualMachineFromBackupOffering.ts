@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OperationRefusedError } from '../../../core/errors';
 import { assignmentJob, backupProviderFor, removeBackup } from '../../backups';
 import { cs } from '../params';
+import { recordVmEvent } from '../../vm-events';
 import { defineCommand } from '../define-command';
 import { vmForCaller } from '../vm-access';
 
@@ -30,7 +31,13 @@ export default defineCommand({
     await store.backups.changeAssignment(vm, undefined, job, store.backups.deleteSchedulesOperations(schedules));
     if (params.forced) {
       const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
-      for (const backup of backups) await removeBackup(store, jobs, backup, { vm, actor: caller, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)` }, now);
+      // The VM has left the offering already: one backup that cannot go now (no Up host, changed meanwhile) stays, listed, for deleteBackup; the others go.
+      for (const backup of backups) {
+        const text = `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)`;
+        await removeBackup(store, jobs, backup, { vm, actor: caller, text }, now).catch((err: Error) =>
+          recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: false, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} not deleted with its offering: ${err.message}` }, now).catch(() => undefined),
+        );
+      }
     }
     return { kind: 'async', jobid: job.id, id: vm.id };
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { whyProviderCannot } from '../../../core/backup';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import { volumesOf } from '../../store/storage';
-import { agentBounds, backupFilesHost, backupProviderFor } from '../../backups';
+import { agentBounds, backupProviderFor, restoreHost } from '../../backups';
 import { cs } from '../params';
 import { defineCommand } from '../define-command';
 import { canAccess } from '../../../core/access';
@@ -43,8 +43,8 @@ export default defineCommand({
     if (!offering) throw new OperationRefusedError('Failed to find backup offering of the VM backup.');
     const cannot = whyProviderCannot(offering, provider);
     if (cannot) throw new OperationRefusedError(cannot);
-    // The nas provider's restore is the work of a host that mounts the repository (the VM's last host when Up).
-    const onHost = offering.provider === 'nas' ? { hostId: await backupFilesHost(store, vm.zoneId, { lastHostId: vm.lastHostId ?? vm.hostId }), ...(await agentBounds(store)) } : {};
+    // The nas provider's restore is the work of a host that reaches the VM's pools (its last host when Up).
+    const onHost = offering.provider === 'nas' ? { hostId: await restoreHost(store, vm), ...(await agentBounds(store)) } : {};
     const started = await jobs.startOnVm({
       workflow: 'restore-backup',
       cmd: 'org.apache.cloudstack.api.command.user.backup.RestoreBackupCmd',

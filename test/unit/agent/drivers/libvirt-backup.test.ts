@@ -37,6 +37,8 @@ describe('the libvirt driver\'s backup XML and job parsing', () => {
 
   it('reads a running job\'s progress, a completed one, a failed one with its error, and none', () => {
     expect(parseDomJobInfo(job('1.000 GiB', '4.000 GiB'))).toEqual({ type: 'Unbounded', operation: 'Backup', percent: 25 });
+    // What virsh prints for a backup job: its disks' bytes as File processed/total.
+    expect(parseDomJobInfo('Job type:         Unbounded\nOperation:        Backup\nFile processed:   3.000 GiB\nFile remaining:   1.000 GiB\nFile total:       4.000 GiB\n')).toEqual({ type: 'Unbounded', operation: 'Backup', percent: 75 });
     expect(parseDomJobInfo('Job type:         Completed\nOperation:        Backup\n')).toEqual({ type: 'Completed', operation: 'Backup' });
     expect(parseDomJobInfo('Job type:         Failed\nOperation:        Backup\nError message:    No space left on device\n')).toEqual({ type: 'Failed', operation: 'Backup', error: 'No space left on device' });
     expect(parseDomJobInfo(JOB_NONE)).toEqual({ type: 'None' });
@@ -68,14 +70,14 @@ describe('LibvirtDriver backups into a repository', () => {
     return d;
   };
   /** A KVM host running the domain: backup-begin writes each target the backup XML names; domjobinfo shows the job half-way, then done. */
-  const runningHost = (o: { leftover?: boolean; beginFails?: boolean; freezeFails?: boolean; jobFails?: boolean } = {}) => {
+  const runningHost = (o: { leftover?: boolean; beginFails?: boolean; freezeFails?: boolean; jobFails?: boolean; thawFails?: boolean; pausedBefore?: boolean } = {}) => {
     let polls = 0;
     let begun = false;
     let leftover = o.leftover ?? false;
     const virsh: ScriptedVirsh = new ScriptedVirsh((c, args) => {
-      if (c.startsWith('domstate')) return 'running\n';
+      if (c.startsWith('domstate')) return o.pausedBefore ? 'paused\n' : 'running\n';
       if (c.startsWith('domfsfreeze')) return o.freezeFails ? fail(c, 'error: Guest agent is not responding: QEMU guest agent is not connected') : 'Frozen 2 filesystem(s)\n';
-      if (c.startsWith('domfsthaw')) return 'Thawed 2 filesystem(s)\n';
+      if (c.startsWith('domfsthaw')) return o.thawFails && begun ? fail(c, 'error: internal error: unable to execute QEMU agent command guest-fsfreeze-thaw: timeout') : 'Thawed 2 filesystem(s)\n';
       if (c.startsWith('domjobabort')) {
         leftover = false;
         return '';
@@ -119,15 +121,17 @@ describe('LibvirtDriver backups into a repository', () => {
     expect(taken.files.every((f) => f.size > 0)).toBe(true);
     expect(readFileSync(join(backupDir, 'domain-config.xml'), 'utf8')).toContain('<name>i-2-1-VM</name>');
     expect(progress).toEqual([50, 100]);
-    const order = virsh.commands.filter((c) => /^(domfsfreeze|backup-begin|domfsthaw|domjobinfo)/.test(c)).map((c) => c.split(' ')[0]);
-    // A look for a job left behind, then freeze, begin, thaw at once, and the job followed to its end.
-    expect(order).toEqual(['domjobinfo', 'domfsfreeze', 'backup-begin', 'domfsthaw', 'domjobinfo', 'domjobinfo', 'domjobinfo']);
+    const order = virsh.commands.filter((c) => /^(domfsfreeze|backup-begin|domfsthaw|domjobinfo|resume)/.test(c)).map((c) => c.split(' ')[0]);
+    // A look for a job left behind (and a thaw, in case one left the guest frozen), then freeze, begin,
+    // thaw at once, and the job followed to its end; nothing resumed (nothing was paused).
+    expect(order).toEqual(['domjobinfo', 'domfsthaw', 'domfsfreeze', 'backup-begin', 'domfsthaw', 'domjobinfo', 'domjobinfo', 'domjobinfo']);
   });
 
   it('thaws the guest and removes the half-made directory when the backup cannot begin', async () => {
     const virsh = runningHost({ beginFails: true });
     await expect(driverWith(virsh).takeBackup('i-2-1-VM', { repository, path: 'i-2-1-VM/b-2', running: true, quiesce: true, disks }, () => undefined)).rejects.toMatchObject({ name: 'ResourceUnavailableError', message: expect.stringContaining('domain is not running') });
-    expect(virsh.commands.filter((c) => c.startsWith('domfsthaw'))).toHaveLength(1);
+    // Thawed after the failed begin (by the backup's finally, and again by the clean-up of its job).
+    expect(virsh.commands.slice(virsh.commands.findIndex((c) => c.startsWith('backup-begin'))).filter((c) => c.startsWith('domfsthaw')).length).toBeGreaterThan(0);
     expect(existsSync(join(repository.address, 'i-2-1-VM/b-2'))).toBe(false);
   });
 
@@ -139,6 +143,17 @@ describe('LibvirtDriver backups into a repository', () => {
       retryable: false,
     });
     expect(virsh.commands.some((c) => c.startsWith('backup-begin'))).toBe(false);
+  });
+
+  it('fails loudly when the guest cannot be thawed, and never resumes a domain that was paused before', async () => {
+    const stuck = runningHost({ thawFails: true });
+    await expect(driverWith(stuck).takeBackup('i-2-1-VM', { repository, path: 'i-2-1-VM/b-10', running: true, quiesce: true, disks }, () => undefined)).rejects.toMatchObject({
+      message: 'The guest filesystems of i-2-1-VM could not be thawed after the backup began: thaw them with virsh domfsthaw i-2-1-VM',
+    });
+    expect(existsSync(join(repository.address, 'i-2-1-VM/b-10'))).toBe(false);
+    const paused = runningHost({ pausedBefore: true });
+    await driverWith(paused).takeBackup('i-2-1-VM', { repository, path: 'i-2-1-VM/b-11', running: true, quiesce: false, disks }, () => undefined);
+    expect(paused.commands.some((c) => c.startsWith('resume'))).toBe(false);
   });
 
   it('fails with the job\'s own error when the backup job fails, leaving nothing in the repository', async () => {
