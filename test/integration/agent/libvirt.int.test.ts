@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VmSpec } from '../../../core/agent-protocol';
@@ -369,6 +369,36 @@ describe('LibvirtDriver on test:///', () => {
       await expect(repeat).resolves.toBeUndefined();
       await expect(nowhere).rejects.toMatchObject({ name: 'ResourceUnavailableError', retryable: false });
       expect(await host.domains()).toEqual([{ name: 'i-2-3-VM', state: 'PowerOn' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('handles nas backups as far as the test driver allows: a repository measured, a restore onto a running domain refused, a backup deleted, a push-mode backup it cannot run leaving nothing behind', async () => {
+    // Prepare: a running domain, and a repository that is a local directory
+    const host = driver();
+    const dir = await mkdtemp(join(tmpdir(), 'stratus-repo-'));
+    const repository = { id: 'repo-1', type: 'nfs' as const, address: dir, mountOptions: '' };
+    const vm = spec(7);
+    try {
+      await host.start(vm);
+
+      // Act / Assess: the repository's filesystem measured
+      const stats = await host.measureBackupRepository(repository);
+      expect(stats.capacityBytes).toBeGreaterThan(0);
+      expect(stats.usedBytes).toBeLessThanOrEqual(stats.capacityBytes);
+
+      // A restore onto a domain that runs here is refused before anything is written.
+      await mkdir(join(dir, 'i-2-7-VM/b-1'), { recursive: true });
+      await writeFile(join(dir, 'i-2-7-VM/b-1/domain-config.xml'), '<domain/>');
+      await expect(host.restoreBackup('i-2-7-VM', { repository, path: 'i-2-7-VM/b-1', volumes: [{ file: 'root.vol-7.qcow2', disk: vm.disks[0] }] }, () => undefined)).rejects.toMatchObject({ name: 'OperationRefusedError' });
+      // Deleted, with the domain named: no job to abort and no guest agent to thaw are fine.
+      await host.deleteBackup({ repository, path: 'i-2-7-VM/b-1', instanceName: 'i-2-7-VM' });
+      await expect(readFile(join(dir, 'i-2-7-VM/b-1/domain-config.xml'))).rejects.toMatchObject({ code: 'ENOENT' });
+      // The test driver has no backup jobs: backup-begin fails, and the half-made directory goes.
+      await expect(host.takeBackup('i-2-7-VM', { repository, path: 'i-2-7-VM/b-2', running: true, quiesce: false, disks: vm.disks }, () => undefined)).rejects.toMatchObject({ name: 'ResourceUnavailableError' });
+      await expect(readFile(join(dir, 'i-2-7-VM/b-2/domain-config.xml'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await host.domains()).toEqual([{ name: 'i-2-7-VM', state: 'PowerOn' }]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
