@@ -187,10 +187,12 @@ export async function dropBackup(store: Store, backup: Backup, event: { vm: Vm |
  * The dummy provider's backups are records: the record goes at once (`jobid` undefined). A nas
  * backup's files are removed by a host's agent first (workflows/delete-backup.asl.json), the backup
  * Removed meanwhile so no restore starts on it, and back as it was if that fails. One being taken,
- * restored or deleted already is left to that (`removed: false`).
+ * restored or deleted already is left to that (`removed: false`). `event.offering`: the backup's
+ * offering when the caller has read it.
  */
-export async function removeBackup(store: Store, jobs: JobStarter, backup: Backup, event: { vm: Vm | undefined; actor: Caller; text: string }, at: Date): Promise<{ removed: boolean; jobid?: string }> {
-  const offering = await store.backups.getOffering(backup.backupOfferingId);
+export async function removeBackup(store: Store, jobs: JobStarter, backup: Backup, event: { vm: Vm | undefined; actor: Caller; text: string; offering?: BackupOffering }, at: Date): Promise<{ removed: boolean; jobid?: string }> {
+  // Callers that delete several backups of one offering read it once and pass it.
+  const offering = event.offering?.id === backup.backupOfferingId ? event.offering : await store.backups.getOffering(backup.backupOfferingId);
   if (offering?.provider !== 'nas') return { removed: await dropBackup(store, backup, event, at) };
   if (backup.status !== 'BackedUp' && backup.status !== 'Error') return { removed: false };
   const before = backup.status;

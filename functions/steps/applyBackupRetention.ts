@@ -20,9 +20,11 @@ export const handler = defineStep(Input, async ({ vmId, scheduleId }, { store, n
   const excess = kept.slice(0, Math.max(0, kept.length - schedule.maxBackups));
   const deleted: string[] = [];
   const jobs = createJobStarter(store, now);
+  // One schedule's backups are its VM's offering's (the schedule goes when the VM leaves it): read once.
+  const offering = excess.length ? await store.backups.getOffering(excess[0].backupOfferingId) : undefined;
   for (const backup of excess) {
     const text = `Successfully deleted backup ${backup.name} (${backup.id}) for VM [ID: ${vmId}], suiting the retention specified in the backup schedule [ID: ${scheduleId}]`;
-    if ((await removeBackup(store, jobs, backup, { vm, actor: SYSTEM_CALLER, text }, now())).removed) deleted.push(backup.id);
+    if ((await removeBackup(store, jobs, backup, { vm, actor: SYSTEM_CALLER, text, offering }, now())).removed) deleted.push(backup.id);
   }
   return { deleted };
 });

@@ -35,7 +35,7 @@ export default defineCommand({
     if (backup.status === 'Removed') throw new OperationRefusedError(`Backup ${backup.name} is being deleted already`);
     const offering = await store.backups.getOffering(backup.backupOfferingId);
     if (offering?.provider === 'nas') {
-      const { jobid } = await removeBackup(store, jobs, backup, { vm, actor: caller, text: `Backup ${backup.name} (${backup.id}) of VM ${vm?.name ?? backup.vmName} deleted` }, now);
+      const { jobid } = await removeBackup(store, jobs, backup, { vm, actor: caller, offering, text: `Backup ${backup.name} (${backup.id}) of VM ${vm?.name ?? backup.vmName} deleted` }, now);
       if (!jobid) throw new OperationRefusedError(`Backup ${backup.name} changed while it was being deleted; try again`);
       return { kind: 'async', jobid };
     }

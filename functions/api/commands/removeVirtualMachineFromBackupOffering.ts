@@ -30,11 +30,12 @@ export default defineCommand({
     const schedules = await store.backups.schedulesOfVm(vm.id);
     await store.backups.changeAssignment(vm, undefined, job, store.backups.deleteSchedulesOperations(schedules));
     if (params.forced) {
-      const backups = (await store.backups.backupsOfVm(vm.id)).filter((b) => b.backupOfferingId === vm.backupOfferingId);
+      const [all, offering] = await Promise.all([store.backups.backupsOfVm(vm.id), store.backups.getOffering(vm.backupOfferingId)]);
+      const backups = all.filter((b) => b.backupOfferingId === vm.backupOfferingId);
       // The VM has left the offering already: one backup that cannot go now (no Up host, changed meanwhile) stays, listed, for deleteBackup; the others go.
       for (const backup of backups) {
         const text = `Backup ${backup.name} (${backup.id}) of VM ${vm.name} deleted with its offering removed (forced)`;
-        await removeBackup(store, jobs, backup, { vm, actor: caller, text }, now).catch((err: Error) =>
+        await removeBackup(store, jobs, backup, { vm, actor: caller, text, offering }, now).catch((err: Error) =>
           recordVmEvent(store, { type: 'BACKUP.DELETE', actor: caller, vm, ok: false, text: `Backup ${backup.name} (${backup.id}) of VM ${vm.name} not deleted with its offering: ${err.message}` }, now).catch(() => undefined),
         );
       }

@@ -149,6 +149,9 @@ describe('agent gateway results', () => {
     expect(sfn.calls).toContainEqual({ operation: 'SendTaskHeartbeat', input: { taskToken: 'token-prog' } });
     expect((await tasks.get('h-r', 'prog'))?.leaseUntil).toBe(clock + 30_000);
     expect((await jobs.get('job-p', true))?.progress).toBe(42);
+    // A percent that is no percent is a 400 naming the field; nothing recorded.
+    await expect(client.progress({ taskId: 'prog', leaseId: task.leaseId, percent: 101 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('percent') });
+    expect((await jobs.get('job-p', true))?.progress).toBe(42);
     // Under another lease, or once its workflow gave up: not accepted (the agent aborts it), and the task dropped.
     expect(await client.progress({ taskId: 'prog', leaseId: 'not-mine', percent: 50 })).toMatchObject({ accepted: false });
     sfn.goneTokens.add('token-prog');
