@@ -179,7 +179,9 @@ describe('the nas backup provider on the hosts', () => {
     await waitUntil(async () => (await backupOf(taken[0].id)) === undefined, 60_000);
     expect(simulatedBackupFiles(repo.id, taken[0].externalid)).toBeUndefined();
     expect(simulatedBackupFiles(repo.id, taken[1].externalid)?.size).toBe(3);
-    const events = (await env.admin.ok('listEvents', { type: 'BACKUP.DELETE', listall: true })).event as Obj[];
+    // The event follows the transaction that ends the deletion's job: waited for, not raced.
+    let events: Obj[] = [];
+    await waitUntil(async () => (events = ((await env.admin.ok('listEvents', { type: 'BACKUP.DELETE', listall: true })).event as Obj[] | undefined) ?? []).some((e) => (e.description as string).includes(`[ID: ${schedule.id}]`)), 20_000).catch(() => undefined);
     expect(events.some((e) => (e.description as string).includes(`suiting the retention specified in the backup schedule [ID: ${schedule.id}]`))).toBe(true);
 
     // Removed from the offering with forced: its backups' files go too, and the schedule with it.
@@ -228,7 +230,10 @@ describe('the nas backup provider on the hosts', () => {
       expect(simulatedBackupFiles(repo.id, backup.externalid)).toBeUndefined();
       expect((await driverOf(vm)).driver.guestFreezes(vm.instancename)).toEqual({ freezes: 1, thaws: 1 });
       expect(await vmOf(vm.id)).toMatchObject({ state: 'Running' });
-      const events = (await env.admin.ok('listEvents', { type: 'BACKUP.CREATE', listall: true })).event as Obj[];
+      // The event follows the transaction that fails the job: waited for, not raced.
+      let events: Obj[] = [];
+      const failedEvent = async () => (events = ((await env.admin.ok('listEvents', { type: 'BACKUP.CREATE', listall: true })).event as Obj[] | undefined) ?? []).some((e) => e.level === 'ERROR' && (e.description as string).includes(vm.name));
+      await waitUntil(failedEvent, 20_000).catch(() => undefined);
       expect(events.some((e) => e.level === 'ERROR' && (e.description as string).includes(vm.name))).toBe(true);
       // The Error backup is deleted like any other.
       await ok('deleteBackup', { id: backup.id });
