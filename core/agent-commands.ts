@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type BackupRepositorySpec, type DiskSpec, type ImageSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
+import { AgentCommandSchema, type AgentCommand, type AgentCommandName, type BackupRepositorySpec, type DiskSpec, type GuestData, type ImageSpec, type VmSnapshotSpec, type VmSpec } from './agent-protocol';
 import type { BackupRepository, StoragePool, Template, Vm, VmSnapshot, Volume } from './entities';
 
 /**
@@ -27,6 +27,8 @@ export interface AgentCommandOptions {
   image?: ImageSpec;
   /** StartVm (and a stopped VM's snapshot commands): the ISO in its CD-ROM */
   iso?: Template;
+  /** StartVm (and the other commands that define a domain): its config drive's content */
+  guest?: GuestData;
   /** AdoptVm: the domain as it was imported (running or not, its MACs) */
   adopt?: { running: boolean; macs: string[] };
   /** TakeBackup, RestoreBackup, DeleteBackup: the backup's repository and directory, and what is copied */
@@ -98,7 +100,7 @@ export const DEFAULT_STOP_TIMEOUT_MS = 60_000;
 /** A registered image as a host fetches it. */
 export const imageSpecOf = (t: Pick<Template, 'id' | 'url' | 'format' | 'checksum'>): ImageSpec => ({ id: t.id, url: t.url, format: t.format, ...(t.checksum ? { checksum: t.checksum } : {}) });
 
-export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[], iso?: Template): VmSpec {
+export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[], iso?: Template, guest?: GuestData): VmSpec {
   return {
     vmId: vm.id,
     instanceName: vm.instanceName,
@@ -111,6 +113,7 @@ export function vmSpecOf(vm: Vm, template: Template, disks: DiskSpec[], iso?: Te
     disks,
     ...scaleCeilings({ ...vm, bootCpuNumber: undefined, bootMemory: undefined }), // it boots at its current size
     ...(iso ? { iso: imageSpecOf(iso) } : {}),
+    ...(guest ? { guest } : {}),
   };
 }
 
@@ -146,7 +149,7 @@ export function buildAgentCommand(
   switch (command) {
     case 'StartVm':
       if (!template) throw new Error(`StartVm for VM ${vm.id} needs its template ${vm.templateId}`);
-      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template, options.disks ?? [legacyRootDisk(vm, template)], options.iso) } });
+      return AgentCommandSchema.parse({ command, payload: { spec: vmSpecOf(vm, template, options.disks ?? [legacyRootDisk(vm, template)], options.iso, options.guest) } });
     case 'ChangeMedia':
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, ...(options.image ? { iso: options.image } : {}) } });
     case 'StopVm':
@@ -194,7 +197,7 @@ export function buildAgentCommand(
     }
     case 'UnmanageVm': {
       // A stopped VM's domain is defined from the inventory where the host lacks it (4.22's VirtualMachineTO).
-      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};
+      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso, options.guest) } : {};
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, running: vm.state === 'Running', ...spec } });
     }
     case 'CreateVmSnapshot':
@@ -202,7 +205,7 @@ export function buildAgentCommand(
     case 'DeleteVmSnapshot': {
       if (!options.vmSnapshot) throw new Error(`${command} for VM ${vm.id} needs the snapshot`);
       // A stopped VM's domain is defined as the inventory has it first: template and disks as a start has them.
-      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso) } : {};
+      const spec = vm.state !== 'Running' && template && options.disks ? { spec: vmSpecOf(vm, template, options.disks, options.iso, options.guest) } : {};
       return AgentCommandSchema.parse({ command, payload: { instanceName: vm.instanceName, ...options.vmSnapshot, ...spec } });
     }
   }

@@ -198,6 +198,27 @@ export const ImageSpecSchema = z.object({
 export type ImageSpec = z.infer<typeof ImageSpecSchema>;
 
 /** What a VM needs on a host: enough for the simulator and for libvirt domain XML. */
+/**
+ * What the guest learns about itself at boot (R-UD, R-SSH): its user data (base64, as given), its
+ * SSH public keys by pair name, and CloudStack's metadata types. The host writes it onto a config
+ * drive (core/config-drive.ts) each time the domain is defined.
+ */
+export const GuestDataSchema = z.object({
+  userData: z.string().max(32768).optional(),
+  publicKeys: z.array(z.object({ name: z.string().max(255), key: z.string().max(16384) })).max(50),
+  metadata: z.object({
+    'service-offering': z.string(),
+    'availability-zone': z.string(),
+    'local-ipv4': z.string(),
+    'local-hostname': z.string(),
+    'public-ipv4': z.string(),
+    'public-hostname': z.string(),
+    'instance-id': z.string(),
+    'vm-id': z.string(),
+  }),
+});
+export type GuestData = z.infer<typeof GuestDataSchema>;
+
 export const VmSpecSchema = z.object({
   vmId: z.string(),
   instanceName: z.string(),
@@ -215,6 +236,8 @@ export const VmSpecSchema = z.object({
   maxMemory: z.number().int().positive().optional(),
   /** the ISO in its CD-ROM (hdc), fetched first when the host lacks it */
   iso: ImageSpecSchema.optional(),
+  /** its config drive's content (absent in tasks queued before config drives: the domain gets none) */
+  guest: GuestDataSchema.optional(),
 });
 export type VmSpec = z.infer<typeof VmSpecSchema>;
 

@@ -337,6 +337,14 @@ export interface Vm {
   restoredFromVolumeId?: string;
   /** the ISO in its CD-ROM (attachIso), kept across stops and starts */
   isoId?: string;
+  /**
+   * The SSH key pairs it was given (deploy `keypair`/`keypairs`, resetSSHKeyForVirtualMachine), by
+   * name, and their public keys as they were then: a pair deleted since still reaches the guest,
+   * as in CloudStack, which copies the keys onto the VM.
+   */
+  keyPairs?: Array<{ name: string; publicKey: string }>;
+  /** base64 user data (deploy and updateVirtualMachine `userdata`), read back by getVirtualMachineUserData only */
+  userData?: string;
   /** the backup offering it is assigned to (assignVirtualMachineToBackupOffering) */
   backupOfferingId?: string;
   /** the backup its job is taking: a job that fails leaves it in Error */
@@ -449,6 +457,24 @@ export interface AffinityGroup {
   name: string;
   description?: string;
   type: AffinityGroupType;
+  accountId: string;
+  accountName: string;
+  domainId: string;
+  domainPath: string;
+  created: string;
+}
+
+/**
+ * An SSH key pair of an account (createSSHKeyPair, registerSSHKeyPair): its public key in OpenSSH's
+ * one-line form (type and base64, no comment), which VMs deployed with it receive. Its name is
+ * unique in the account (as CloudStack's), and so is its public key. The private key of a created
+ * pair is returned once and never stored.
+ */
+export interface SshKeyPair {
+  id: string;
+  name: string;
+  publicKey: string;
+  fingerprint: string; // MD5 of the key blob, colon-separated hex (SSHKeysHelper)
   accountId: string;
   accountName: string;
   domainId: string;

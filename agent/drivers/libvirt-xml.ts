@@ -31,16 +31,18 @@ export interface DomainXmlOptions {
   domainType?: string; // default `kvm`
   /** the ISO file in the CD-ROM (hdc); absent: the drive is there, empty, for attachIso to fill live */
   cdromPath?: string;
+  /** the config drive's ISO (a second CD-ROM, hdd, as CloudStack's KVM config drive): absent, none */
+  configDrivePath?: string;
 }
 
 /** The CD-ROM every domain has (device id 3, CloudStack's hdc), with its ISO or empty. */
-export function cdromXml(path: string | undefined, indent = '    '): string {
+export function cdromXml(path: string | undefined, indent = '    ', target = 'hdc'): string {
   if (path !== undefined && !/^\/[A-Za-z0-9_.\/-]+$/.test(path)) throw invalid(`Invalid ISO path ${JSON.stringify(path)}`);
   return (
     `${indent}<disk type='file' device='cdrom'>\n` +
     `${indent}  <driver name='qemu' type='raw'/>\n` +
     (path ? `${indent}  <source file='${escapeXml(path)}'/>\n` : '') +
-    `${indent}  <target dev='hdc' bus='ide'/>\n` +
+    `${indent}  <target dev='${target}' bus='ide'/>\n` +
     `${indent}  <readonly/>\n` +
     `${indent}</disk>\n`
   );
@@ -179,6 +181,7 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions): string {
     `  <devices>\n` +
     disks.join('') +
     cdromXml(o.cdromPath) +
+    (o.configDrivePath ? cdromXml(o.configDrivePath, '    ', 'hdd') : '') +
     interfaces.join('') +
     `    <serial type='pty'/>\n` +
     `    <console type='pty'/>\n` +

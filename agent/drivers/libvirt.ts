@@ -5,7 +5,8 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, DomainDescription, DomainPowerState, GuestData, HostFacts, ImageSpec, PoolSpec, VmSnapshotSpec, VmSpec } from '../../core/agent-protocol';
+import { CONFIG_DRIVE_LABEL, configDriveFiles } from '../../core/config-drive';
 import { targetDevice } from '../../core/storage';
 import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
@@ -118,6 +119,9 @@ export function toDriverError(err: unknown): Error {
   }
   return new DriverError('ResourceUnavailableError', err instanceof Error ? err.message : String(err), true);
 }
+
+/** A domain's config drive volume, beside its ROOT disk. */
+export const configDriveVolume = (instanceName: string) => `${instanceName}-configdrive.iso`;
 
 /** A registered image's volume in the default pool: `template-<id>.<qcow2|raw|iso>`. */
 const imageVolume = (templateId: string, format: string) => validName('template volume', `template-${templateId}.${format.toLowerCase()}`);
@@ -272,6 +276,9 @@ export class LibvirtDriver implements HypervisorDriver {
       // Also when the domain is already gone: a retry after a failed delete still removes the files.
       if (o.removeDisks) {
         const disks = o.disks?.length ? o.disks : [{ volumeId: name, type: 'ROOT' as const, deviceId: 0, path: rootVolume(name), size: 1 }];
+        // Its config drive lives beside its ROOT disk: it goes with the disks.
+        const root = disks.find((d) => d.type === 'ROOT');
+        if (root) await this.removeVolume({ ...root, volumeId: `${name}-configdrive`, path: configDriveVolume(name) }, signal);
         for (const disk of disks) await this.removeVolume(disk, signal);
       }
     });
@@ -1159,9 +1166,42 @@ export class LibvirtDriver implements HypervisorDriver {
     // Its CD-ROM's ISO, fetched first when this host lacks it.
     const cdromPath = spec.iso ? await this.isoPath(spec.iso, signal) : undefined;
     // Built before anything is made: a spec that cannot become a domain fails with nothing changed.
-    const xml = domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource, cdromPath });
+    domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource, cdromPath });
     for (const [i, disk] of spec.disks.entries()) await this.ensureVolume(disk, disks[i], template, spec, signal);
-    await this.define(name, xml, signal);
+    const configDrivePath = spec.guest ? await this.writeConfigDrive(name, spec.guest, disks[0]!.pool, signal) : undefined;
+    await this.define(name, domainXml(spec, { uuid: domainUuid(spec.vmId), disks, nicSource: this.nicSource, cdromPath, configDrivePath }), signal);
+  }
+
+  /**
+   * The domain's config drive, made anew (its user data and keys as the control plane has them now):
+   * an ISO labelled config-2 built with genisoimage, kept as a volume of its ROOT disk's pool, so a
+   * live migration finds it at the same path on shared storage. Built beside it and renamed in.
+   */
+  private async writeConfigDrive(name: string, guest: GuestData, pool: string, signal?: AbortSignal): Promise<string> {
+    const volume = configDriveVolume(name);
+    if ((await this.volumeBytes(volume, signal, pool)) === undefined)
+      await this.virsh.run(['vol-create-as', '--pool', pool, '--name', volume, '--capacity', '1', '--format', 'raw'], signal);
+    const path = (await this.virsh.run(['vol-path', '--pool', pool, '--vol', volume], signal)).trim();
+    const dir = await mkdtemp(join(await this.scratchDir(), `${name}-configdrive-`));
+    try {
+      for (const [file, content] of configDriveFiles(guest)) {
+        await mkdir(dirname(join(dir, file)), { recursive: true });
+        await writeFile(join(dir, file), content, { mode: 0o600 });
+      }
+      const staged = `${path}.new`;
+      const exec = this.options.exec ?? runCommandLine;
+      try {
+        await exec('genisoimage', ['-quiet', '-o', staged, '-V', CONFIG_DRIVE_LABEL, '-J', '-R', '-input-charset', 'utf-8', dir], signal);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') throw new DriverError('ResourceUnavailableError', 'genisoimage is not installed on this host: VMs get their user data and SSH keys from a config drive it builds (install genisoimage)', false);
+        throw new DriverError('ResourceUnavailableError', `Building the config drive of ${name} failed: ${`${(err as { stderr?: string }).stderr ?? (err as Error).message}`.trim().split('\n')[0]}`, true);
+      }
+      await rename(staged, path);
+      await this.virsh.run(['pool-refresh', '--pool', pool], signal).catch(() => undefined);
+      return path;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The names of a domain's snapshots libvirt knows here. */

@@ -6,6 +6,7 @@ import type { PowerState } from '../../core/entities';
 import { fetchImage, type DownloadProgress, type ImageFacts } from '../image-download';
 import { targetDevice } from '../../core/storage';
 import { backupFileOf } from '../../core/agent-commands';
+import { configDriveFiles, guestRead as readDrive } from '../../core/config-drive';
 import { assertAsImported, DriverError, type BackupTaken, type HypervisorDriver, type TakeBackupOptions } from './driver';
 
 /**
@@ -622,6 +623,18 @@ export class SimulatorDriver implements HypervisorDriver {
 
   volumeData(disk: { pool?: Pick<PoolSpec, 'id' | 'type'>; path: string }): string | undefined {
     return volumeData.get(this.dataKey(disk));
+  }
+
+  /**
+   * The config drive the domain booted with, as its guest reads it (tests: the guest's side):
+   * `path` is a file of the drive (`openstack/latest/meta_data.json`) or a metadata URL path
+   * (`latest/user-data`, `latest/meta-data/<type>`, `latest/<type>`); undefined when it has none.
+   */
+  guestRead(name: string, path: string): string | undefined {
+    const guest = this.domainsByName.get(name)?.spec.guest;
+    if (!guest) return undefined;
+    const files = configDriveFiles(guest);
+    return (files.get(path) ?? readDrive(files, path))?.toString('utf8');
   }
 
   /** How often the domain's guest filesystems were frozen and thawed for backups (tests: never left frozen). */

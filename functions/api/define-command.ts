@@ -3,6 +3,7 @@ import type { Caller, Role } from '../../core/entities';
 import { CloudStackError, EntityNotFoundError, InvalidParameterError, MissingParameterError } from '../../core/errors';
 import type { Store } from '../store';
 import type { JobStarter, StartedJob } from './jobs';
+import { refuseUnsupported } from './offering-params';
 import { DEFAULT_MAX_LENGTH, type IssueKind, type UnpackedParams } from './params';
 
 /**
@@ -49,6 +50,8 @@ export interface CommandContext<P> {
   now: Date;
   /** the command's API name, as declared */
   command: string;
+  /** how the request came: user data may be longer in a POST (absent: GET) */
+  httpMethod?: 'GET' | 'POST';
 }
 
 type Params = z.ZodObject<z.ZodRawShape>;
@@ -65,6 +68,11 @@ export interface CommandSpec<S extends Params> {
   /** envelope name when it is not `<name lower>response` (the legacy `restorevmresponse`) */
   responseName?: string;
   related?: readonly string[];
+  /**
+   * CloudStack parameters of this command that Stratus does not act on, with why: given (and not
+   * empty or false), each is a 431 naming it, never silently ignored. They are not in listApis.
+   */
+  refused?: Readonly<Record<string, string>>;
   handle(ctx: CommandContext<z.output<S>>): Promise<HandlerResult>;
 }
 
@@ -96,6 +104,9 @@ export function defineCommand<S extends Params>(spec: CommandSpec<S>): Command<S
     envelope,
     paramInfo: (role) => infos.filter((p) => !p.roles || p.roles.includes(role)),
     parse(raw, role) {
+      // As sent: a flag sent as false asks for nothing Stratus lacks.
+      const given = Object.fromEntries(Object.keys(spec.refused ?? {}).map((k) => [k, raw[k] === '' || raw[k] === 'false' ? undefined : raw[k]]));
+      refuseUnsupported(given, spec.refused ?? {});
       // Only the declared parameters the role may pass; ACS ignores the others.
       const input: Record<string, unknown> = {};
       for (const p of infos) {

@@ -78,7 +78,7 @@ const DEFAULT_BUDGET_MS = 29_000;
 
 /** Validate the parameters and run the verified command. */
 export function route(deps: ApiDeps) {
-  return async (_event: APIGatewayProxyEventV2, context: ApiLambdaContext): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (event: APIGatewayProxyEventV2, context: ApiLambdaContext): Promise<APIGatewayProxyStructuredResultV2> => {
     const state = context.stratus;
     if (!state?.command || !state.caller) throw new InternalError('API request reached the router without a verified caller');
     const { command, caller } = state;
@@ -87,7 +87,8 @@ export function route(deps: ApiDeps) {
     const store = deps.store();
     // Its reads stop a second before the function's time limit, when API Gateway has given up on it.
     const budget = (context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS) - 1000;
-    const result = await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name }));
+    const httpMethod = event.requestContext?.http?.method?.toUpperCase() === 'POST' ? 'POST' : 'GET';
+    const result = await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name, httpMethod }));
     return toResponse(command.envelope, result);
   };
 }

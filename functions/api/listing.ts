@@ -25,7 +25,7 @@ export async function pageOf<T>(store: Store, key: string, spec: Omit<ListSpec, 
   return { kind: 'list', key, items: await Promise.all(page.items.map(toResponse)), count: page.count };
 }
 
-export type OwnedKind = 'VM' | 'JOB' | 'EVENT' | 'AFFINITYGROUP' | 'USER' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'BACKUP' | 'BACKUPSCHEDULE';
+export type OwnedKind = 'VM' | 'JOB' | 'EVENT' | 'AFFINITYGROUP' | 'SSHKEYPAIR' | 'USER' | 'VOLUME' | 'TAG' | 'VMSNAPSHOT' | 'BACKUP' | 'BACKUPSCHEDULE';
 /** Owned kinds written by every request: their kind-wide listing is sharded and counted. */
 const SHARDED: ReadonlySet<OwnedKind> = new Set(['VM', 'JOB', 'EVENT', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'BACKUP', 'BACKUPSCHEDULE']);
 

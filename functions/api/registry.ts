@@ -125,8 +125,20 @@ import registerTemplate from './commands/registerTemplate';
 import updateVirtualMachine from './commands/updateVirtualMachine';
 import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
 import updateZone from './commands/updateZone';
+import createSSHKeyPair from './commands/createSSHKeyPair';
+import registerSSHKeyPair from './commands/registerSSHKeyPair';
+import listSSHKeyPairs from './commands/listSSHKeyPairs';
+import deleteSSHKeyPair from './commands/deleteSSHKeyPair';
+import resetSSHKeyForVirtualMachine from './commands/resetSSHKeyForVirtualMachine';
+import getVirtualMachineUserData from './commands/getVirtualMachineUserData';
 
 const all: readonly Command[] = [
+  createSSHKeyPair,
+  registerSSHKeyPair,
+  listSSHKeyPairs,
+  deleteSSHKeyPair,
+  resetSSHKeyForVirtualMachine,
+  getVirtualMachineUserData,
   addCluster,
   addHost,
   attachVolume,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_COMMAND_NAMES, backupFileOf, backupPathOf, backupRepositorySpecOf, buildAgentCommand, diskSpecOf, imageSpecOf, legacyRootDisk, taskIdFor, vmSnapshotSpecOf, type AgentCommandOptions } from '../../core/agent-commands';
-import type { BackupRepositorySpec, DiskSpec, ImageSpec } from '../../core/agent-protocol';
+import type { BackupRepositorySpec, DiskSpec, GuestData, ImageSpec } from '../../core/agent-protocol';
+import { guestDataOf } from '../../core/config-drive';
 import type { Vm, Volume } from '../../core/entities';
 import type { Store } from '../store';
 import { volumesOf } from '../store/storage';
@@ -124,6 +125,12 @@ async function repositoryFor(store: Store, input: { command: string; repositoryI
   return { repository: backupRepositorySpecOf(repository) };
 }
 
+/** The config drive's content: the VM's keys and user data, and its zone's and offering's names. */
+async function guestDataFor(store: Store, vm: Vm): Promise<GuestData> {
+  const [zone, offering] = await Promise.all([store.inventory.getZone(vm.zoneId), store.inventory.getServiceOffering(vm.serviceOfferingId)]);
+  return guestDataOf(vm, { zoneName: zone?.name ?? vm.zoneId, offeringText: offering?.displayText ?? offering?.name ?? vm.serviceOfferingId });
+}
+
 const SNAPSHOT_COMMANDS: ReadonlySet<string> = new Set(['CreateVmSnapshot', 'RevertVmSnapshot', 'DeleteVmSnapshot']);
 
 /** A start, and a stopped VM's snapshot command or unmanage, define its domain first: they carry its template and every disk. */
@@ -168,6 +175,8 @@ export const handler = defineStep(
   if (definesDomain && !template) throw new ResourceUnavailableError(`Template ${vm?.templateId} of VM ${input.vmId} no longer exists`);
   // The ISO in its CD-ROM goes with the domain's definition (a deleted one stays in until detached).
   const iso = definesDomain && vm?.isoId ? await store.templates.get(vm.isoId) : undefined;
+  // So does its config drive: what the guest learns of itself is written anew at every definition.
+  const guest = definesDomain && vm ? await guestDataFor(store, vm) : undefined;
 
   let destinationUri: string | undefined;
   if (input.command === 'MigrateVm') {
@@ -176,7 +185,7 @@ export const handler = defineStep(
     if (!destination.migrationUri) throw new ResourceUnavailableError(`Host ${destination.name} has not reported a migration URI: its agent must heartbeat first`);
     destinationUri = destination.migrationUri;
   }
-  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), ...(await backupFor(store, input, vm)), ...(await repositoryFor(store, input)), iso });
+  const agentCommand = buildAgentCommand(input.command, vm, template, { ...input, destinationUri, ...(await disksFor(store, input, vm)), ...(await vmSnapshotFor(store, input, vm)), ...(await imageFor(store, input)), ...(await backupFor(store, input, vm)), ...(await repositoryFor(store, input)), iso, guest });
   const taskId = taskIdFor(input.taskToken);
   await store.tasks.create({
     id: taskId,

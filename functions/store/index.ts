@@ -18,6 +18,7 @@ import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
 import { BackupsRepository } from './backups';
+import { SshKeysRepository } from './ssh-keys';
 import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
 import { TemplatesRepository } from './templates';
@@ -58,6 +59,7 @@ export interface Store {
   vmSnapshots: VmSnapshotsRepository; // VM snapshots, changed with their VM's list of them
   unmanaged: UnmanagedInstancesRepository; // domains on hosts that Stratus does not manage, as their hosts describe them
   backups: BackupsRepository; // backup offerings and VMs' assignment to them
+  sshKeys: SshKeysRepository; // accounts' SSH key pairs, found by name
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -104,6 +106,7 @@ export function createStore(): Store {
     vmSnapshots: new VmSnapshotsRepository(db, table),
     unmanaged: new UnmanagedInstancesRepository(db, table, vms, listing),
     backups: new BackupsRepository(db, table, vms),
+    sshKeys: new SshKeysRepository(db, table),
   };
   current = { db, table, store };
   return store;

@@ -1,4 +1,4 @@
-import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, BackupRepository, BackupSchedule, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
+import type { AffinityGroup, Alert, AsyncJob, Backup, BackupOffering, BackupRepository, BackupSchedule, CloudEvent, Cluster, DiskOffering, Domain, Host, Network, Pod, ResourceTag, ServiceOffering, StoragePool, Template, SshKeyPair, UnmanagedInstance, UsageEvent, User, Vm, VmSnapshot, Volume, Zone } from '../../core/entities';
 import type { StoredAccount } from './tenancy';
 import type { IndexName } from './table';
 
@@ -62,9 +62,10 @@ export interface ListedEntities {
   BACKUP: Backup;
   BACKUPSCHEDULE: BackupSchedule;
   BACKUPREPOSITORY: BackupRepository;
+  SSHKEYPAIR: SshKeyPair;
 }
 export type ListedKind = keyof ListedEntities;
-export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP', 'BACKUPSCHEDULE', 'BACKUPREPOSITORY'];
+export const LISTED_KINDS: readonly ListedKind[] = ['VM', 'JOB', 'EVENT', 'USAGE', 'HOST', 'ZONE', 'POD', 'CLUSTER', 'OFFERING', 'TEMPLATE', 'NETWORK', 'DOMAIN', 'ACCOUNT', 'USER', 'AFFINITYGROUP', 'ALERT', 'STORAGEPOOL', 'DISKOFFERING', 'VOLUME', 'TAG', 'VMSNAPSHOT', 'UNMANAGED', 'BACKUPOFFERING', 'BACKUP', 'BACKUPSCHEDULE', 'BACKUPREPOSITORY', 'SSHKEYPAIR'];
 type Entity<K extends ListedKind> = ListedEntities[K];
 
 /**
@@ -280,6 +281,10 @@ function catalogueEntries<K extends CatalogueKind>(kind: K, entity: Entity<K>): 
       const pool = entity as StoragePool;
       return [kindWide, ['gsi2', cataloguePartition('STORAGEPOOL', 'ZONE', pool.zoneId)], ['gsi3', poolReachPartition(pool)]];
     }
+    case 'SSHKEYPAIR': {
+      const k = entity as SshKeyPair;
+      return [kindWide, ['gsi2', cataloguePartition('SSHKEYPAIR', 'ACCOUNT', k.accountId)], ['gsi3', cataloguePartition('SSHKEYPAIR', 'DOMAIN', k.domainId)]];
+    }
     case 'BACKUPOFFERING':
       return [kindWide, ['gsi2', cataloguePartition('BACKUPOFFERING', 'ZONE', (entity as BackupOffering).zoneId)]];
     case 'BACKUPREPOSITORY':
@@ -342,6 +347,8 @@ export function searchText<K extends ListedKind>(kind: K, entity: Entity<K>): st
       return join((e as BackupSchedule).vmName); // CloudStack's keyword matches the VM's name
     case 'BACKUPREPOSITORY':
       return join((e as BackupRepository).name, (e as BackupRepository).provider); // as CloudStack's keyword
+    case 'SSHKEYPAIR':
+      return join((e as SshKeyPair).name, (e as SshKeyPair).fingerprint); // CloudStack's keyword: name or fingerprint
     default:
       return undefined;
   }

@@ -29,7 +29,8 @@ export type Kind =
   | 'BACKUPOFFERING'
   | 'BACKUP'
   | 'BACKUPSCHEDULE'
-  | 'BACKUPREPOSITORY';
+  | 'BACKUPREPOSITORY'
+  | 'SSHKEYPAIR';
 
 export interface ItemKey {
   pk: string;

@@ -354,8 +354,9 @@ export class Conditions {
     return this;
   }
 
-  beginsWith(attribute: string, prefix: string): this {
-    this.parts.push(`begins_with(${this.name(attribute)}, ${this.value(prefix)})`);
+  /** attribute begins with the prefix (skipped when undefined). */
+  beginsWith(attribute: string, prefix: string | undefined): this {
+    if (prefix !== undefined) this.parts.push(`begins_with(${this.name(attribute)}, ${this.value(prefix)})`);
     return this;
   }
 

@@ -84,6 +84,8 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
       .filter((g) => g !== undefined)
       .map((g) => ({ id: g.id, name: g.name, type: g.type, ...(g.description ? { description: g.description } : {}) })),
     tags: tagsOf(vm, 'UserVm', account?.name, domain?.name),
+    // UserVmResponse keypairs: the names, comma-separated (user data is never shown here).
+    ...(vm.keyPairs?.length ? { keypairs: vm.keyPairs.map((k) => k.name).join(',') } : {}),
     ...(vm.diskOfferingId ? { diskofferingid: vm.diskOfferingId, diskofferingname: (await lookups.diskOffering(vm.diskOfferingId))?.name } : {}),
     ...(vm.activeJobId ? { jobid: vm.activeJobId, jobstatus: 0 } : {}),
   };

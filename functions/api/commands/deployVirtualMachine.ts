@@ -11,6 +11,46 @@ import { newInstanceName } from '../instance-names';
 import { customSizeDetails, sizeFor } from '../../../core/scaling';
 import { cs, mergeMap, type UnpackedParams } from '../params';
 import { defineCommand } from '../define-command';
+import { ownerFor, ownerParams, type Owner } from '../owner';
+import { keyPairNames, keyPairsOf } from '../ssh-key-pairs';
+import { checkUserData } from '../user-data';
+
+/** deployVirtualMachine parameters CloudStack acts on and Stratus does not (yet): each refused by name. */
+const DEPLOY_REFUSED = {
+  ipaddress: 'guest addresses are assigned from the network; a fixed address cannot be asked for yet',
+  ip6address: 'guest networks have no IPv6',
+  macaddress: 'MAC addresses are assigned by Stratus',
+  iptonetworklist: 'guest addresses are assigned from the network; give networkids',
+  nicnetworklist: 'give networkids',
+  dhcpoptionsnetworklist: 'extra DHCP options are not supported',
+  overridediskofferingid: 'the ROOT disk takes its size from the template or rootdisksize',
+  datadiskofferinglist: 'one data disk is made from diskofferingid; attach more with createVolume and attachVolume',
+  datadisksdetails: 'one data disk is made from diskofferingid',
+  userdataid: 'the user data registry is not supported: give userdata',
+  userdatadetails: 'the user data registry is not supported: give userdata',
+  password: 'password-enabled templates are not supported: give an SSH key pair',
+  deploymentplanner: 'the allocator is the only planner',
+  securitygroupids: 'security groups are not supported',
+  securitygroupnames: 'security groups are not supported',
+  keyboard: 'the console keyboard layout is not configurable',
+  extraconfig: 'extra hypervisor configuration is not supported',
+  copyimagetags: "template tags are not copied",
+  properties: 'OVF properties are for VMware appliances',
+  bootmode: 'UEFI boot is not supported: Instances boot with BIOS',
+  boottype: 'UEFI boot is not supported: Instances boot with BIOS',
+  bootintosetup: 'UEFI boot is not supported: Instances boot with BIOS',
+  dynamicscalingenabled: 'whether an Instance scales live follows its template and offering; set it with updateVirtualMachine',
+  customid: 'Instance ids are assigned by Stratus',
+  iothreadsenabled: 'disk I/O threads are not configurable',
+  iodriverpolicy: 'disk I/O driver policies are not configurable',
+  nicmultiqueuenumber: 'NIC queues are not configurable',
+  nicpackedvirtqueuesenabled: 'NIC queues are not configurable',
+  leaseduration: 'Instance leases are not supported',
+  leaseexpiryaction: 'Instance leases are not supported',
+  snapshotid: 'deploying from a volume snapshot is not supported: deploy from a template',
+  volumeid: 'deploying from a volume is not supported: deploy from a template',
+  externaldetails: 'extensions are not supported',
+} as const;
 
 export default defineCommand({
   name: 'deployVirtualMachine',
@@ -36,8 +76,25 @@ export default defineCommand({
     diskofferingid: cs.uuid().optional().meta({ description: 'the ID of the disk offering for the Instance: a DATADISK volume of its size is created and attached' }),
     size: cs.long().optional().meta({ description: 'the arbitrary size for the DATADISK volume. Mutually exclusive with diskOfferingId' }),
     rootdisksize: cs.long().optional().meta({ description: 'Optional field to resize root disk on deploy. Value is in GB. Only applies to Template-based deployments.', since: '4.4' }),
+    keypair: cs.string().optional().meta({ description: 'name of the ssh key pair used to login to the Instance' }),
+    keypairs: cs.list(cs.string()).optional().meta({ description: 'names of the ssh key pairs used to login to the Instance', since: '4.17' }),
+    userdata: cs.string(1048576).optional().meta({
+      description: 'an optional binary data that can be sent to the Instance upon a successful deployment, base64-encoded: up to 2 KB in a GET request and 32 KB in a POST. The guest reads it from its config drive.',
+    }),
+    displayvm: cs.boolean().optional().meta({ description: 'an optional field, whether to the display the Instance to the end user or not (only true is supported)', since: '4.2' }),
+    hypervisor: cs.string().optional().meta({ description: 'the hypervisor on which to deploy the Instance (KVM: the only one Stratus runs)' }),
+    ...ownerParams('Instance'),
   }),
-  async handle({ params, raw, caller, store, jobs, now, command }) {
+  refused: DEPLOY_REFUSED,
+  async handle(ctx) {
+    const { params, raw, caller, store, jobs, now, command } = ctx;
+    if (params.displayvm === false) throw new InvalidParameterError('Parameter displayvm=false is not supported: every Instance is displayed to its owner');
+    if (params.hypervisor !== undefined && params.hypervisor.toUpperCase() !== 'KVM') throw new InvalidParameterError(`Hypervisor ${params.hypervisor} is not supported: Stratus deploys on KVM hosts only`);
+    // Whom the VM is for: the caller, or the account an admin names (account + domainid).
+    const owner = await ownerFor(ctx, params);
+    const userData = params.userdata === undefined ? undefined : checkUserData(params.userdata, ctx.httpMethod ?? 'GET');
+    const names = keyPairNames(params);
+    const keyPairs = names.length ? await keyPairsOf(store, owner.accountId, names, 'Not all specified keypairs exist') : undefined;
     const [offering, template, zone, user] = await Promise.all([
       store.inventory.offeredServiceOffering(params.serviceofferingid),
       store.inventory.getTemplate(params.templateid),
@@ -48,16 +105,16 @@ export default defineCommand({
     // A custom offering's size comes from details[].cpuNumber/cpuSpeed/memory, checked before anything is taken.
     const size = sizeFor(offering, mergeMap(params.details));
     if (!zone) throw new EntityNotFoundError(command, 'zoneid', params.zoneid);
-    // The caller deploys for its own account: public templates and its own.
-    if (!template || template.removed || !usableBy(template, { caller })) throw new EntityNotFoundError(command, 'templateid', params.templateid);
+    // Public templates and the owner's own (an admin deploying for an account may use that account's).
+    if (!template || template.removed || !usableBy(template, { caller, ownerAccountId: owner.accountId })) throw new EntityNotFoundError(command, 'templateid', params.templateid);
     if (template.format === 'ISO') throw new InvalidParameterError(`Deploying from ISO ${template.name} is not supported: deploy from a template, then attach the ISO`);
     if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to deploy from: ${imageStatus(template)}`);
     if (template.zoneId && template.zoneId !== zone.id) throw new InvalidParameterError(`Template ${template.name} is not available in zone ${zone.name}`);
     if (zone.allocationState !== 'Enabled' && caller.role !== 'rootAdmin')
       throw new InvalidParameterError(`Cannot perform this operation, Zone is currently disabled: ${zone.name}`);
     if (params.name !== undefined) checkHostName(params.name);
-    const networks = await guestNetworks(params.networkids, zone.id, caller.accountId, caller.role === 'rootAdmin', store, command);
-    const affinityGroupIds = await affinityGroupsFor(params, caller, store, command);
+    const networks = await guestNetworks(params.networkids, zone.id, owner.accountId, caller.role === 'rootAdmin', store, command);
+    const affinityGroupIds = await affinityGroupsFor(params, caller, owner, store, command);
     const placement = await placementFor(params, raw, caller, zone, store, command);
     const disks = await disksFor(params, mergeMap(params.details), template, store, command);
 
@@ -74,10 +131,10 @@ export default defineCommand({
       type: d.type,
       state: 'Allocated',
       size: d.size,
-      accountId: caller.accountId,
-      accountName: caller.accountName,
-      domainId: caller.domainId,
-      domainPath: caller.domainPath,
+      accountId: owner.accountId,
+      accountName: owner.accountName,
+      domainId: owner.domainId,
+      domainPath: owner.domainPath,
       zoneId: zone.id,
       vmId: id,
       deviceId: d.deviceId,
@@ -94,10 +151,10 @@ export default defineCommand({
       displayName: params.displayname ?? name,
       // R-NAME.4: the display name replaces instance.name only when the flag is on and one was given.
       instanceName,
-      accountId: caller.accountId,
-      userId: caller.userId,
-      domainId: caller.domainId,
-      domainPath: caller.domainPath,
+      accountId: owner.accountId,
+      userId: caller.userId, // the user who deployed it, as CloudStack's vm_instance.user_id
+      domainId: owner.domainId,
+      domainPath: owner.domainPath,
       zoneId: zone.id,
       serviceOfferingId: offering.id,
       templateId: template.id,
@@ -111,6 +168,8 @@ export default defineCommand({
       affinityGroupIds,
       volumeIds: volumes.map((v) => v.id),
       ...(params.diskofferingid ? { diskOfferingId: params.diskofferingid } : {}),
+      ...(keyPairs ? { keyPairs } : {}),
+      ...(userData !== undefined ? { userData } : {}),
       created: at,
       lastUpdated: at,
       version: 1,
@@ -203,6 +262,7 @@ async function nicFor(network: Network, isDefault: boolean, vmId: string, store:
 async function affinityGroupsFor(
   params: { affinitygroupids?: string[]; affinitygroupnames?: string[] },
   caller: Caller,
+  owner: Owner,
   store: import('../../store').Store,
   command: string,
 ): Promise<string[]> {
@@ -210,7 +270,7 @@ async function affinityGroupsFor(
   const groups = params.affinitygroupnames
     ? await Promise.all(
         params.affinitygroupnames.map(async (name) => {
-          const g = await store.affinity.findByName(caller.accountId, name);
+          const g = await store.affinity.findByName(owner.accountId, name);
           if (!g) throw new InvalidParameterError(`Unable to find affinity group by name ${name}`);
           return g;
         }),
@@ -222,7 +282,7 @@ async function affinityGroupsFor(
           return g;
         }),
       );
-  for (const g of groups) if (g.accountId !== caller.accountId) throw new PermissionDeniedError(`Affinity Group ${g.name} does not belong to the VM's account`);
+  for (const g of groups) if (g.accountId !== owner.accountId) throw new PermissionDeniedError(`Affinity Group ${g.name} does not belong to the VM's account`);
   return [...new Set(groups.map((g) => g.id))];
 }
 

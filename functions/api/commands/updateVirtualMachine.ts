@@ -5,6 +5,7 @@ import { osTypeById } from '../../../core/os-catalogue';
 import { checkHostName } from '../../../core/naming';
 import { cs, mergeMap } from '../params';
 import { defineCommand } from '../define-command';
+import { checkUserData } from '../user-data';
 import { createLookups } from '../../views/lookups';
 import { toVirtualMachineResponse } from '../../views/virtualMachine';
 import { requireOperable, vmForCaller } from '../vm-access';
@@ -27,8 +28,27 @@ export default defineCommand({
     details: cs.map().optional().meta({ description: 'Details in key/value pairs. \'extraconfig\' is not allowed to be passed in details.', since: '4.12' }),
     cleanupdetails: cs.boolean().optional().meta({ description: 'optional boolean field, which indicates if details should be cleaned up or not (if set to true, details removed for this resource, details field ignored; if false or not set, no action)' }),
     isdynamicallyscalable: cs.boolean().optional().meta({ description: 'true if VM contains XS/VMWare tools inorder to support dynamic scaling of VM cpu/memory' }),
+    userdata: cs.string(1048576).optional().meta({
+      description: 'an optional binary data that can be sent to the Instance, base64-encoded: up to 2 KB in a GET request and 32 KB in a POST. The guest reads it from its config drive at its next start.',
+    }),
+    displayvm: cs.boolean().optional().meta({ description: 'an optional field, whether to the display the vm to the end user or not (only true is supported)' }),
   }),
-  async handle({ params, caller, store, command, now }) {
+  refused: {
+    userdataid: 'the user data registry is not supported: give userdata',
+    userdatadetails: 'the user data registry is not supported: give userdata',
+    customid: 'Instance ids are assigned by Stratus',
+    instancename: 'instance names are assigned by Stratus',
+    extraconfig: 'extra hypervisor configuration is not supported',
+    securitygroupids: 'security groups are not supported',
+    securitygroupnames: 'security groups are not supported',
+    dhcpoptionsnetworklist: 'extra DHCP options are not supported',
+    deleteprotection: 'delete protection is not supported yet',
+    leaseduration: 'Instance leases are not supported',
+    leaseexpiryaction: 'Instance leases are not supported',
+  },
+  async handle({ params, caller, store, command, now, httpMethod }) {
+    if (params.displayvm === false) throw new InvalidParameterError('Parameter displayvm=false is not supported: every Instance is displayed to its owner');
+    const userData = params.userdata === undefined ? undefined : checkUserData(params.userdata, httpMethod ?? 'GET');
     const vm = await vmForCaller(store, caller, params.id, command);
     requireOperable(vm, ['Running', 'Stopped', 'Allocated', 'Error'], 'update');
     const stopped = vm.state === 'Stopped' || vm.state === 'Allocated';
@@ -49,6 +69,8 @@ export default defineCommand({
     if (params.haenable !== undefined) set.haEnable = params.haenable;
     if (params.ostypeid !== undefined) set.osTypeId = params.ostypeid;
     if (params.isdynamicallyscalable !== undefined) set.isDynamicallyScalable = params.isdynamicallyscalable;
+    // Kept now; the guest finds it on its config drive from its next start.
+    if (userData !== undefined) set.userData = userData;
     if (params.details !== undefined || params.cleanupdetails === true) {
       const hidden = caller.role === 'rootAdmin' ? new Set<string>() : await lookups.hiddenDetails();
       const given = params.cleanupdetails === true ? {} : mergeMap(params.details);
