@@ -30,6 +30,10 @@ if (purpose === 'test' && (!existsSync('/usr/bin/cloudstack') || !pythonOk())) m
 if (purpose === 'test' && (!existsSync('/usr/bin/go') || !existsSync('/usr/share/gocode/src/github.com/xanzy/go-cloudstack/cloudstack'))) missing.push('golang-go', 'golang-github-xanzy-go-cloudstack-dev');
 // virsh, which the libvirt driver's tests drive against libvirt's test:/// driver.
 if (purpose === 'test' && !has('virsh', ['--version'])) missing.push('libvirt-clients');
+// genisoimage builds the config drive on KVM hosts; its isoinfo reads one back in the driver's tests.
+if (purpose === 'test' && !has('genisoimage', ['--version'])) missing.push('genisoimage');
+// ssh-keygen checks the key pairs Stratus makes as OpenSSH reads them.
+if (purpose === 'test' && !existsSync('/usr/bin/ssh-keygen')) missing.push('openssh-client');
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && has('apt-get', ['--version']);
   if (!canApt) {
