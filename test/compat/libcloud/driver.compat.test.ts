@@ -164,6 +164,31 @@ describe('the libcloud CloudStack driver against Stratus', () => {
     }
   });
 
+  it('creates, imports, lists and deletes key pairs, and creates a node with ex_keyname and ex_userdata that its guest reads', async () => {
+    const PUBLIC = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGqHIX2QqRXQvYqwQhUZ1o9vB7mXo6jEx8Xr1nGfHkR4 lc@example';
+    type Pair = { name: string; fingerprint: string; private_key: string | null; public_key: string | null };
+    const seen = await step<{ created: Pair; imported: Pair; listed: Pair[]; got: Pair; node: Node; deleted: boolean; after_delete: string[] }>('key_pairs', 'lc-keys', PUBLIC);
+
+    expect(seen.created).toMatchObject({ name: 'lc-key', private_key: expect.stringMatching(/^-----BEGIN RSA PRIVATE KEY-----/) });
+    expect(seen.created.fingerprint).toMatch(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
+    expect(seen.imported).toMatchObject({ name: 'lc-imported', private_key: null });
+    expect(seen.listed.map((k) => k.name).sort()).toEqual(['lc-imported', 'lc-key']);
+    expect(seen.listed.every((k) => k.private_key === null)).toBe(true);
+    expect(seen.got).toEqual({ name: 'lc-imported', fingerprint: seen.imported.fingerprint });
+    expect(seen.node).toMatchObject({ name: 'lc-keys', state: 'running' });
+    expect(seen.deleted).toBe(false); // libcloud compares success to the string 'true'; CloudStack sends a boolean, as Stratus does
+    expect(seen.after_delete).toEqual(['lc-key']);
+    const deploy = proxy.requests.find((q) => q.command === 'deployVirtualMachine');
+    expect(deploy?.params).toMatchObject({ keypair: 'lc-key', userdata: Buffer.from('#cloud-config\nhostname: lc-keys\n').toString('base64') });
+
+    // The guest's side: its config drive has the key and the user data.
+    const admin = new CloudStackClient(env.stack.apiUrl, env.stack.credentials.apiKey, env.stack.credentials.secretKey);
+    const vm = ((await admin.ok('listVirtualMachines', { id: seen.node.id })).virtualmachine as Array<Record<string, string>>)[0];
+    const driver = env.stack.hosts.find((h) => h.hostId === vm.hostid)!.driver;
+    expect(driver.guestRead(vm.instancename, 'latest/user-data')).toBe('#cloud-config\nhostname: lc-keys\n');
+    expect(driver.guestRead(vm.instancename, 'latest/meta-data/public-keys')).toBe(seen.listed.find((k) => k.name === 'lc-key')!.public_key);
+  });
+
   it('stops, starts, reboots, destroys, recovers and expunges lc1 through the driver', async () => {
     // Act
     const seen = await step<Record<string, unknown>>('lifecycle', 'lc1');

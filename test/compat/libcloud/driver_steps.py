@@ -8,7 +8,7 @@ change_size NAME SIZE (ex_change_node_size: scaleVirtualMachine), lifecycle NAME
 destroy, recover, destroy with expunge; what libcloud saw at each), volumes NAME (create_volume,
 attach_volume, list_volumes, detach_volume, destroy_volume), create_node_with_disk NAME OFFERING
 (create_node with a disk offering, then its volumes), images NAME URL (ex_register_iso, ex_restore of the
-node, list_images).
+node, list_images), key_pairs NAME PUBLIC_KEY (the key pair calls, then create_node with ex_keyname and ex_userdata).
 The jest test (driver.compat.test.ts) asserts on the JSON; a missing libcloud is an ImportError and exit 1.
 """
 import json
@@ -130,12 +130,36 @@ def images(args):
     return {'registered': registered, 'restored_template': d.ex_restore(node), 'images': [i.name for i in d.list_images()]}
 
 
+def key_pairs(args):
+    """create_key_pair, import_key_pair_from_string, list_key_pairs, get_key_pair, create_node with
+    ex_keyname and ex_userdata (libcloud base64-encodes it), delete_key_pair."""
+    d = driver()
+    created = d.create_key_pair('lc-key')
+    imported = d.import_key_pair_from_string('lc-imported', args[1])
+    listed = [{'name': k.name, 'fingerprint': k.fingerprint, 'public_key': k.public_key, 'private_key': k.private_key} for k in d.list_key_pairs()]
+    got = d.get_key_pair('lc-imported')
+    size = next(s for s in d.list_sizes() if s.name == 'Small Instance')
+    node = d.create_node(name=args[0], size=size, image=d.list_images()[0], location=d.list_locations()[0],
+                         ex_keyname='lc-key', ex_userdata='#cloud-config\nhostname: lc-keys\n', ex_start_vm=True)
+    # libcloud reads deleteSSHKeyPair's success as the string 'true'; CloudStack (and Stratus) send a boolean.
+    deleted = d.delete_key_pair(imported)
+    return {
+        'created': {'name': created.name, 'fingerprint': created.fingerprint, 'private_key': created.private_key, 'public_key': created.public_key},
+        'imported': {'name': imported.name, 'fingerprint': imported.fingerprint, 'private_key': imported.private_key},
+        'listed': listed,
+        'got': {'name': got.name, 'fingerprint': got.fingerprint},
+        'node': node_json(node),
+        'deleted': deleted,
+        'after_delete': sorted(k.name for k in d.list_key_pairs()),
+    }
+
+
 def state_of(d, node_id):
     found = [n for n in d.list_nodes() if n.id == node_id]
     return str(found[0].state) if found else None
 
 
-STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle, volumes, create_node_with_disk, images)}
+STEPS = {f.__name__: f for f in (list_locations, list_sizes, list_images, create_node, list_nodes, wrong_secret, change_size, lifecycle, volumes, create_node_with_disk, images, key_pairs)}
 
 if __name__ == '__main__':
     print(json.dumps(STEPS[sys.argv[1]](sys.argv[2:])))
