@@ -112,7 +112,13 @@ export class OperationRefusedError extends CloudStackError {
   override readonly csErrorCode = 4250;
 }
 
-/** 401: bad key, bad or expired signature, unknown command, or a command the role may not call. */
+/** 432 (ApiErrorCode.UNSUPPORTED_ACTION_ERROR): a signed request for a command Stratus does not have. */
+export class UnsupportedActionError extends CloudStackError {
+  override readonly name = 'UnsupportedActionError';
+  readonly errorCode = 432;
+}
+
+/** 401: bad key, bad or expired signature, a missing command, or a command the role may not call. */
 export class AuthError extends CloudStackError {
   override readonly name = 'AuthError';
   readonly errorCode = 401;

@@ -2,9 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Caller } from '../../core/entities';
-import { AuthError, InternalError } from '../../core/errors';
+import { AuthError, InternalError, UnsupportedActionError } from '../../core/errors';
 import { createStore, type Store } from '../store';
 import { withDeadline } from '../store/client';
+import { CLOUDSTACK_COMMANDS } from './cloudstack-commands';
 import type { Command } from './define-command';
 import { cloudstackErrors } from './errors';
 import { createJobStarter, type JobStarter } from './jobs';
@@ -57,7 +58,7 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
       state.command = name ? find(name) : undefined;
 
       const apiKey = findParam(params, 'apiKey');
-      if (!apiKey || !findParam(params, 'signature') || !state.command) throw new AuthError();
+      if (!apiKey || !findParam(params, 'signature') || !name) throw new AuthError();
       const credentials = await deps.store().credentials.lookup(apiKey);
       if (!credentials || !credentials.enabled) throw new AuthError();
       const check = checkSignature(params, credentials.secretKey, deps.now());
@@ -65,6 +66,8 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
         logger.info('signature refused', { command: name, reason: check.reason, names: params.map(([k]) => k).sort() });
         throw new AuthError();
       }
+      // Only a caller whose signature holds learns whether a command exists.
+      if (!state.command) throw new UnsupportedActionError(unknownCommandText(name, request.event.requestContext?.http?.sourceIp));
       if (!state.command.access.includes(credentials.caller.role)) {
         throw new AuthError(`The given command '${name}' either does not exist, is not available for user.`);
       }
@@ -72,6 +75,17 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
       logger.debug('signature verified', { command: name, variant: check.variant });
     },
   };
+}
+
+/**
+ * A command Stratus lacks: one CloudStack has is named as not supported here (a client is not sent
+ * after its credentials); any other gets CloudStack's text for a command that does not exist.
+ */
+export function unknownCommandText(name: string, sourceIp = '127.0.0.1'): string {
+  const ip = sourceIp.replace(/^::ffff:/, ''); // an IPv4 client as Java prints it
+  return CLOUDSTACK_COMMANDS.has(name.toLowerCase())
+    ? `The API command ${name} is not supported by Stratus: it is a CloudStack command Stratus does not implement (listApis lists the ones it does)`
+    : `The given command '${name}' either does not exist, is not available for user, or not available from ip address '${ip}'.`;
 }
 
 const DEFAULT_BUDGET_MS = 29_000;

@@ -48,10 +48,13 @@ describe('bad input through signed HTTP', () => {
     expect(reply.data).toMatchObject({ errorcode: 401, errortext: AUTH_TEXT });
   });
 
-  it('refuses an unknown command with 401 in errorresponse', async () => {
+  it('answers an unknown command with 432 in errorresponse, and a CloudStack command Stratus lacks by name', async () => {
     const reply = await env.admin.call('launchRocket');
-    expect(reply.status).toBe(401);
+    expect(reply.status).toBe(432);
     expect(Object.keys(reply.body)).toEqual(['errorresponse']);
+    expect(reply.data).toMatchObject({ errorcode: 432, errortext: "The given command 'launchRocket' either does not exist, is not available for user, or not available from ip address '127.0.0.1'." });
+    const known = await env.admin.call('createNetwork', { name: 'n', displaytext: 'n' });
+    expect(known.data).toMatchObject({ errorcode: 432, errortext: expect.stringContaining('The API command createNetwork is not supported by Stratus') });
   });
 
   it('names a missing required parameter with the exact 431 text', async () => {

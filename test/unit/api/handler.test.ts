@@ -123,8 +123,22 @@ describe('api handler', () => {
     expect(res.status).toBe(401);
   });
 
-  it('answers an unknown command with 401 in errorresponse', async () => {
+  it('answers a signed request for an unknown command with 432 and CloudStack\'s text in errorresponse', async () => {
     const res = await get([['command', 'fooBar']]);
+    expect(res.status).toBe(432);
+    expect(res.body).toEqual({
+      errorresponse: { uuidList: [], errorcode: 432, cserrorcode: 9999, errortext: "The given command 'fooBar' either does not exist, is not available for user, or not available from ip address '127.0.0.1'." },
+    });
+  });
+
+  it('names a CloudStack command Stratus lacks as not supported, not as missing credentials', async () => {
+    const res = await get([['command', 'listProjects']]);
+    expect(res.status).toBe(432);
+    expect(res.body.errorresponse.errortext).toBe('The API command listProjects is not supported by Stratus: it is a CloudStack command Stratus does not implement (listApis lists the ones it does)');
+  });
+
+  it('answers an unknown command with a bad signature with 401, as for any bad signature', async () => {
+    const res = await call(apiEvent({ query: 'command=fooBar&apiKey=root-key&response=json&signature=bad' }));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ errorresponse: { uuidList: [], errorcode: 401, errortext: 'unable to verify user credentials and/or request signature' } });
   });
