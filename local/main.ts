@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { seededPool } from '../functions/bootstrap/seed';
 import { placeDemoDiskImage, seedDemoGuests } from './demo-guests';
 import { serveDemoImages } from './demo-images';
-import { startLocalStack } from './stack';
+import { LOCAL_ADMIN_PASSWORD, startLocalStack } from './stack';
 
 /**
  * `npm start`: the control plane on this machine with its embedded defaults and demo hosts.
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   CloudStack API: ${stack.apiUrl}
   Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)
   API key:        ${stack.credentials.apiKey}
+  Login:          admin / ${LOCAL_ADMIN_PASSWORD}, domain /  (command=login; then sessionkey=... on each request)
   Hosts:          ${stack.hosts.map((h) => h.name).join(', ') || 'none'}
   Unmanaged:      ${guests.length ? `${guests.join(', ')} on ${stack.hosts[0].name}  (cloudstack listUnmanagedInstances clusterid=${stack.seed.cluster.id})` : 'none'}
   Disk image:     ${image ? `${image} on pool ${pool.id}  (cloudstack importVm importsource=shared storageid=${pool.id} diskpath=${image} ...: see the README)` : 'none'}

@@ -23,6 +23,9 @@ import type { BackupSchedulerReport } from '../functions/scheduled/backupSchedul
 import type { BackupSyncReport } from '../functions/scheduled/backupSync';
 import type { ScheduledRun } from '../functions/scheduled/scheduled-run';
 
+/** The admin's login password on a local stack, as a fresh CloudStack's (change it with updateUser). */
+export const LOCAL_ADMIN_PASSWORD = 'password';
+
 /**
  * The whole control plane on one machine, no AWS account and no Docker: DynamoDB Local, the local
  * Step Functions endpoint running workflows/*.asl.json, the HTTP front serving the same Lambda
@@ -216,7 +219,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const store = createStore();
     // A .stratus/ written by an older Stratus is brought to today's data shape first (ops/migrate-data.ts).
     const migrated = await migrateData(documentClient(), TABLE);
-    const seed = await seedInventory(store, { hypervisor: 'Simulator' });
+    // CloudStack's default admin login (admin / password): the local stack is for trying Stratus out.
+    const seed = await seedInventory(store, { hypervisor: 'Simulator', adminPassword: LOCAL_ADMIN_PASSWORD });
 
     const hosts: LocalStack['hosts'] = [];
     // Per simulated host: whether it is cut off, and its agent's requests in flight (dropped when it is).

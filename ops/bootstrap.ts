@@ -84,7 +84,8 @@ export async function stackOutputs(aws: BootstrapAws, stack: string): Promise<{ 
 export async function bootstrapDeployment(store: Store, aws: BootstrapAws, opts: BootstrapOptions, apiUrl: string, tableName: string): Promise<BootstrapResult> {
   // A table written by an older Stratus is brought to today's data shape first (idempotent, once).
   const migrated = await migrateData(documentClient(), tableName);
-  const seed = await seedInventory(store, { hypervisor: opts.hypervisor });
+  // The admin's login password, when STRATUS_ADMIN_PASSWORD is given (set once; change it with updateUser).
+  const seed = await seedInventory(store, { hypervisor: opts.hypervisor, adminPassword: process.env.STRATUS_ADMIN_PASSWORD });
   const parameters = adminKeyParameters(opts.stack);
   const wroteApiKey = await putSecureString(aws, parameters.apiKey, seed.admin.apiKey, `Stratus ${opts.stack}: the admin user's API key`);
   const wroteSecret = await putSecureString(aws, parameters.secretKey, seed.admin.secretKey, `Stratus ${opts.stack}: the admin user's secret key`);

@@ -41,7 +41,7 @@ export function cloudstackErrors(): MiddlewareObj<APIGatewayProxyEventV2, APIGat
         // A refused request (bad input, no room, busy VM, ...) is the client's answer, not an incident.
         logger.info('command refused', { requestId, command: api?.command?.name, errorcode: err.errorCode, errortext: err.message });
       }
-      request.response = errorResponse(err, api?.command?.envelope, api?.caller?.role === 'rootAdmin');
+      request.response = errorResponse(err, api?.command?.envelope ?? api?.envelope, api?.caller?.role === 'rootAdmin');
     },
   };
 }

@@ -12,7 +12,8 @@ import { createJobStarter, type JobStarter } from './jobs';
 import { unpackParams } from './params';
 import { commandName, findParam, parseRequest, type RawParam } from './request';
 import { findCommand as registryFind } from './registry';
-import { toResponse } from './response';
+import { jsonResponse, toResponse } from './response';
+import { login, logout, paramMap, sessionCaller } from './sessions';
 import { checkSignature } from './signing';
 
 /**
@@ -26,7 +27,11 @@ import { checkSignature } from './signing';
 export interface ApiRequestState {
   params: RawParam[];
   command?: Command; // undefined: unknown command -> `errorresponse`
-  caller?: Caller; // set once the signature is verified
+  caller?: Caller; // set once the signature (or the session) is verified
+  /** login and logout, which are no commands of the registry: their own answers */
+  session?: { kind: 'login' } | { kind: 'logout'; key?: string };
+  /** the envelope of an answer that is no command's (loginresponse, logoutresponse) */
+  envelope?: string;
 }
 
 export type ApiLambdaContext = Context & { stratus?: ApiRequestState };
@@ -57,22 +62,43 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
       const name = commandName(params);
       state.command = name ? find(name) : undefined;
 
-      const apiKey = findParam(params, 'apiKey');
-      if (!apiKey || !findParam(params, 'signature') || !name) throw new AuthError();
-      const credentials = await deps.store().credentials.lookup(apiKey);
-      if (!credentials || !credentials.enabled) throw new AuthError();
-      const check = checkSignature(params, credentials.secretKey, deps.now());
-      if (!check.ok) {
-        logger.info('signature refused', { command: name, reason: check.reason, names: params.map(([k]) => k).sort() });
-        throw new AuthError();
+      if (name?.toLowerCase() === 'login') {
+        state.session = { kind: 'login' };
+        state.envelope = 'loginresponse';
+        return; // a password is its credential
       }
-      // Only a caller whose signature holds learns whether a command exists.
+      // An API key's signature, or else a login session's key.
+      const apiKey = findParam(params, 'apiKey');
+      const sessionKey = findParam(params, 'sessionkey');
+      if (!name || (!apiKey && !sessionKey)) throw new AuthError();
+      let caller: Caller;
+      if (apiKey) {
+        if (!findParam(params, 'signature')) throw new AuthError();
+        const credentials = await deps.store().credentials.lookup(apiKey);
+        if (!credentials || !credentials.enabled) throw new AuthError();
+        const check = checkSignature(params, credentials.secretKey, deps.now());
+        if (!check.ok) {
+          logger.info('signature refused', { command: name, reason: check.reason, names: params.map(([k]) => k).sort() });
+          throw new AuthError();
+        }
+        caller = credentials.caller;
+      } else {
+        const found = await sessionCaller(deps.store(), sessionKey!, deps.now());
+        if (!found) throw new AuthError('unable to verify user credentials: the session has ended or its key is not valid; log in again');
+        caller = found;
+      }
+      if (name.toLowerCase() === 'logout') {
+        state.session = { kind: 'logout', key: apiKey ? undefined : sessionKey };
+        state.envelope = 'logoutresponse';
+        state.caller = caller;
+        return;
+      }
+      // Only a caller whose credentials hold learns whether a command exists.
       if (!state.command) throw new UnsupportedActionError(unknownCommandText(name, request.event.requestContext?.http?.sourceIp));
-      if (!state.command.access.includes(credentials.caller.role)) {
+      if (!state.command.access.includes(caller.role)) {
         throw new AuthError(`The given command '${name}' either does not exist, is not available for user.`);
       }
-      state.caller = credentials.caller;
-      logger.debug('signature verified', { command: name, variant: check.variant });
+      state.caller = caller;
     },
   };
 }
@@ -94,6 +120,7 @@ const DEFAULT_BUDGET_MS = 29_000;
 export function route(deps: ApiDeps) {
   return async (event: APIGatewayProxyEventV2, context: ApiLambdaContext): Promise<APIGatewayProxyStructuredResultV2> => {
     const state = context.stratus;
+    if (state?.session) return sessionResponse(state, deps, event);
     if (!state?.command || !state.caller) throw new InternalError('API request reached the router without a verified caller');
     const { command, caller } = state;
     const raw = unpackParams(state.params);
@@ -105,6 +132,19 @@ export function route(deps: ApiDeps) {
     const result = await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name, httpMethod }));
     return toResponse(command.envelope, result);
   };
+}
+
+/** login's and logout's answers, with the cookie that carries (or clears) the session's key. */
+async function sessionResponse(state: ApiRequestState, deps: ApiDeps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const store = deps.store();
+  const session = state.session!;
+  const result =
+    session.kind === 'login'
+      ? await login(store, paramMap(state.params), deps.now(), event.requestContext?.http?.sourceIp ?? '')
+      : session.key
+        ? await logout(store, session.key, state.caller!, deps.now())
+        : { body: { logoutresponse: { description: 'success' } }, cookies: [] }; // an API key has no session to end
+  return { ...jsonResponse(200, result.body), ...(result.cookies.length ? { cookies: result.cookies } : {}) };
 }
 
 export function createApiHandler(deps: ApiDeps) {

@@ -126,6 +126,7 @@ import updateVirtualMachine from './commands/updateVirtualMachine';
 import updateVMAffinityGroup from './commands/updateVMAffinityGroup';
 import updateZone from './commands/updateZone';
 import createSSHKeyPair from './commands/createSSHKeyPair';
+import updateUser from './commands/updateUser';
 import registerSSHKeyPair from './commands/registerSSHKeyPair';
 import listSSHKeyPairs from './commands/listSSHKeyPairs';
 import deleteSSHKeyPair from './commands/deleteSSHKeyPair';
@@ -133,6 +134,7 @@ import resetSSHKeyForVirtualMachine from './commands/resetSSHKeyForVirtualMachin
 import getVirtualMachineUserData from './commands/getVirtualMachineUserData';
 
 const all: readonly Command[] = [
+  updateUser,
   createSSHKeyPair,
   registerSSHKeyPair,
   listSSHKeyPairs,

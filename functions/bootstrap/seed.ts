@@ -1,3 +1,4 @@
+import { hashPassword } from '../api/tenancy';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Caller, Cluster, Host, Network, Pod, ServiceOffering, StoragePool, Template, Zone } from '../../core/entities';
@@ -14,6 +15,8 @@ import type { Store } from '../store';
 export interface SeedOptions {
   hypervisor: 'Simulator' | 'KVM';
   now?: Date;
+  /** the admin's login password, set when the admin has none yet (never replaced by a later start) */
+  adminPassword?: string;
 }
 
 export interface SeedResult {
@@ -54,7 +57,8 @@ export async function seedInventory(store: Store, opts: SeedOptions): Promise<Se
   const accountId = stableId('account', 'admin');
   await inv.putAccount({ id: accountId, name: 'admin', domainId, role: 'rootAdmin', state: 'enabled', created });
   const userId = stableId('user', 'admin');
-  await inv.putUser({ id: userId, numericId: 2, username: 'admin', accountId, domainId, state: 'enabled', created });
+  await inv.putUser({ id: userId, numericId: 2, username: 'admin', accountId, domainId, state: 'enabled', firstName: 'Admin', lastName: 'User', created });
+  if (opts.adminPassword) await store.tenancy.setPasswordHash(userId, await hashPassword(opts.adminPassword), { onlyIfUnset: true });
   const caller: Caller = { userId, username: 'admin', accountId, accountName: 'admin', domainId, domainPath: 'ROOT', role: 'rootAdmin' };
   const keys = await adminKeys(store, userId, caller);
 

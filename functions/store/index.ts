@@ -18,6 +18,7 @@ import { SchedulesRepository } from './schedules';
 import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
 import { BackupsRepository } from './backups';
+import { SessionsRepository } from './sessions';
 import { SshKeysRepository } from './ssh-keys';
 import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
@@ -60,6 +61,7 @@ export interface Store {
   unmanaged: UnmanagedInstancesRepository; // domains on hosts that Stratus does not manage, as their hosts describe them
   backups: BackupsRepository; // backup offerings and VMs' assignment to them
   sshKeys: SshKeysRepository; // accounts' SSH key pairs, found by name
+  sessions: SessionsRepository; // login sessions (sessionkey)
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -107,6 +109,7 @@ export function createStore(): Store {
     unmanaged: new UnmanagedInstancesRepository(db, table, vms, listing),
     backups: new BackupsRepository(db, table, vms),
     sshKeys: new SshKeysRepository(db, table),
+    sessions: new SessionsRepository(db, table),
   };
   current = { db, table, store };
   return store;

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { inDomainTree } from '../../core/access';
 import type { Account, AccountState, Caller, Domain, User } from '../../core/entities';
 import { ConcurrentOperationError } from '../../core/errors';
@@ -79,6 +79,35 @@ export class TenancyRepository extends Repository {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: nameLockKey('ACCOUNT', domainId, name), ConsistentRead: true }));
     const ownerId = out.Item?.ownerId as string | undefined;
     return ownerId ? this.getAccount(ownerId, true) : undefined;
+  }
+
+  /** A user's own fields (names, email, timezone, password hash), only what changed. */
+  updateUser = (before: User, after: User) => this.updateEntity('USER', before, after, `User ${before.username}`);
+
+  /** A user by username (unique across all domains here, case-insensitively), for a password login. */
+  async userByName(username: string): Promise<User | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: nameLockKey('USER', EVERYWHERE, username), ConsistentRead: true }));
+    const ownerId = out.Item?.ownerId as string | undefined;
+    return ownerId ? this.getUser(ownerId, true) : undefined;
+  }
+
+  /** Set a user's password hash (createUser's and updateUser's password, the bootstrap's admin password). */
+  async setPasswordHash(userId: string, passwordHash: string, o: { onlyIfUnset?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: entityKey('USER', userId),
+          UpdateExpression: 'SET passwordHash = :h',
+          ConditionExpression: o.onlyIfUnset ? 'attribute_exists(pk) AND attribute_not_exists(passwordHash)' : 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':h': passwordHash },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
   }
 
   /** Create a domain, claiming its name under its parent. False when it exists already. */
