@@ -118,6 +118,12 @@ export class UnsupportedActionError extends CloudStackError {
   readonly errorCode = 432;
 }
 
+/** 429 (ApiErrorCode.API_LIMIT_EXCEED): an account past api.throttling.max requests in its interval. */
+export class ApiLimitExceededError extends CloudStackError {
+  override readonly name = 'ApiLimitExceededError';
+  readonly errorCode = 429;
+}
+
 /** 401: bad key, bad or expired signature, a missing command, or a command the role may not call. */
 export class AuthError extends CloudStackError {
   override readonly name = 'AuthError';

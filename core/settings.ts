@@ -32,6 +32,11 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'allow.user.expunge.recover.vm', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Determines whether users can expunge or recover their vm', scopes: ['global'] },
   { name: 'user.vm.blacklisted.details', category: 'Advanced', type: 'String', defaultValue: 'rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag', description: 'Determines whether users can view certain VM settings. When set to empty, default value used is: rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag.', scopes: ['global'], kind: 'CSV' },
 
+  // API throttling (ApiRateLimitServiceImpl): per account, counted in the table so every API front shares the count
+  { name: 'api.throttling.enabled', category: 'Advanced', type: 'Boolean', defaultValue: 'false', description: 'Enable/disable Api rate limit', scopes: ['global'] },
+  { name: 'api.throttling.interval', category: 'Advanced', type: 'Integer', defaultValue: '1', description: 'Time interval (in seconds) to reset API count', scopes: ['global'], check: (v) => positive('api.throttling.interval', v) },
+  { name: 'api.throttling.max', category: 'Advanced', type: 'Integer', defaultValue: '25', description: 'Max allowed number of APIs within fixed interval', scopes: ['global'], check: (v) => positive('api.throttling.max', v) },
+
   // SSH keys and user data (ManagementServerImpl.sshKeyLength, UserVmManagerImpl)
   { name: 'ssh.key.length', category: 'Advanced', type: 'Integer', defaultValue: '2048', description: 'Specifies custom SSH key length (bit)', scopes: ['global'], check: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1024 && Number(v) <= 8192 ? undefined : 'ssh.key.length must be a whole number of bits from 1024 to 8192') },
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -89,6 +90,11 @@ export interface LocalStack {
   runBackupScheduler(): Promise<BackupSchedulerReport>;
   /** The backup sync now, whatever backup.framework.sync.interval says (a new sync job per nas repository). */
   runBackupSync(): Promise<BackupSyncReport>;
+  /**
+   * Another API front in a process of its own on the same table (local/api-front.ts), as a second
+   * Lambda instance of the api function: its URL, and how to stop it (the stack's stop stops it too).
+   */
+  startApiFront(): Promise<{ apiUrl: string; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -109,6 +115,25 @@ function stepFunctionArns(functions: Record<string, string>): Record<string, str
     }
   }
   return out;
+}
+
+/** local/api-front.ts in a child process with the stack's environment; resolves once it listens. */
+function startApiFrontProcess(env: Record<string, string>): Promise<{ apiUrl: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(projectRoot(), 'local', 'run.cjs'), join(projectRoot(), 'local', 'api-front.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolveFront, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolveFront({ apiUrl: (JSON.parse(line) as { apiUrl: string }).apiUrl, stop });
+    });
+    child.once('exit', (code) => reject(new Error(`The second API front exited (${code}) before it listened`)));
+  });
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -326,6 +351,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       runHaMonitor,
       runBackupScheduler,
       runBackupSync,
+      startApiFront: async () => {
+        const front = await startApiFrontProcess({ ...process.env } as Record<string, string>);
+        stoppers.push(front.stop);
+        return front;
+      },
       stop: stopAll,
     };
   } catch (err) {

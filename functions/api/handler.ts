@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Caller } from '../../core/entities';
-import { AuthError, InternalError, UnsupportedActionError } from '../../core/errors';
+import { ApiLimitExceededError, AuthError, InternalError, UnsupportedActionError } from '../../core/errors';
 import { createStore, type Store } from '../store';
 import { withDeadline } from '../store/client';
 import { CLOUDSTACK_COMMANDS } from './cloudstack-commands';
@@ -98,9 +98,25 @@ export function verifySignature(deps: ApiDeps): ApiMiddleware {
       if (!state.command.access.includes(caller.role)) {
         throw new AuthError(`The given command '${name}' either does not exist, is not available for user.`);
       }
+      await throttle(deps.store(), caller, deps.now());
       state.caller = caller;
     },
   };
+}
+
+/**
+ * ApiRateLimitServiceImpl.checkAccess: with api.throttling.enabled, an account may make
+ * api.throttling.max requests in each api.throttling.interval seconds (the root admin is not
+ * throttled); the next is a 429 until the interval ends. The count is an item of the table.
+ */
+async function throttle(store: Store, caller: Caller, now: Date): Promise<void> {
+  if (caller.role === 'rootAdmin' || !(await store.settings.getBoolean('api.throttling.enabled'))) return;
+  const [intervalSeconds, max] = await Promise.all([store.settings.getNumber('api.throttling.interval'), store.settings.getNumber('api.throttling.max')]);
+  const intervalMs = intervalSeconds * 1000;
+  const windowStart = now.getTime() - (now.getTime() % intervalMs);
+  const windowEnd = windowStart + intervalMs;
+  if (await store.throttle.take(caller.accountId, windowStart, max, Math.ceil(windowEnd / 1000) + 60)) return;
+  throw new ApiLimitExceededError(`The given user has reached his/her account api limit, please retry after ${windowEnd - now.getTime()} ms.`);
 }
 
 /**

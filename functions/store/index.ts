@@ -19,6 +19,7 @@ import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
 import { BackupsRepository } from './backups';
 import { SessionsRepository } from './sessions';
+import { ThrottleRepository } from './throttle';
 import { SshKeysRepository } from './ssh-keys';
 import { TagsRepository } from './tags';
 import { TasksRepository } from './tasks';
@@ -62,6 +63,7 @@ export interface Store {
   backups: BackupsRepository; // backup offerings and VMs' assignment to them
   sshKeys: SshKeysRepository; // accounts' SSH key pairs, found by name
   sessions: SessionsRepository; // login sessions (sessionkey)
+  throttle: ThrottleRepository; // API throttling's per-account counts
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -110,6 +112,7 @@ export function createStore(): Store {
     backups: new BackupsRepository(db, table, vms),
     sshKeys: new SshKeysRepository(db, table),
     sessions: new SessionsRepository(db, table),
+    throttle: new ThrottleRepository(db, table),
   };
   current = { db, table, store };
   return store;

@@ -16,7 +16,8 @@ const keys: Record<string, { caller: Caller; secretKey: string; enabled: boolean
   'user-key': { caller: userCaller, secretKey: 'user-secret', enabled: true },
   'off-key': { caller: userCaller, secretKey: 'off-secret', enabled: false },
 };
-const store = { credentials: { lookup: async (apiKey: string) => keys[apiKey] } } as unknown as Store;
+// Throttling is off: its settings read as their defaults.
+const store = { credentials: { lookup: async (apiKey: string) => keys[apiKey] }, settings: { getBoolean: async () => false } } as unknown as Store;
 
 // Commands that exist only in this test, to exercise roles, validation and failures.
 const testCommands: Record<string, Command> = {
