@@ -4,9 +4,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Caller } from '../../core/entities';
 import { ApiLimitExceededError, AuthError, InternalError, UnsupportedActionError } from '../../core/errors';
 import { createStore, type Store } from '../store';
-import { withDeadline } from '../store/client';
+import { tableName, withDeadline } from '../store/client';
 import { CLOUDSTACK_COMMANDS } from './cloudstack-commands';
 import type { Command } from './define-command';
+import { IDEMPOTENCY_PARAM, isMutating, once, requestParams } from './idempotency';
 import { cloudstackErrors } from './errors';
 import { createJobStarter, type JobStarter } from './jobs';
 import { unpackParams } from './params';
@@ -145,8 +146,11 @@ export function route(deps: ApiDeps) {
     // Its reads stop a second before the function's time limit, when API Gateway has given up on it.
     const budget = (context.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS) - 1000;
     const httpMethod = event.requestContext?.http?.method?.toUpperCase() === 'POST' ? 'POST' : 'GET';
-    const result = await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name, httpMethod }));
-    return toResponse(command.envelope, result);
+    const run = async () => toResponse(command.envelope, await withDeadline(budget, () => command.handle({ params, raw, caller, store, jobs: deps.jobs(store), now: deps.now(), command: command.name, httpMethod })));
+    // A retried change with the same idempotency key gets the first call's answer.
+    const key = findParam(state.params, IDEMPOTENCY_PARAM);
+    if (key === undefined || !isMutating(command.name)) return run();
+    return once(tableName(), { accountId: caller.accountId, command: command.name, key, params: requestParams(Object.fromEntries(state.params)) }, context, run);
   };
 }
 
