@@ -24,7 +24,8 @@ export function responseBody(result: HandlerResult): Record<string, unknown> {
     case 'object':
       return { [result.key]: result.value };
     case 'list':
-      return result.items.length === 0 ? {} : { count: result.count, [result.key]: result.items };
+      // An empty list is `{}`; a page past the end of a non-empty one keeps its total (ApiResponseSerializer).
+      return result.items.length === 0 ? (result.count > 0 ? { count: result.count } : {}) : { count: result.count, [result.key]: result.items };
     case 'success':
       return result.displaytext === undefined ? { success: true } : { success: true, displaytext: result.displaytext };
     case 'async':

@@ -14,6 +14,11 @@ describe('toResponse', () => {
     expect(bodyOf(res)).toEqual({ listzonesresponse: { count: 7, zone: [{ id: 'z1' }] } });
   });
 
+  it('keeps the total on a page past the end of a non-empty list, as CloudStack does', () => {
+    const res = toResponse('listzonesresponse', { kind: 'list', key: 'zone', items: [], count: 7 });
+    expect(bodyOf(res)).toEqual({ listzonesresponse: { count: 7 } });
+  });
+
   it('answers a single object under its object name', () => {
     const res = toResponse('listcapabilitiesresponse', { kind: 'object', key: 'capability', value: { cloudstackversion: 'x' } });
     expect(bodyOf(res)).toEqual({ listcapabilitiesresponse: { capability: { cloudstackversion: 'x' } } });
