@@ -79,7 +79,7 @@ export async function listImages(store: Store, caller: Caller, q: ImageQuery): P
     if (zoneId) where.or((c) => c.absent('zoneId'), (c) => c.eq('zoneId', zoneId));
     whereTagged(where, q.tags);
     q.more?.(where);
-    return where.eq('name', q.name).contains('text', q.keyword?.toLowerCase()).build();
+    return where.named(q.name).contains('text', q.keyword?.toLowerCase()).build();
   };
   const source = catalogueSource('TEMPLATE', q.id);
   if (q.zoneid) {

@@ -333,6 +333,16 @@ export class Conditions {
     return this;
   }
 
+  /**
+   * The item's name is `name`, compared as CloudStack's MySQL collation compares (case-insensitively):
+   * on the lower-case search text, whose first line is the name (indexing.ts searchText). Skipped when undefined.
+   */
+  named(name: string | undefined): this {
+    if (name === undefined) return this;
+    const lower = name.toLowerCase();
+    return this.or((c) => c.eq('text', lower), (c) => c.beginsWith('text', `${lower}\n`));
+  }
+
   /** attribute contains the substring (skipped when undefined). */
   contains(attribute: string, sub: string | undefined): this {
     if (sub) this.parts.push(`contains(${this.name(attribute)}, ${this.value(sub)})`);

@@ -46,7 +46,7 @@ export default defineCommand({
     const scope = await resolveScope(ctx, params, params.id);
     const where = new Conditions();
     const source = await scopePartitions(store, 'AFFINITYGROUP', scope, where, params.id);
-    where.eq('type', params.type).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    where.eq('type', params.type).named(params.name).contains('text', params.keyword?.toLowerCase());
     // In creation order, as CloudStack lists them (id ascending).
     return pageOf<AffinityGroup>(store, 'affinitygroup', { ...source, filter: where.build() }, params, toResponse);
   },

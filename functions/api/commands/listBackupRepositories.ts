@@ -27,7 +27,7 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const source = catalogueSource('BACKUPREPOSITORY', params.id, [params.zoneid !== undefined && ['gsi2', cataloguePartition('BACKUPREPOSITORY', 'ZONE', params.zoneid)]]);
-    const where = new Conditions().eq('zoneId', params.zoneid).eq('name', params.name).eq('provider', params.provider).contains('text', params.keyword?.toLowerCase());
+    const where = new Conditions().eq('zoneId', params.zoneid).named(params.name).eq('provider', params.provider).contains('text', params.keyword?.toLowerCase());
     const lookups = createLookups(store);
     return pageOf<BackupRepository>(store, 'backuprepository', { ...source, filter: where.build() }, params, async (r) => toBackupRepositoryResponse(r, (await lookups.zone(r.zoneId))?.name));
   },

@@ -39,7 +39,7 @@ export default defineCommand({
       await vmForCaller(store, caller, params.virtualmachineid, command, 'virtualmachineid');
       source = { index: 'gsi4' as const, partitions: [backupVmPartition(params.virtualmachineid)] };
     }
-    where.eq('vmId', params.virtualmachineid).eq('zoneId', params.zoneid).eq('name', params.name).eq('backupOfferingId', params.backupofferingid).contains('text', params.keyword?.toLowerCase());
+    where.eq('vmId', params.virtualmachineid).eq('zoneId', params.zoneid).named(params.name).eq('backupOfferingId', params.backupofferingid).contains('text', params.keyword?.toLowerCase());
     const lookups = createLookups(store);
     return pageOf<Backup>(store, 'backup', { ...source, filter: where.build(), countFrom: where.empty && source.index !== 'gsi4' ? (c) => c.n : undefined }, params, (b) => toBackupResponse(b, lookups));
   },

@@ -24,7 +24,7 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const names = createLookups(store);
-    const where = new Conditions().eq('zoneId', params.zoneid).eq('podId', params.podid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    const where = new Conditions().eq('zoneId', params.zoneid).eq('podId', params.podid).named(params.name).contains('text', params.keyword?.toLowerCase());
     const source = catalogueSource('CLUSTER', params.id, [
       params.podid && ['gsi3', cataloguePartition('CLUSTER', 'POD', params.podid)],
       params.zoneid && ['gsi2', cataloguePartition('CLUSTER', 'ZONE', params.zoneid)],

@@ -30,7 +30,7 @@ export default defineCommand({
   async handle({ params, store, caller }) {
     const storageType = params.storagetype?.toLowerCase();
     if (storageType !== undefined && storageType !== 'shared' && storageType !== 'local') throw new InvalidParameterError(`Invalid storage type ${params.storagetype}: use local or shared`);
-    const where = new Conditions().eq('name', params.name).eq('storageType', storageType).contains('text', params.keyword?.toLowerCase());
+    const where = new Conditions().named(params.name).eq('storageType', storageType).contains('text', params.keyword?.toLowerCase());
     if (params.encrypt) where.in('id', []); // no offering encrypts
     // Offerings hidden from users (displayoffering=false) are listed to the root admin only.
     if (caller.role !== 'rootAdmin') where.eq('displayOffering', true);

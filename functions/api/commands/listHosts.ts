@@ -42,7 +42,7 @@ export default defineCommand({
     if (state) where.in('state', state);
     if (resourceState) where.in('resourceState', resourceState);
     if (params.type && params.type.toLowerCase() !== 'routing') where.in('id', []); // Stratus has routing hosts only
-    where.eq('podId', params.podid).eq('clusterId', params.clusterid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    where.eq('podId', params.podid).eq('clusterId', params.clusterid).named(params.name).contains('text', params.keyword?.toLowerCase());
     const names = createLookups(store);
     // In creation order, as CloudStack lists hosts (id ascending).
     return pageOf<Host>(store, 'host', { ...source, filter: where.build(), countFrom: where.empty ? (c) => c.n : undefined }, params, async (stored) => {

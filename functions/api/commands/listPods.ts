@@ -23,7 +23,7 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     const names = createLookups(store);
-    const where = new Conditions().eq('zoneId', params.zoneid).eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    const where = new Conditions().eq('zoneId', params.zoneid).named(params.name).contains('text', params.keyword?.toLowerCase());
     const source = catalogueSource('POD', params.id, [params.zoneid && ['gsi2', cataloguePartition('POD', 'ZONE', params.zoneid)]]);
     return pageOf<Pod>(store, 'pod', { ...source, filter: where.build() }, params, async (p) => toPodResponse(p, await names.zone(p.zoneId)));
   },

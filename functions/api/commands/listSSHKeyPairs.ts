@@ -36,7 +36,7 @@ export default defineCommand({
     where
       .eq('fingerprint', params.fingerprint?.toLowerCase())
       .contains('text', params.keyword?.toLowerCase())
-      .beginsWith('text', params.name === undefined ? undefined : `${params.name.toLowerCase()}\n`);
+      .named(params.name);
     const lookups = createLookups(store);
     // Newest first, as CloudStack's key pair list (id descending).
     return pageOf<SshKeyPair>(store, 'sshkeypair', { ...source, descending: true, filter: where.build() }, params, async (k) => toSshKeyPairResponse(k, (await lookups.domain(k.domainId))?.name));

@@ -22,7 +22,7 @@ export default defineCommand({
   }),
   async handle({ params, store }) {
     // A deleted offering stays for the VMs made from it, but is no longer listed.
-    const where = new Conditions().eq('name', params.name).contains('text', params.keyword?.toLowerCase()).absent('removed');
+    const where = new Conditions().named(params.name).contains('text', params.keyword?.toLowerCase()).absent('removed');
     if (params.issystem) where.in('id', []); // Stratus has no system VMs, so no system offerings
     // In creation order, as CloudStack lists offerings (sort key, then id ascending): the first is the seed's smallest.
     return pageOf<ServiceOffering>(store, 'serviceoffering', { ...catalogueSource('OFFERING', params.id), filter: where.build() }, params, toServiceOfferingResponse);

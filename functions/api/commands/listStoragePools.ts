@@ -35,7 +35,7 @@ export default defineCommand({
     const scope = params.scope?.toUpperCase();
     if (scope !== undefined && scope !== 'CLUSTER' && scope !== 'ZONE' && scope !== 'HOST') throw new InvalidParameterError(`Invalid scope ${params.scope}: use cluster, zone or host`);
     const where = new Conditions()
-      .eq('name', params.name)
+      .named(params.name)
       .eq('zoneId', params.zoneid)
       .eq('podId', params.podid)
       .eq('clusterId', params.clusterid)

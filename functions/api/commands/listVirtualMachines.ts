@@ -43,7 +43,7 @@ export default defineCommand({
     const state = params.state?.toLowerCase();
     if (state === 'present') where.notIn('state', GONE);
     else if (state !== undefined) where.in('state', VM_STATES.filter((s) => s.toLowerCase() === state)); // an unknown state: none
-    where.eq('zoneId', params.zoneid).eq('templateId', params.templateid).eq('serviceOfferingId', params.serviceofferingid).eq('name', params.name);
+    where.eq('zoneId', params.zoneid).eq('templateId', params.templateid).eq('serviceOfferingId', params.serviceofferingid).named(params.name);
     where.contains('text', params.keyword?.toLowerCase());
     whereTagged(where, params.tags);
     // The counters keep every VM and those gone apart: the total is theirs unless something else narrows.

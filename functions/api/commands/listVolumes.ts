@@ -59,7 +59,7 @@ export default defineCommand({
     if (source.index === 'gsi5') whereInScope(where, scope);
     where
       .eq('type', params.type?.toUpperCase())
-      .eq('name', params.name)
+      .named(params.name)
       .eq('zoneId', params.zoneid)
       .eq('poolId', params.storageid)
       .eq('diskOfferingId', params.diskofferingid)

@@ -20,7 +20,7 @@ export default defineCommand({
     ...listParams,
   }),
   async handle({ params, store }) {
-    const where = new Conditions().eq('name', params.name).contains('text', params.keyword?.toLowerCase());
+    const where = new Conditions().named(params.name).contains('text', params.keyword?.toLowerCase());
     // In creation order, as CloudStack lists zones (sort key, then id ascending).
     return pageOf<Zone>(store, 'zone', { ...catalogueSource('ZONE', params.id), filter: where.build() }, params, toZoneResponse);
   },

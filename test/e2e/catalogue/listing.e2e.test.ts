@@ -34,6 +34,17 @@ describe('catalogue lists end to end', () => {
     expect(system.count ?? 0).toBe(0);
   });
 
+  it('matches a name whole and case-insensitively, as CloudStack\'s MySQL collation does (Terraform finds "small instance")', async () => {
+    const zone = ((await env.admin.ok('listZones', {})).zone as Obj[])[0];
+    const template = ((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[])[0];
+    expect(names((await env.admin.ok('listServiceOfferings', { name: 'small instance' })).serviceoffering as Obj[])).toEqual(['Small Instance']);
+    expect((await env.admin.ok('listServiceOfferings', { name: 'small' })).count ?? 0).toBe(0); // whole names only
+    expect(names((await env.admin.ok('listZones', { name: String(zone.name).toUpperCase() })).zone as Obj[])).toEqual([zone.name]);
+    expect(names((await env.admin.ok('listTemplates', { templatefilter: 'executable', name: String(template.name).toLowerCase() })).template as Obj[])).toEqual([template.name]);
+    const host = ((await env.admin.ok('listHosts', {})).host as Obj[])[0];
+    expect(names((await env.admin.ok('listHosts', { name: String(host.name).toUpperCase() })).host as Obj[])).toEqual([host.name]);
+  });
+
   it('lists zones, pods and clusters in creation order, narrowed by their zone and pod', async () => {
     // Arrange: names against their creation order
     const zb = (await env.admin.ok('createZone', { name: 'zz-late', networktype: 'Advanced', dns1: '8.8.8.8', internaldns1: '10.0.0.2' })).zone as Obj;
