@@ -44,3 +44,8 @@ export function guestAddress(cidr: string, gateway: string, n: number): string |
   }
   return undefined;
 }
+
+/** The most NICs a VM has (deployVirtualMachine networkids): listVirtualMachines networkid compares each. */
+export const MAX_VM_NICS = 16;
+/** The most SSH key pairs a VM is given (keypair + keypairs): listVirtualMachines keypair compares each. */
+export const MAX_VM_KEY_PAIRS = 16;

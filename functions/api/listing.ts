@@ -34,7 +34,7 @@ const SHARDED: ReadonlySet<OwnedKind> = new Set(['VM', 'JOB', 'EVENT', 'VOLUME',
  * accounts' partitions, or the domains' (a subtree is its domains, never its accounts). With an `id`,
  * the one item, and the scope becomes a condition on it.
  */
-export async function scopePartitions(store: Store, kind: OwnedKind, scope: ListScope, where: Conditions, id?: string): Promise<Pick<ListSpec, 'index' | 'kind' | 'partitions' | 'counters'>> {
+export async function scopePartitions(store: Store, kind: OwnedKind, scope: ListScope, where: Conditions, id?: string | readonly string[]): Promise<Pick<ListSpec, 'index' | 'kind' | 'partitions' | 'counters'>> {
   if (id !== undefined) {
     if (scope.kind === 'accounts') where.in('accountId', scope.accountIds);
     if (scope.kind === 'domain') {
@@ -45,7 +45,8 @@ export async function scopePartitions(store: Store, kind: OwnedKind, scope: List
       } else if (scope.recursive) where.or((c) => c.eq('domainPath', domain.path), (c) => c.beginsWith('domainPath', `${domain.path}/`));
       else where.eq('domainId', domain.id);
     }
-    return { kind, partitions: [id] };
+    // Lookups by id (`ids`: one each), held to the scope by the conditions above.
+    return { kind, partitions: typeof id === 'string' ? [id] : [...new Set(id)] };
   }
   switch (scope.kind) {
     case 'everything':

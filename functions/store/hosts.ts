@@ -57,6 +57,8 @@ export class HostsRepository extends Repository {
   }
 
   /** A cluster's Up hosts (its small partition): where listUnmanagedInstances looks. */
+  /** Every host of a cluster, whatever its state (listVirtualMachines clusterid, podid). */
+  inCluster = async (clusterId: string) => (await this.listing.all<Host>({ index: 'gsi4', partitions: [clusterHostPartition(clusterId)] })).map((h) => fromStoredHost(h)!);
   upInCluster = async (clusterId: string) => (await this.listing.all<Host>({ index: 'gsi4', partitions: [clusterHostPartition(clusterId)], filter: new Conditions().eq('state', 'Up').build() })).map((h) => fromStoredHost(h)!);
 
   /** An Up host of a zone with this hypervisor: the one an image registered there is downloaded by. Reads pages of 16 until one. */

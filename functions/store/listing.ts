@@ -343,6 +343,25 @@ export class Conditions {
     return this.or((c) => c.eq('text', lower), (c) => c.beginsWith('text', `${lower}\n`));
   }
 
+  /** A list attribute of strings holds `value` (a VM's affinity groups); skipped when undefined. */
+  has(listAttribute: string, value: string | undefined): this {
+    if (value !== undefined) this.parts.push(`contains(${this.name(listAttribute)}, ${this.value(value)})`);
+    return this;
+  }
+
+  /**
+   * Some element of a list of maps has `field` = value (a VM's NICs by network, its key pairs by
+   * name): one comparison per index up to `maxItems`, the most such a list holds. Skipped when undefined.
+   */
+  anyElement(listAttribute: string, field: string, value: string | undefined, maxItems: number): this {
+    if (value === undefined) return this;
+    const list = this.name(listAttribute);
+    const f = this.name(field);
+    const v = this.value(value);
+    this.parts.push(`(${Array.from({ length: maxItems }, (_, i) => `${list}[${i}].${f} = ${v}`).join(' OR ')})`);
+    return this;
+  }
+
   /** attribute contains the substring (skipped when undefined). */
   contains(attribute: string, sub: string | undefined): this {
     if (sub) this.parts.push(`contains(${this.name(attribute)}, ${this.value(sub)})`);

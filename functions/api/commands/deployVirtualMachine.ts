@@ -6,7 +6,7 @@ import type { Caller, DiskOffering, Network, Nic, Template, Vm, Volume, Zone } f
 import { GiB, nextDeviceId, ROOT_DEVICE_ID } from '../../../core/storage';
 import { dataDiskSize } from '../volume-sizes';
 import { EntityNotFoundError, InsufficientCapacityError, InvalidParameterError, PermissionDeniedError } from '../../../core/errors';
-import { checkHostName, defaultHostName, macAddressFor } from '../../../core/naming';
+import { checkHostName, defaultHostName, macAddressFor, MAX_VM_KEY_PAIRS, MAX_VM_NICS } from '../../../core/naming';
 import { newInstanceName } from '../instance-names';
 import { customSizeDetails, sizeFor } from '../../../core/scaling';
 import { cs, mergeMap, type UnpackedParams } from '../params';
@@ -94,6 +94,8 @@ export default defineCommand({
     const owner = await ownerFor(ctx, params);
     const userData = params.userdata === undefined ? undefined : checkUserData(params.userdata, ctx.httpMethod ?? 'GET');
     const names = keyPairNames(params);
+    if (names.length > MAX_VM_KEY_PAIRS) throw new InvalidParameterError(`An Instance may be given at most ${MAX_VM_KEY_PAIRS} SSH key pairs; ${names.length} were named`);
+    if ((params.networkids?.length ?? 0) > MAX_VM_NICS) throw new InvalidParameterError(`An Instance may have at most ${MAX_VM_NICS} NICs; ${params.networkids!.length} networks were named`);
     const keyPairs = names.length ? await keyPairsOf(store, owner.accountId, names, 'Not all specified keypairs exist') : undefined;
     const [offering, template, zone, user] = await Promise.all([
       store.inventory.offeredServiceOffering(params.serviceofferingid),

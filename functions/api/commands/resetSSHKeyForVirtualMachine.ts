@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidParameterError } from '../../../core/errors';
+import { MAX_VM_KEY_PAIRS } from '../../../core/naming';
 import { vmLabel } from '../../../core/scaling';
 import { busyError, finishedJob } from '../../store/jobs';
 import { createLookups } from '../../views/lookups';
@@ -35,6 +36,7 @@ export default defineCommand({
     if (vm.state !== 'Stopped' && vm.state !== 'Allocated') throw new InvalidParameterError(`Vm ${vmLabel(vm)} should be stopped to do SSH Key reset`);
     const names = keyPairNames(params);
     if (names.length === 0) throw new InvalidParameterError("'keypair' or 'keyparis' must be specified");
+    if (names.length > MAX_VM_KEY_PAIRS) throw new InvalidParameterError(`An Instance may be given at most ${MAX_VM_KEY_PAIRS} SSH key pairs; ${names.length} were named`);
     const keyPairs = await keyPairsOf(store, owner.accountId, names, 'Not all specified keyparis exist');
 
     const at = now.toISOString();

@@ -195,4 +195,32 @@ describe('SSH keys, user data and the config drive', () => {
     const outside = await acme.domainAdmin.client.call('deployVirtualMachine', { serviceofferingid: small().id, templateid: cat.templateid, zoneid: cat.zoneid, account: other.user.accountName, domainid: other.domain.id });
     expect(outside.data).toMatchObject({ errorcode: 431, errortext: `Unable to find the domain by id=${other.domain.id}` });
   });
+  it('lists VMs by the filters CloudStack applies: keypair, networkid, ids, affinitygroupid, userid, haenable, clusterid, podid; refuses the ones Stratus lacks', async () => {
+    const names = async (params: Record<string, string | boolean>, client = acme.user.client) => (((await client.ok('listVirtualMachines', params)).virtualmachine as Obj[] | undefined) ?? []).map((v) => v.name as string).sort();
+    const all = ((await acme.user.client.ok('listVirtualMachines', {})).virtualmachine as Obj[]).filter((v) => v.account === acme.user.accountName);
+    const byName = new Map(all.map((v) => [v.name as string, v]));
+    expect(await names({ keypair: 'laptop' })).toEqual(['web-keys']);
+    expect(await names({ keypair: 'deploy-key' })).toEqual(['reset-me', 'web-keys']);
+    expect(await names({ ids: `${byName.get('web-keys')!.id},${byName.get('reset-me')!.id}` })).toEqual(['reset-me', 'web-keys']);
+    expect(await names({ networkid: byName.get('web-keys')!.nic[0].networkid })).toEqual([...byName.keys()].sort());
+    expect(await names({ networkid: '00000000-0000-4000-8000-000000000000' })).toEqual([]);
+    expect(await names({ userid: acme.user.userId })).toEqual([...byName.keys()].filter((n) => byName.get(n)!.userid === acme.user.userId).sort());
+    expect(await names({ haenable: true })).toEqual([]);
+    expect(await names({ hypervisor: 'XenServer' })).toEqual([]);
+    expect(await names({ displayvm: false })).toEqual([]);
+    const group = (await acme.user.client.waitForJob((await acme.user.client.ok('createAffinityGroup', { name: 'spread', type: 'host anti-affinity' })).jobid as string)).jobresult as Obj;
+    const grouped = await deploy(acme.user.client, { name: 'in-group', affinitygroupids: group.affinitygroup.id, startvm: false });
+    expect(await names({ affinitygroupid: group.affinitygroup.id })).toEqual(['in-group']);
+    // A root admin lists a cluster's and a pod's VMs (those placed on their hosts).
+    const running = byName.get('web-keys')!;
+    const host = ((await env.admin.ok('listHosts', { id: ((await env.admin.ok('listVirtualMachines', { id: running.id })).virtualmachine as Obj[])[0].hostid })).host as Obj[])[0];
+    expect(await names({ clusterid: host.clusterid, listall: true }, env.admin)).toContain('web-keys');
+    expect(await names({ podid: host.podid, listall: true }, env.admin)).toContain('web-keys');
+    expect(await names({ clusterid: host.clusterid, listall: true }, env.admin)).not.toContain(grouped.vm.name); // stopped: on no host
+    for (const [param, value] of [['groupid', 'x'], ['vpcid', 'x'], ['securitygroupid', 'x']]) {
+      const reply = await acme.user.client.call('listVirtualMachines', { [param]: value });
+      expect(reply.status).toBe(431);
+      expect((reply.data as Obj).errortext).toContain(`Parameter ${param} is not supported`);
+    }
+  });
 });
