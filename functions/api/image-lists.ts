@@ -52,6 +52,8 @@ export interface ImageQuery {
   filter: ImageFilter;
   kind: 'template' | 'iso';
   id?: string;
+  /** lookups by id (listTemplates ids) */
+  ids?: string[];
   name?: string;
   zoneid?: string;
   hypervisor?: string;
@@ -81,7 +83,7 @@ export async function listImages(store: Store, caller: Caller, q: ImageQuery): P
     q.more?.(where);
     return where.named(q.name).contains('text', q.keyword?.toLowerCase()).build();
   };
-  const source = catalogueSource('TEMPLATE', q.id);
+  const source = q.ids ? { kind: 'TEMPLATE', partitions: [...new Set(q.ids)] } : catalogueSource('TEMPLATE', q.id);
   if (q.zoneid) {
     const zone = await store.inventory.getZone(q.zoneid);
     if (!zone) return { kind: 'list', key, items: [], count: 0 };

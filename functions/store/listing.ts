@@ -343,6 +343,18 @@ export class Conditions {
     return this.or((c) => c.eq('text', lower), (c) => c.beginsWith('text', `${lower}\n`));
   }
 
+  /** attribute compared with a number or text (skipped when value is undefined). */
+  compare(attribute: string, op: '<' | '<=' | '>' | '>=' | '<>', value: string | number | undefined): this {
+    if (value !== undefined) this.parts.push(`${this.name(attribute)} ${op} ${this.value(value)}`);
+    return this;
+  }
+
+  /** The item has the attribute (a constrained custom offering's bounds). */
+  present(attribute: string): this {
+    this.parts.push(`attribute_exists(${this.name(attribute)})`);
+    return this;
+  }
+
   /** A list attribute of strings holds `value` (a VM's affinity groups); skipped when undefined. */
   has(listAttribute: string, value: string | undefined): this {
     if (value !== undefined) this.parts.push(`contains(${this.name(listAttribute)}, ${this.value(value)})`);

@@ -13,6 +13,7 @@ export const toZoneResponse = (z: Zone, opts?: { full?: boolean }) => ({
   id: z.id,
   name: z.name,
   networktype: z.networkType,
+  type: 'Core', // DataCenter.Type: Stratus has no edge zones
   allocationstate: z.allocationState,
   ...(opts?.full === true
     ? { dns1: z.dns1, dns2: z.dns2, internaldns1: z.internalDns1, internaldns2: z.internalDns2, guestcidraddress: z.guestCidrAddress }

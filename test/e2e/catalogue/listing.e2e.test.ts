@@ -45,10 +45,45 @@ describe('catalogue lists end to end', () => {
     expect(names((await env.admin.ok('listHosts', { name: String(host.name).toUpperCase() })).host as Obj[])).toEqual([host.name]);
   });
 
+  it('applies the offering, template and zone filters CloudStack applies, and refuses the ones Stratus lacks', async () => {
+    const offerings = async (params: Record<string, string | number | boolean>) => names((await env.admin.ok('listServiceOfferings', params)).serviceoffering as Obj[]);
+    expect(await offerings({ cpunumber: 4 })).toEqual(['Large Instance', 'Custom Instance']);
+    expect(await offerings({ cpunumber: 1, memory: 1024 })).toEqual(['Medium Instance', 'Custom Instance']);
+    expect(await offerings({ cpuspeed: 2000 })).toEqual(['Large Instance', 'Custom Instance']);
+    expect(await offerings({ state: 'Inactive' })).toEqual([]);
+    expect(await offerings({ state: 'all' })).toHaveLength(4);
+    expect(await offerings({ storagetype: 'local' })).toEqual([]);
+    const bounded = (await env.admin.ok('createServiceOffering', { name: 'Bounded', displaytext: 'Bounded', customized: true, cpuspeed: 1000, mincpunumber: 2, maxcpunumber: 4, minmemory: 1024, maxmemory: 4096 })).serviceoffering as Obj;
+    expect(await offerings({ cpunumber: 3 })).toEqual(['Custom Instance', 'Bounded']);
+    expect(await offerings({ cpunumber: 8 })).toEqual(['Custom Instance']);
+    const small = ((await env.admin.ok('listServiceOfferings', { name: 'Small Instance' })).serviceoffering as Obj[])[0];
+    const zone = ((await env.admin.ok('listZones', {})).zone as Obj[])[0];
+    const template = ((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Obj[])[0];
+    const vm = await env.admin.ok('deployVirtualMachine', { serviceofferingid: small.id, templateid: template.id, zoneid: zone.id, startvm: false });
+    await env.admin.waitForJob(vm.jobid as string);
+    expect(await offerings({ virtualmachineid: vm.id as string })).toEqual(['Medium Instance', 'Large Instance', 'Custom Instance', 'Bounded']);
+    expect((await env.admin.call('listServiceOfferings', { domainid: zone.id })).status).toBe(431);
+    await env.admin.ok('deleteServiceOffering', { id: bounded.id });
+
+    expect(names((await env.admin.ok('listTemplates', { templatefilter: 'executable', ids: template.id })).template as Obj[])).toEqual([template.name]);
+    expect((await env.admin.ok('listTemplates', { templatefilter: 'executable', isready: true })).count).toBeGreaterThanOrEqual(1);
+    expect((await env.admin.ok('listTemplates', { templatefilter: 'executable', templatetype: 'SYSTEM' })).count ?? 0).toBe(0);
+    expect((await env.admin.ok('listTemplates', { templatefilter: 'executable', templatetype: 'USER' })).count).toBeGreaterThanOrEqual(1);
+
+    expect((await env.admin.ok('listZones', { networktype: 'basic' })).count ?? 0).toBe(0);
+    const advanced = ((await env.admin.ok('listZones', { networktype: 'Advanced', id: zone.id })).zone as Obj[])[0];
+    expect(advanced).toMatchObject({ id: zone.id, type: 'Core' });
+    const user = await env.admin.ok('listZones', { id: zone.id });
+    expect(user.count).toBe(1);
+    expect((await env.admin.call('listZones', { available: false })).status).toBe(431);
+  });
+
   it('lists zones, pods and clusters in creation order, narrowed by their zone and pod', async () => {
     // Arrange: names against their creation order
     const zb = (await env.admin.ok('createZone', { name: 'zz-late', networktype: 'Advanced', dns1: '8.8.8.8', internaldns1: '10.0.0.2' })).zone as Obj;
     const za = (await env.admin.ok('createZone', { name: 'aa-later', networktype: 'Advanced', dns1: '8.8.8.8', internaldns1: '10.0.0.2' })).zone as Obj;
+    // The root admin's list shows a zone's DNS servers, as ListZonesCmdByAdmin's full view (Terraform's cloudstack_zone reads them).
+    expect(((await env.admin.ok('listZones', { id: za.id })).zone as Obj[])[0]).toMatchObject({ dns1: '8.8.8.8', internaldns1: '10.0.0.2' });
     const pod = (n: string, net: number) => ({ zoneid: zb.id, name: n, gateway: `192.168.${net}.1`, netmask: '255.255.255.0', startip: `192.168.${net}.10`, endip: `192.168.${net}.20` });
     const p2 = (await env.admin.ok('createPod', pod('pod-z', 201))).pod as Obj;
     const p1 = (await env.admin.ok('createPod', pod('pod-a', 202))).pod as Obj;
