@@ -35,7 +35,7 @@ describe("Terraform's cloudstack_instance life cycle through the Go SDK", () => 
     // Act
     const r = await run(
       GO,
-      ['test', '-count=1', '-v', '.'],
+      ['test', '-count=1', '-v', '-run', '^TestInstanceLifeCycle$', '.'],
       {
         GO111MODULE: 'off', // the SDK comes from Debian's GOPATH tree; nothing is fetched
         GOPATH: '/usr/share/gocode',
@@ -79,5 +79,45 @@ describe("Terraform's cloudstack_instance life cycle through the Go SDK", () => 
     ]);
     // The SDK polls each async job until it ends.
     expect(proxy.commands().filter((c) => c === 'queryAsyncJobResult').length).toBeGreaterThanOrEqual(6);
+  }, 360_000);
+  it('registers and creates key pairs (cloudstack_ssh_keypair), deploys an instance with a key and user data, resets its key and user data while stopped, and deletes them', async () => {
+    proxy.clear();
+    const r = await run(
+      GO,
+      ['test', '-count=1', '-v', '-run', '^TestSSHKeypairAndInstanceKeys$', '.'],
+      {
+        GO111MODULE: 'off',
+        GOPATH: '/usr/share/gocode',
+        GOCACHE: goCache,
+        GOFLAGS: '',
+        STRATUS_API_URL: proxy.apiUrl,
+        STRATUS_API_KEY: env.stack.credentials.apiKey,
+        STRATUS_SECRET_KEY: env.stack.credentials.secretKey,
+        STRATUS_ZONE: env.stack.seed.zone.name,
+        STRATUS_TEMPLATE: (((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ name: string }>)[0]).name,
+      },
+      300_000,
+      __dirname,
+    );
+    if (r.code !== 0) throw new Error(`go test exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    expect(r.stdout).toContain('--- PASS: TestSSHKeypairAndInstanceKeys');
+    expect(proxy.commands().filter((c) => c !== 'queryAsyncJobResult' && c !== 'listZones' && c !== 'listServiceOfferings' && c !== 'listTemplates')).toEqual([
+      'registerSSHKeyPair',
+      'createSSHKeyPair',
+      'listSSHKeyPairs',
+      'deployVirtualMachine',
+      'stopVirtualMachine',
+      'resetSSHKeyForVirtualMachine',
+      'updateVirtualMachine',
+      'startVirtualMachine',
+      'createTags',
+      'listVirtualMachines',
+      'destroyVirtualMachine',
+      'deleteSSHKeyPair',
+      'deleteSSHKeyPair',
+      'deleteSSHKeyPair',
+    ]);
+    // The SDK sent the user data base64-encoded and the key pair by name.
+    expect(proxy.requests.find((q) => q.command === 'deployVirtualMachine')?.params).toMatchObject({ keypair: 'tf-laptop', userdata: Buffer.from('#cloud-config\nhostname: tf-keyed\n').toString('base64') });
   }, 360_000);
 });
