@@ -1,4 +1,4 @@
-import type { Vm } from '../../core/entities';
+import type { Host, Vm } from '../../core/entities';
 import { osTypeById } from '../../core/os-catalogue';
 import { tagsOf } from './tag';
 import { csDate, type View } from './format';
@@ -22,7 +22,8 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
   ]);
   const iso = vm.isoId ? await lookups.template(vm.isoId) : undefined;
   const backupOffering = vm.backupOfferingId ? await lookups.backupOffering(vm.backupOfferingId) : undefined;
-  const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping';
+  // Its host shows while it holds one (CloudStack shows it from Starting on).
+  const running = vm.state === 'Running' || vm.state === 'Migrating' || vm.state === 'Stopping' || (vm.state === 'Starting' && !!vm.hostId);
   return {
     id: vm.id,
     name: vm.name,
@@ -45,6 +46,13 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     templateid: vm.templateId,
     templatename: template?.name,
     templatedisplaytext: template?.displayText,
+    templatetype: 'USER',
+    ...(template ? { templateformat: template.format } : {}),
+    vmtype: 'User',
+    boottype: 'BIOS',
+    bootmode: 'LEGACY',
+    ...(view === 'full' && host ? { hostcontrolstate: controlState(host) } : {}),
+    hasannotations: false,
     ...(iso ? { isoid: iso.id, isoname: iso.name, isodisplaytext: iso.displayText } : {}),
     ...(vm.backupOfferingId ? { backupofferingid: vm.backupOfferingId, backupofferingname: backupOffering?.name } : {}),
     passwordenabled: template?.passwordEnabled ?? false,
@@ -89,4 +97,12 @@ export async function toVirtualMachineResponse(vm: Vm, lookups: Lookups, view: V
     ...(vm.diskOfferingId ? { diskofferingid: vm.diskOfferingId, diskofferingname: (await lookups.diskOffering(vm.diskOfferingId))?.name } : {}),
     ...(vm.activeJobId ? { jobid: vm.activeJobId, jobstatus: 0 } : {}),
   };
+}
+
+/** ControlState.getControlState: what its host's state and resource state let an operator do with the VM. */
+function controlState(host: Pick<Host, 'state' | 'resourceState'>): string {
+  if (host.resourceState === 'Disabled') return 'Disabled';
+  if (host.resourceState !== 'Enabled') return 'Maintenance'; // PrepareForMaintenance, Maintenance, ErrorInMaintenance
+  if (host.state === 'Up') return 'Enabled';
+  return host.state === 'Disconnected' || host.state === 'Down' || host.state === 'Alert' ? 'Offline' : 'Unknown';
 }

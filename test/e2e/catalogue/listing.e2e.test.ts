@@ -62,6 +62,11 @@ describe('catalogue lists end to end', () => {
     const vm = await env.admin.ok('deployVirtualMachine', { serviceofferingid: small.id, templateid: template.id, zoneid: zone.id, startvm: false });
     await env.admin.waitForJob(vm.jobid as string);
     expect(await offerings({ virtualmachineid: vm.id as string })).toEqual(['Medium Instance', 'Large Instance', 'Custom Instance', 'Bounded']);
+    // The fields clients read that CloudStack's objects carry (audit rows 12-14).
+    expect(((await env.admin.ok('listVirtualMachines', { id: vm.id as string })).virtualmachine as Obj[])[0]).toMatchObject({ templatetype: 'USER', templateformat: template.format, vmtype: 'User', boottype: 'BIOS', bootmode: 'LEGACY', hasannotations: false });
+    expect(template).toMatchObject({ accountid: expect.any(String), arch: 'x86_64', requireshvm: true, directdownload: false });
+    expect(((await env.admin.ok('listHosts', {})).host as Obj[])[0]).toMatchObject({ arch: 'x86_64', capabilities: 'hvm', islocalstorageactive: false });
+    expect(small).toMatchObject({ state: 'Active', encryptroot: false, iscustomizediops: false });
     expect((await env.admin.call('listServiceOfferings', { domainid: zone.id })).status).toBe(431);
     await env.admin.ok('deleteServiceOffering', { id: bounded.id });
 
