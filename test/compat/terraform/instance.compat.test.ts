@@ -25,17 +25,11 @@ describe("Terraform's cloudstack_instance life cycle through the Go SDK", () => 
     goCache = mkdtempSync(join(tmpdir(), 'stratus-gocache-'));
   }, 120_000);
 
-  afterAll(async () => {
-    await proxy?.stop();
-    await env?.stop();
-    if (goCache) rmSync(goCache, { recursive: true, force: true });
-  }, 60_000);
-
-  it('creates, reads, updates (display name, offering by stop/change/start, tags) and deletes an instance, each call as the SDK makes it', async () => {
-    // Act
-    const r = await run(
+  /** One Go test of the package, run against the stack through the proxy (GOPATH mode, nothing fetched). */
+  const goTest = async (name: string, extra: Record<string, string> = {}) =>
+    run(
       GO,
-      ['test', '-count=1', '-v', '-run', '^TestInstanceLifeCycle$', '.'],
+      ['test', '-count=1', '-v', '-run', `^${name}$`, '.'],
       {
         GO111MODULE: 'off', // the SDK comes from Debian's GOPATH tree; nothing is fetched
         GOPATH: '/usr/share/gocode',
@@ -46,11 +40,21 @@ describe("Terraform's cloudstack_instance life cycle through the Go SDK", () => 
         STRATUS_SECRET_KEY: env.stack.credentials.secretKey,
         STRATUS_ZONE: env.stack.seed.zone.name,
         STRATUS_TEMPLATE: (((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ name: string }>)[0]).name,
-        STRATUS_NETWORK: (((await env.admin.ok('listNetworks', {})).network as Array<{ name: string }>)[0]).name,
+        ...extra,
       },
       300_000,
       __dirname,
     );
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await env?.stop();
+    if (goCache) rmSync(goCache, { recursive: true, force: true });
+  }, 60_000);
+
+  it('creates, reads, updates (display name, offering by stop/change/start, tags) and deletes an instance, each call as the SDK makes it', async () => {
+    // Act
+    const r = await goTest('TestInstanceLifeCycle', { STRATUS_NETWORK: (((await env.admin.ok('listNetworks', {})).network as Array<{ name: string }>)[0]).name });
 
     // Assess
     if (r.code !== 0) throw new Error(`go test exited ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -82,23 +86,7 @@ describe("Terraform's cloudstack_instance life cycle through the Go SDK", () => 
   }, 360_000);
   it('registers and creates key pairs (cloudstack_ssh_keypair), deploys an instance with a key and user data, resets its key and user data while stopped, and deletes them', async () => {
     proxy.clear();
-    const r = await run(
-      GO,
-      ['test', '-count=1', '-v', '-run', '^TestSSHKeypairAndInstanceKeys$', '.'],
-      {
-        GO111MODULE: 'off',
-        GOPATH: '/usr/share/gocode',
-        GOCACHE: goCache,
-        GOFLAGS: '',
-        STRATUS_API_URL: proxy.apiUrl,
-        STRATUS_API_KEY: env.stack.credentials.apiKey,
-        STRATUS_SECRET_KEY: env.stack.credentials.secretKey,
-        STRATUS_ZONE: env.stack.seed.zone.name,
-        STRATUS_TEMPLATE: (((await env.admin.ok('listTemplates', { templatefilter: 'executable' })).template as Array<{ name: string }>)[0]).name,
-      },
-      300_000,
-      __dirname,
-    );
+    const r = await goTest('TestSSHKeypairAndInstanceKeys');
     if (r.code !== 0) throw new Error(`go test exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     expect(r.stdout).toContain('--- PASS: TestSSHKeypairAndInstanceKeys');
     expect(proxy.commands().filter((c) => c !== 'queryAsyncJobResult' && c !== 'listZones' && c !== 'listServiceOfferings' && c !== 'listTemplates')).toEqual([
