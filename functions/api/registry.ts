@@ -132,6 +132,9 @@ import listSSHKeyPairs from './commands/listSSHKeyPairs';
 import deleteSSHKeyPair from './commands/deleteSSHKeyPair';
 import resetSSHKeyForVirtualMachine from './commands/resetSSHKeyForVirtualMachine';
 import getVirtualMachineUserData from './commands/getVirtualMachineUserData';
+import listResourceLimits from './commands/listResourceLimits';
+import updateResourceLimit from './commands/updateResourceLimit';
+import updateResourceCount from './commands/updateResourceCount';
 
 const all: readonly Command[] = [
   updateUser,
@@ -141,6 +144,9 @@ const all: readonly Command[] = [
   deleteSSHKeyPair,
   resetSSHKeyForVirtualMachine,
   getVirtualMachineUserData,
+  listResourceLimits,
+  updateResourceLimit,
+  updateResourceCount,
   addCluster,
   addHost,
   attachVolume,

@@ -59,9 +59,11 @@ function onlyCounterConflicts(err: unknown, items: unknown[]): boolean {
   for (const [i, reason] of reasons.entries()) {
     if (!reason.Code || reason.Code === 'None') continue;
     if (reason.Code !== 'TransactionConflict') return false;
-    const op = items[i] as Record<string, { Key?: { pk?: { S?: string } } }> | undefined;
-    const pk = op && Object.values(op)[0]?.Key?.pk?.S;
-    if (!pk?.startsWith('COUNT#')) return false;
+    // The DocumentClient marshals after this step: its keys are plain strings here, the base client's { S }.
+    const op = items[i] as Record<string, { Key?: { pk?: string | { S?: string } } }> | undefined;
+    const key = op && Object.values(op)[0]?.Key?.pk;
+    const pk = typeof key === 'string' ? key : key?.S;
+    if (!pk?.startsWith('COUNT#') && !pk?.startsWith('RESOURCES#')) return false;
     conflicts++;
   }
   return conflicts > 0;

@@ -19,6 +19,7 @@ import { SettingsRepository } from './settings';
 import { PoolReports, StorageRepository } from './storage';
 import { BackupsRepository } from './backups';
 import { SessionsRepository } from './sessions';
+import { ResourceCountsRepository, ResourceLimitGuard, resourceLimitMiddleware } from './resource-counts';
 import { ThrottleRepository } from './throttle';
 import { SshKeysRepository } from './ssh-keys';
 import { TagsRepository } from './tags';
@@ -64,6 +65,7 @@ export interface Store {
   sshKeys: SshKeysRepository; // accounts' SSH key pairs, found by name
   sessions: SessionsRepository; // login sessions (sessionkey)
   throttle: ThrottleRepository; // API throttling's per-account counts
+  resourceCounts: ResourceCountsRepository; // accounts' and domains' resource counts and limits
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -82,10 +84,14 @@ export function createStore(): Store {
   const alerts = new AlertsRepository(db, table);
   const storage = new StorageRepository(db, table, settings, listing);
   const inventory = new InventoryRepository(db, table);
+  const tenancy = new TenancyRepository(db, table);
+  const resourceCounts = new ResourceCountsRepository(db, table, settings, tenancy, listing);
+  // Every transaction of this client that moves resource counts is held to the limits (resource-counts.ts).
+  db.middlewareStack.add(resourceLimitMiddleware(new ResourceLimitGuard(resourceCounts, tenancy)), { step: 'initialize', name: 'holdToResourceLimits', override: true });
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory,
-    tenancy: new TenancyRepository(db, table),
+    tenancy,
     hosts,
     hostAgent: new HostAgentRepository(db, table, settings, vms, ha),
     infrastructure: new InfrastructureRepository(db, table),
@@ -113,6 +119,7 @@ export function createStore(): Store {
     sshKeys: new SshKeysRepository(db, table),
     sessions: new SessionsRepository(db, table),
     throttle: new ThrottleRepository(db, table),
+    resourceCounts,
   };
   current = { db, table, store };
   return store;

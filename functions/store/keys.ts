@@ -42,6 +42,14 @@ export const entityKey = (kind: Kind, id: string): ItemKey => ({ pk: `${kind}#${
 export const apiKeyKey = (apiKey: string): ItemKey => ({ pk: `APIKEY#${apiKey}`, sk: 'APIKEY' });
 export const registrationTokenKey = (token: string): ItemKey => ({ pk: `REGTOKEN#${token}`, sk: 'REGTOKEN' });
 export const hostSecretKey = (hostId: string): ItemKey => ({ pk: `HOST#${hostId}`, sk: 'SECRET' });
+/**
+ * An account's or a domain's resource counts and its own limits (resource-counts.ts). A domain's is
+ * keyed by its path, which never changes, so a resource's write names its domain and all above it
+ * from the path it carries, without reading the tree.
+ */
+export const RESOURCE_COUNTS = 'RESOURCES#';
+export const accountCountsKey = (accountId: string): ItemKey => ({ pk: `${RESOURCE_COUNTS}ACCOUNT#${accountId}`, sk: 'RESOURCES' });
+export const domainCountsKey = (domainPath: string): ItemKey => ({ pk: `${RESOURCE_COUNTS}DOMAIN#${domainPath}`, sk: 'RESOURCES' });
 export const sequenceKey = (name: string): ItemKey => ({ pk: `SEQ#${name}`, sk: 'SEQ' });
 
 /**

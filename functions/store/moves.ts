@@ -139,7 +139,7 @@ export class MovesRepository extends Repository {
     const set: Partial<Vm> = { hostId: hold.hostId, lastHostId: vm.hostId ?? vm.lastHostId, affinityHeld: hold.affinityHeld };
     if (scale) Object.assign(set, sizeOf(scale));
     const vmIndex = items.length;
-    items.push(vms.updateOperation(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']));
+    items.push(vms.updateOperation(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']), ...vms.changeCounterOperations(vm, set, scale ? ['migration', 'pendingScale'] : ['migration']));
     for (const groupId of hold.affinityHeld.affinity)
       items.push({ Update: { TableName: this.table, Key: affinityPinKey(groupId), UpdateExpression: 'SET hostId = :host', ExpressionAttributeValues: { ':host': hold.hostId } } });
     // The destination's fence list must name the VM now: the HA monitor looks at the host (store/ha.ts).
@@ -172,7 +172,7 @@ export class MovesRepository extends Repository {
         },
       });
     const vmIndex = items.length;
-    items.push(vms.updateOperation(vm, { pendingScale: pending }));
+    items.push(vms.updateOperation(vm, { pendingScale: pending }), ...vms.changeCounterOperations(vm, { pendingScale: pending }));
     try {
       await this.transact(items);
       return 'reserved';
@@ -191,7 +191,7 @@ export class MovesRepository extends Repository {
     const items: object[] = [];
     if (target.hostId && (target.heldCpu > 0 || target.heldMemory > 0)) items.push(giveBackOperation(this.table, target.hostId, { cpu: target.heldCpu, memory: target.heldMemory }, [], { slot: false }));
     const vmIndex = items.length;
-    items.push(vms.updateOperation(vm, {}, ['pendingScale']));
+    items.push(vms.updateOperation(vm, {}, ['pendingScale']), ...vms.changeCounterOperations(vm, {}, ['pendingScale']));
     return this.transactOnVm(items, vmIndex, vm, vms, (fresh) => !fresh?.pendingScale, { ok: 'released' as const, already: 'nothing' as const }, 'its scale hold was being released');
   }
 
@@ -205,7 +205,7 @@ export class MovesRepository extends Repository {
     if (delta.cpu !== 0 || delta.memory !== 0) items.push(adjustOperation(this.table, vm.hostId, delta));
     const vmIndex = items.length;
     // With it, what the new size discards (memory snapshots).
-    items.push(vms.updateOperation(vm, { ...sizeOf(target), ...discard.set }, ['pendingScale', ...discard.remove]), ...discard.operations);
+    items.push(vms.updateOperation(vm, { ...sizeOf(target), ...discard.set }, ['pendingScale', ...discard.remove]), ...discard.operations, ...vms.changeCounterOperations(vm, sizeOf(target), ['pendingScale']));
     return this.transactOnVm(items, vmIndex, vm, vms, (fresh) => !!fresh && !fresh.pendingScale, { ok: 'committed' as const, already: 'already' as const }, 'its scale was being committed');
   }
 }

@@ -162,6 +162,7 @@ export class PlacementRepository extends Repository {
       vms.updateOperation(vm, { ...change.set, lastHostId: hostId }, ['hostId', 'affinityHeld', ...(change.remove ?? [])]),
       ...held.affinity.map((groupId) => this.unpinOperation(groupId)),
       ...(change.also ?? []),
+      ...vms.changeCounterOperations(vm, change.set, change.remove ?? []),
     ];
   }
 }

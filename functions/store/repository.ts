@@ -3,11 +3,17 @@ import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, strip, type Kind } from './keys';
 import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type CatalogueKind, type Expiry, type ListedKind } from './indexing';
 import type { IndexName } from './table';
+import { usageOperations } from './resource-counts';
 
 /** Counter updates of several items summed per counter item (a transaction may name an item once). */
 export function mergedCounters<T extends { Update: { Key: { pk: string; sk: string }; UpdateExpression: string; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
   const byKey = new Map<string, T>();
+  const passed: T[] = []; // resource counts (resource-counts.ts): the client's guard merges those
   for (const op of ops) {
+    if (!op.Update.UpdateExpression.startsWith('ADD n :n')) {
+      passed.push(op);
+      continue;
+    }
     const key = `${op.Update.Key.pk}\u0000${op.Update.Key.sk}`;
     const seen = byKey.get(key);
     if (!seen) {
@@ -18,7 +24,7 @@ export function mergedCounters<T extends { Update: { Key: { pk: string; sk: stri
     for (const k of [':n', ':gone']) if (k in op.Update.ExpressionAttributeValues) values[k] = (values[k] ?? 0) + op.Update.ExpressionAttributeValues[k];
     if (':gone' in values && !seen.Update.UpdateExpression.includes('gone :gone')) seen.Update.UpdateExpression = seen.Update.UpdateExpression.replace('ADD n :n', 'ADD n :n, gone :gone');
   }
-  return [...byKey.values()];
+  return [...byKey.values(), ...passed];
 }
 
 /**
@@ -82,7 +88,7 @@ export abstract class Repository {
    */
   counterOperations<K extends ListedKind>(kind: K, before: Parameters<typeof indexAttributes<K>>[1] | undefined, after: Parameters<typeof indexAttributes<K>>[1] | undefined, expiry: Expiry = {}) {
     const id = (after ?? before)!.id;
-    return counterDeltas(kind, before, after, expiry).map((d) => {
+    const listing = counterDeltas(kind, before, after, expiry).map((d) => {
       const adds = ['n :n'];
       const values: Record<string, number> = { ':n': d.n };
       if (d.gone !== 0) {
@@ -94,6 +100,8 @@ export abstract class Repository {
       const update = `ADD ${adds.join(', ')}${d.expires !== undefined ? ' SET expiresAt = :expires' : ''}`;
       return { Update: { TableName: this.table, Key: counterKey(d.partition, id, d.expires), UpdateExpression: update, ExpressionAttributeValues: values } };
     });
+    // A VM's, volume's or backup's owner's resource counts move with it, in the same transaction.
+    return [...listing, ...(usageOperations(this.table, kind, before, after) as typeof listing)];
   }
 
   /** The Update of an entity of a listed kind from `before` to `after` (whole), conditioned on `before`'s version. */

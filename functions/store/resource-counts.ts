@@ -1,0 +1,356 @@
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
+import type { Account, Backup, Volume, Vm } from '../../core/entities';
+import { ConcurrentOperationError, ResourceAllocationError } from '../../core/errors';
+import {
+  accountLimitText,
+  backupUsage,
+  countedDomainPaths,
+  defaultLimit,
+  domainLimit,
+  domainLimitText,
+  RESOURCE_TYPES,
+  UNLIMITED,
+  usageDelta,
+  vmUsage,
+  volumeUsage,
+  type ResourceTypeName,
+  type Usage,
+} from '../../core/resource-limits';
+import { accountPartition } from './indexing';
+import { accountCountsKey, domainCountsKey, RESOURCE_COUNTS, type ItemKey } from './keys';
+import type { ListingRepository } from './listing';
+import type { SettingsRepository } from './settings';
+import type { TenancyRepository } from './tenancy';
+
+/**
+ * Resource counts, kept in the transactions that take and give back resources: every write of a
+ * VM, volume or backup carries, with its listing counters, an ADD to its account's counts item and
+ * to its domain's and each domain's above it but ROOT (never limited, and every write of the cloud
+ * would meet there). The guard below (installed on the store's client) then holds each increase to
+ * the limits, as a condition on those same ADDs, so racing deploys cannot pass a limit together.
+ */
+
+type Owner = { accountId: string; domainPath: string };
+const countOf = (t: ResourceTypeName) => `c_${t}`;
+const limitOf = (t: ResourceTypeName) => `m_${t}`;
+
+/** The Updates that move an owner's counts by `delta`, unconditioned (increases get their limits' conditions from the guard). */
+export function usageUpdates(table: string, owner: Owner, delta: Usage): object[] {
+  const types = RESOURCE_TYPES.map((t) => t.name).filter((t) => delta[t]);
+  if (!types.length) return [];
+  const values: Record<string, number> = { ':one': 1 };
+  for (const t of types) values[`:${countOf(t)}`] = delta[t]!;
+  const update = `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`;
+  return [accountCountsKey(owner.accountId), ...countedDomainPaths(owner.domainPath).map(domainCountsKey)].map((Key) => ({ Update: { TableName: table, Key, UpdateExpression: update, ExpressionAttributeValues: { ...values } } }));
+}
+
+/** The count Updates that follow a VM, volume or backup item from `before` to `after` (both whole); other kinds count nothing. */
+export function usageOperations(table: string, kind: string, before: object | undefined, after: object | undefined): object[] {
+  const usageOf = (kind === 'VM' ? vmUsage : kind === 'VOLUME' ? volumeUsage : kind === 'BACKUP' ? backupUsage : undefined) as ((e: object | undefined) => Usage) | undefined;
+  if (!usageOf) return [];
+  const from = before as Owner | undefined;
+  const to = after as Owner | undefined;
+  if (from && to && from.accountId !== to.accountId) return [...usageUpdates(table, from, usageDelta(usageOf(before), {})), ...usageUpdates(table, to, usageOf(after))];
+  return usageUpdates(table, (to ?? from)!, usageDelta(usageOf(before), usageOf(after)));
+}
+
+/** An owner's counts and its own limits (absent: inherited or the default). */
+export interface CountsItem {
+  counts: Usage;
+  limits: Usage;
+  version: number;
+}
+
+function countsItem(item: Record<string, unknown> | undefined): CountsItem {
+  const counts: Usage = {};
+  const limits: Usage = {};
+  for (const { name } of RESOURCE_TYPES) {
+    if (typeof item?.[countOf(name)] === 'number') counts[name] = item[countOf(name)] as number;
+    if (typeof item?.[limitOf(name)] === 'number') limits[name] = item[limitOf(name)] as number;
+  }
+  return { counts, limits, version: (item?.v as number | undefined) ?? 0 };
+}
+
+/** Reads and writes of counts and limits for the API (listResourceLimits, updateResourceLimit, updateResourceCount). */
+export class ResourceCountsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly settings: SettingsRepository,
+    private readonly tenancy: TenancyRepository,
+    private readonly listing: ListingRepository,
+  ) {}
+
+  async read(keys: readonly ItemKey[], consistent = false): Promise<Map<string, CountsItem>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const unique = [...new Map(keys.map((k) => [k.pk, k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: ItemKey[]; ConsistentRead: boolean }> | undefined = { [this.table]: { Keys: unique.slice(i, i + 100), ConsistentRead: consistent } };
+      while (request && Object.keys(request).length) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.table] ?? []) found.set(item.pk as string, item);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return new Map(keys.map((k) => [k.pk, countsItem(found.get(k.pk))]));
+  }
+
+  /** The limits in force for an account, per type (root admins: unlimited). */
+  async accountLimits(account: Pick<Account, 'id' | 'role'>, own?: CountsItem): Promise<Record<ResourceTypeName, number>> {
+    const item = own ?? (await this.read([accountCountsKey(account.id)])).get(accountCountsKey(account.id).pk)!;
+    const out = {} as Record<ResourceTypeName, number>;
+    for (const t of RESOURCE_TYPES) out[t.name] = account.role === 'rootAdmin' ? UNLIMITED : (item.limits[t.name] ?? defaultLimit(t.name, await this.settings.getNumber(t.account)));
+    return out;
+  }
+
+  /** The limits in force for a domain, per type: its own, an ancestor's below ROOT, or the default. */
+  async domainLimits(path: string, items?: Map<string, CountsItem>): Promise<Record<ResourceTypeName, number>> {
+    const chain = countedDomainPaths(path);
+    const read = items ?? (await this.read(chain.map(domainCountsKey)));
+    const out = {} as Record<ResourceTypeName, number>;
+    for (const t of RESOURCE_TYPES) {
+      const overrides = new Map(chain.map((p) => [p, read.get(domainCountsKey(p).pk)?.limits[t.name]]));
+      out[t.name] = domainLimit(path, overrides, await this.settings.getNumber(t.domain), t.name);
+    }
+    return out;
+  }
+
+  /** Set an account's or domain's own limit of a type (-1: unlimited). */
+  async setLimit(key: ItemKey, type: ResourceTypeName, max: number): Promise<void> {
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'SET #m = :m', ExpressionAttributeNames: { '#m': limitOf(type) }, ExpressionAttributeValues: { ':m': max } }));
+  }
+
+  /**
+   * An account's counts made again from its VMs, volumes and backups (its own listing partitions),
+   * written only if no count moved meanwhile (each move bumps `v`), else made again.
+   */
+  async recountAccount(accountId: string): Promise<Usage> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const key = accountCountsKey(accountId);
+      const before = (await this.read([key], true)).get(key.pk)!;
+      const [vms, volumes, backups] = await Promise.all([
+        this.listing.all<Vm>({ index: 'gsi2', partitions: [accountPartition('VM', accountId)] }),
+        this.listing.all<Volume>({ index: 'gsi2', partitions: [accountPartition('VOLUME', accountId)] }),
+        this.listing.all<Backup>({ index: 'gsi2', partitions: [accountPartition('BACKUP', accountId)] }),
+      ]);
+      const usage: Usage = {};
+      const add = (u: Usage) => {
+        for (const [t, n] of Object.entries(u) as Array<[ResourceTypeName, number]>) usage[t] = (usage[t] ?? 0) + n;
+      };
+      vms.forEach((vm) => add(vmUsage(vm)));
+      volumes.forEach((v) => add(volumeUsage(v)));
+      backups.forEach((b) => add(backupUsage(b)));
+      if (await this.writeCounts(key, usage, before.version)) return usage;
+    }
+    throw new ConcurrentOperationError(`The resource counts of account ${accountId} kept changing while they were recalculated; try again`);
+  }
+
+  /**
+   * A domain's counts made again: each account's in it and each subdomain's (recursively), summed.
+   * ROOT's are summed and shown but not kept (nothing counts into ROOT as it goes).
+   */
+  async recountDomain(domain: { id: string; path: string }): Promise<Usage> {
+    const key = domainCountsKey(domain.path);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = (await this.read([key], true)).get(key.pk)!;
+      const [accounts, children] = await Promise.all([this.tenancy.accountsInDomain(domain.id), this.tenancy.domainTree(domain)]);
+      const usage: Usage = {};
+      const add = (u: Usage) => {
+        for (const [t, n] of Object.entries(u) as Array<[ResourceTypeName, number]>) usage[t] = (usage[t] ?? 0) + n;
+      };
+      for (const a of accounts) add(await this.recountAccount(a.id));
+      const depth = domain.path.split('/').length;
+      for (const child of children.filter((d) => d.path.split('/').length === depth + 1)) add(await this.recountDomain(child));
+      if (!domain.path.includes('/')) return usage; // ROOT
+      if (await this.writeCounts(key, usage, before.version)) return usage;
+    }
+    throw new ConcurrentOperationError(`The resource counts of domain ${domain.id} kept changing while they were recalculated; try again`);
+  }
+
+  private async writeCounts(key: ItemKey, usage: Usage, version: number): Promise<boolean> {
+    const names: Record<string, string> = { '#v': 'v' };
+    const values: Record<string, unknown> = { ':read': version, ':next': version + 1 };
+    const sets = ['#v = :next'];
+    for (const { name } of RESOURCE_TYPES) {
+      names[`#${countOf(name)}`] = countOf(name);
+      values[`:${countOf(name)}`] = usage[name] ?? 0;
+      sets.push(`#${countOf(name)} = :${countOf(name)}`);
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: version === 0 ? 'attribute_not_exists(#v) OR #v = :read' : '#v = :read',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+}
+
+// ---- the guard: a transaction's count ADDs merged per item and held to limits ----
+
+/**
+ * The client's middleware sees a transaction as its caller wrote it: in the DocumentClient's form
+ * (plain strings and numbers: the DocumentClient marshals later, at the serialize step), or
+ * marshalled ({ S }, { N }) when sent on the base client. The guard reads both and answers in kind.
+ */
+type Value = string | number | { N?: string; S?: string };
+type WriteOp = { TableName?: string; Key?: { pk?: Value; sk?: Value }; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, Value> };
+type TransactItem = Record<string, WriteOp>;
+
+const text = (v: Value | undefined): string | undefined => (typeof v === 'object' ? v.S : v === undefined ? undefined : String(v));
+const amount = (v: Value | undefined): number => (typeof v === 'object' ? Number(v.N) : Number(v));
+const isCountUpdate = (item: TransactItem) => !!text(item.Update?.Key?.pk)?.startsWith(RESOURCE_COUNTS);
+
+interface MergedCount {
+  table: string;
+  pk: string;
+  sk: string;
+  delta: Usage;
+}
+
+/** The owner a counts item belongs to, from its key. */
+function ownerOfKey(pk: string): { account?: string; domainPath?: string } {
+  const rest = pk.slice(RESOURCE_COUNTS.length);
+  return rest.startsWith('ACCOUNT#') ? { account: rest.slice('ACCOUNT#'.length) } : { domainPath: rest.slice('DOMAIN#'.length) };
+}
+
+export class ResourceLimitGuard {
+  constructor(
+    private readonly counts: ResourceCountsRepository,
+    private readonly tenancy: TenancyRepository,
+  ) {}
+
+  /**
+   * Send a transaction (`send`) with its count Updates merged into one per counts item (DynamoDB
+   * takes one operation per item), placed last, and every increase conditioned on the limit read
+   * just before; an increase past a limit is refused with CloudStack's text before anything is
+   * written. A count that moved past its condition meanwhile is read again. A cancellation's
+   * reasons are given back in the caller's order, so callers that read them by index still can.
+   */
+  async send<R>(items: TransactItem[], send: (items: TransactItem[]) => Promise<R>): Promise<R> {
+    if (!items.some(isCountUpdate)) return send(items);
+    const others = items.filter((i) => !isCountUpdate(i));
+    const merged = new Map<string, MergedCount>();
+    for (const item of items.filter(isCountUpdate)) {
+      const op = item.Update!;
+      const pk = text(op.Key!.pk)!;
+      const entry = merged.get(pk) ?? { table: op.TableName!, pk, sk: text(op.Key!.sk)!, delta: {} };
+      for (const [name, value] of Object.entries(op.ExpressionAttributeValues ?? {})) {
+        if (!name.startsWith(':c_')) continue;
+        const t = name.slice(3) as ResourceTypeName;
+        entry.delta[t] = (entry.delta[t] ?? 0) + amount(value);
+      }
+      merged.set(pk, entry);
+    }
+    // Accounts first, then domains from the deepest up: the order CloudStack checks them in.
+    const depth = (c: MergedCount) => (ownerOfKey(c.pk).account !== undefined ? Number.MAX_SAFE_INTEGER : ownerOfKey(c.pk).domainPath!.split('/').length);
+    const counts = [...merged.values()].filter((c) => Object.values(c.delta).some((d) => d !== 0)).sort((a, b) => depth(b) - depth(a));
+    // The caller's index -> the sent index (-1: a count that summed to nothing, not sent).
+    let other = 0;
+    const slotOf = items.map((item) => (isCountUpdate(item) ? (i => (i < 0 ? -1 : others.length + i))(counts.findIndex((c) => c.pk === text(item.Update!.Key!.pk))) : other++));
+    const marshalled = typeof items.find(isCountUpdate)!.Update!.Key!.pk === 'object';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const conditioned = await this.conditioned(counts, marshalled);
+      try {
+        return await send([...others, ...conditioned]);
+      } catch (err) {
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+        if ((err as Error).name !== 'TransactionCanceledException' || !reasons) throw err;
+        const lost = (r: { Code?: string } | undefined) => !!r?.Code && r.Code !== 'None';
+        const countsLost = reasons.slice(others.length).some((r) => r.Code === 'ConditionalCheckFailed');
+        if (countsLost && !reasons.slice(0, others.length).some(lost)) continue; // a count moved: read again
+        (err as { CancellationReasons?: unknown[] }).CancellationReasons = slotOf.map((s) => (s < 0 ? undefined : reasons[s]) ?? { Code: 'None' });
+        throw err;
+      }
+    }
+    throw new ConcurrentOperationError('Resource counts kept changing while the operation was being recorded; try again');
+  }
+
+  /** The merged Updates, each increase held to its limit (and to the own limits read staying as read). */
+  private async conditioned(counts: readonly MergedCount[], marshalled: boolean): Promise<TransactItem[]> {
+    const n = (x: number): Value => (marshalled ? { N: String(x) } : x);
+    const str = (x: string): Value => (marshalled ? { S: x } : x);
+    const rising = counts.filter((c) => Object.values(c.delta).some((d) => d! > 0));
+    const accountIds = [...new Set(rising.map((c) => ownerOfKey(c.pk).account).filter((a): a is string => !!a))];
+    const [items, accounts] = await Promise.all([
+      this.counts.read(rising.map((c) => ({ pk: c.pk, sk: c.sk })), true),
+      Promise.all(accountIds.map((id) => this.tenancy.getAccount(id))),
+    ]);
+    const accountById = new Map(accounts.filter((a): a is NonNullable<typeof a> => !!a).map((a) => [a.id, a]));
+    const ops: TransactItem[] = [];
+    for (const c of counts) {
+      const types = RESOURCE_TYPES.map((t) => t.name).filter((t) => c.delta[t]);
+      const values: Record<string, Value> = { ':one': n(1) };
+      const names: Record<string, string> = {};
+      const conditions: string[] = [];
+      for (const t of types) values[`:${countOf(t)}`] = n(c.delta[t]!);
+      const item = items.get(c.pk);
+      if (item) {
+        const owner = ownerOfKey(c.pk);
+        const limits = owner.account !== undefined ? await this.limitsOfAccount(accountById.get(owner.account), item) : await this.counts.domainLimits(owner.domainPath!, items);
+        for (const t of types) {
+          const d = c.delta[t]!;
+          if (d <= 0) continue;
+          const own = item.limits[t];
+          names[`#${limitOf(t)}`] = limitOf(t);
+          if (own === undefined) conditions.push(`attribute_not_exists(#${limitOf(t)})`);
+          else {
+            values[`:own_${t}`] = n(own);
+            conditions.push(`#${limitOf(t)} = :own_${t}`);
+          }
+          const limit = limits[t];
+          if (limit === UNLIMITED) continue;
+          const current = item.counts[t] ?? 0;
+          if (current + d > limit) await this.refuse(t, owner, accountById, limit, current, d);
+          names[`#${countOf(t)}`] = countOf(t);
+          values[`:room_${t}`] = n(limit - d);
+          conditions.push(`(attribute_not_exists(#${countOf(t)}) OR #${countOf(t)} <= :room_${t})`);
+        }
+      }
+      ops.push({
+        Update: {
+          TableName: c.table,
+          Key: { pk: str(c.pk), sk: str(c.sk) },
+          UpdateExpression: `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`,
+          ...(conditions.length ? { ConditionExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      });
+    }
+    return ops;
+  }
+
+  private async limitsOfAccount(account: Account | undefined, item: CountsItem): Promise<Record<ResourceTypeName, number>> {
+    // An account that is not there any more (a test's raw items) is held to the defaults.
+    return this.counts.accountLimits(account ?? { id: '', role: 'user' }, item);
+  }
+
+  private async refuse(t: ResourceTypeName, owner: { account?: string; domainPath?: string }, accounts: Map<string, Account>, limit: number, current: number, requested: number): Promise<never> {
+    if (owner.account !== undefined) {
+      const account = accounts.get(owner.account);
+      throw new ResourceAllocationError(accountLimitText(t, { name: account?.name ?? owner.account, domainId: account?.domainId ?? '' }, limit, current, requested));
+    }
+    const domain = await this.tenancy.domainByPath(owner.domainPath!);
+    throw new ResourceAllocationError(domainLimitText(t, domain?.id ?? owner.domainPath!, limit, current, requested));
+  }
+}
+
+/** The guard as client middleware: every TransactWriteItems of the store's client goes through it. */
+export function resourceLimitMiddleware(guard: ResourceLimitGuard): InitializeMiddleware<object, MetadataBearer> {
+  return (next, context) => async (args) => {
+    if ((context as { commandName?: string }).commandName !== 'TransactWriteItemsCommand') return next(args);
+    const input = args.input as { TransactItems?: TransactItem[] };
+    if (!input.TransactItems?.some(isCountUpdate)) return next(args);
+    return guard.send(input.TransactItems, (items) => next({ ...args, input: { ...input, TransactItems: items } }));
+  };
+}
