@@ -125,3 +125,27 @@ export function domainLimit(path: string, overrides: ReadonlyMap<string, number 
   }
   return defaultLimit(type, configured);
 }
+
+/** The field stem of each type in the account and domain objects (AccountJoinDaoImpl.setResourceLimits): vmlimit, vmtotal, vmavailable, ... */
+const FIELD_STEMS: Record<ResourceTypeName, string> = { user_vm: 'vm', volume: 'volume', cpu: 'cpu', memory: 'memory', primary_storage: 'primarystorage', backup: 'backup', backup_storage: 'backupstorage' };
+
+/**
+ * `<stem>limit`, `<stem>total` and `<stem>available` of each counted type, as CloudStack shows them
+ * on an account or domain: limits and what is left as strings ("Unlimited" for -1, and always for a
+ * root admin's account), totals as numbers, storage in GiB. `counts` undefined: totals not kept (ROOT).
+ */
+export function limitFields(limits: Record<ResourceTypeName, number>, counts: Usage | undefined, unlimitedView: boolean): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const { name } of RESOURCE_TYPES) {
+    const stem = FIELD_STEMS[name];
+    const unit = inBytes(name) ? GIB : 1;
+    const limit = limits[name];
+    const unlimited = unlimitedView || limit === UNLIMITED;
+    out[`${stem}limit`] = unlimited ? 'Unlimited' : String(Math.floor(limit / unit));
+    if (counts === undefined) continue;
+    const total = Math.floor((counts[name] ?? 0) / unit);
+    out[`${stem}total`] = total;
+    out[`${stem}available`] = unlimited ? 'Unlimited' : String(Math.floor(limit / unit) - total);
+  }
+  return out;
+}

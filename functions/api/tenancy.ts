@@ -7,6 +7,8 @@ import { stableId } from '../../core/ids';
 import type { Store } from '../store';
 import type { StoredAccount } from '../store/tenancy';
 import { toAccountResponse, toUserResponse } from '../views/tenancy';
+import { limitFields } from '../../core/resource-limits';
+import { accountCountsKey } from '../store/keys';
 import { accountOwner, visibleDomain } from './scope';
 
 /** What the tenancy commands (createAccount, createUser, registerUserKeys, disableAccount, ...) share. */
@@ -116,7 +118,10 @@ export const newKeyText = () => randomBytes(64).toString('base64url').slice(0, 8
 
 /** The account object with its users; pass `users` when they were just written (the account index may lag). */
 export async function accountResponse(store: Store, account: Account, users?: User[]) {
-  const [domain, members] = await Promise.all([store.tenancy.getDomain(account.domainId), users ?? store.tenancy.usersOfAccount(account.id)]);
+  const key = accountCountsKey(account.id);
+  const [domain, members, counts] = await Promise.all([store.tenancy.getDomain(account.domainId), users ?? store.tenancy.usersOfAccount(account.id), store.resourceCounts.read([key])]);
   const userViews = members.map((u) => toUserResponse(u, account, domain, u.id === DEFAULT_ADMIN_USER_ID));
-  return toAccountResponse(account, domain, userViews, account.id === DEFAULT_ADMIN_ACCOUNT_ID);
+  const own = counts.get(key.pk)!;
+  const limits = limitFields(await store.resourceCounts.accountLimits(account, own), own.counts, account.role === 'rootAdmin');
+  return toAccountResponse(account, domain, userViews, account.id === DEFAULT_ADMIN_ACCOUNT_ID, limits);
 }

@@ -150,18 +150,19 @@ export class ResourceCountsRepository {
    * A domain's counts made again: each account's in it and each subdomain's (recursively), summed.
    * ROOT's are summed and shown but not kept (nothing counts into ROOT as it goes).
    */
-  async recountDomain(domain: { id: string; path: string }): Promise<Usage> {
+  async recountDomain(domain: { id: string; path: string }, tree?: ReadonlyArray<{ id: string; path: string }>): Promise<Usage> {
     const key = domainCountsKey(domain.path);
+    const below = tree ?? (await this.tenancy.domainTree(domain));
+    const depth = domain.path.split('/').length;
+    const children = below.filter((d) => d.path.startsWith(`${domain.path}/`) && d.path.split('/').length === depth + 1);
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = (await this.read([key], true)).get(key.pk)!;
-      const [accounts, children] = await Promise.all([this.tenancy.accountsInDomain(domain.id), this.tenancy.domainTree(domain)]);
       const usage: Usage = {};
       const add = (u: Usage) => {
         for (const [t, n] of Object.entries(u) as Array<[ResourceTypeName, number]>) usage[t] = (usage[t] ?? 0) + n;
       };
-      for (const a of accounts) add(await this.recountAccount(a.id));
-      const depth = domain.path.split('/').length;
-      for (const child of children.filter((d) => d.path.split('/').length === depth + 1)) add(await this.recountDomain(child));
+      for (const a of await this.tenancy.accountsInDomain(domain.id)) add(await this.recountAccount(a.id));
+      for (const child of children) add(await this.recountDomain(child, below));
       if (!domain.path.includes('/')) return usage; // ROOT
       if (await this.writeCounts(key, usage, before.version)) return usage;
     }
@@ -279,7 +280,6 @@ export class ResourceLimitGuard {
   /** The merged Updates, each increase held to its limit (and to the own limits read staying as read). */
   private async conditioned(counts: readonly MergedCount[], marshalled: boolean): Promise<TransactItem[]> {
     const n = (x: number): Value => (marshalled ? { N: String(x) } : x);
-    const str = (x: string): Value => (marshalled ? { S: x } : x);
     const rising = counts.filter((c) => Object.values(c.delta).some((d) => d! > 0));
     const accountIds = [...new Set(rising.map((c) => ownerOfKey(c.pk).account).filter((a): a is string => !!a))];
     const [items, accounts] = await Promise.all([
@@ -287,6 +287,9 @@ export class ResourceLimitGuard {
       Promise.all(accountIds.map((id) => this.tenancy.getAccount(id))),
     ]);
     const accountById = new Map(accounts.filter((a): a is NonNullable<typeof a> => !!a).map((a) => [a.id, a]));
+    // The domains held to limits: those of the accounts written for, but root admins' (CloudStack
+    // checks neither their account's limits nor their domains').
+    const known = new Set([...accountById.values()].filter((a) => a.role !== 'rootAdmin').flatMap((a) => countedDomainPaths(a.domainPath ?? '')));
     const ops: TransactItem[] = [];
     for (const c of counts) {
       const types = RESOURCE_TYPES.map((t) => t.name).filter((t) => c.delta[t]);
@@ -297,7 +300,13 @@ export class ResourceLimitGuard {
       const item = items.get(c.pk);
       if (item) {
         const owner = ownerOfKey(c.pk);
-        const limits = owner.account !== undefined ? await this.limitsOfAccount(accountById.get(owner.account), item) : await this.counts.domainLimits(owner.domainPath!, items);
+        // Every write the API or a workflow makes is for an account it read; an item of no account (a
+        // store test's raw VMs) and its domains have no limits to be held to, nor a root admin's domains.
+        if (owner.account !== undefined ? !accountById.has(owner.account) : !known.has(owner.domainPath!)) {
+          ops.push(countUpdate(c, types, values, [], names));
+          continue;
+        }
+        const limits = owner.account !== undefined ? await this.counts.accountLimits(accountById.get(owner.account)!, item) : await this.counts.domainLimits(owner.domainPath!, items);
         for (const t of types) {
           const d = c.delta[t]!;
           if (d <= 0) continue;
@@ -317,22 +326,9 @@ export class ResourceLimitGuard {
           conditions.push(`(attribute_not_exists(#${countOf(t)}) OR #${countOf(t)} <= :room_${t})`);
         }
       }
-      ops.push({
-        Update: {
-          TableName: c.table,
-          Key: { pk: str(c.pk), sk: str(c.sk) },
-          UpdateExpression: `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`,
-          ...(conditions.length ? { ConditionExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        },
-      });
+      ops.push(countUpdate(c, types, values, conditions, names));
     }
     return ops;
-  }
-
-  private async limitsOfAccount(account: Account | undefined, item: CountsItem): Promise<Record<ResourceTypeName, number>> {
-    // An account that is not there any more (a test's raw items) is held to the defaults.
-    return this.counts.accountLimits(account ?? { id: '', role: 'user' }, item);
   }
 
   private async refuse(t: ResourceTypeName, owner: { account?: string; domainPath?: string }, accounts: Map<string, Account>, limit: number, current: number, requested: number): Promise<never> {
@@ -343,6 +339,21 @@ export class ResourceLimitGuard {
     const domain = await this.tenancy.domainByPath(owner.domainPath!);
     throw new ResourceAllocationError(domainLimitText(t, domain?.id ?? owner.domainPath!, limit, current, requested));
   }
+}
+
+/** A merged counts Update, in the transaction's form (`values` already so), with its conditions if any. */
+function countUpdate(c: MergedCount, types: readonly ResourceTypeName[], values: Record<string, Value>, conditions: readonly string[], names: Record<string, string>): TransactItem {
+  const marshalled = typeof values[':one'] === 'object';
+  const key = (x: string): Value => (marshalled ? { S: x } : x);
+  return {
+    Update: {
+      TableName: c.table,
+      Key: { pk: key(c.pk), sk: key(c.sk) },
+      UpdateExpression: `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`,
+      ...(conditions.length ? { ConditionExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+  };
 }
 
 /** The guard as client middleware: every TransactWriteItems of the store's client goes through it. */

@@ -11,7 +11,7 @@ const ROLE_NAME: Record<Role, string> = { rootAdmin: 'Root Admin', domainAdmin: 
 /** ROOT is level 0, its children 1, and so on. */
 export const domainLevel = (d: Pick<Domain, 'path'>) => d.path.split('/').length - 1;
 
-export const toDomainResponse = (d: Domain, related: { parent?: Domain; hasChild: boolean }) => ({
+export const toDomainResponse = (d: Domain, related: { parent?: Domain; hasChild: boolean; limits?: Record<string, string | number> }) => ({
   id: d.id,
   name: d.name,
   level: domainLevel(d),
@@ -22,6 +22,7 @@ export const toDomainResponse = (d: Domain, related: { parent?: Domain; hasChild
   state: 'Active',
   created: csDate(d.created),
   hasannotations: false,
+  ...related.limits,
 });
 
 export const toUserResponse = (u: User, account: Account | undefined, domain: Domain | undefined, isDefault: boolean) => ({
@@ -48,7 +49,7 @@ export const toUserResponse = (u: User, account: Account | undefined, domain: Do
   is2famandated: false,
 });
 
-export const toAccountResponse = (a: Account, domain: Domain | undefined, users: Array<ReturnType<typeof toUserResponse>>, isDefault: boolean) => ({
+export const toAccountResponse = (a: Account, domain: Domain | undefined, users: Array<ReturnType<typeof toUserResponse>>, isDefault: boolean, limits: Record<string, string | number> = {}) => ({
   id: a.id,
   name: a.name,
   accounttype: ACCOUNT_TYPE[a.role],
@@ -62,5 +63,6 @@ export const toAccountResponse = (a: Account, domain: Domain | undefined, users:
   isdefault: isDefault,
   iscleanuprequired: false,
   created: csDate(a.created),
+  ...limits,
   user: users,
 });

@@ -3,6 +3,47 @@ import { InvalidParameterError } from '../../../core/errors';
 import type { Role } from '../../../core/entities';
 import { defineCommand, type Command } from '../define-command';
 import { cs } from '../params';
+import RESPONSE_FIELDS from '../response-fields.json';
+
+interface ResponseField {
+  name: string;
+  type: string;
+  response?: ResponseField[];
+}
+
+/** What the common fields are; the rest are named by what they belong to. */
+const DESCRIPTIONS: Record<string, string> = {
+  id: 'the ID of the {}',
+  name: 'the name of the {}',
+  displayname: 'the display name of the {}',
+  description: 'the description of the {}',
+  account: 'the account owning the {}',
+  accountid: 'the ID of the account owning the {}',
+  domain: 'the name of the domain of the {}',
+  domainid: 'the ID of the domain of the {}',
+  domainpath: 'the path of the domain of the {}',
+  zoneid: 'the ID of the zone of the {}',
+  zonename: 'the name of the zone of the {}',
+  state: 'the state of the {}',
+  created: 'the date the {} was created',
+  tags: 'the list of resource tags associated with the {}',
+  hasannotations: 'whether the {} has annotations',
+};
+
+/**
+ * A command's response fields (ApiDiscoveryResponse.response), as Stratus's answers carry them:
+ * gathered by `npm run api:fields` into response-fields.json, and held to the answers by a test.
+ */
+function responseOf(key: string | undefined): Array<{ name: string; description: string; type: string; response?: unknown[] }> {
+  const described = (f: ResponseField, of: string): { name: string; description: string; type: string; response?: unknown[] } => ({
+    name: f.name,
+    description: (DESCRIPTIONS[f.name] ?? `the ${f.name} of the {}`).replace('{}', of),
+    type: f.type,
+    ...(f.response ? { response: f.response.map((sub) => described(sub, f.name)) } : {}),
+  });
+  const fields = key ? (RESPONSE_FIELDS as Record<string, ResponseField[]>)[key] : undefined;
+  return (fields ?? []).map((f) => described(f, key!));
+}
 
 /**
  * API discovery (ApiDiscoveryServiceImpl), built from the same declarations that dispatch
@@ -25,7 +66,8 @@ export function describeApi(command: Command, role: Role) {
       ...(p.since ? { since: p.since } : {}),
       ...(p.related ? { related: p.related } : {}),
     })),
-    response: [],
+    // A command with no object of its own answers CloudStack's SuccessResponse.
+    response: responseOf(command.responseKey ?? 'success'),
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { limitFields } from '../../../core/resource-limits';
+import { domainCountsKey } from '../../store/keys';
 import type { Domain } from '../../../core/entities';
 import { createLookups } from '../../views/lookups';
 import { domainLevel, toDomainResponse } from '../../views/tenancy';
@@ -48,8 +50,11 @@ export default defineCommand({
     where.contains('text', params.keyword?.toLowerCase());
     const names = createLookups(store);
     const toResponse = async (d: Domain) => {
-      const [parent, hasChild] = await Promise.all([d.parentId ? names.domain(d.parentId) : undefined, store.tenancy.hasChildren(d)]);
-      return toDomainResponse(d, { parent, hasChild });
+      const key = domainCountsKey(d.path);
+      const [parent, hasChild, counts] = await Promise.all([d.parentId ? names.domain(d.parentId) : undefined, store.tenancy.hasChildren(d), store.resourceCounts.read([key])]);
+      // ROOT's totals are not kept as resources come and go (updateResourceCount sums them).
+      const limits = limitFields(await store.resourceCounts.domainLimits(d.path), d.parentId ? counts.get(key.pk)!.counts : undefined, false);
+      return toDomainResponse(d, { parent, hasChild, limits });
     };
     if (params.level !== undefined) {
       // No index holds a domain's depth: the tree read is filtered here (domains are an administrator's few hundred).

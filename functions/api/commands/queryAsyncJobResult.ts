@@ -11,6 +11,7 @@ export default defineCommand({
   description: 'Retrieves the current status of asynchronous job.',
   access: ['rootAdmin', 'domainAdmin', 'user'],
   async: false,
+  responseKey: 'asyncjobs',
   params: z.object({
     jobid: cs.uuid().meta({ description: 'the ID of the asynchronous job' }),
   }),

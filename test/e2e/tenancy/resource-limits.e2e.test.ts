@@ -48,6 +48,12 @@ describe('Resource limits and counts', () => {
     const domain = await limitsOf(env.admin, { domainid: acme.domain.id });
     expect(domain.user_vm).toMatchObject({ domainid: acme.domain.id, max: 40 });
     expect(domain.user_vm.account).toBeUndefined();
+    // The account and domain objects carry them too, as CloudStack's do.
+    const account = ((await env.admin.ok('listAccounts', { id: acme.user.accountId })).account as Obj[])[0];
+    expect(account).toMatchObject({ vmlimit: '20', vmtotal: 0, vmavailable: '20', cpulimit: '40', memorylimit: '40960', primarystoragelimit: '200', primarystoragetotal: 0, volumelimit: '20' });
+    const adminAccount = ((await env.admin.ok('listAccounts', { name: 'admin' })).account as Obj[])[0];
+    expect(adminAccount).toMatchObject({ vmlimit: 'Unlimited', vmavailable: 'Unlimited' });
+    expect(((await env.admin.ok('listDomains', { id: acme.domain.id })).domain as Obj[])[0]).toMatchObject({ vmlimit: '40', vmtotal: 0, vmavailable: '40', memorylimit: '81920' });
     // One type, by number or by name.
     expect(((await acme.user.client.ok('listResourceLimits', { resourcetype: 9 })).resourcelimit as Obj[]).map((l) => l.resourcetypename)).toEqual(['memory']);
     expect(((await acme.user.client.ok('listResourceLimits', { resourcetypename: 'volume' })).resourcelimit as Obj[]).map((l) => l.resourcetype)).toEqual(['2']);
@@ -105,6 +111,7 @@ describe('Resource limits and counts', () => {
     await setLimit({ domainid: acme.domain.id, account: racer.accountName, resourcetype: 0, max: 4 });
     expect((await env.admin.call('recoverVirtualMachine', { id: victim.id })).status).toBe(200);
     expect((await counts({ domainid: acme.domain.id, account: racer.accountName })).user_vm).toBe(4);
+    expect(((await racer.client.ok('listAccounts')).account as Obj[])[0]).toMatchObject({ vmlimit: '4', vmtotal: 4, vmavailable: '0' });
   }, 300_000);
 
   it('refuses a running VM\'s scale past the memory limit before its host is asked, and a stopped one\'s change of offering', async () => {

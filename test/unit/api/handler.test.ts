@@ -239,7 +239,10 @@ describe('listApis', () => {
       since: '4.1.0',
       isasync: false,
       params: [{ name: 'name', description: 'API name', type: 'string', length: 255, required: false }],
-      response: [],
+      response: expect.arrayContaining([
+        { name: 'name', description: 'the name of the api', type: 'string' },
+        expect.objectContaining({ name: 'params', type: 'list', response: expect.arrayContaining([{ name: 'required', description: 'the required of the params', type: 'boolean' }]) }),
+      ]),
     });
   });
 
