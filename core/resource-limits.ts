@@ -51,10 +51,16 @@ export function volumeUsage(volume: Pick<Volume, 'state' | 'size'> | undefined):
   return { volume: 1, primary_storage: volume.size };
 }
 
-/** What a backup takes: from its creation until it is deleted or fails. */
-export function backupUsage(backup: Pick<Backup, 'status' | 'size'> | undefined): Usage {
+/**
+ * What a backup takes: from its creation until it is deleted or fails. While it is taken it holds
+ * its VM's disks' size (`virtualSize`, known at its start, as CloudStack checks the limit with the
+ * volumes' sizes); once taken, its own size, never more than it held, so finishing a backup never
+ * meets a limit after the work is done.
+ */
+export function backupUsage(backup: Pick<Backup, 'status' | 'size' | 'virtualSize'> | undefined): Usage {
   if (!backup || backup.status === 'Removed' || backup.status === 'Expunged' || backup.status === 'Error' || backup.status === 'Failed') return {};
-  return { backup: 1, backup_storage: backup.size };
+  const taking = backup.status === 'Allocated' || backup.status === 'Queued' || backup.status === 'BackingUp';
+  return { backup: 1, backup_storage: taking ? backup.virtualSize : backup.virtualSize > 0 ? Math.min(backup.size, backup.virtualSize) : backup.size };
 }
 
 /** The change from `before` to `after`, without the types that did not move. */

@@ -50,6 +50,8 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
   const id = run ? stableId('backup', run.schedule.id, run.due) : randomUUID();
   // The nas provider's backup is taken by the agent of the VM's host, bounded by the zone's timeouts.
   const onHost = provider === 'nas' ? { hostId: await backupHost(store, vm), ...(await agentBounds(store)) } : {};
+  // Its disks' size, known before it is taken: what it holds of the backup_storage limit until it is (core/resource-limits.ts).
+  const disksSize = (await volumesOf(store.storage, vm)).reduce((a, v) => a + v.size, 0);
   const backup: Backup = {
     id,
     name: request.name ?? defaultName(vm.name, now),
@@ -66,7 +68,7 @@ export async function startBackup(store: Store, jobs: JobStarter, request: Backu
     ...(provider === 'nas' ? { externalId: backupPathOf(vm.instanceName, id) } : {}),
     status: 'BackingUp',
     size: 0,
-    virtualSize: 0,
+    virtualSize: disksSize,
     volumes: [],
     intervalType: run ? run.schedule.intervalType : 'MANUAL',
     ...(run ? { scheduleId: run.schedule.id } : {}),

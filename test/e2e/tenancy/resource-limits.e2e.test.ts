@@ -152,6 +152,25 @@ describe('Resource limits and counts', () => {
     expect((second.data as Obj).errortext).toMatch(/^Maximum amount of resources of Type = 'volume'/);
   });
 
+  it('holds backups to the backup limit when they are asked, and counts what they hold', async () => {
+    const keeper = await createAccountWithKeys(env, { domainId: acme.domain.id, name: 'limits-backups', accounttype: 0 });
+    await env.admin.ok('updateConfiguration', { name: 'backup.framework.enabled', value: 'true' });
+    const policy = ((await env.admin.ok('listBackupProviderOfferings', { zoneid: cat.zoneid })).backupoffering as Obj[])[0];
+    const imported = await env.admin.ok('importBackupOffering', { name: 'limits', description: 'limits', externalid: policy.externalid, zoneid: cat.zoneid, allowuserdrivenbackups: true });
+    const offering = (imported.jobid ? ((await env.admin.waitForJob(imported.jobid as string)).jobresult as Obj) : imported).backupoffering as Obj;
+    const vm = (await deploy(keeper.client)).vm!;
+    await keeper.client.ok('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: offering.id });
+    await setLimit({ domainid: acme.domain.id, account: keeper.accountName, resourcetype: 12, max: 1 });
+    const first = await keeper.client.waitForJob(((await keeper.client.ok('createBackup', { virtualmachineid: vm.id })) as Obj).jobid);
+    expect(first.jobstatus).toBe(1);
+    const second = await keeper.client.call('createBackup', { virtualmachineid: vm.id });
+    expect(second.status).toBe(535);
+    expect((second.data as Obj).errortext).toMatch(/^Maximum amount of resources of Type = 'backup', tag = 'null' for Account Name = limits-backups .* Account Resource Limit = 1, Current Account Resource Amount = 1,/);
+    const held = await counts({ domainid: acme.domain.id, account: keeper.accountName });
+    const backup = ((await keeper.client.ok('listBackups', { virtualmachineid: vm.id })).backup as Obj[])[0];
+    expect(held).toMatchObject({ backup: 1, backup_storage: Math.min(backup.size, backup.virtualsize) });
+  }, 300_000);
+
   it("holds a domain's accounts together to its limit, inherited by its subdomains, and sums their counts", async () => {
     const parent = await createTenant(env, 'limits-parent');
     const child = await createTenant(env, 'limits-child', { parentId: parent.domain.id });
