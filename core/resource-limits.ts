@@ -45,22 +45,26 @@ export function vmUsage(vm: Pick<Vm, 'state' | 'cpuNumber' | 'memory' | 'pending
   return { user_vm: 1, cpu: Math.max(vm.cpuNumber, pending?.cpuNumber ?? 0), memory: Math.max(vm.memory, pending?.memory ?? 0) };
 }
 
-/** What a volume takes: its count and allocated size until it is deleted or expunged (a destroyed VM's ROOT keeps them until the VM is expunged). */
+/**
+ * What a volume takes: its count and allocated size until it is destroyed (deleted, or a ROOT a
+ * restore replaced), as CloudStack gives them back at destroy; a destroyed VM's ROOT keeps them
+ * until the VM is expunged, since a volume item does not know its VM's state.
+ */
 export function volumeUsage(volume: Pick<Volume, 'state' | 'size'> | undefined): Usage {
-  if (!volume || volume.state === 'Expunging' || volume.state === 'Expunged') return {};
+  if (!volume || volume.state === 'Destroy' || volume.state === 'Expunging' || volume.state === 'Expunged') return {};
   return { volume: 1, primary_storage: volume.size };
 }
 
 /**
- * What a backup takes: from its creation until it is deleted or fails. While it is taken it holds
- * its VM's disks' size (`virtualSize`, known at its start, as CloudStack checks the limit with the
- * volumes' sizes); once taken, its own size, never more than it held, so finishing a backup never
- * meets a limit after the work is done.
+ * What a backup takes: from its creation until it is gone (Removed counts until its files are
+ * deleted, so a deletion that fails gives nothing back to take again). While it is taken it holds its
+ * VM's disks' size (`virtualSize`, known at its start, as CloudStack checks the limit with the
+ * volumes' sizes); once taken, its own size (settled by the workflow, never refused then).
  */
 export function backupUsage(backup: Pick<Backup, 'status' | 'size' | 'virtualSize'> | undefined): Usage {
-  if (!backup || backup.status === 'Removed' || backup.status === 'Expunged' || backup.status === 'Error' || backup.status === 'Failed') return {};
+  if (!backup || backup.status === 'Expunged' || backup.status === 'Error' || backup.status === 'Failed') return {};
   const taking = backup.status === 'Allocated' || backup.status === 'Queued' || backup.status === 'BackingUp';
-  return { backup: 1, backup_storage: taking ? backup.virtualSize : backup.virtualSize > 0 ? Math.min(backup.size, backup.virtualSize) : backup.size };
+  return { backup: 1, backup_storage: taking ? backup.virtualSize : backup.size };
 }
 
 /** The change from `before` to `after`, without the types that did not move. */

@@ -1,6 +1,6 @@
 import { nextRunAfter, parseSchedule } from '../../core/backup-schedules';
 import type { BackupSchedule } from '../../core/entities';
-import { ConcurrentOperationError, OperationRefusedError } from '../../core/errors';
+import { ConcurrentOperationError, OperationRefusedError, ResourceAllocationError } from '../../core/errors';
 import { SYSTEM_CALLER } from '../../core/system';
 import { createJobStarter, type JobStarter } from '../api/jobs';
 import { scheduleCaller, startBackup, zoneBackupProvider } from '../backups';
@@ -83,6 +83,8 @@ async function runOne(store: Store, jobs: JobStarter, scheduleId: string, now: D
     if (moved) return;
     // The nas provider's host cannot take it now (not Up, the VM never ran): skipped with the reason, as CloudStack's scheduler would fail it.
     if (err instanceof OperationRefusedError) return skip(err.message);
+    // The account or its domain is at its backup limit: skipped with CloudStack's text, not retried each sweep.
+    if (err instanceof ResourceAllocationError) return skip(err.message);
     if (!(err instanceof ConcurrentOperationError)) throw err;
     report.waiting.push(scheduleId);
   }

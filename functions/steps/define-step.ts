@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createStore, type Store } from '../store';
+import { withoutLimits } from '../store/resource-counts';
 
 /**
  * A workflow step: its input is checked with zod, it runs with the store, and on success the job
@@ -24,7 +25,8 @@ export function defineStep<S extends z.ZodType, R>(
     const parsed = input.parse(event);
     const { jobId, state } = StepEnvelope.parse(event);
     const store = createStore();
-    const result = await run(parsed, { store, now: () => new Date() });
+    // A step settles what its operation's start took (limits were met then): never held to them again.
+    const result = await withoutLimits(() => run(parsed, { store, now: () => new Date() }));
     if (jobId && state && !recordsOwnStep) await store.jobs.recordStep(jobId, state);
     return result;
   };

@@ -66,6 +66,7 @@ export interface Store {
   sessions: SessionsRepository; // login sessions (sessionkey)
   throttle: ThrottleRepository; // API throttling's per-account counts
   resourceCounts: ResourceCountsRepository; // accounts' and domains' resource counts and limits
+  limits: ResourceLimitGuard; // holds transactions to the limits; assertRoom for what a later step will take
 }
 
 let current: { db: unknown; table: string; store: Store } | undefined;
@@ -87,7 +88,8 @@ export function createStore(): Store {
   const tenancy = new TenancyRepository(db, table);
   const resourceCounts = new ResourceCountsRepository(db, table, settings, tenancy, listing);
   // Every transaction of this client that moves resource counts is held to the limits (resource-counts.ts).
-  db.middlewareStack.add(resourceLimitMiddleware(new ResourceLimitGuard(resourceCounts, tenancy)), { step: 'initialize', name: 'holdToResourceLimits', override: true });
+  const limits = new ResourceLimitGuard(resourceCounts, tenancy);
+  db.middlewareStack.add(resourceLimitMiddleware(limits), { step: 'initialize', name: 'holdToResourceLimits', override: true });
   const store: Store = {
     credentials: new CredentialsRepository(db, table),
     inventory,
@@ -120,6 +122,7 @@ export function createStore(): Store {
     sessions: new SessionsRepository(db, table),
     throttle: new ThrottleRepository(db, table),
     resourceCounts,
+    limits,
   };
   current = { db, table, store };
   return store;

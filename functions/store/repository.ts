@@ -3,12 +3,12 @@ import { ConcurrentOperationError } from '../../core/errors';
 import { entityKey, strip, type Kind } from './keys';
 import { counterDeltas, counterKey, indexAttributes, indexChanges, storedItem, type CatalogueKind, type Expiry, type ListedKind } from './indexing';
 import type { IndexName } from './table';
-import { usageOperations } from './resource-counts';
+import { mergedUsageUpdates, usageOperations } from './resource-counts';
 
 /** Counter updates of several items summed per counter item (a transaction may name an item once). */
 export function mergedCounters<T extends { Update: { Key: { pk: string; sk: string }; UpdateExpression: string; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
   const byKey = new Map<string, T>();
-  const passed: T[] = []; // resource counts (resource-counts.ts): the client's guard merges those
+  const passed: T[] = []; // resource counts (resource-counts.ts), merged their own way
   for (const op of ops) {
     if (!op.Update.UpdateExpression.startsWith('ADD n :n')) {
       passed.push(op);
@@ -24,7 +24,7 @@ export function mergedCounters<T extends { Update: { Key: { pk: string; sk: stri
     for (const k of [':n', ':gone']) if (k in op.Update.ExpressionAttributeValues) values[k] = (values[k] ?? 0) + op.Update.ExpressionAttributeValues[k];
     if (':gone' in values && !seen.Update.UpdateExpression.includes('gone :gone')) seen.Update.UpdateExpression = seen.Update.UpdateExpression.replace('ADD n :n', 'ADD n :n, gone :gone');
   }
-  return [...byKey.values(), ...passed];
+  return [...byKey.values(), ...(mergedUsageUpdates(passed as never) as T[])];
 }
 
 /**

@@ -1,4 +1,5 @@
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import type { Account, Backup, Volume, Vm } from '../../core/entities';
 import { ConcurrentOperationError, ResourceAllocationError } from '../../core/errors';
@@ -43,6 +44,27 @@ export function usageUpdates(table: string, owner: Owner, delta: Usage): object[
   for (const t of types) values[`:${countOf(t)}`] = delta[t]!;
   const update = `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`;
   return [accountCountsKey(owner.accountId), ...countedDomainPaths(owner.domainPath).map(domainCountsKey)].map((Key) => ({ Update: { TableName: table, Key, UpdateExpression: update, ExpressionAttributeValues: { ...values } } }));
+}
+
+/** Count Updates of several writes summed per counts item (a transaction names an item once; budgets count what is sent). */
+export function mergedUsageUpdates<T extends { Update: { TableName?: string; Key: { pk: string; sk: string }; ExpressionAttributeValues: Record<string, number> } }>(ops: readonly T[]): T[] {
+  const byKey = new Map<string, { table: string; key: ItemKey; delta: Usage }>();
+  for (const op of ops) {
+    const entry = byKey.get(op.Update.Key.pk) ?? { table: op.Update.TableName ?? '', key: op.Update.Key, delta: {} };
+    for (const [name, value] of Object.entries(op.Update.ExpressionAttributeValues)) {
+      if (!name.startsWith(':c_')) continue;
+      const t = name.slice(3) as ResourceTypeName;
+      entry.delta[t] = (entry.delta[t] ?? 0) + value;
+    }
+    byKey.set(op.Update.Key.pk, entry);
+  }
+  return [...byKey.values()].flatMap((e) => {
+    const types = RESOURCE_TYPES.map((t) => t.name).filter((t) => e.delta[t]);
+    if (!types.length) return [];
+    const values: Record<string, number> = { ':one': 1 };
+    for (const t of types) values[`:${countOf(t)}`] = e.delta[t]!;
+    return [{ Update: { TableName: e.table, Key: e.key, UpdateExpression: `ADD ${types.map((t) => `${countOf(t)} :${countOf(t)}`).join(', ')}, v :one`, ExpressionAttributeValues: values } } as unknown as T];
+  });
 }
 
 /** The count Updates that follow a VM, volume or backup item from `before` to `after` (both whole); other kinds count nothing. */
@@ -122,17 +144,19 @@ export class ResourceCountsRepository {
   }
 
   /**
-   * An account's counts made again from its VMs, volumes and backups (its own listing partitions),
-   * written only if no count moved meanwhile (each move bumps `v`), else made again.
+   * An account's counts made again from its VMs, volumes and backups (its own listing partitions):
+   * the difference from what is kept is ADDed to the account's item, held to the version read (each
+   * count move bumps `v`), and to its domains' in the same transaction, so they stay the sums of
+   * their accounts. Made again if a count moved meanwhile.
    */
-  async recountAccount(accountId: string): Promise<Usage> {
+  async recountAccount(account: { id: string; domainPath: string }): Promise<Usage> {
+    const key = accountCountsKey(account.id);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const key = accountCountsKey(accountId);
       const before = (await this.read([key], true)).get(key.pk)!;
       const [vms, volumes, backups] = await Promise.all([
-        this.listing.all<Vm>({ index: 'gsi2', partitions: [accountPartition('VM', accountId)] }),
-        this.listing.all<Volume>({ index: 'gsi2', partitions: [accountPartition('VOLUME', accountId)] }),
-        this.listing.all<Backup>({ index: 'gsi2', partitions: [accountPartition('BACKUP', accountId)] }),
+        this.listing.all<Vm>({ index: 'gsi2', partitions: [accountPartition('VM', account.id)] }),
+        this.listing.all<Volume>({ index: 'gsi2', partitions: [accountPartition('VOLUME', account.id)] }),
+        this.listing.all<Backup>({ index: 'gsi2', partitions: [accountPartition('BACKUP', account.id)] }),
       ]);
       const usage: Usage = {};
       const add = (u: Usage) => {
@@ -141,61 +165,46 @@ export class ResourceCountsRepository {
       vms.forEach((vm) => add(vmUsage(vm)));
       volumes.forEach((v) => add(volumeUsage(v)));
       backups.forEach((b) => add(backupUsage(b)));
-      if (await this.writeCounts(key, usage, before.version)) return usage;
+      const drift = usageDelta(before.counts, usage);
+      if (!Object.keys(drift).length) return usage;
+      const [own, ...domains] = usageUpdates(this.table, { accountId: account.id, domainPath: account.domainPath }, drift) as Array<{ Update: Record<string, unknown> }>;
+      const held = { ...own!.Update, ConditionExpression: before.version === 0 ? 'attribute_not_exists(v) OR v = :read' : 'v = :read', ExpressionAttributeValues: { ...(own!.Update.ExpressionAttributeValues as object), ':read': before.version } };
+      try {
+        // Repairs are not held to limits: they say what is there.
+        await withoutLimits(() => this.db.send(new TransactWriteCommand({ TransactItems: [{ Update: held }, ...domains] as never })));
+        return usage;
+      } catch (err) {
+        if ((err as Error).name !== 'TransactionCanceledException') throw err;
+      }
     }
-    throw new ConcurrentOperationError(`The resource counts of account ${accountId} kept changing while they were recalculated; try again`);
+    throw new ConcurrentOperationError(`The resource counts of account ${account.id} kept changing while they were recalculated; try again`);
   }
 
   /**
-   * A domain's counts made again: each account's in it and each subdomain's (recursively), summed.
-   * ROOT's are summed and shown but not kept (nothing counts into ROOT as it goes).
+   * A domain's counts made again: every account's in its subtree recounted (each correction reaching
+   * the domains above it), then the domain's item read. ROOT's are summed from its accounts and its
+   * children, not kept (nothing counts into ROOT as it goes).
    */
-  async recountDomain(domain: { id: string; path: string }, tree?: ReadonlyArray<{ id: string; path: string }>): Promise<Usage> {
+  async recountDomain(domain: { id: string; path: string }): Promise<Usage> {
+    const tree = await this.tenancy.domainTree(domain);
+    const sum: Usage = {};
+    const add = (u: Usage) => {
+      for (const [t, n] of Object.entries(u) as Array<[ResourceTypeName, number]>) sum[t] = (sum[t] ?? 0) + n;
+    };
+    for (const d of tree) for (const a of await this.tenancy.accountsInDomain(d.id)) add(await this.recountAccount({ id: a.id, domainPath: d.path }));
+    if (!domain.path.includes('/')) return sum; // ROOT
     const key = domainCountsKey(domain.path);
-    const below = tree ?? (await this.tenancy.domainTree(domain));
-    const depth = domain.path.split('/').length;
-    const children = below.filter((d) => d.path.startsWith(`${domain.path}/`) && d.path.split('/').length === depth + 1);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const before = (await this.read([key], true)).get(key.pk)!;
-      const usage: Usage = {};
-      const add = (u: Usage) => {
-        for (const [t, n] of Object.entries(u) as Array<[ResourceTypeName, number]>) usage[t] = (usage[t] ?? 0) + n;
-      };
-      for (const a of await this.tenancy.accountsInDomain(domain.id)) add(await this.recountAccount(a.id));
-      for (const child of children) add(await this.recountDomain(child, below));
-      if (!domain.path.includes('/')) return usage; // ROOT
-      if (await this.writeCounts(key, usage, before.version)) return usage;
-    }
-    throw new ConcurrentOperationError(`The resource counts of domain ${domain.id} kept changing while they were recalculated; try again`);
-  }
-
-  private async writeCounts(key: ItemKey, usage: Usage, version: number): Promise<boolean> {
-    const names: Record<string, string> = { '#v': 'v' };
-    const values: Record<string, unknown> = { ':read': version, ':next': version + 1 };
-    const sets = ['#v = :next'];
-    for (const { name } of RESOURCE_TYPES) {
-      names[`#${countOf(name)}`] = countOf(name);
-      values[`:${countOf(name)}`] = usage[name] ?? 0;
-      sets.push(`#${countOf(name)} = :${countOf(name)}`);
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: version === 0 ? 'attribute_not_exists(#v) OR #v = :read' : '#v = :read',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
-      throw err;
-    }
+    return (await this.read([key], true)).get(key.pk)!.counts;
   }
 }
+
+/**
+ * Writes that settle what was already allowed (a workflow's steps after the API took the resource,
+ * a compensation putting back what an operation gave up, a recount) are not held to limits: a limit
+ * is met when an operation is asked for, never after the work is done.
+ */
+const unlimited = new AsyncLocalStorage<true>();
+export const withoutLimits = <T>(work: () => Promise<T>): Promise<T> => unlimited.run(true, work);
 
 // ---- the guard: a transaction's count ADDs merged per item and held to limits ----
 
@@ -218,6 +227,9 @@ interface MergedCount {
   sk: string;
   delta: Usage;
 }
+
+/** The order CloudStack checks a deploy's types in (resourceLimitCheck, then the volumes'), then backups'. */
+const CHECK_ORDER: readonly ResourceTypeName[] = ['user_vm', 'cpu', 'memory', 'volume', 'primary_storage', 'backup', 'backup_storage'];
 
 /** The owner a counts item belongs to, from its key. */
 function ownerOfKey(pk: string): { account?: string; domainPath?: string } {
@@ -256,12 +268,13 @@ export class ResourceLimitGuard {
     // Accounts first, then domains from the deepest up: the order CloudStack checks them in.
     const depth = (c: MergedCount) => (ownerOfKey(c.pk).account !== undefined ? Number.MAX_SAFE_INTEGER : ownerOfKey(c.pk).domainPath!.split('/').length);
     const counts = [...merged.values()].filter((c) => Object.values(c.delta).some((d) => d !== 0)).sort((a, b) => depth(b) - depth(a));
+    const settling = unlimited.getStore() === true;
     // The caller's index -> the sent index (-1: a count that summed to nothing, not sent).
     let other = 0;
     const slotOf = items.map((item) => (isCountUpdate(item) ? (i => (i < 0 ? -1 : others.length + i))(counts.findIndex((c) => c.pk === text(item.Update!.Key!.pk))) : other++));
     const marshalled = typeof items.find(isCountUpdate)!.Update!.Key!.pk === 'object';
     for (let attempt = 0; attempt < 5; attempt++) {
-      const conditioned = await this.conditioned(counts, marshalled);
+      const conditioned = await this.conditioned(counts, marshalled, settling);
       try {
         return await send([...others, ...conditioned]);
       } catch (err) {
@@ -277,10 +290,24 @@ export class ResourceLimitGuard {
     throw new ConcurrentOperationError('Resource counts kept changing while the operation was being recorded; try again');
   }
 
+  /**
+   * Refuse now, as the transaction would, an operation that will take `delta` for an owner in a later
+   * step (a restore that grows a ROOT disk, a destroyed VM a restore brings back): its API call
+   * answers the 535 before any work is done.
+   */
+  async assertRoom(owner: { accountId: string; domainPath: string }, delta: Usage): Promise<void> {
+    const rising: Usage = Object.fromEntries(Object.entries(delta).filter(([, d]) => d! > 0));
+    const updates = usageUpdates('', owner, rising) as Array<{ Update: { Key: ItemKey } }>;
+    await this.conditioned(
+      updates.map((u) => ({ table: '', pk: u.Update.Key.pk, sk: u.Update.Key.sk, delta: rising })),
+      false,
+    );
+  }
+
   /** The merged Updates, each increase held to its limit (and to the own limits read staying as read). */
-  private async conditioned(counts: readonly MergedCount[], marshalled: boolean): Promise<TransactItem[]> {
+  private async conditioned(counts: readonly MergedCount[], marshalled: boolean, settling = false): Promise<TransactItem[]> {
     const n = (x: number): Value => (marshalled ? { N: String(x) } : x);
-    const rising = counts.filter((c) => Object.values(c.delta).some((d) => d! > 0));
+    const rising = settling ? [] : counts.filter((c) => Object.values(c.delta).some((d) => d! > 0));
     const accountIds = [...new Set(rising.map((c) => ownerOfKey(c.pk).account).filter((a): a is string => !!a))];
     const [items, accounts] = await Promise.all([
       this.counts.read(rising.map((c) => ({ pk: c.pk, sk: c.sk })), true),
@@ -289,8 +316,11 @@ export class ResourceLimitGuard {
     const accountById = new Map(accounts.filter((a): a is NonNullable<typeof a> => !!a).map((a) => [a.id, a]));
     // The domains held to limits: those of the accounts written for, but root admins' (CloudStack
     // checks neither their account's limits nor their domains').
-    const known = new Set([...accountById.values()].filter((a) => a.role !== 'rootAdmin').flatMap((a) => countedDomainPaths(a.domainPath ?? '')));
+    const limited = [...accountById.values()].filter((a) => a.role !== 'rootAdmin');
+    const paths = await Promise.all(limited.map(async (a) => a.domainPath ?? (await this.tenancy.getDomain(a.domainId))?.path ?? ''));
+    const known = new Set(paths.flatMap(countedDomainPaths));
     const ops: TransactItem[] = [];
+    const over: Array<{ rank: number; refuse: () => Promise<never> }> = [];
     for (const c of counts) {
       const types = RESOURCE_TYPES.map((t) => t.name).filter((t) => c.delta[t]);
       const values: Record<string, Value> = { ':one': n(1) };
@@ -320,7 +350,7 @@ export class ResourceLimitGuard {
           const limit = limits[t];
           if (limit === UNLIMITED) continue;
           const current = item.counts[t] ?? 0;
-          if (current + d > limit) await this.refuse(t, owner, accountById, limit, current, d);
+          if (current + d > limit) over.push({ rank: CHECK_ORDER.indexOf(t) * 1000 + ops.length, refuse: () => this.refuse(t, owner, accountById, limit, current, d) });
           names[`#${countOf(t)}`] = countOf(t);
           values[`:room_${t}`] = n(limit - d);
           conditions.push(`(attribute_not_exists(#${countOf(t)}) OR #${countOf(t)} <= :room_${t})`);
@@ -328,6 +358,8 @@ export class ResourceLimitGuard {
       }
       ops.push(countUpdate(c, types, values, conditions, names));
     }
+    // The first limit CloudStack would name: type by type, each the account's then its domains' up.
+    if (over.length) await over.sort((a, b) => a.rank - b.rank)[0]!.refuse();
     return ops;
   }
 

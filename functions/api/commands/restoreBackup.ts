@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { vmUsage } from '../../../core/resource-limits';
 import { whyProviderCannot } from '../../../core/backup';
 import { EntityNotFoundError, OperationRefusedError } from '../../../core/errors';
 import { volumesOf } from '../../store/storage';
@@ -45,6 +46,8 @@ export default defineCommand({
     if (cannot) throw new OperationRefusedError(cannot);
     // The nas provider's restore is the work of a host that reaches the VM's pools (its last host when Up).
     const onHost = offering.provider === 'nas' ? { hostId: await restoreHost(store, vm), ...(await agentBounds(store)) } : {};
+    // A destroyed VM comes back Stopped when the restore finishes: it must fit the limits now, before its disks are overwritten.
+    if (vm.state === 'Destroyed') await store.limits.assertRoom(vm, vmUsage({ ...vm, state: 'Stopped' }));
     const started = await jobs.startOnVm({
       workflow: 'restore-backup',
       cmd: 'org.apache.cloudstack.api.command.user.backup.RestoreBackupCmd',

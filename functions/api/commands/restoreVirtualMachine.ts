@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { volumesOf } from '../../store/storage';
 import { EntityNotFoundError, InvalidParameterError } from '../../../core/errors';
 import { imageStatus, isReady, usableBy } from '../../../core/templates';
 import { cs } from '../params';
@@ -51,6 +52,10 @@ export default defineCommand({
     if (!isReady(template)) throw new InvalidParameterError(`Template ${template.name} is not ready to restore from: ${imageStatus(template)}`);
     if (template.zoneId && template.zoneId !== vm.zoneId) throw new InvalidParameterError(`Template ${template.name} is not available in the zone of VM ${vm.name}`);
 
+    // The new ROOT takes the template's size if larger (swapRootVolume): the growth is met against the
+    // primary storage limit now, before the VM is powered off, as CloudStack checks it.
+    const oldRoot = (await volumesOf(store.storage, vm)).find((v) => v.type === 'ROOT');
+    if (oldRoot && template.size > oldRoot.size) await store.limits.assertRoom(vm, { primary_storage: template.size - oldRoot.size });
     const running = vm.state === 'Running';
     const started = await jobs.startOnVm({
       workflow: 'restore-vm',

@@ -29,7 +29,7 @@ export default defineCommand({
     const types = typesNamed({ resourcetype: params.resourcetype });
     // A user recalculates its own account's (CloudStack lets users call it for themselves).
     const owner = (await limitOwner(store, caller, params, false))!;
-    const usage = owner.kind === 'account' ? await store.resourceCounts.recountAccount(owner.account.id) : await store.resourceCounts.recountDomain(owner.domain);
+    const usage = owner.kind === 'account' ? await store.resourceCounts.recountAccount({ id: owner.account.id, domainPath: owner.domain.path }) : await store.resourceCounts.recountDomain(owner.domain);
     const items = types.map((t) => toResourceCountResponse(owner, t, usage[t.name] ?? 0));
     return { kind: 'list', key: 'resourcecount', items, count: items.length };
   },

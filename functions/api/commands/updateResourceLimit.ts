@@ -38,7 +38,7 @@ export default defineCommand({
     if (owner.kind === 'domain' && owner.domain.parentId) {
       const parent = await store.tenancy.getDomain(owner.domain.parentId);
       const parentMax = parent ? (await store.resourceCounts.domainLimits(parent.path))[type.name] : -1;
-      if (parentMax >= 0 && (kept < 0 || kept > parentMax))
+      if (parentMax >= 0 && kept > parentMax)
         throw new InvalidParameterError(`Domain ${owner.domain.name}(id: ${owner.domain.parentId}) has maximum allowed resource limit ${parentMax} for ${type.name}, please specify a value less than or equal to ${parentMax}`);
     }
     await store.resourceCounts.setLimit(countsKeyOf(owner), type.name, kept);

@@ -1,3 +1,6 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from '../../../functions/store/client';
+import { accountCountsKey, domainCountsKey } from '../../../functions/store/keys';
 import { catalogue, startTestStack } from '../../support/stack';
 import { createAccountWithKeys, createTenant, type Tenant } from '../../support/tenants';
 
@@ -175,7 +178,8 @@ describe('Resource limits and counts', () => {
     const parent = await createTenant(env, 'limits-parent');
     const child = await createTenant(env, 'limits-child', { parentId: parent.domain.id });
     await setLimit({ domainid: parent.domain.id, resourcetype: 0, max: 2 });
-    // A subdomain without its own limit inherits its parent's; it may not be given more.
+    // A subdomain without its own limit inherits its parent's; it may not be given more, but may be given -1 (CloudStack's check).
+    expect((await setLimit({ domainid: child.domain.id, resourcetype: 8, max: -1 })).resourcelimit).toMatchObject({ max: -1 });
     expect((await limitsOf(env.admin, { domainid: child.domain.id })).user_vm.max).toBe(2);
     const tooMuch = await env.admin.call('updateResourceLimit', { domainid: child.domain.id, resourcetype: 0, max: 3 });
     expect(tooMuch.status).toBe(431);
@@ -189,6 +193,13 @@ describe('Resource limits and counts', () => {
     );
     expect((await counts({ domainid: parent.domain.id })).user_vm).toBe(2);
     expect((await counts({ domainid: child.domain.id })).user_vm).toBe(1);
+    // A table from before limits were kept has no counts: a recount of the domain makes them, its accounts' and its subdomains'.
+    const zero = (Key: { pk: string; sk: string }) => documentClient().send(new UpdateCommand({ TableName: tableName(), Key, UpdateExpression: 'SET c_user_vm = :zero', ExpressionAttributeValues: { ':zero': 0 } }));
+    await Promise.all([accountCountsKey(parent.user.accountId), accountCountsKey(child.user.accountId), domainCountsKey(child.domain.path), domainCountsKey(parent.domain.path)].map(zero));
+    expect(((await env.admin.ok('listDomains', { id: parent.domain.id })).domain as Obj[])[0]).toMatchObject({ vmtotal: 0 });
+    expect((await counts({ domainid: parent.domain.id })).user_vm).toBe(2);
+    expect(((await env.admin.ok('listDomains', { id: child.domain.id })).domain as Obj[])[0]).toMatchObject({ vmtotal: 1 });
+    expect(((await env.admin.ok('listAccounts', { id: parent.user.accountId })).account as Obj[])[0]).toMatchObject({ vmtotal: 1 });
     // A root admin deploying for the account is held to the owner's limits, as CloudStack checks the owner's.
     expect((await deploy(env.admin, 'Small Instance', { account: parent.user.accountName, domainid: parent.domain.id })).status).toBe(535);
   }, 300_000);
