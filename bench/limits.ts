@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const [creates, racers, limit] = [Number(values.creates), Number(values.racers), Number(values.limit)];
   if (![creates, racers, limit].every((n) => Number.isInteger(n) && n > 0) || limit >= racers) throw new Error('--creates, --racers, --limit: positive integers, limit < racers');
   const log = (msg: string) => console.error(`[bench:limits] ${msg}`);
-  const stack = await startLocalStack({ port: 0, inMemory: true, simHosts: 0, quiet: true, scheduler: false, settingsCacheMs: 0 });
+  const stack = await startLocalStack({ port: 0, inMemory: true, simHosts: 0, quiet: true, scheduler: false });
   try {
     const admin = new CloudStackClient(stack.apiUrl, stack.credentials.apiKey, stack.credentials.secretKey);
     const domain = (await admin.ok('createDomain', { name: 'bench' })).domain as Obj;
@@ -71,12 +71,18 @@ async function main(): Promise<void> {
     log(`${racers} racing creates for an account limited to ${limit} VMs`);
     const racer = await owner('bench-racer');
     await admin.ok('updateResourceLimit', { domainid: domain.id, account: racer.name, resourcetype: 0, max: limit });
+    for (const t of [8, 9]) await admin.ok('updateResourceLimit', { domainid: domain.id, account: racer.name, resourcetype: t, max: -1 }); // only user_vm binds (cpu's default, 40, would first)
     const started = performance.now();
     const outcomes = await Promise.allSettled(Array.from({ length: racers }, () => guarded.send(new TransactWriteCommand({ TransactItems: store.vms.createOperations(aVm(racer.id as string)) as never }))));
     const wallMs = Math.round(performance.now() - started);
     const made = outcomes.filter((o) => o.status === 'fulfilled').length;
     const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).name === 'ResourceAllocationError').length;
     const counts = ((await admin.ok('updateResourceCount', { domainid: domain.id, account: racer.name as string })).resourcecount as Obj[]).find((c) => c.resourcetypename === 'user_vm')!.resourcecount as number;
+    // What refused or failed the racers, so a wrong count says why.
+    const why = (o: PromiseSettledResult<unknown>) => (o.status === 'rejected' ? `${(o.reason as Error).name}: ${(o.reason as Error).message}`.slice(0, 200) : 'made');
+    const reasons: Record<string, number> = {};
+    for (const o of outcomes) reasons[why(o)] = (reasons[why(o)] ?? 0) + 1;
+    if (made !== limit) log(`outcomes: ${JSON.stringify(reasons, null, 1)}`);
     if (made !== limit || counts !== limit) throw new Error(`${made} creates got in and ${counts} are counted, for a limit of ${limit}`);
 
     const result = { ...runFacts(projectRoot()), parameters: { creates, racers, limit }, createMs: { withoutCounts: floor, withCounts: counted }, race: { racers, limit, made, refused, otherErrors: racers - made - refused, wallMs } };
