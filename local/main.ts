@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   // The demo images over HTTP beside the API (port + 1), registered through it when new.
   const demo = simHosts > 0 ? await serveDemoImages({ port: port === 0 ? 0 : port + 1, apiUrl: stack.apiUrl, credentials: stack.credentials, hypervisor: 'Simulator' }) : undefined;
   console.log(`Stratus is running.
+  Web console:    ${stack.consoleUrl}  (log in as admin / ${LOCAL_ADMIN_PASSWORD}, domain /)
   CloudStack API: ${stack.apiUrl}
   Credentials:    ${join(stack.dataDir, 'credentials.env')}  (source it, then: cloudstack listZones)
   API key:        ${stack.credentials.apiKey}

@@ -34,6 +34,8 @@ if (purpose === 'test' && !has('virsh', ['--version'])) missing.push('libvirt-cl
 if (purpose === 'test' && !has('genisoimage', ['--version'])) missing.push('genisoimage');
 // ssh-keygen checks the key pairs Stratus makes as OpenSSH reads them.
 if (purpose === 'test' && !existsSync('/usr/bin/ssh-keygen')) missing.push('openssh-client');
+// Chromium runs the web console's browser tests (test/browser, driven by playwright-core).
+if (purpose === 'test' && !existsSync('/usr/bin/chromium')) missing.push('chromium', 'fonts-dejavu-core');
 if (missing.length > 0) {
   const canApt = process.getuid?.() === 0 && has('apt-get', ['--version']);
   if (!canApt) {

@@ -13,6 +13,7 @@ import { toApiGatewayEvent, sendResult } from './apigw-adapter';
 import { freePort } from './ports';
 import { projectRoot } from './paths';
 import { buildLambdaBundles } from './lambda-bundles';
+import { buildConsole } from '../cdk/console-assets';
 import { startLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { createStore } from '../functions/store';
 import { migrateData, type MigrationReport } from '../ops/migrate-data';
@@ -65,6 +66,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   endpoint: string; // http://127.0.0.1:<port>
   apiUrl: string; // <endpoint>/client/api
+  consoleUrl: string; // <endpoint>/
   credentials: { apiKey: string; secretKey: string };
   dataDir: string;
   dynamoDbEndpoint: string;
@@ -211,12 +213,20 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     // Requests still running when we stop (an agent's long poll) finish before DynamoDB Local goes.
     const inFlight = new Set<Promise<unknown>>();
+    // The web console beside the API, as CloudFront serves it beside API Gateway on AWS.
+    const consoleFiles = new Map(buildConsole(projectRoot()).map((f) => [`/${f.name}`, f]));
+    consoleFiles.set('/', consoleFiles.get('/index.html')!);
     const http = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = (req.url ?? '/').split('?')[0];
         const fn = path === '/client/api' || path === '/client/api/' ? 'api' : path.startsWith('/agent/') ? 'agentGateway' : undefined;
+        const file = req.method === 'GET' || req.method === 'HEAD' ? consoleFiles.get(path) : undefined;
+        if (!fn && file) {
+          res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'" }).end(req.method === 'HEAD' ? undefined : file.body);
+          return;
+        }
         if (!fn) {
           res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the CloudStack API is at /client/api\n');
           return;
@@ -337,6 +347,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     return {
       endpoint,
       apiUrl: `${endpoint}/client/api`,
+      consoleUrl: `${endpoint}/`,
       credentials,
       dataDir,
       dynamoDbEndpoint: ddb.endpoint,

@@ -136,7 +136,8 @@ import listResourceLimits from './commands/listResourceLimits';
 import updateResourceLimit from './commands/updateResourceLimit';
 import updateResourceCount from './commands/updateResourceCount';
 
-const all: readonly Command[] = [
+/** Every command under its API name (the key is the name: a unit test holds them equal). */
+const declared = {
   updateUser,
   createSSHKeyPair,
   registerSSHKeyPair,
@@ -268,7 +269,15 @@ const all: readonly Command[] = [
   updateVirtualMachine,
   updateVMAffinityGroup,
   updateZone,
-];
+};
+const all: readonly Command[] = Object.values(declared);
+
+/** A command's API name. The web console calls commands by these, so a renamed or removed one fails its type check. */
+export type CommandName = keyof typeof declared;
+/** The parameters a command declares: the console's calls are checked against them. */
+export type CommandParamName<N extends CommandName> = (typeof declared)[N] extends Command<infer S> ? Extract<keyof S['shape'], string> : never;
+/** A command by its API name, typed (for tests that hold the console's calls to the declarations). */
+export const declaredCommands: { readonly [N in CommandName]: Command } = declared;
 
 function byName(list: readonly Command[]): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();

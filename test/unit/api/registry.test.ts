@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commands, findCommand } from '../../../functions/api/registry';
+import { commands, declaredCommands, findCommand } from '../../../functions/api/registry';
 
 const dir = join(__dirname, '../../../functions/api/commands');
 
@@ -23,6 +23,10 @@ describe('registry', () => {
 
   it('holds no command without a file', () => {
     expect(commands.size).toBe(files.length);
+  });
+
+  it('declares each command under its own API name (the console calls them by these keys)', () => {
+    for (const [key, command] of Object.entries(declaredCommands)) expect(command.name).toBe(key);
   });
 
   it('finds a command by its API name in any case', () => {

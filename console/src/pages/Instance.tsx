@@ -1,0 +1,419 @@
+import { useState } from 'preact/hooks';
+import { call, isRootAdmin, list, type Obj } from '../api';
+import { href, navigate, type Route } from '../router';
+import { Choose, Dialog, ErrorNote, Field, Loading, StateBadge, Table, mhz, mib, useAction, useLoad, when } from '../ui';
+import { ipsOf, tagsOf } from './Instances';
+
+type Act = ReturnType<typeof useAction>;
+const TABS = ['overview', 'volumes', 'snapshots', 'backups', 'settings'] as const;
+
+/** A VM's page: what it is, what can be done to it in its state, its volumes, snapshots, backups and settings. */
+export function Instance({ id, route }: { id: string; route: Route }) {
+  const tab = (route.query.get('tab') ?? 'overview') as (typeof TABS)[number];
+  const loaded = useLoad(async () => (await list('listVirtualMachines', { id, listall: true })).items[0], [id]);
+  const act = useAction();
+  const vm = loaded.data;
+  if (!vm) return loaded.loading || loaded.error ? <Loading loaded={loaded} /> : <p>No such instance, or not yours to see.</p>;
+  return (
+    <section>
+      <header class="page-head">
+        <div>
+          <p class="crumbs">
+            <a href={href('/instances')}>Instances</a> /
+          </p>
+          <h1>
+            {vm.displayname || vm.name} <StateBadge state={vm.state} />
+          </h1>
+        </div>
+        <Actions vm={vm} act={act} />
+      </header>
+      <ErrorNote text={act.error} />
+      <nav class="tabs" aria-label="Instance sections">
+        {TABS.map((t) => (
+          <a key={t} href={href(`/instances/${id}`, { tab: t })} aria-current={t === tab ? 'page' : undefined}>
+            {t[0]!.toUpperCase() + t.slice(1)}
+          </a>
+        ))}
+      </nav>
+      {tab === 'overview' && <Overview vm={vm} />}
+      {tab === 'volumes' && <Volumes vm={vm} />}
+      {tab === 'snapshots' && <Snapshots vm={vm} />}
+      {tab === 'backups' && <Backups vm={vm} />}
+      {tab === 'settings' && <Settings vm={vm} />}
+    </section>
+  );
+}
+
+function Overview({ vm }: { vm: Obj }) {
+  const rows: Array<[string, unknown]> = [
+    ['ID', vm.id],
+    ['Name', vm.name],
+    ['State', vm.state],
+    ['IP addresses', ipsOf(vm)],
+    ['Zone', vm.zonename],
+    ...(isRootAdmin() ? ([['Host', vm.hostname ?? '—'], ['Instance name', vm.instancename]] as Array<[string, unknown]>) : []),
+    ['Offering', `${vm.serviceofferingname} (${vm.cpunumber} × ${mhz(vm.cpuspeed)}, ${mib(vm.memory)})`],
+    ['Template', vm.templatedisplaytext ?? vm.templatename ?? '—'],
+    ['ISO', vm.isoname ?? '—'],
+    ['SSH key pairs', vm.keypairs ?? '—'],
+    ['Affinity groups', ((vm.affinitygroup ?? []) as Obj[]).map((g) => g.name).join(', ') || '—'],
+    ['Account', `${vm.account} (${vm.domainpath ?? vm.domain})`],
+    ['Created', when(vm.created)],
+  ];
+  return (
+    <>
+      <dl class="facts">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{String(v ?? '—')}</dd>
+          </div>
+        ))}
+      </dl>
+      <p>Tags: {tagsOf(vm).length ? tagsOf(vm) : <span class="muted">none</span>}</p>
+    </>
+  );
+}
+
+/** The actions the VM's state allows, each through its CloudStack command. */
+function Actions({ vm, act }: { vm: Obj; act: Act }) {
+  const [dialog, setDialog] = useState<'' | 'stop' | 'destroy' | 'scale' | 'sshkey' | 'iso'>('');
+  const close = () => setDialog('');
+  const s = vm.state as string;
+  const name = vm.displayname || vm.name;
+  const run = (label: string, fn: () => Promise<Obj>) => {
+    close();
+    return act.run(label, fn);
+  };
+  return (
+    <div class="actions" role="group" aria-label="Actions">
+      {s === 'Stopped' && (
+        <button type="button" class="primary" disabled={act.busy} onClick={() => run(`Start ${name}`, () => call('startVirtualMachine', { id: vm.id }))}>
+          Start
+        </button>
+      )}
+      {s === 'Running' && (
+        <>
+          <button type="button" disabled={act.busy} onClick={() => setDialog('stop')}>
+            Stop
+          </button>
+          <button type="button" disabled={act.busy} onClick={() => run(`Reboot ${name}`, () => call('rebootVirtualMachine', { id: vm.id }))}>
+            Reboot
+          </button>
+        </>
+      )}
+      {(s === 'Running' || s === 'Stopped') && (
+        <button type="button" disabled={act.busy} onClick={() => setDialog('scale')}>
+          {s === 'Running' ? 'Scale' : 'Change offering'}
+        </button>
+      )}
+      {s === 'Stopped' && (
+        <button type="button" disabled={act.busy} onClick={() => setDialog('sshkey')}>
+          Reset SSH key
+        </button>
+      )}
+      {(s === 'Running' || s === 'Stopped') &&
+        (vm.isoid ? (
+          <button type="button" disabled={act.busy} onClick={() => run(`Detach ISO from ${name}`, () => call('detachIso', { virtualmachineid: vm.id }))}>
+            Detach ISO
+          </button>
+        ) : (
+          <button type="button" disabled={act.busy} onClick={() => setDialog('iso')}>
+            Attach ISO
+          </button>
+        ))}
+      {s === 'Destroyed' && (
+        <button type="button" class="primary" disabled={act.busy} onClick={() => run(`Recover ${name}`, () => call('recoverVirtualMachine', { id: vm.id }))}>
+          Recover
+        </button>
+      )}
+      {s !== 'Destroyed' && s !== 'Expunging' && (
+        <button type="button" class="danger" disabled={act.busy} onClick={() => setDialog('destroy')}>
+          Destroy
+        </button>
+      )}
+
+      <Dialog title={`Stop ${name}`} open={dialog === 'stop'} onClose={close}>
+        <OptionForm
+          option="Force stop (power off without asking the guest)"
+          submit="Stop"
+          onCancel={close}
+          onSubmit={(forced) => run(`Stop ${name}`, () => call('stopVirtualMachine', { id: vm.id, forced }))}
+        />
+      </Dialog>
+      <Dialog title={`Destroy ${name}`} open={dialog === 'destroy'} onClose={close}>
+        <OptionForm
+          option="Expunge now (cannot be recovered)"
+          submit="Destroy"
+          danger
+          onCancel={close}
+          onSubmit={(expunge) => run(`Destroy ${name}`, () => call('destroyVirtualMachine', { id: vm.id, expunge }))}
+        />
+      </Dialog>
+      <Dialog title={s === 'Running' ? `Scale ${name}` : `Change the offering of ${name}`} open={dialog === 'scale'} onClose={close}>
+        <OfferingForm vm={vm} onCancel={close} onSubmit={(params) => run(s === 'Running' ? `Scale ${name}` : `Change offering of ${name}`, () => call(s === 'Running' ? 'scaleVirtualMachine' : 'changeServiceForVirtualMachine', { id: vm.id, ...params }))} />
+      </Dialog>
+      <Dialog title={`Reset the SSH key of ${name}`} open={dialog === 'sshkey'} onClose={close}>
+        <PickForm what="SSH key pair" load={() => list('listSSHKeyPairs', { listall: true })} byName onCancel={close} onSubmit={(keypair) => run(`Reset SSH key of ${name}`, () => call('resetSSHKeyForVirtualMachine', { id: vm.id, keypair }))} />
+      </Dialog>
+      <Dialog title={`Attach an ISO to ${name}`} open={dialog === 'iso'} onClose={close}>
+        <PickForm what="ISO" load={() => list('listIsos', { isofilter: 'executable', zoneid: vm.zoneid })} onCancel={close} onSubmit={(id) => run(`Attach ISO to ${name}`, () => call('attachIso', { id, virtualmachineid: vm.id }))} />
+      </Dialog>
+    </div>
+  );
+}
+
+function OptionForm({ option, submit, danger, onSubmit, onCancel }: { option: string; submit: string; danger?: boolean; onSubmit: (checked: boolean) => void; onCancel: () => void }) {
+  const [checked, setChecked] = useState(false);
+  return (
+    <form
+      method="dialog"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(checked);
+      }}
+    >
+      <label class="check">
+        <input type="checkbox" checked={checked} onChange={(e) => setChecked((e.target as HTMLInputElement).checked)} /> {option}
+      </label>
+      <div class="dialog-buttons">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class={danger ? 'danger' : 'primary'}>
+          {submit}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Pick one item of a list (by id, or by name for key pairs). */
+function PickForm({ what, load, byName, onSubmit, onCancel }: { what: string; load: () => Promise<{ items: Obj[] }>; byName?: boolean; onSubmit: (value: string) => void; onCancel: () => void }) {
+  const items = useLoad(load, []);
+  const [value, setValue] = useState('');
+  const options = (items.data?.items ?? []).map((o) => ({ ...o, id: byName ? o.name : o.id }));
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value) onSubmit(value);
+      }}
+    >
+      <Loading loaded={items} />
+      <Field label={what}>
+        <Choose name={what} items={options} value={value} onChange={setValue} none={`Choose a ${what}`} label={(o) => o.displaytext && !byName ? `${o.name} — ${o.displaytext}` : o.name} />
+      </Field>
+      <div class="dialog-buttons">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={!value}>
+          Apply
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A new offering; a custom one asks for CPUs and memory (`details[0].cpuNumber`, `details[0].memory`). */
+export function OfferingForm({ vm, onSubmit, onCancel }: { vm?: Obj; onSubmit: (params: Record<string, string | number>) => void; onCancel: () => void }) {
+  const offerings = useLoad(() => list('listServiceOfferings', {}), []);
+  const [id, setId] = useState('');
+  const [cpu, setCpu] = useState(String(vm?.cpunumber ?? 1));
+  const [memory, setMemory] = useState(String(vm?.memory ?? 1024));
+  const chosen = offerings.data?.items.find((o) => o.id === id);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!chosen) return;
+        onSubmit({ serviceofferingid: id, ...(chosen.iscustomized ? { 'details[0].cpuNumber': cpu, 'details[0].memory': memory } : {}) });
+      }}
+    >
+      <Loading loaded={offerings} />
+      <Field label="Service offering">
+        <Choose name="serviceofferingid" items={(offerings.data?.items ?? []).filter((o) => o.id !== vm?.serviceofferingid)} value={id} onChange={setId} none="Choose an offering" label={offeringLabel} />
+      </Field>
+      {chosen?.iscustomized && <CustomSize cpu={cpu} memory={memory} setCpu={setCpu} setMemory={setMemory} />}
+      <div class="dialog-buttons">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={!chosen}>
+          Apply
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export const offeringLabel = (o: Obj): string => (o.iscustomized ? `${o.name} (custom CPU and memory)` : `${o.name} (${o.cpunumber} × ${mhz(o.cpuspeed)}, ${mib(o.memory)})`);
+
+export function CustomSize({ cpu, memory, setCpu, setMemory }: { cpu: string; memory: string; setCpu: (v: string) => void; setMemory: (v: string) => void }) {
+  return (
+    <div class="row">
+      <Field label="CPUs">
+        <input name="cpunumber" type="number" min={1} value={cpu} onInput={(e) => setCpu((e.target as HTMLInputElement).value)} />
+      </Field>
+      <Field label="Memory (MiB)">
+        <input name="memory" type="number" min={32} step={32} value={memory} onInput={(e) => setMemory((e.target as HTMLInputElement).value)} />
+      </Field>
+    </div>
+  );
+}
+
+function Volumes({ vm }: { vm: Obj }) {
+  const volumes = useLoad(() => list('listVolumes', { virtualmachineid: vm.id, listall: true }), [vm.id]);
+  const free = useLoad(() => list('listVolumes', { zoneid: vm.zoneid, listall: true, state: 'Ready' }), [vm.id]);
+  const act = useAction();
+  const [attach, setAttach] = useState('');
+  const detached = (free.data?.items ?? []).filter((v) => !v.virtualmachineid && v.type === 'DATADISK');
+  return (
+    <>
+      <Loading loaded={volumes} />
+      <Table
+        label="Volumes"
+        rows={volumes.data?.items ?? []}
+        empty="No volumes."
+        columns={[
+          { title: 'Name', cell: (v) => v.name },
+          { title: 'Type', cell: (v) => v.type },
+          { title: 'Size', cell: (v) => `${Math.round(Number(v.size) / 2 ** 30)} GiB` },
+          { title: 'State', cell: (v) => <StateBadge state={v.state} /> },
+          { title: 'Storage', cell: (v) => v.storage ?? '—', wide: true },
+          {
+            title: '',
+            cell: (v) =>
+              v.type === 'DATADISK' && (
+                <button type="button" disabled={act.busy} onClick={() => act.run(`Detach ${v.name}`, () => call('detachVolume', { id: v.id }))}>
+                  Detach
+                </button>
+              ),
+          },
+        ]}
+      />
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (attach) void act.run('Attach volume', () => call('attachVolume', { id: attach, virtualmachineid: vm.id })).then(() => setAttach(''));
+        }}
+      >
+        <Choose name="volume" items={detached} value={attach} onChange={setAttach} none="Attach a data volume…" label={(v) => `${v.name} (${Math.round(Number(v.size) / 2 ** 30)} GiB)`} />
+        <button type="submit" disabled={!attach || act.busy}>
+          Attach
+        </button>
+        <a href={href('/volumes')}>Create volumes</a>
+      </form>
+      <ErrorNote text={act.error} />
+    </>
+  );
+}
+
+function Snapshots({ vm }: { vm: Obj }) {
+  const snapshots = useLoad(() => list('listVMSnapshot', { virtualmachineid: vm.id, listall: true }), [vm.id]);
+  const act = useAction();
+  const [name, setName] = useState('');
+  // A running VM's snapshot includes its memory, a stopped one's is of its disks (Stratus refuses
+  // the other pairings, as CloudStack's KVM strategies do): the state decides, the form says which.
+  const memory = vm.state === 'Running';
+  return (
+    <>
+      <form
+        class="inline-form"
+        aria-label="Take VM snapshot"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act.run(`Take snapshot of ${vm.name}`, () => call('createVMSnapshot', { virtualmachineid: vm.id, name: name || undefined, snapshotmemory: memory })).then(() => setName(''));
+        }}
+      >
+        <input name="snapshotname" placeholder="Snapshot name (optional)" aria-label="Snapshot name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        <span class="muted">{memory ? 'Disks and memory (the VM runs)' : 'Disks only (the VM is stopped)'}</span>
+        <button type="submit" class="primary" disabled={act.busy}>
+          Take VM Snapshot
+        </button>
+      </form>
+      <ErrorNote text={act.error} />
+      <Loading loaded={snapshots} />
+      <Table
+        label="VM snapshots"
+        rows={snapshots.data?.items ?? []}
+        empty="No snapshots."
+        columns={[
+          { title: 'Name', cell: (s) => s.displayname || s.name },
+          { title: 'State', cell: (s) => <StateBadge state={s.state} /> },
+          { title: 'Type', cell: (s) => s.type },
+          { title: 'Current', cell: (s) => (s.current ? 'yes' : '') },
+          { title: 'Created', cell: (s) => when(s.created), wide: true },
+          {
+            title: '',
+            cell: (s) => (
+              <span class="row-actions">
+                <button type="button" disabled={act.busy || s.state !== 'Ready'} onClick={() => act.run(`Revert ${vm.name} to ${s.displayname || s.name}`, () => call('revertToVMSnapshot', { vmsnapshotid: s.id }))}>
+                  Revert
+                </button>
+                <button type="button" class="danger" disabled={act.busy} onClick={() => act.run(`Delete snapshot ${s.displayname || s.name}`, () => call('deleteVMSnapshot', { vmsnapshotid: s.id }))}>
+                  Delete
+                </button>
+              </span>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+function Backups({ vm }: { vm: Obj }) {
+  const backups = useLoad(() => list('listBackups', { virtualmachineid: vm.id, listall: true }), [vm.id]);
+  const act = useAction();
+  return (
+    <>
+      <p>
+        Backup offering: <strong>{vm.backupofferingname ?? 'none'}</strong>{' '}
+        {vm.backupofferingid && (
+          <button type="button" class="primary" disabled={act.busy} onClick={() => act.run(`Back up ${vm.name}`, () => call('createBackup', { virtualmachineid: vm.id }))}>
+            Back up now
+          </button>
+        )}
+      </p>
+      <ErrorNote text={act.error} />
+      <Loading loaded={backups} />
+      <Table
+        label="Backups"
+        rows={backups.data?.items ?? []}
+        empty="No backups."
+        columns={[
+          { title: 'Name', cell: (b) => b.name ?? b.id },
+          { title: 'Status', cell: (b) => <StateBadge state={b.status} /> },
+          { title: 'Size', cell: (b) => (b.size ? `${Math.round(Number(b.size) / 2 ** 20)} MiB` : '—') },
+          { title: 'Taken', cell: (b) => when(b.created) },
+          {
+            title: '',
+            cell: (b) => (
+              <button type="button" disabled={act.busy || b.status !== 'BackedUp'} onClick={() => act.run(`Restore ${vm.name}`, () => call('restoreBackup', { id: b.id }))}>
+                Restore
+              </button>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+function Settings({ vm }: { vm: Obj }) {
+  const details = Object.entries((vm.details ?? {}) as Record<string, string>);
+  return (
+    <>
+      <p class="muted">The VM's details (settings); admins see all of them.</p>
+      <Table label="Settings" rows={details.map(([k, v]) => ({ id: k, k, v }))} empty="No settings." columns={[{ title: 'Name', cell: (r) => r.k }, { title: 'Value', cell: (r) => r.v }]} />
+      <p>
+        <button type="button" class="link" onClick={() => navigate('/instances')}>
+          Back to instances
+        </button>
+      </p>
+    </>
+  );
+}

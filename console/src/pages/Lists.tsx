@@ -1,0 +1,236 @@
+import type { CommandName } from '../../../functions/api/registry';
+import { list, type Obj, type Params } from '../api';
+import { navigate, type Route } from '../router';
+import { CapacityBar, Loading, Pager, SearchForm, StateBadge, Table, bytes, useLoad, when, type Column } from '../ui';
+import { PAGE_SIZE } from './Instances';
+
+/**
+ * The console's plain lists: one command each, paged by the API, searched with its `keyword`
+ * where it takes one. Pages with their own actions (instances, hosts, key pairs) are elsewhere.
+ */
+export interface ListSpec {
+  title: string;
+  command: CommandName;
+  params?: Record<string, string | boolean>;
+  columns: Column<Obj>[];
+  /** The command takes `keyword` (and so the page has a search box). */
+  search?: boolean;
+  /** Lists the whole answer without paging (the command does not page). */
+  unpaged?: boolean;
+}
+
+const state = (field: string) => (o: Obj) => <StateBadge state={o[field]} />;
+const gib = (n: unknown) => (n === undefined ? '—' : `${Math.round(Number(n) / 2 ** 30)} GiB`);
+
+export const LISTS: Record<string, ListSpec> = {
+  volumes: {
+    title: 'Volumes',
+    command: 'listVolumes',
+    params: { listall: true },
+    search: true,
+    columns: [
+      { title: 'Name', cell: (v) => v.name },
+      { title: 'Type', cell: (v) => v.type },
+      { title: 'State', cell: state('state') },
+      { title: 'Size', cell: (v) => gib(v.size) },
+      { title: 'Instance', cell: (v) => v.vmdisplayname ?? v.vmname ?? '—' },
+      { title: 'Storage', cell: (v) => v.storage ?? '—', wide: true },
+    ],
+  },
+  snapshots: {
+    title: 'VM snapshots',
+    command: 'listVMSnapshot',
+    params: { listall: true },
+    search: true,
+    columns: [
+      { title: 'Name', cell: (s) => s.displayname || s.name },
+      { title: 'Instance', cell: (s) => s.virtualmachinename ?? s.virtualmachineid },
+      { title: 'State', cell: state('state') },
+      { title: 'Type', cell: (s) => s.type },
+      { title: 'Created', cell: (s) => when(s.created), wide: true },
+    ],
+  },
+  affinitygroups: {
+    title: 'Affinity groups',
+    command: 'listAffinityGroups',
+    params: { listall: true },
+    search: true,
+    columns: [
+      { title: 'Name', cell: (g) => g.name },
+      { title: 'Type', cell: (g) => g.type },
+      { title: 'Instances', cell: (g) => ((g.virtualmachineIds ?? []) as string[]).length },
+      { title: 'Account', cell: (g) => g.account, wide: true },
+    ],
+  },
+  events: {
+    title: 'Events',
+    command: 'listEvents',
+    params: { listall: true },
+    search: true,
+    columns: [
+      { title: 'When', cell: (e) => when(e.created) },
+      { title: 'Type', cell: (e) => e.type },
+      { title: 'Level', cell: state('level') },
+      { title: 'State', cell: (e) => e.state, wide: true },
+      { title: 'Description', cell: (e) => e.description },
+      { title: 'Account', cell: (e) => e.account, wide: true },
+    ],
+  },
+  zones: {
+    title: 'Zones',
+    command: 'listZones',
+    columns: [
+      { title: 'Name', cell: (z) => z.name },
+      { title: 'Allocation', cell: state('allocationstate') },
+      { title: 'Network', cell: (z) => z.networktype },
+      { title: 'DNS', cell: (z) => [z.dns1, z.dns2].filter(Boolean).join(', '), wide: true },
+    ],
+  },
+  pods: {
+    title: 'Pods',
+    command: 'listPods',
+    columns: [
+      { title: 'Name', cell: (p) => p.name },
+      { title: 'Zone', cell: (p) => p.zonename },
+      { title: 'Allocation', cell: state('allocationstate') },
+      { title: 'Gateway', cell: (p) => p.gateway, wide: true },
+    ],
+  },
+  clusters: {
+    title: 'Clusters',
+    command: 'listClusters',
+    columns: [
+      { title: 'Name', cell: (c) => c.name },
+      { title: 'Pod', cell: (c) => c.podname },
+      { title: 'Zone', cell: (c) => c.zonename },
+      { title: 'Hypervisor', cell: (c) => c.hypervisortype },
+      { title: 'Allocation', cell: state('allocationstate') },
+    ],
+  },
+  storagepools: {
+    title: 'Primary storage',
+    command: 'listStoragePools',
+    columns: [
+      { title: 'Name', cell: (p) => p.name },
+      { title: 'State', cell: state('state') },
+      { title: 'Type', cell: (p) => p.type },
+      { title: 'Scope', cell: (p) => `${p.scope ?? ''} ${p.clustername ?? p.zonename ?? ''}`, wide: true },
+      { title: 'Allocated', cell: (p) => <CapacityBar label="Disk" used={Number(p.disksizeallocated ?? 0)} total={Number(p.disksizetotal ?? 0)} unit={bytes} /> },
+    ],
+  },
+  offerings: {
+    title: 'Service offerings',
+    command: 'listServiceOfferings',
+    search: true,
+    columns: [
+      { title: 'Name', cell: (o) => o.name },
+      { title: 'CPU', cell: (o) => (o.iscustomized ? 'custom' : `${o.cpunumber} × ${o.cpuspeed} MHz`) },
+      { title: 'Memory', cell: (o) => (o.iscustomized ? 'custom' : `${o.memory} MiB`) },
+      { title: 'Dynamic scaling', cell: (o) => (o.dynamicscalingenabled ? 'yes' : 'no'), wide: true },
+      { title: 'Description', cell: (o) => o.displaytext, wide: true },
+    ],
+  },
+  diskofferings: {
+    title: 'Disk offerings',
+    command: 'listDiskOfferings',
+    search: true,
+    columns: [
+      { title: 'Name', cell: (o) => o.name },
+      { title: 'Size', cell: (o) => (o.iscustomized ? 'custom' : `${o.disksize} GiB`) },
+      { title: 'Provisioning', cell: (o) => o.provisioningtype, wide: true },
+      { title: 'Description', cell: (o) => o.displaytext, wide: true },
+    ],
+  },
+  templates: {
+    title: 'Templates',
+    command: 'listTemplates',
+    params: { templatefilter: 'all' },
+    search: true,
+    columns: [
+      { title: 'Name', cell: (t) => t.displaytext || t.name },
+      { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },
+      { title: 'OS', cell: (t) => t.ostypename, wide: true },
+      { title: 'Format', cell: (t) => t.format, wide: true },
+      { title: 'Zone', cell: (t) => t.zonename, wide: true },
+    ],
+  },
+  isos: {
+    title: 'ISOs',
+    command: 'listIsos',
+    params: { isofilter: 'all' },
+    search: true,
+    columns: [
+      { title: 'Name', cell: (t) => t.displaytext || t.name },
+      { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },
+      { title: 'Bootable', cell: (t) => (t.bootable ? 'yes' : 'no'), wide: true },
+      { title: 'Zone', cell: (t) => t.zonename, wide: true },
+    ],
+  },
+  settings: {
+    title: 'Global settings',
+    command: 'listConfigurations',
+    search: true,
+    columns: [
+      { title: 'Name', cell: (c) => c.name },
+      { title: 'Value', cell: (c) => String(c.value ?? '') },
+      { title: 'Category', cell: (c) => c.category, wide: true },
+      { title: 'Description', cell: (c) => c.description, wide: true },
+    ],
+  },
+  alerts: {
+    title: 'Alerts',
+    command: 'listAlerts',
+    search: true,
+    columns: [
+      { title: 'When', cell: (a) => when(a.sent) },
+      { title: 'Type', cell: (a) => a.name ?? a.type },
+      { title: 'Description', cell: (a) => a.description },
+    ],
+  },
+  capacity: {
+    title: 'Capacity by zone',
+    command: 'listCapacity',
+    unpaged: true,
+    columns: [
+      { title: 'Zone', cell: (c) => c.zonename },
+      { title: 'Type', cell: (c) => c.name ?? c.type },
+      { title: 'Used', cell: (c) => <CapacityBar label={String(c.name ?? c.type)} used={Number(c.capacityused)} total={Number(c.capacitytotal)} unit={(n) => String(n)} /> },
+    ],
+  },
+};
+
+/** A template's or ISO's download, as its status reports it ("45% Downloaded"). */
+function Download({ o }: { o: Obj }) {
+  const pct = Number(/(\d+)%/.exec(String(o.status ?? ''))?.[1] ?? 0);
+  return (
+    <span class="download" title={o.status}>
+      <span class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+        <span class="fill" style={{ width: `${pct}%` }} />
+      </span>{' '}
+      {o.status ?? 'not ready'}
+    </span>
+  );
+}
+
+export function ListPage({ name, spec, route }: { name: string; spec: ListSpec; route: Route }) {
+  const page = Number(route.query.get('page') ?? 1) || 1;
+  const keyword = route.query.get('keyword') ?? '';
+  const params = { ...(spec.params ?? {}), ...(spec.unpaged ? {} : { page, pagesize: PAGE_SIZE }), ...(keyword ? { keyword } : {}) } as Params<CommandName>;
+  const rows = useLoad(() => list(spec.command, params), [name, page, keyword]);
+  const go = (q: Record<string, string | number | undefined>) => navigate(`/${name}`, { keyword, page, ...q });
+  return (
+    <section>
+      <header class="page-head">
+        <h1>{spec.title}</h1>
+      </header>
+      {spec.search && <SearchForm keyword={keyword} label={`Search ${spec.title.toLowerCase()}`} onSearch={(k) => go({ keyword: k, page: 1 })} />}
+      <Loading loaded={rows} />
+      {rows.data && (
+        <>
+          <Table label={spec.title} columns={spec.columns} rows={rows.data.items} empty="Nothing here." />
+          {!spec.unpaged && <Pager page={page} pagesize={PAGE_SIZE} count={rows.data.count} onPage={(p) => go({ page: p })} />}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,238 @@
+import { cloneElement, type ComponentChildren, type VNode } from 'preact';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
+import { ApiError, type Obj } from './api';
+import { track, useJobsFinished } from './jobs';
+
+/** The pieces every page is built of: loading data, tables, paging, actions, dialogs, bars. */
+
+export const errorText = (err: unknown): string => (err instanceof ApiError ? `${err.text} (${err.code})` : err instanceof Error ? err.message : String(err));
+
+export interface Loaded<T> {
+  data?: T;
+  error?: string;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Data a page shows, loaded again when `deps` change or any job ends. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const finished = useJobsFinished();
+  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  const [nonce, setNonce] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, loading: false }),
+      (err) => live && setState({ error: errorText(err), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, finished, nonce]);
+  return { ...state, reload: useCallback(() => setNonce((n) => n + 1), []) };
+}
+
+/**
+ * An action's run: the command's answer; an async one's job is tracked in the tray (and the
+ * action's promise waits for it). Errors are shown where the action is.
+ */
+export function useAction(): { run: (label: string, act: () => Promise<Obj>) => Promise<Obj | undefined>; busy: boolean; error?: string; clear: () => void } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const run = async (label: string, act: () => Promise<Obj>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await act();
+      if (answer.jobid) {
+        const job = await track(label, answer);
+        if (job.jobstatus === 2) setError(`${label} failed: ${String(job.jobresult?.errortext ?? '')}`);
+        return job.jobresult ?? answer;
+      }
+      return answer;
+    } catch (err) {
+      setError(errorText(err));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error, clear: () => setError(undefined) };
+}
+
+export function ErrorNote({ text }: { text?: string }) {
+  return text ? (
+    <p class="error" role="alert">
+      {text}
+    </p>
+  ) : null;
+}
+
+export interface Column<T> {
+  title: string;
+  cell: (row: T) => ComponentChildren;
+  /** Hidden on narrow screens. */
+  wide?: boolean;
+}
+
+export function Table<T extends Obj>({ columns, rows, empty, label }: { columns: Column<T>[]; rows: T[]; empty: string; label: string }) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.title} scope="col" class={c.wide ? 'wide' : undefined}>
+                {c.title}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={String(r.id ?? i)} data-id={r.id}>
+              {columns.map((c) => (
+                <td key={c.title} class={c.wide ? 'wide' : undefined} data-label={c.title}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={columns.length} class="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Paging through the API's own `page` and `pagesize`, by the `count` it answers. */
+export function Pager({ page, pagesize, count, onPage }: { page: number; pagesize: number; count: number; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(count / pagesize));
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        ‹ Previous
+      </button>
+      <span>
+        Page {page} of {pages} · {count} in all
+      </span>
+      <button type="button" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        Next ›
+      </button>
+    </nav>
+  );
+}
+
+/** A list's search box (the command's `keyword`), with any other filters beside it. */
+export function SearchForm({ keyword, label, placeholder = 'Search', onSearch, children }: { keyword: string; label: string; placeholder?: string; onSearch: (keyword: string) => void; children?: ComponentChildren }) {
+  const [text, setText] = useState(keyword);
+  return (
+    <form
+      class="filters"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(text);
+      }}
+    >
+      <input type="search" name="keyword" placeholder={placeholder} aria-label={label} value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
+      {children}
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+export function StateBadge({ state }: { state?: string }) {
+  return <span class={`badge state-${String(state ?? 'unknown').toLowerCase()}`}>{state ?? '—'}</span>;
+}
+
+/** A used/total bar (host and zone capacity). */
+export function CapacityBar({ label, used, total, unit }: { label: string; used: number; total: number; unit: (n: number) => string }) {
+  const pct = total > 0 ? Math.min(100, Math.round((used / total) * 100)) : 0;
+  return (
+    <div class="capacity" title={`${label}: ${unit(used)} of ${unit(total)}`}>
+      <span class="capacity-label">
+        {label} {pct}%
+      </span>
+      <span class="bar" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+        <span class={pct >= 90 ? 'fill high' : 'fill'} style={{ width: `${pct}%` }} />
+      </span>
+    </div>
+  );
+}
+
+export const mib = (n: number): string => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
+export const bytes = (n: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(n >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+};
+export const mhz = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)} GHz` : `${n} MHz`);
+
+/** A modal dialog on the browser's own <dialog> (focus trap, Escape to close). */
+export function Dialog({ title, open, onClose, children }: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} onClose={onClose} aria-label={title}>
+      <h2>{title}</h2>
+      {open && children}
+    </dialog>
+  );
+}
+
+/** A labelled control: the label names it alone (a screen reader hears "Zone", not the options too), the hint describes it. */
+export function Field({ label, children, hint }: { label: string; children: VNode; hint?: string }) {
+  const id = useId();
+  return (
+    <div class="field">
+      <label class="field-label" for={id}>
+        {label}
+      </label>
+      {cloneElement(children, { id, ...(hint ? { 'aria-describedby': `${id}-hint` } : {}) })}
+      {hint && (
+        <span class="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** A select of a list's items, by id. */
+export function Choose({ items, value, onChange, label, none, ...attrs }: { items: Obj[]; value: string; onChange: (v: string) => void; label: (o: Obj) => string; none?: string; name: string; id?: string }) {
+  return (
+    <select {...attrs} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+      {none !== undefined && <option value="">{none}</option>}
+      {items.map((o) => (
+        <option key={o.id} value={o.id}>
+          {label(o)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function Loading({ loaded }: { loaded: Loaded<unknown> }) {
+  if (loaded.error) return <ErrorNote text={loaded.error} />;
+  if (loaded.loading && loaded.data === undefined) return <p class="muted">Loading…</p>;
+  return null;
+}
+
+export const when = (s?: string): string => (s ? new Date(s).toLocaleString() : '—');
