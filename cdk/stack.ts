@@ -18,6 +18,7 @@ import { CDK_BUNDLING, SCHEDULED_FUNCTIONS } from './lambdas';
 import { acknowledgeWildcardResource } from './nag';
 import { OperationalAlarms } from './alarms';
 import { loadWorkflows } from './workflows';
+import { WebConsole } from './web-console';
 
 export interface StratusStackProps extends StackProps {
   /** Keep the table on stack deletion and refuse DeleteTable (default true; turn off for throwaway stacks). */
@@ -69,6 +70,7 @@ interface FunctionSpec {
 export class StratusStack extends Stack {
   readonly table: TableV2;
   readonly api: HttpApi;
+  readonly webConsole: WebConsole;
   readonly stateMachines: Record<string, StateMachine> = {};
   readonly stepFunctions: Record<string, NodejsFunction> = {};
   readonly scheduledFunctions: Record<string, NodejsFunction> = {};
@@ -281,7 +283,10 @@ export class StratusStack extends Stack {
     for (const [step, fn] of Object.entries(this.stepFunctions)) functions[step] = fn;
     this.alarms = new OperationalAlarms(this, 'Alarms', { table: this.table, stateMachines: this.stateMachines, functions, api: this.api, stage, alarmTopicArn: props.alarmTopicArn });
 
+    this.webConsole = new WebConsole(this, 'WebConsole', { api: this.api, projectRoot: this.projectRoot });
+
     new CfnOutput(this, 'ApiUrl', { value: `${stage.url}client/api`, description: 'CloudStack API endpoint' });
+    new CfnOutput(this, 'ConsoleUrl', { value: `https://${this.webConsole.distribution.distributionDomainName}/`, description: 'Web console (its API at /client/api on the same origin)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
   }
 

@@ -218,6 +218,32 @@ describe('StratusStack', () => {
     });
   });
 
+  describe('web console', () => {
+    const consoleTemplate = () => Template.fromStack(built.stack.webConsole);
+
+    it('serves the console from a private bucket and forwards /client/api, uncached, to the HTTP API on the same origin', () => {
+      const t = consoleTemplate();
+      t.hasResourceProperties('AWS::S3::Bucket', { PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } });
+      t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+      const distribution = Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
+      expect(distribution.DefaultRootObject).toBe('index.html');
+      expect(distribution.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+      const api = distribution.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/client/api');
+      // CachingDisabled and AllViewerExceptHostHeader, AWS's managed policies.
+      expect(api).toMatchObject({ AllowedMethods: expect.arrayContaining(['GET', 'POST']), CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', ViewerProtocolPolicy: 'https-only' });
+      const origin = distribution.Origins.find((o: { Id: string }) => o.Id === api.TargetOriginId);
+      expect(JSON.stringify(origin.DomainName)).toContain('.execute-api.');
+      expect(origin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+      t.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Match.objectLike({ ContentSecurityPolicy: Match.objectLike({ ContentSecurityPolicy: Match.stringLikeRegexp("default-src 'self'") }) }) } });
+    });
+
+    it('uploads the built console and invalidates the distribution on each deploy, and outputs its URL', () => {
+      consoleTemplate().hasResourceProperties('Custom::CDKBucketDeployment', { DistributionPaths: ['/*'] });
+      expect(readdirSync(path.join(ROOT, '.build', 'console-assets')).sort()).toEqual(['app.css', 'app.js', 'index.html']);
+      expect(built.template.toJSON().Outputs.ConsoleUrl.Value).toBeDefined();
+    });
+  });
+
   describe('alarms', () => {
     const alarms = () => Object.values(built.template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
 
