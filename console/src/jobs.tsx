@@ -53,6 +53,12 @@ export function track(label: string, answer: Obj): Promise<Job> {
   });
 }
 
+/** Something changed without a job (a synchronous command): pages read their data again. */
+export function changed(): void {
+  finished++;
+  notify();
+}
+
 export function dismiss(jobid: string): void {
   jobs = jobs.filter((j) => j.jobid !== jobid);
   notify();
@@ -69,7 +75,7 @@ function useStore<T>(read: () => T): T {
 }
 
 export const useJobs = (): TrackedJob[] => useStore(() => jobs);
-/** A number that moves each time a job ends: a page lists it among its effects' inputs to reload. */
+/** A number that moves each time a job ends or a command changes something: pages reload on it. */
 export const useJobsFinished = (): number => useStore(() => finished);
 
 /** A failed job's error text, as its jobresult gives it. */

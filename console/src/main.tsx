@@ -10,6 +10,8 @@ import { Instances } from './pages/Instances';
 import { KeyPairs } from './pages/KeyPairs';
 import { LISTS, ListPage } from './pages/Lists';
 import { Login } from './pages/Login';
+import { Settings } from './pages/Settings';
+import { Unmanaged } from './pages/Unmanaged';
 import { href, match, navigate, useRoute, type Route } from './router';
 
 const USER_NAV: Array<[string, string]> = [
@@ -30,7 +32,8 @@ const ADMIN_NAV: Array<[string, string]> = [
   ['/diskofferings', 'Disk offerings'],
   ['/templates', 'Templates'],
   ['/isos', 'ISOs'],
-  ['/settings', 'Global settings'],
+  ['/unmanaged', 'Unmanaged instances'],
+  ['/settings', 'Settings'],
   ['/alerts', 'Alerts'],
   ['/capacity', 'Capacity'],
 ];
@@ -43,6 +46,8 @@ function Page({ route }: { route: Route }) {
   if (name === 'deploy') return <Deploy />;
   if (name === 'keypairs') return <KeyPairs />;
   if (name === 'hosts' && isRootAdmin()) return <Hosts route={route} />;
+  if (name === 'settings' && isRootAdmin()) return <Settings route={route} />;
+  if (name === 'unmanaged' && isRootAdmin()) return <Unmanaged route={route} />;
   const spec = LISTS[name];
   if (spec && (USER_NAV.some(([p]) => p === route.path) || isRootAdmin())) return <ListPage key={name} name={name} spec={spec} route={route} />;
   return (

@@ -1,7 +1,7 @@
 import { cloneElement, type ComponentChildren, type VNode } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, type Obj } from './api';
-import { track, useJobsFinished } from './jobs';
+import { changed, track, useJobsFinished } from './jobs';
 
 /** The pieces every page is built of: loading data, tables, paging, actions, dialogs, bars. */
 
@@ -50,6 +50,7 @@ export function useAction(): { run: (label: string, act: () => Promise<Obj>) => 
         if (job.jobstatus === 2) setError(`${label} failed: ${String(job.jobresult?.errortext ?? '')}`);
         return job.jobresult ?? answer;
       }
+      changed();
       return answer;
     } catch (err) {
       setError(errorText(err));
@@ -236,3 +237,88 @@ export function Loading({ loaded }: { loaded: Loaded<unknown> }) {
 }
 
 export const when = (s?: string): string => (s ? new Date(s).toLocaleString() : '—');
+
+/** One input of a FormDialog. Select options may depend on the values chosen so far. */
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type?: 'text' | 'number' | 'checkbox' | 'select' | 'textarea' | 'url';
+  options?: Array<{ value: string; label: string }>;
+  required?: boolean;
+  hint?: string;
+  initial?: string;
+  /** Shown only when this holds for the values so far. */
+  when?: (values: Record<string, string>) => boolean;
+}
+
+/**
+ * A button that opens a dialog with a form of `fields`; `onSubmit` gets the values (checkboxes as
+ * 'true'/'false', empty ones left out) and the dialog closes when it resolves to something truthy.
+ */
+export function FormDialog({ button, title, fields, submit, onSubmit, primary, disabled, error }: { button: string; title: string; fields: FieldSpec[] | ((values: Record<string, string>) => FieldSpec[]); submit: string; onSubmit: (values: Record<string, string>) => Promise<unknown>; primary?: boolean; disabled?: boolean; error?: string }) {
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const list = (typeof fields === 'function' ? fields(values) : fields).filter((f) => !f.when || f.when(values));
+  const start = () => {
+    setValues(Object.fromEntries((typeof fields === 'function' ? fields({}) : fields).filter((f) => f.initial !== undefined).map((f) => [f.name, f.initial!])));
+    setSubmitted(false);
+    setOpen(true);
+  };
+  const set = (name: string, value: string) => setValues((v) => ({ ...v, [name]: value }));
+  return (
+    <>
+      <button type="button" class={primary ? 'primary' : undefined} disabled={disabled} onClick={start}>
+        {button}
+      </button>
+      <Dialog title={title} open={open} onClose={() => setOpen(false)}>
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const given = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== '' && list.some((f) => f.name === k)));
+            setSubmitted(true);
+            if (await onSubmit(given)) setOpen(false);
+          }}
+        >
+          {list.map((f) =>
+            f.type === 'checkbox' ? (
+              <label key={f.name} class="check">
+                <input type="checkbox" name={f.name} checked={values[f.name] === 'true'} onChange={(e) => set(f.name, String((e.target as HTMLInputElement).checked))} /> {f.label}
+              </label>
+            ) : (
+              <Field key={f.name} label={f.label} hint={f.hint}>
+                {f.type === 'select' ? (
+                  <select name={f.name} required={f.required} value={values[f.name] ?? ''} onChange={(e) => set(f.name, (e.target as HTMLSelectElement).value)}>
+                    <option value="">Choose…</option>
+                    {(f.options ?? []).map((o) => (
+                      <option key={o.value} value={o.value}>
+                        {o.label}
+                      </option>
+                    ))}
+                  </select>
+                ) : f.type === 'textarea' ? (
+                  <textarea name={f.name} required={f.required} rows={4} value={values[f.name] ?? ''} onInput={(e) => set(f.name, (e.target as HTMLTextAreaElement).value)} />
+                ) : (
+                  <input name={f.name} type={(f.type ?? 'text') as 'text'} required={f.required} value={values[f.name] ?? ''} onInput={(e) => set(f.name, (e.target as HTMLInputElement).value)} />
+                )}
+              </Field>
+            ),
+          )}
+          {submitted && <ErrorNote text={error} />}
+          <div class="dialog-buttons">
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <button type="submit" class="primary">
+              {submit}
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    </>
+  );
+}
+
+/** Items of a list as select options. */
+export const optionsOf = (items: Obj[] | undefined, label: (o: Obj) => string = (o) => o.name, value: (o: Obj) => string = (o) => o.id): Array<{ value: string; label: string }> =>
+  (items ?? []).map((o) => ({ value: value(o), label: label(o) }));

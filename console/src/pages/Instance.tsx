@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { call, isRootAdmin, list, type Obj } from '../api';
-import { href, navigate, type Route } from '../router';
-import { Choose, Dialog, ErrorNote, Field, Loading, StateBadge, Table, mhz, mib, useAction, useLoad, when } from '../ui';
+import { base64, call, indexed, isRootAdmin, list, type Obj } from '../api';
+import { href, type Route } from '../router';
+import { Choose, Dialog, ErrorNote, Field, FormDialog, Loading, StateBadge, Table, mhz, mib, optionsOf, useAction, useLoad, when } from '../ui';
 import { ipsOf, tagsOf } from './Instances';
 
 type Act = ReturnType<typeof useAction>;
@@ -367,17 +367,69 @@ function Snapshots({ vm }: { vm: Obj }) {
 
 function Backups({ vm }: { vm: Obj }) {
   const backups = useLoad(() => list('listBackups', { virtualmachineid: vm.id, listall: true }), [vm.id]);
+  const offerings = useLoad(() => (vm.backupofferingid ? Promise.resolve({ count: 0, items: [] }) : list('listBackupOfferings', { zoneid: vm.zoneid })), [vm.id, vm.backupofferingid]);
+  const schedules = useLoad(() => (vm.backupofferingid ? list('listBackupSchedule', { virtualmachineid: vm.id }) : Promise.resolve({ count: 0, items: [] })), [vm.id, vm.backupofferingid]);
   const act = useAction();
   return (
     <>
-      <p>
-        Backup offering: <strong>{vm.backupofferingname ?? 'none'}</strong>{' '}
-        {vm.backupofferingid && (
-          <button type="button" class="primary" disabled={act.busy} onClick={() => act.run(`Back up ${vm.name}`, () => call('createBackup', { virtualmachineid: vm.id }))}>
-            Back up now
-          </button>
+      <div class="inline-form">
+        <span>
+          Backup offering: <strong>{vm.backupofferingname ?? 'none'}</strong>
+        </span>
+        {vm.backupofferingid ? (
+          <>
+            <button type="button" class="primary" disabled={act.busy} onClick={() => act.run(`Back up ${vm.name}`, () => call('createBackup', { virtualmachineid: vm.id }))}>
+              Back up now
+            </button>
+            <FormDialog
+              error={act.error}
+              button="Add schedule"
+              title={`Schedule backups of ${vm.name}`}
+              submit="Save schedule"
+              fields={[
+                { name: 'intervaltype', label: 'Interval', type: 'select', required: true, initial: 'DAILY', options: ['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'].map((i) => ({ value: i, label: i[0] + i.slice(1).toLowerCase() })) },
+                { name: 'schedule', label: 'Schedule', required: true, initial: '00:02', hint: 'HOURLY: MM; DAILY: MM:HH; WEEKLY: MM:HH:D (1-7); MONTHLY: MM:HH:DD (1-28)' },
+                { name: 'timezone', label: 'Time zone', required: true, initial: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' },
+                { name: 'maxbackups', label: 'Backups to keep', type: 'number', hint: 'Older ones are deleted; empty keeps all' },
+              ]}
+              onSubmit={(v) => act.run(`Schedule backups of ${vm.name}`, () => call('createBackupSchedule', { virtualmachineid: vm.id, ...v }))}
+            />
+            <button type="button" disabled={act.busy} onClick={() => act.run(`Remove ${vm.name} from its backup offering`, () => call('removeVirtualMachineFromBackupOffering', { virtualmachineid: vm.id }))}>
+              Remove from offering
+            </button>
+          </>
+        ) : (
+          <FormDialog
+            error={act.error}
+            button="Assign offering"
+            title={`Assign ${vm.name} to a backup offering`}
+            submit="Assign"
+            fields={[{ name: 'backupofferingid', label: 'Backup offering', type: 'select', required: true, options: optionsOf(offerings.data?.items) }]}
+            onSubmit={(v) => act.run(`Assign ${vm.name} to a backup offering`, () => call('assignVirtualMachineToBackupOffering', { virtualmachineid: vm.id, backupofferingid: v.backupofferingid }))}
+          />
         )}
-      </p>
+      </div>
+      {vm.backupofferingid && (
+        <Table
+          label="Backup schedules"
+          rows={schedules.data?.items ?? []}
+          empty="No schedules: backups are taken when asked."
+          columns={[
+            { title: 'Interval', cell: (b) => b.intervaltype },
+            { title: 'Schedule', cell: (b) => <code>{b.schedule}</code> },
+            { title: 'Time zone', cell: (b) => b.timezone },
+            { title: 'Keeps', cell: (b) => b.maxbackups ?? 'all' },
+            {
+              title: '',
+              cell: (b) => (
+                <button type="button" class="danger" disabled={act.busy} onClick={() => act.run(`Delete ${b.intervaltype} schedule`, () => call('deleteBackupSchedule', { id: b.id }))}>
+                  Delete
+                </button>
+              ),
+            },
+          ]}
+        />
+      )}
       <ErrorNote text={act.error} />
       <Loading loaded={backups} />
       <Table
@@ -403,17 +455,73 @@ function Backups({ vm }: { vm: Obj }) {
   );
 }
 
+/**
+ * The VM's details (settings) and user data. updateVirtualMachine replaces the details as a whole,
+ * so a change sends them all; both change only while the VM is stopped (the next start uses them).
+ */
 function Settings({ vm }: { vm: Obj }) {
+  const act = useAction();
   const details = Object.entries((vm.details ?? {}) as Record<string, string>);
+  const stopped = vm.state === 'Stopped';
+  const userdata = useLoad(() => call('getVirtualMachineUserData', { virtualmachineid: vm.id }), [vm.id]);
+  const save = (next: Array<[string, string]>) =>
+    act.run(`Update settings of ${vm.name}`, () =>
+      call('updateVirtualMachine', next.length ? { id: vm.id, ...indexed('details', next.map(([key, value]) => ({ key, value }))) } : { id: vm.id, cleanupdetails: true }),
+    );
   return (
     <>
-      <p class="muted">The VM's details (settings); admins see all of them.</p>
-      <Table label="Settings" rows={details.map(([k, v]) => ({ id: k, k, v }))} empty="No settings." columns={[{ title: 'Name', cell: (r) => r.k }, { title: 'Value', cell: (r) => r.v }]} />
-      <p>
-        <button type="button" class="link" onClick={() => navigate('/instances')}>
-          Back to instances
-        </button>
-      </p>
+      {!stopped && <p class="muted">Settings and user data change while the instance is stopped; its next start uses them.</p>}
+      <ErrorNote text={act.error} />
+      <Table
+        label="Settings"
+        rows={details.map(([k, v]) => ({ id: k, k, v }))}
+        empty="No settings."
+        columns={[
+          { title: 'Name', cell: (r) => <code>{r.k}</code> },
+          { title: 'Value', cell: (r) => r.v },
+          {
+            title: '',
+            cell: (r) => (
+              <button type="button" class="danger" disabled={!stopped || act.busy} onClick={() => save(details.filter(([k]) => k !== r.k))}>
+                Remove
+              </button>
+            ),
+          },
+        ]}
+      />
+      <div class="inline-form">
+        <FormDialog
+          error={act.error}
+          button="Add or change a setting"
+          disabled={!stopped}
+          title={`A setting of ${vm.name}`}
+          submit="Save"
+          fields={[
+            { name: 'key', label: 'Name', required: true },
+            { name: 'value', label: 'Value', required: true },
+          ]}
+          onSubmit={(v) => save([...details.filter(([k]) => k !== v.key), [v.key!, v.value!]])}
+        />
+        <FormDialog
+          error={act.error}
+          button="Edit user data"
+          disabled={!stopped}
+          title={`User data of ${vm.name}`}
+          submit="Save"
+          fields={[{ name: 'userdata', label: 'User data (cloud-init)', type: 'textarea', initial: decodeUserData(userdata.data) }]}
+          onSubmit={(v) => act.run(`Update user data of ${vm.name}`, () => call('updateVirtualMachine', { id: vm.id, userdata: base64(v.userdata ?? '') }))}
+        />
+      </div>
     </>
   );
+}
+
+function decodeUserData(answer?: Obj): string {
+  const encoded = answer?.virtualmachineuserdata?.userdata as string | undefined;
+  if (!encoded) return '';
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0)));
+  } catch {
+    return '';
+  }
 }

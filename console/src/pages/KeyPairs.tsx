@@ -16,7 +16,6 @@ export function KeyPairs() {
     setCreated(publicKey.trim() ? undefined : (answer.keypair as Obj));
     setName('');
     setPublicKey('');
-    keys.reload();
   };
   return (
     <section>

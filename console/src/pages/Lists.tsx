@@ -1,8 +1,12 @@
 import type { CommandName } from '../../../functions/api/registry';
 import { list, type Obj, type Params } from '../api';
 import { navigate, type Route } from '../router';
-import { CapacityBar, Loading, Pager, SearchForm, StateBadge, Table, bytes, useLoad, when, type Column } from '../ui';
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { CapacityBar, ErrorNote, Loading, Pager, SearchForm, StateBadge, Table, bytes, useAction, useLoad, when, type Column } from '../ui';
 import { PAGE_SIZE } from './Instances';
+import { AllocationToggle, CreateAffinityGroup, CreateVolume, DeleteImage, RegisterImage, VolumeActions } from './Manage';
+import { call } from '../api';
 
 /**
  * The console's plain lists: one command each, paged by the API, searched with its `keyword`
@@ -17,7 +21,16 @@ export interface ListSpec {
   search?: boolean;
   /** Lists the whole answer without paging (the command does not page). */
   unpaged?: boolean;
+  /** What can be made here (a create dialog), beside the title. */
+  toolbar?: (act: Act) => ComponentChildren;
+  /** What can be done to a row, in a last column. */
+  actions?: (row: Obj, act: Act) => ComponentChildren;
+  /** A row still changing by itself (a download): the list is read again every few seconds while one is. */
+  pending?: (row: Obj) => boolean;
 }
+
+type Act = ReturnType<typeof useAction>;
+const POLL_PENDING_MS = 3000;
 
 const state = (field: string) => (o: Obj) => <StateBadge state={o[field]} />;
 const gib = (n: unknown) => (n === undefined ? '—' : `${Math.round(Number(n) / 2 ** 30)} GiB`);
@@ -28,6 +41,8 @@ export const LISTS: Record<string, ListSpec> = {
     command: 'listVolumes',
     params: { listall: true },
     search: true,
+    toolbar: (act) => <CreateVolume act={act} />,
+    actions: (v, act) => <VolumeActions volume={v} act={act} />,
     columns: [
       { title: 'Name', cell: (v) => v.name },
       { title: 'Type', cell: (v) => v.type },
@@ -55,6 +70,12 @@ export const LISTS: Record<string, ListSpec> = {
     command: 'listAffinityGroups',
     params: { listall: true },
     search: true,
+    toolbar: (act) => <CreateAffinityGroup act={act} />,
+    actions: (g, act) => (
+      <button type="button" class="danger" disabled={act.busy} onClick={() => act.run(`Delete affinity group ${g.name}`, () => call('deleteAffinityGroup', { id: g.id }))}>
+        Delete
+      </button>
+    ),
     columns: [
       { title: 'Name', cell: (g) => g.name },
       { title: 'Type', cell: (g) => g.type },
@@ -79,6 +100,7 @@ export const LISTS: Record<string, ListSpec> = {
   zones: {
     title: 'Zones',
     command: 'listZones',
+    actions: (z, act) => <AllocationToggle row={z} kind="zone" act={act} />,
     columns: [
       { title: 'Name', cell: (z) => z.name },
       { title: 'Allocation', cell: state('allocationstate') },
@@ -89,6 +111,7 @@ export const LISTS: Record<string, ListSpec> = {
   pods: {
     title: 'Pods',
     command: 'listPods',
+    actions: (p, act) => <AllocationToggle row={p} kind="pod" act={act} />,
     columns: [
       { title: 'Name', cell: (p) => p.name },
       { title: 'Zone', cell: (p) => p.zonename },
@@ -99,6 +122,7 @@ export const LISTS: Record<string, ListSpec> = {
   clusters: {
     title: 'Clusters',
     command: 'listClusters',
+    actions: (c, act) => <AllocationToggle row={c} kind="cluster" act={act} />,
     columns: [
       { title: 'Name', cell: (c) => c.name },
       { title: 'Pod', cell: (c) => c.podname },
@@ -146,6 +170,9 @@ export const LISTS: Record<string, ListSpec> = {
     command: 'listTemplates',
     params: { templatefilter: 'all' },
     search: true,
+    toolbar: (act) => <RegisterImage act={act} kind="template" />,
+    actions: (t, act) => <DeleteImage image={t} kind="template" act={act} />,
+    pending: (t) => !t.isready && /\d+%/.test(String(t.status ?? '')),
     columns: [
       { title: 'Name', cell: (t) => t.displaytext || t.name },
       { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },
@@ -159,22 +186,14 @@ export const LISTS: Record<string, ListSpec> = {
     command: 'listIsos',
     params: { isofilter: 'all' },
     search: true,
+    toolbar: (act) => <RegisterImage act={act} kind="iso" />,
+    actions: (t, act) => <DeleteImage image={t} kind="iso" act={act} />,
+    pending: (t) => !t.isready && /\d+%/.test(String(t.status ?? '')),
     columns: [
       { title: 'Name', cell: (t) => t.displaytext || t.name },
       { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },
       { title: 'Bootable', cell: (t) => (t.bootable ? 'yes' : 'no'), wide: true },
       { title: 'Zone', cell: (t) => t.zonename, wide: true },
-    ],
-  },
-  settings: {
-    title: 'Global settings',
-    command: 'listConfigurations',
-    search: true,
-    columns: [
-      { title: 'Name', cell: (c) => c.name },
-      { title: 'Value', cell: (c) => String(c.value ?? '') },
-      { title: 'Category', cell: (c) => c.category, wide: true },
-      { title: 'Description', cell: (c) => c.description, wide: true },
     ],
   },
   alerts: {
@@ -217,17 +236,27 @@ export function ListPage({ name, spec, route }: { name: string; spec: ListSpec; 
   const keyword = route.query.get('keyword') ?? '';
   const params = { ...(spec.params ?? {}), ...(spec.unpaged ? {} : { page, pagesize: PAGE_SIZE }), ...(keyword ? { keyword } : {}) } as Params<CommandName>;
   const rows = useLoad(() => list(spec.command, params), [name, page, keyword]);
+  const act = useAction();
   const go = (q: Record<string, string | number | undefined>) => navigate(`/${name}`, { keyword, page, ...q });
+  const pending = !!spec.pending && (rows.data?.items ?? []).some(spec.pending);
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(rows.reload, POLL_PENDING_MS);
+    return () => clearTimeout(timer);
+  }, [pending, rows.data]);
+  const columns = spec.actions ? [...spec.columns, { title: 'Actions', cell: (r: Obj) => <span class="row-actions">{spec.actions!(r, act)}</span> }] : spec.columns;
   return (
     <section>
       <header class="page-head">
         <h1>{spec.title}</h1>
+        {spec.toolbar && <div class="actions">{spec.toolbar(act)}</div>}
       </header>
+      <ErrorNote text={act.error} />
       {spec.search && <SearchForm keyword={keyword} label={`Search ${spec.title.toLowerCase()}`} onSearch={(k) => go({ keyword: k, page: 1 })} />}
       <Loading loaded={rows} />
       {rows.data && (
         <>
-          <Table label={spec.title} columns={spec.columns} rows={rows.data.items} empty="Nothing here." />
+          <Table label={spec.title} columns={columns} rows={rows.data.items} empty="Nothing here." />
           {!spec.unpaged && <Pager page={page} pagesize={PAGE_SIZE} count={rows.data.count} onPage={(p) => go({ page: p })} />}
         </>
       )}
