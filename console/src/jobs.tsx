@@ -14,6 +14,8 @@ export interface TrackedJob {
 }
 
 const POLL_MS = 700;
+/** Polls that fail in a row (the API unreachable) before the tray gives up on a job. */
+const MAX_FAILED_POLLS = 20;
 const SUCCESS_SHOWN_MS = 20_000;
 let jobs: TrackedJob[] = [];
 let finished = 0;
@@ -31,10 +33,17 @@ export function track(label: string, answer: Obj): Promise<Job> {
   jobs = [{ jobid, label }, ...jobs.filter((j) => j.jobid !== jobid)].slice(0, 5);
   notify();
   return new Promise((resolve) => {
+    let failures = 0;
+    const giveUp = (text: string) => {
+      const job: Job = { jobid, cmd: '', jobstatus: 2, steps: [], jobresult: { errortext: text } };
+      update(jobid, { job, error: text });
+      resolve(job);
+    };
     const poll = async () => {
       try {
         const job = await queryJob(jobid);
-        update(jobid, { job });
+        failures = 0;
+        update(jobid, { job, error: undefined });
         if (job.jobstatus !== 0) {
           finished++;
           notify();
@@ -44,8 +53,10 @@ export function track(label: string, answer: Obj): Promise<Job> {
           return;
         }
       } catch (err) {
-        update(jobid, { error: err instanceof ApiError ? err.text : String(err) });
-        if (err instanceof ApiError && err.code === 401) return;
+        const text = err instanceof ApiError ? err.text : String(err);
+        // The API's answer (no such job, the session gone) will not change: stop. A network error may pass.
+        if ((err instanceof ApiError && err.code < 500) || ++failures >= MAX_FAILED_POLLS) return giveUp(`The job could not be followed: ${text}`);
+        update(jobid, { error: text });
       }
       setTimeout(poll, POLL_MS);
     };
@@ -56,6 +67,12 @@ export function track(label: string, answer: Obj): Promise<Job> {
 /** Something changed without a job (a synchronous command): pages read their data again. */
 export function changed(): void {
   finished++;
+  notify();
+}
+
+/** Forget every job (at logout: the next user sees none of them). */
+export function clearJobs(): void {
+  jobs = [];
   notify();
 }
 
@@ -113,7 +130,7 @@ export function JobTray() {
             <header>
               <strong>{t.label}</strong>
               <span class="job-status">{['Running', 'Succeeded', 'Failed'][status]}</span>
-              {status !== 0 && (
+              {(status !== 0 || t.error) && (
                 <button type="button" class="link" aria-label={`Dismiss ${t.label}`} onClick={() => dismiss(t.jobid)}>
                   ×
                 </button>

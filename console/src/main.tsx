@@ -2,7 +2,7 @@ import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, isRootAdmin, logout, onSessionExpired, type Session } from './api';
-import { JobTray } from './jobs';
+import { clearJobs, JobTray } from './jobs';
 import { Deploy } from './pages/Deploy';
 import { Hosts } from './pages/Hosts';
 import { Instance } from './pages/Instance';
@@ -39,6 +39,7 @@ const ADMIN_NAV: Array<[string, string]> = [
 ];
 
 function Page({ route }: { route: Route }) {
+  if (route.path === '/') return null; // on its way to the instances
   const vm = match('/instances/:id', route.path);
   if (vm) return <Instance id={vm.id!} route={route} />;
   const name = route.path.slice(1);
@@ -76,7 +77,15 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
   );
   return (
     <div class="shell">
-      <a class="skip" href="#main">
+      {/* Not a hash link: the router owns the hash. */}
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">
@@ -114,13 +123,21 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
 
 function App() {
   const [session, setSession] = useState(currentSession());
-  useEffect(() => onSessionExpired(() => setSession(undefined)), []);
+  useEffect(
+    () =>
+      onSessionExpired(() => {
+        clearJobs();
+        setSession(undefined);
+      }),
+    [],
+  );
   if (!session) return <Login onLogin={setSession} />;
   return (
     <Shell
       session={session}
       onLogout={() => {
         void logout().finally(() => {
+          clearJobs();
           setSession(undefined);
           location.hash = '';
         });

@@ -217,7 +217,7 @@ export function Field({ label, children, hint }: { label: string; children: VNod
 }
 
 /** A select of a list's items, by id. */
-export function Choose({ items, value, onChange, label, none, ...attrs }: { items: Obj[]; value: string; onChange: (v: string) => void; label: (o: Obj) => string; none?: string; name: string; id?: string }) {
+export function Choose({ items, value, onChange, label, none, ...attrs }: { items: Obj[]; value: string; onChange: (v: string) => void; label: (o: Obj) => string; none?: string; name: string; id?: string; 'aria-label'?: string }) {
   return (
     <select {...attrs} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
       {none !== undefined && <option value="">{none}</option>}
@@ -227,6 +227,41 @@ export function Choose({ items, value, onChange, label, none, ...attrs }: { item
         </option>
       ))}
     </select>
+  );
+}
+
+/** A dialog form's Cancel and submit buttons. */
+export function DialogButtons({ submit, onCancel, disabled, danger }: { submit: string; onCancel: () => void; disabled?: boolean; danger?: boolean }) {
+  return (
+    <div class="dialog-buttons">
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" class={danger ? 'danger' : 'primary'} disabled={disabled}>
+        {submit}
+      </button>
+    </div>
+  );
+}
+
+/** Pick one item of a list (by id, or by name for key pairs), read when the form opens. */
+export function PickForm({ what, load, byName, onSubmit, onCancel }: { what: string; load: () => Promise<{ items: Obj[] }>; byName?: boolean; onSubmit: (value: string) => void; onCancel: () => void }) {
+  const items = useLoad(load, []);
+  const [value, setValue] = useState('');
+  const options = (items.data?.items ?? []).map((o) => ({ ...o, id: byName ? o.name : o.id }));
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value) onSubmit(value);
+      }}
+    >
+      <Loading loaded={items} />
+      <Field label={what}>
+        <Choose name={what} items={options} value={value} onChange={setValue} none={`Choose a ${what}`} label={(o) => o.displaytext && !byName ? `${o.name} — ${o.displaytext}` : o.name} />
+      </Field>
+      <DialogButtons submit="Apply" onCancel={onCancel} disabled={!value} />
+    </form>
   );
 }
 
@@ -259,6 +294,7 @@ export function FormDialog({ button, title, fields, submit, onSubmit, primary, d
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState<Record<string, string>>({});
   const [submitted, setSubmitted] = useState(false);
+  const [pending, setPending] = useState(false);
   const list = (typeof fields === 'function' ? fields(values) : fields).filter((f) => !f.when || f.when(values));
   const start = () => {
     setValues(Object.fromEntries((typeof fields === 'function' ? fields({}) : fields).filter((f) => f.initial !== undefined).map((f) => [f.name, f.initial!])));
@@ -276,8 +312,14 @@ export function FormDialog({ button, title, fields, submit, onSubmit, primary, d
           onSubmit={async (e) => {
             e.preventDefault();
             const given = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== '' && list.some((f) => f.name === k)));
+            if (pending) return; // one submission at a time: a second click must not make a second one
             setSubmitted(true);
-            if (await onSubmit(given)) setOpen(false);
+            setPending(true);
+            try {
+              if (await onSubmit(given)) setOpen(false);
+            } finally {
+              setPending(false);
+            }
           }}
         >
           {list.map((f) =>
@@ -309,8 +351,8 @@ export function FormDialog({ button, title, fields, submit, onSubmit, primary, d
             <button type="button" onClick={() => setOpen(false)}>
               Cancel
             </button>
-            <button type="submit" class="primary">
-              {submit}
+            <button type="submit" class="primary" disabled={pending}>
+              {pending ? `${submit}…` : submit}
             </button>
           </div>
         </form>

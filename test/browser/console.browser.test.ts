@@ -59,7 +59,7 @@ describe('the web console in a browser', () => {
     await env?.stop();
   });
 
-  it('refuses a wrong password, then logs in and shows the instances list quickly', async () => {
+  it('refuses a wrong password, then logs in and shows the instances list', async () => {
     await page.goto(env.stack.consoleUrl);
     await page.getByLabel('Username', { exact: true }).fill('admin');
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
@@ -67,13 +67,10 @@ describe('the web console in a browser', () => {
     expect(await (await see(page.getByRole('alert'))).textContent()).toMatch(/^Failed to authenticate user admin in domain .*; please provide valid credentials \(531\)$/);
 
     await page.getByLabel('Password', { exact: true }).fill('password');
-    const started = Date.now();
     await page.getByRole('button', { name: 'Log in' }).click();
     await see(page.getByRole('table', { name: 'Instances' }));
-    const firstScreenMs = Date.now() - started;
     expect(await heading().textContent()).toBe('Instances');
     expect(await page.getByRole('banner').textContent()).toContain('admin');
-    expect(firstScreenMs).toBeLessThan(5_000); // a generous bound for a loaded CI machine; bench/console.ts measures it
     await shot('login-instances');
   });
 
@@ -85,7 +82,7 @@ describe('the web console in a browser', () => {
     await step('Zone');
     await page.getByLabel('Zone', { exact: true }).selectOption(cat.zoneid);
     await next();
-    await step('Image');
+    await step('Template');
     await page.getByRole('combobox', { name: 'Template', exact: true }).selectOption(cat.templateid);
     await next();
     await step('Offering');
@@ -215,16 +212,29 @@ describe('the web console in a browser', () => {
     const attach = await see(page.getByRole('dialog', { name: 'Attach data-1' }));
     const vm = ((await env.admin.ok('listVirtualMachines', { name: 'db-1' })).virtualmachine as Obj[])[0]!;
     await attach.getByLabel('Instance', { exact: true }).selectOption(vm.id);
-    await attach.getByRole('button', { name: 'Attach' }).click();
+    await attach.getByRole('button', { name: 'Apply' }).click();
     await see(row.getByRole('cell', { name: 'db-1' }));
     const volume = ((await env.admin.ok('listVolumes', { name: 'data-1' })).volume as Obj[])[0]!;
     expect(volume).toMatchObject({ virtualmachineid: vm.id, type: 'DATADISK' });
   });
 
+  it("adds a setting to a stopped VM's details, keeping the others", async () => {
+    const vm = ((await env.admin.ok('listVirtualMachines', { name: 'db-1' })).virtualmachine as Obj[])[0]!;
+    await page.goto(`${env.stack.consoleUrl}#/instances/${vm.id}?tab=settings`);
+    await page.getByRole('button', { name: 'Add or change a setting' }).click();
+    const dialog = await see(page.getByRole('dialog', { name: 'A setting of db-1' }));
+    await dialog.getByLabel('Name', { exact: true }).fill('keyboard');
+    await dialog.getByLabel('Value', { exact: true }).fill('us');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await see(page.getByRole('table', { name: 'Settings' }).getByRole('row', { name: /keyboard\s+us/ }));
+    const details = (((await env.admin.ok('listVirtualMachines', { id: vm.id })).virtualmachine as Obj[])[0]!.details ?? {}) as Record<string, string>;
+    expect(details).toEqual({ ...(vm.details ?? {}), keyboard: 'us' });
+  });
+
   it("changes a zone's setting, which the API then answers for that zone", async () => {
     await menu('Settings').click();
     await page.getByLabel('Scope', { exact: true }).selectOption('zone');
-    await page.getByRole('combobox').nth(1).selectOption(cat.zoneid);
+    await page.getByLabel('Zone', { exact: true }).selectOption(cat.zoneid);
     await page.getByLabel('Search settings', { exact: true }).fill('enable.dynamic.scale.vm');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('button', { name: 'Edit enable.dynamic.scale.vm' }).click();
@@ -252,7 +262,7 @@ describe('the web console in a browser', () => {
     // A running guest is imported with an offering of its own size (2 CPUs at 1 GHz, 2 GiB).
     const fits = (await env.admin.ok('createServiceOffering', { name: 'Legacy Web', displaytext: 'Legacy Web', cpunumber: 2, cpuspeed: 1000, memory: 2048 })).serviceoffering as Obj;
     await menu('Unmanaged instances').click();
-    await page.getByRole('combobox').first().selectOption(env.stack.seed.cluster.id);
+    await page.getByLabel('Cluster', { exact: true }).selectOption(env.stack.seed.cluster.id);
     const row = page.getByRole('table', { name: 'Unmanaged instances' }).getByRole('row', { name: /legacy-web/ });
     await row.getByRole('button', { name: 'Import' }).click();
     const dialog = await see(page.getByRole('dialog', { name: 'Import legacy-web' }));
@@ -296,9 +306,12 @@ describe('the web console in a browser', () => {
     await page.keyboard.type('password');
     await page.keyboard.press('Enter');
     await see(page.getByRole('table', { name: 'Instances' }));
-    // The first Tab reaches the skip link, and it moves the focus to the page.
+    // The first Tab reaches the skip link, and Enter moves the focus to the page's content.
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    expect(await heading().textContent()).toBe('Instances');
   });
 
   it('logged no console error and threw nothing on any page', () => {

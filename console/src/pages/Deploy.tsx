@@ -3,17 +3,15 @@ import { base64, call, list, type Obj } from '../api';
 import { track } from '../jobs';
 import { navigate } from '../router';
 import { Choose, ErrorNote, errorText, Field, Loading, useLoad } from '../ui';
-import { CustomSize, offeringLabel } from './Instance';
+import { CustomSize, customDetails, offeringLabel, type Size } from './Instance';
 
-const STEPS = ['Zone', 'Image', 'Offering', 'Disk', 'Network', 'Access', 'Affinity', 'Review'] as const;
+const STEPS = ['Zone', 'Template', 'Offering', 'Disk', 'Network', 'Access', 'Affinity', 'Review'] as const;
 
 interface Choices {
   zoneid: string;
-  imageKind: 'template' | 'iso';
   imageid: string;
   serviceofferingid: string;
-  cpu: string;
-  memory: string;
+  custom: Size;
   diskofferingid: string;
   size: string;
   networkid: string;
@@ -25,19 +23,20 @@ interface Choices {
 }
 
 /**
- * The deploy wizard, as CloudStack's: zone, template or ISO, offering (custom CPU and memory), disk
+ * The deploy wizard, as CloudStack's: zone, template, offering (custom CPU and memory), disk
  * offering and size, network, SSH key pair and user data, affinity groups, then name and start now
  * or not. It sends one deployVirtualMachine and follows its job to the VM's page.
  */
 export function Deploy() {
   const [step, setStep] = useState(0);
-  const [c, setC] = useState<Choices>({ zoneid: '', imageKind: 'template', imageid: '', serviceofferingid: '', cpu: '1', memory: '1024', diskofferingid: '', size: '', networkid: '', keypair: '', userdata: '', affinitygroupids: [], name: '', startvm: true });
+  const [c, setC] = useState<Choices>({ zoneid: '', imageid: '', serviceofferingid: '', custom: { cpu: '1', speed: '1000', memory: '1024' }, diskofferingid: '', size: '', networkid: '', keypair: '', userdata: '', affinitygroupids: [], name: '', startvm: true });
   const set = (change: Partial<Choices>) => setC((prev) => ({ ...prev, ...change }));
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
   const zones = useLoad(() => list('listZones', { available: true }), []);
-  const images = useLoad(() => (!c.zoneid ? Promise.resolve({ count: 0, items: [] }) : c.imageKind === 'template' ? list('listTemplates', { templatefilter: 'executable', zoneid: c.zoneid }) : list('listIsos', { isofilter: 'executable', zoneid: c.zoneid, bootable: true })), [c.zoneid, c.imageKind]);
+  // Templates only: Stratus refuses deploys from an ISO (deploy from a template, then attach the ISO).
+  const images = useLoad(() => (!c.zoneid ? Promise.resolve({ count: 0, items: [] }) : list('listTemplates', { templatefilter: 'executable', zoneid: c.zoneid })), [c.zoneid]);
   const offerings = useLoad(() => list('listServiceOfferings', {}), []);
   const diskOfferings = useLoad(() => list('listDiskOfferings', {}), []);
   const networks = useLoad(() => (c.zoneid ? list('listNetworks', { zoneid: c.zoneid }) : Promise.resolve({ count: 0, items: [] })), [c.zoneid]);
@@ -50,12 +49,10 @@ export function Deploy() {
     switch (STEPS[step]) {
       case 'Zone':
         return c.zoneid ? undefined : 'Choose a zone';
-      case 'Image':
-        return c.imageid ? undefined : `Choose a ${c.imageKind}`;
+      case 'Template':
+        return c.imageid ? undefined : 'Choose a template';
       case 'Offering':
         return c.serviceofferingid ? undefined : 'Choose a service offering';
-      case 'Disk':
-        return c.imageKind === 'iso' && !c.diskofferingid ? 'An ISO deploy needs a disk offering for its root disk' : undefined;
       default:
         return undefined;
     }
@@ -69,7 +66,7 @@ export function Deploy() {
         zoneid: c.zoneid,
         templateid: c.imageid,
         serviceofferingid: c.serviceofferingid,
-        ...(offering?.iscustomized ? { 'details[0].cpuNumber': c.cpu, 'details[0].memory': c.memory } : {}),
+        ...customDetails(offering, c.custom),
         diskofferingid: c.diskofferingid || undefined,
         size: diskOffering?.iscustomized && c.size ? c.size : undefined,
         networkids: c.networkid || undefined,
@@ -78,7 +75,6 @@ export function Deploy() {
         affinitygroupids: c.affinitygroupids.join(',') || undefined,
         name: c.name || undefined,
         startvm: c.startvm,
-        hypervisor: c.imageKind === 'iso' ? images.data?.items.find((i) => i.id === c.imageid)?.hypervisor : undefined,
       });
       // Follow the job from the VM's page: the tray shows its steps, and the page its state.
       void track(`Deploy ${c.name || 'instance'}`, answer);
@@ -127,18 +123,11 @@ export function Deploy() {
             </Field>
           </>
         )}
-        {STEPS[step] === 'Image' && (
+        {STEPS[step] === 'Template' && (
           <>
-            <div class="segmented" role="radiogroup" aria-label="Boot from">
-              {(['template', 'iso'] as const).map((k) => (
-                <label key={k} class="check">
-                  <input type="radio" name="imagekind" checked={c.imageKind === k} onChange={() => set({ imageKind: k, imageid: '' })} /> {k === 'template' ? 'Template' : 'ISO'}
-                </label>
-              ))}
-            </div>
             <Loading loaded={images} />
-            <Field label={c.imageKind === 'template' ? 'Template' : 'ISO'}>
-              <Choose name="templateid" items={(images.data?.items ?? []).filter((i) => i.isready !== false)} value={c.imageid} onChange={(imageid) => set({ imageid })} none={`Choose a ${c.imageKind}`} label={(t) => `${t.displaytext || t.name} (${t.ostypename ?? t.hypervisor ?? ''})`} />
+            <Field label="Template" hint="To boot from an ISO, deploy from a template, then attach the ISO on the instance's page">
+              <Choose name="templateid" items={(images.data?.items ?? []).filter((i) => i.isready !== false)} value={c.imageid} onChange={(imageid) => set({ imageid })} none="Choose a template" label={(t) => `${t.displaytext || t.name} (${t.ostypename ?? t.hypervisor ?? ''})`} />
             </Field>
           </>
         )}
@@ -148,13 +137,13 @@ export function Deploy() {
             <Field label="Service offering">
               <Choose name="serviceofferingid" items={offerings.data?.items ?? []} value={c.serviceofferingid} onChange={(serviceofferingid) => set({ serviceofferingid })} none="Choose an offering" label={offeringLabel} />
             </Field>
-            {offering?.iscustomized && <CustomSize cpu={c.cpu} memory={c.memory} setCpu={(cpu) => set({ cpu })} setMemory={(memory) => set({ memory })} />}
+            {offering?.iscustomized && <CustomSize offering={offering} size={c.custom} setSize={(custom) => set({ custom })} />}
           </>
         )}
         {STEPS[step] === 'Disk' && (
           <>
             <Loading loaded={diskOfferings} />
-            <Field label="Data disk offering" hint={c.imageKind === 'iso' ? 'For an ISO, the root disk' : 'Optional: a data disk besides the template’s root disk'}>
+            <Field label="Data disk offering" hint="Optional: a data disk besides the template’s root disk">
               <Choose name="diskofferingid" items={diskOfferings.data?.items ?? []} value={c.diskofferingid} onChange={(diskofferingid) => set({ diskofferingid })} none="No data disk" label={(d) => (d.iscustomized ? `${d.name} (custom size)` : `${d.name} (${d.disksize} GiB)`)} />
             </Field>
             {diskOffering?.iscustomized && (
@@ -226,8 +215,8 @@ export function Deploy() {
 function Review({ c, zone, image, offering, disk }: { c: Choices; zone?: Obj; image?: Obj; offering?: Obj; disk?: Obj }) {
   const rows: Array<[string, string]> = [
     ['Zone', zone?.name ?? '—'],
-    [c.imageKind === 'template' ? 'Template' : 'ISO', image?.displaytext || image?.name || '—'],
-    ['Offering', offering ? (offering.iscustomized ? `${offering.name}: ${c.cpu} CPUs, ${c.memory} MiB` : offeringLabel(offering)) : '—'],
+    ['Template', image?.displaytext || image?.name || '—'],
+    ['Offering', offering ? (offering.iscustomized ? `${offering.name}: ${c.custom.cpu} CPUs, ${c.custom.memory} MiB` : offeringLabel(offering)) : '—'],
     ['Data disk', disk ? `${disk.name}${disk.iscustomized ? `, ${c.size} GiB` : ''}` : 'none'],
     ['SSH key pair', c.keypair || 'none'],
     ['User data', c.userdata ? `${c.userdata.length} characters` : 'none'],

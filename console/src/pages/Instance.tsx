@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { base64, call, indexed, isRootAdmin, list, type Obj } from '../api';
 import { href, type Route } from '../router';
-import { Choose, Dialog, ErrorNote, Field, FormDialog, Loading, StateBadge, Table, mhz, mib, optionsOf, useAction, useLoad, when } from '../ui';
+import { Choose, Dialog, DialogButtons, ErrorNote, Field, FormDialog, Loading, PickForm, StateBadge, Table, mhz, mib, optionsOf, useAction, useLoad, when } from '../ui';
 import { ipsOf, tagsOf } from './Instances';
 
 type Act = ReturnType<typeof useAction>;
@@ -122,7 +122,7 @@ function Actions({ vm, act }: { vm: Obj; act: Act }) {
             Attach ISO
           </button>
         ))}
-      {s === 'Destroyed' && (
+      {s === 'Destroyed' && isRootAdmin() && (
         <button type="button" class="primary" disabled={act.busy} onClick={() => run(`Recover ${name}`, () => call('recoverVirtualMachine', { id: vm.id }))}>
           Recover
         </button>
@@ -176,88 +176,64 @@ function OptionForm({ option, submit, danger, onSubmit, onCancel }: { option: st
       <label class="check">
         <input type="checkbox" checked={checked} onChange={(e) => setChecked((e.target as HTMLInputElement).checked)} /> {option}
       </label>
-      <div class="dialog-buttons">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class={danger ? 'danger' : 'primary'}>
-          {submit}
-        </button>
-      </div>
+      <DialogButtons submit={submit} onCancel={onCancel} danger={danger} />
     </form>
   );
 }
 
-/** Pick one item of a list (by id, or by name for key pairs). */
-function PickForm({ what, load, byName, onSubmit, onCancel }: { what: string; load: () => Promise<{ items: Obj[] }>; byName?: boolean; onSubmit: (value: string) => void; onCancel: () => void }) {
-  const items = useLoad(load, []);
-  const [value, setValue] = useState('');
-  const options = (items.data?.items ?? []).map((o) => ({ ...o, id: byName ? o.name : o.id }));
-  return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (value) onSubmit(value);
-      }}
-    >
-      <Loading loaded={items} />
-      <Field label={what}>
-        <Choose name={what} items={options} value={value} onChange={setValue} none={`Choose a ${what}`} label={(o) => o.displaytext && !byName ? `${o.name} — ${o.displaytext}` : o.name} />
-      </Field>
-      <div class="dialog-buttons">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="primary" disabled={!value}>
-          Apply
-        </button>
-      </div>
-    </form>
-  );
-}
-
-/** A new offering; a custom one asks for CPUs and memory (`details[0].cpuNumber`, `details[0].memory`). */
+/** A new offering; a custom one asks for its size (see CustomSize). */
 export function OfferingForm({ vm, onSubmit, onCancel }: { vm?: Obj; onSubmit: (params: Record<string, string | number>) => void; onCancel: () => void }) {
   const offerings = useLoad(() => list('listServiceOfferings', {}), []);
   const [id, setId] = useState('');
-  const [cpu, setCpu] = useState(String(vm?.cpunumber ?? 1));
-  const [memory, setMemory] = useState(String(vm?.memory ?? 1024));
+  const [size, setSize] = useState<Size>({ cpu: String(vm?.cpunumber ?? 1), speed: String(vm?.cpuspeed ?? 1000), memory: String(vm?.memory ?? 1024) });
   const chosen = offerings.data?.items.find((o) => o.id === id);
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         if (!chosen) return;
-        onSubmit({ serviceofferingid: id, ...(chosen.iscustomized ? { 'details[0].cpuNumber': cpu, 'details[0].memory': memory } : {}) });
+        onSubmit({ serviceofferingid: id, ...customDetails(chosen, size) });
       }}
     >
       <Loading loaded={offerings} />
       <Field label="Service offering">
         <Choose name="serviceofferingid" items={(offerings.data?.items ?? []).filter((o) => o.id !== vm?.serviceofferingid)} value={id} onChange={setId} none="Choose an offering" label={offeringLabel} />
       </Field>
-      {chosen?.iscustomized && <CustomSize cpu={cpu} memory={memory} setCpu={setCpu} setMemory={setMemory} />}
-      <div class="dialog-buttons">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="primary" disabled={!chosen}>
-          Apply
-        </button>
-      </div>
+      {chosen?.iscustomized && <CustomSize offering={chosen} size={size} setSize={setSize} />}
+      <DialogButtons submit="Apply" onCancel={onCancel} disabled={!chosen} />
     </form>
   );
 }
 
 export const offeringLabel = (o: Obj): string => (o.iscustomized ? `${o.name} (custom CPU and memory)` : `${o.name} (${o.cpunumber} × ${mhz(o.cpuspeed)}, ${mib(o.memory)})`);
 
-export function CustomSize({ cpu, memory, setCpu, setMemory }: { cpu: string; memory: string; setCpu: (v: string) => void; setMemory: (v: string) => void }) {
+/** A custom offering's size as typed: CPUs, MHz (asked only when the offering fixes none) and MiB. */
+export interface Size {
+  cpu: string;
+  speed: string;
+  memory: string;
+}
+
+/** The `details[0]` a custom offering's deploy or scale takes (CloudStack's cpuNumber, cpuSpeed, memory). */
+export function customDetails(offering: Obj | undefined, size: Size): Record<string, string> {
+  if (!offering?.iscustomized) return {};
+  return { 'details[0].cpuNumber': size.cpu, 'details[0].memory': size.memory, ...(offering.cpuspeed ? {} : { 'details[0].cpuSpeed': size.speed }) };
+}
+
+export function CustomSize({ offering, size, setSize }: { offering: Obj; size: Size; setSize: (s: Size) => void }) {
+  const input = (key: keyof Size) => (e: Event) => setSize({ ...size, [key]: (e.target as HTMLInputElement).value });
   return (
     <div class="row">
       <Field label="CPUs">
-        <input name="cpunumber" type="number" min={1} value={cpu} onInput={(e) => setCpu((e.target as HTMLInputElement).value)} />
+        <input name="cpunumber" type="number" min={offering.mincpunumber ?? 1} max={offering.maxcpunumber} value={size.cpu} onInput={input('cpu')} />
       </Field>
+      {!offering.cpuspeed && (
+        <Field label="CPU speed (MHz)">
+          <input name="cpuspeed" type="number" min={1} value={size.speed} onInput={input('speed')} />
+        </Field>
+      )}
       <Field label="Memory (MiB)">
-        <input name="memory" type="number" min={32} step={32} value={memory} onInput={(e) => setMemory((e.target as HTMLInputElement).value)} />
+        <input name="memory" type="number" min={offering.minmemory ?? 32} max={offering.maxmemory} value={size.memory} onInput={input('memory')} />
       </Field>
     </div>
   );
@@ -300,7 +276,7 @@ function Volumes({ vm }: { vm: Obj }) {
           if (attach) void act.run('Attach volume', () => call('attachVolume', { id: attach, virtualmachineid: vm.id })).then(() => setAttach(''));
         }}
       >
-        <Choose name="volume" items={detached} value={attach} onChange={setAttach} none="Attach a data volume…" label={(v) => `${v.name} (${Math.round(Number(v.size) / 2 ** 30)} GiB)`} />
+        <Choose name="volume" aria-label="Data volume" items={detached} value={attach} onChange={setAttach} none="Attach a data volume…" label={(v) => `${v.name} (${Math.round(Number(v.size) / 2 ** 30)} GiB)`} />
         <button type="submit" disabled={!attach || act.busy}>
           Attach
         </button>
@@ -466,7 +442,7 @@ function Settings({ vm }: { vm: Obj }) {
   const userdata = useLoad(() => call('getVirtualMachineUserData', { virtualmachineid: vm.id }), [vm.id]);
   const save = (next: Array<[string, string]>) =>
     act.run(`Update settings of ${vm.name}`, () =>
-      call('updateVirtualMachine', next.length ? { id: vm.id, ...indexed('details', next.map(([key, value]) => ({ key, value }))) } : { id: vm.id, cleanupdetails: true }),
+      call('updateVirtualMachine', next.length ? { id: vm.id, ...indexed('details', [Object.fromEntries(next)]) } : { id: vm.id, cleanupdetails: true }),
     );
   return (
     <>
@@ -508,7 +484,7 @@ function Settings({ vm }: { vm: Obj }) {
           disabled={!stopped}
           title={`User data of ${vm.name}`}
           submit="Save"
-          fields={[{ name: 'userdata', label: 'User data (cloud-init)', type: 'textarea', initial: decodeUserData(userdata.data) }]}
+          fields={[{ name: 'userdata', label: 'User data (cloud-init)', type: 'textarea', required: true, initial: decodeUserData(userdata.data) }]}
           onSubmit={(v) => act.run(`Update user data of ${vm.name}`, () => call('updateVirtualMachine', { id: vm.id, userdata: base64(v.userdata ?? '') }))}
         />
       </div>

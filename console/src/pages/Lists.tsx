@@ -35,6 +35,9 @@ const POLL_PENDING_MS = 3000;
 const state = (field: string) => (o: Obj) => <StateBadge state={o[field]} />;
 const gib = (n: unknown) => (n === undefined ? '—' : `${Math.round(Number(n) / 2 ** 30)} GiB`);
 
+/** An image not ready and not failed: on its way (Processing, "45% Downloaded", Installing). */
+const downloading = (t: Obj) => !t.isready && (t.downloaddetails?.[0]?.downloadState ?? '') !== 'DOWNLOAD_ERROR';
+
 export const LISTS: Record<string, ListSpec> = {
   volumes: {
     title: 'Volumes',
@@ -134,6 +137,20 @@ export const LISTS: Record<string, ListSpec> = {
   storagepools: {
     title: 'Primary storage',
     command: 'listStoragePools',
+    actions: (p, act) =>
+      p.state === 'Up' || p.state === 'Disabled' ? (
+        <button
+          type="button"
+          disabled={act.busy}
+          onClick={() => confirm(`Put ${p.name} in maintenance? The VMs with volumes on it are stopped.`) && act.run(`Maintenance on ${p.name}`, () => call('enableStorageMaintenance', { id: p.id }))}
+        >
+          Maintenance
+        </button>
+      ) : p.state === 'Maintenance' || p.state === 'ErrorInMaintenance' || p.state === 'PrepareForMaintenance' ? (
+        <button type="button" disabled={act.busy} onClick={() => act.run(`Cancel maintenance on ${p.name}`, () => call('cancelStorageMaintenance', { id: p.id }))}>
+          Cancel maintenance
+        </button>
+      ) : null,
     columns: [
       { title: 'Name', cell: (p) => p.name },
       { title: 'State', cell: state('state') },
@@ -172,7 +189,7 @@ export const LISTS: Record<string, ListSpec> = {
     search: true,
     toolbar: (act) => <RegisterImage act={act} kind="template" />,
     actions: (t, act) => <DeleteImage image={t} kind="template" act={act} />,
-    pending: (t) => !t.isready && /\d+%/.test(String(t.status ?? '')),
+    pending: downloading,
     columns: [
       { title: 'Name', cell: (t) => t.displaytext || t.name },
       { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },
@@ -188,7 +205,7 @@ export const LISTS: Record<string, ListSpec> = {
     search: true,
     toolbar: (act) => <RegisterImage act={act} kind="iso" />,
     actions: (t, act) => <DeleteImage image={t} kind="iso" act={act} />,
-    pending: (t) => !t.isready && /\d+%/.test(String(t.status ?? '')),
+    pending: downloading,
     columns: [
       { title: 'Name', cell: (t) => t.displaytext || t.name },
       { title: 'Ready', cell: (t) => (t.isready ? 'yes' : <Download o={t} />) },

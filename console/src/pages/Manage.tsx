@@ -1,5 +1,6 @@
 import { call, list, type Obj } from '../api';
-import { FormDialog, optionsOf, useAction, useLoad } from '../ui';
+import { useState } from 'preact/hooks';
+import { Dialog, FormDialog, PickForm, optionsOf, useAction, useLoad } from '../ui';
 
 /**
  * What the plain lists can make and do (Lists.tsx wires them in): create, resize, attach and delete
@@ -32,18 +33,31 @@ export function CreateVolume({ act }: { act: Act }) {
 }
 
 export function VolumeActions({ volume, act }: { volume: Obj; act: Act }) {
-  const vms = useLoad(() => (volume.virtualmachineid ? Promise.resolve({ count: 0, items: [] }) : list('listVirtualMachines', { zoneid: volume.zoneid, listall: true, pagesize: 500, page: 1 })), [volume.id, volume.virtualmachineid]);
+  const [attaching, setAttaching] = useState(false);
+  // The zone's instances are read when the dialog opens, not for every row of the list.
+  const instances = async () => {
+    const vms = await list('listVirtualMachines', { zoneid: volume.zoneid, listall: true, page: 1, pagesize: 500 });
+    return { items: vms.items.filter((vm) => vm.state === 'Running' || vm.state === 'Stopped').map((vm) => ({ ...vm, name: vm.displayname || vm.name })) };
+  };
   return (
     <>
       {!volume.virtualmachineid && (
-        <FormDialog
-          error={act.error}
-          button="Attach"
-          title={`Attach ${volume.name}`}
-          submit="Attach"
-          fields={[{ name: 'virtualmachineid', label: 'Instance', type: 'select', required: true, options: optionsOf((vms.data?.items ?? []).filter((vm) => vm.state === 'Running' || vm.state === 'Stopped'), (vm) => vm.displayname || vm.name) }]}
-          onSubmit={(v) => act.run(`Attach ${volume.name}`, () => call('attachVolume', { id: volume.id, virtualmachineid: v.virtualmachineid }))}
-        />
+        <>
+          <button type="button" disabled={act.busy} onClick={() => setAttaching(true)}>
+            Attach
+          </button>
+          <Dialog title={`Attach ${volume.name}`} open={attaching} onClose={() => setAttaching(false)}>
+            <PickForm
+              what="Instance"
+              load={instances}
+              onCancel={() => setAttaching(false)}
+              onSubmit={(virtualmachineid) => {
+                setAttaching(false);
+                void act.run(`Attach ${volume.name}`, () => call('attachVolume', { id: volume.id, virtualmachineid }));
+              }}
+            />
+          </Dialog>
+        </>
       )}
       {volume.virtualmachineid && volume.type === 'DATADISK' && (
         <button type="button" disabled={act.busy} onClick={() => act.run(`Detach ${volume.name}`, () => call('detachVolume', { id: volume.id }))}>

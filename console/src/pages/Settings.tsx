@@ -40,8 +40,8 @@ export function Settings({ route }: { route: Route }) {
           <option value="zone">Zone</option>
           <option value="cluster">Cluster</option>
         </select>
-        {scope === 'zone' && <Choose name="zone" items={zones.data?.items ?? []} value={target} onChange={(t) => go({ target: t, page: 1 })} none="Choose a zone" label={(z) => z.name} />}
-        {scope === 'cluster' && <Choose name="cluster" items={clusters.data?.items ?? []} value={target} onChange={(t) => go({ target: t, page: 1 })} none="Choose a cluster" label={(c) => `${c.name} (${c.zonename})`} />}
+        {scope === 'zone' && <Choose name="zone" aria-label="Zone" items={zones.data?.items ?? []} value={target} onChange={(t) => go({ target: t, page: 1 })} none="Choose a zone" label={(z) => z.name} />}
+        {scope === 'cluster' && <Choose name="cluster" aria-label="Cluster" items={clusters.data?.items ?? []} value={target} onChange={(t) => go({ target: t, page: 1 })} none="Choose a cluster" label={(c) => `${c.name} (${c.zonename})`} />}
       </div>
       <SearchForm keyword={keyword} label="Search settings" placeholder="Search settings, e.g. scaling" onSearch={(k) => go({ keyword: k, page: 1 })} />
       <ErrorNote text={act.error} />

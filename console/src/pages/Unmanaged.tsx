@@ -20,7 +20,7 @@ export function Unmanaged({ route }: { route: Route }) {
         <h1>Unmanaged instances</h1>
       </header>
       <div class="filters">
-        <Choose name="cluster" items={clusters.data?.items ?? []} value={clusterid} onChange={(c) => navigate('/unmanaged', { cluster: c })} none="Choose a cluster" label={(c) => `${c.name} (${c.zonename})`} />
+        <Choose name="cluster" aria-label="Cluster" items={clusters.data?.items ?? []} value={clusterid} onChange={(c) => navigate('/unmanaged', { cluster: c })} none="Choose a cluster" label={(c) => `${c.name} (${c.zonename})`} />
       </div>
       <ErrorNote text={act.error} />
       <Loading loaded={guests} />
