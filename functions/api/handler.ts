@@ -164,7 +164,11 @@ async function sessionResponse(state: ApiRequestState, deps: ApiDeps, event: API
       : session.key
         ? await logout(store, session.key, state.caller!, deps.now())
         : { body: { logoutresponse: { description: 'success' } }, cookies: [] }; // an API key has no session to end
-  return { ...jsonResponse(200, result.body), ...(result.cookies.length ? { cookies: result.cookies } : {}) };
+  // Clients use the key as a parameter (the console keeps it per tab); the cookie is for clients with a
+  // jar: no page script reads it, and one set over HTTPS (API Gateway, CloudFront) never goes over HTTP.
+  const https = event.headers?.['x-forwarded-proto'] === 'https';
+  const cookies = result.cookies.map((c) => `${c}; HttpOnly${https ? '; Secure' : ''}`);
+  return { ...jsonResponse(200, result.body), ...(cookies.length ? { cookies } : {}) };
 }
 
 export function createApiHandler(deps: ApiDeps) {

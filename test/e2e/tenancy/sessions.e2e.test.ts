@@ -30,13 +30,28 @@ describe('login sessions', () => {
   };
   const withSession = (command: string, key: string, params: Record<string, string> = {}) => post({ command, sessionkey: key, ...params });
 
+  it('marks the session cookie Secure when the request came over HTTPS (as API Gateway and CloudFront forward it)', async () => {
+    const res = await fetch(env.stack.apiUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+      body: new URLSearchParams({ response: 'json', command: 'login', username: 'admin', password: LOCAL_ADMIN_PASSWORD, domain: '/' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sessionkey='));
+    expect(cookie).toMatch(/; HttpOnly; Secure$/);
+  });
+
   it('logs the admin in with CloudStack\'s default password and answers loginresponse with a sessionkey cookie', async () => {
     const res = await post({ command: 'login', username: 'admin', password: LOCAL_ADMIN_PASSWORD, domain: '/' });
     expect(res.status).toBe(200);
     const login = res.body.loginresponse as Obj;
     expect(login).toMatchObject({ username: 'admin', account: 'admin', type: '1', timeout: '1800', registered: 'false' });
     expect(login.sessionkey).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(res.cookies.some((c) => c.startsWith(`sessionkey=${login.sessionkey};`))).toBe(true);
+    const cookie = res.cookies.find((c) => c.startsWith(`sessionkey=${login.sessionkey};`));
+    expect(cookie).toBeDefined();
+    // No page script reads it; Secure only when the request came over HTTPS (this one is plain HTTP).
+    expect(cookie).toMatch(/; HttpOnly(;|$)/);
+    expect(cookie).not.toMatch(/Secure/);
 
     // The key authorises a request with no signature at all.
     const zones = await withSession('listZones', login.sessionkey);
