@@ -19,6 +19,9 @@ export const CONSOLE_ESBUILD: BuildOptions = {
   legalComments: 'none',
 };
 
+/** What the console's pages may load and who may frame them: served by the local front and by CloudFront. */
+export const CONSOLE_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+
 export interface ConsoleFile {
   name: string;
   type: string;

@@ -18,7 +18,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import { writeConsole } from './console-assets';
+import { CONSOLE_CSP, writeConsole } from './console-assets';
 import { acknowledgeWildcardResource } from './nag';
 
 export interface WebConsoleProps {
@@ -47,7 +47,7 @@ export class WebConsole extends NestedStack {
     });
     const headers = new ResponseHeadersPolicy(this, 'Headers', {
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: CONSOLE_CSP, override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.SAME_ORIGIN, override: true },

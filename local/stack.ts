@@ -13,7 +13,7 @@ import { toApiGatewayEvent, sendResult } from './apigw-adapter';
 import { freePort } from './ports';
 import { projectRoot } from './paths';
 import { buildLambdaBundles } from './lambda-bundles';
-import { buildConsole } from '../cdk/console-assets';
+import { buildConsole, CONSOLE_CSP, type ConsoleFile } from '../cdk/console-assets';
 import { startLambdaRuntime, type LambdaRuntime } from './lambda-runtime';
 import { createStore } from '../functions/store';
 import { migrateData, type MigrationReport } from '../ops/migrate-data';
@@ -213,18 +213,25 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     // Requests still running when we stop (an agent's long poll) finish before DynamoDB Local goes.
     const inFlight = new Set<Promise<unknown>>();
-    // The web console beside the API, as CloudFront serves it beside API Gateway on AWS.
-    const consoleFiles = new Map(buildConsole(projectRoot()).map((f) => [`/${f.name}`, f]));
-    consoleFiles.set('/', consoleFiles.get('/index.html')!);
+    // The web console beside the API, as CloudFront serves it beside API Gateway on AWS; built at its
+    // first request, so the many stacks the tests start and never browse do not build it.
+    let consoleFiles: Map<string, ConsoleFile> | undefined;
+    const consoleFile = (path: string) => {
+      if (!consoleFiles) {
+        consoleFiles = new Map(buildConsole(projectRoot()).map((f) => [`/${f.name}`, f]));
+        consoleFiles.set('/', consoleFiles.get('/index.html')!);
+      }
+      return consoleFiles.get(path);
+    };
     const http = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = (req.url ?? '/').split('?')[0];
         const fn = path === '/client/api' || path === '/client/api/' ? 'api' : path.startsWith('/agent/') ? 'agentGateway' : undefined;
-        const file = req.method === 'GET' || req.method === 'HEAD' ? consoleFiles.get(path) : undefined;
+        const file = !fn && (req.method === 'GET' || req.method === 'HEAD') ? consoleFile(path) : undefined;
         if (!fn && file) {
-          res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'" }).end(req.method === 'HEAD' ? undefined : file.body);
+          res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': CONSOLE_CSP }).end(req.method === 'HEAD' ? undefined : file.body);
           return;
         }
         if (!fn) {

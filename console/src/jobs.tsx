@@ -18,7 +18,8 @@ const POLL_MS = 700;
 const MAX_FAILED_POLLS = 20;
 const SUCCESS_SHOWN_MS = 20_000;
 let jobs: TrackedJob[] = [];
-let finished = 0;
+/** Moves when a job ends or a synchronous command changes something: every page's data depends on it. */
+let changes = 0;
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((l) => l());
 
@@ -45,7 +46,7 @@ export function track(label: string, answer: Obj): Promise<Job> {
         failures = 0;
         update(jobid, { job, error: undefined });
         if (job.jobstatus !== 0) {
-          finished++;
+          changes++;
           notify();
           // A success leaves the tray after a while (the page shows its outcome); a failure stays until dismissed.
           if (job.jobstatus === 1) setTimeout(() => dismiss(jobid), SUCCESS_SHOWN_MS);
@@ -66,7 +67,7 @@ export function track(label: string, answer: Obj): Promise<Job> {
 
 /** Something changed without a job (a synchronous command): pages read their data again. */
 export function changed(): void {
-  finished++;
+  changes++;
   notify();
 }
 
@@ -93,7 +94,7 @@ function useStore<T>(read: () => T): T {
 
 export const useJobs = (): TrackedJob[] => useStore(() => jobs);
 /** A number that moves each time a job ends or a command changes something: pages reload on it. */
-export const useJobsFinished = (): number => useStore(() => finished);
+export const useChanges = (): number => useStore(() => changes);
 
 /** A failed job's error text, as its jobresult gives it. */
 export const failureText = (job: Job): string => String(job.jobresult?.errortext ?? 'The job failed');

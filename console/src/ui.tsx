@@ -1,7 +1,7 @@
 import { cloneElement, type ComponentChildren, type VNode } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, type Obj } from './api';
-import { changed, track, useJobsFinished } from './jobs';
+import { changed, track, useChanges } from './jobs';
 
 /** The pieces every page is built of: loading data, tables, paging, actions, dialogs, bars. */
 
@@ -16,7 +16,7 @@ export interface Loaded<T> {
 
 /** Data a page shows, loaded again when `deps` change or any job ends. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
-  const finished = useJobsFinished();
+  const changes = useChanges();
   const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
   const [nonce, setNonce] = useState(0);
   useEffect(() => {
@@ -29,7 +29,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     return () => {
       live = false;
     };
-  }, [...deps, finished, nonce]);
+  }, [...deps, changes, nonce]);
   return { ...state, reload: useCallback(() => setNonce((n) => n + 1), []) };
 }
 

@@ -121,21 +121,23 @@ export class ResourceCountsRepository {
   /** The limits in force for an account, per type (root admins: unlimited). */
   async accountLimits(account: Pick<Account, 'id' | 'role'>, own?: CountsItem): Promise<Record<ResourceTypeName, number>> {
     const item = own ?? (await this.read([accountCountsKey(account.id)])).get(accountCountsKey(account.id).pk)!;
-    const out = {} as Record<ResourceTypeName, number>;
-    for (const t of RESOURCE_TYPES) out[t.name] = account.role === 'rootAdmin' ? UNLIMITED : (item.limits[t.name] ?? defaultLimit(t.name, await this.settings.getNumber(t.account)));
-    return out;
+    if (account.role === 'rootAdmin') return Object.fromEntries(RESOURCE_TYPES.map((t) => [t.name, UNLIMITED])) as Record<ResourceTypeName, number>;
+    // The defaults a type has no own limit for, read at once (a settings cache miss is one read each).
+    const limits = await Promise.all(RESOURCE_TYPES.map(async (t) => [t.name, item.limits[t.name] ?? defaultLimit(t.name, await this.settings.getNumber(t.account))] as const));
+    return Object.fromEntries(limits) as Record<ResourceTypeName, number>;
   }
 
   /** The limits in force for a domain, per type: its own, an ancestor's below ROOT, or the default. */
   async domainLimits(path: string, items?: Map<string, CountsItem>): Promise<Record<ResourceTypeName, number>> {
     const chain = countedDomainPaths(path);
     const read = items ?? (await this.read(chain.map(domainCountsKey)));
-    const out = {} as Record<ResourceTypeName, number>;
-    for (const t of RESOURCE_TYPES) {
-      const overrides = new Map(chain.map((p) => [p, read.get(domainCountsKey(p).pk)?.limits[t.name]]));
-      out[t.name] = domainLimit(path, overrides, await this.settings.getNumber(t.domain), t.name);
-    }
-    return out;
+    const limits = await Promise.all(
+      RESOURCE_TYPES.map(async (t) => {
+        const overrides = new Map(chain.map((p) => [p, read.get(domainCountsKey(p).pk)?.limits[t.name]]));
+        return [t.name, domainLimit(path, overrides, await this.settings.getNumber(t.domain), t.name)] as const;
+      }),
+    );
+    return Object.fromEntries(limits) as Record<ResourceTypeName, number>;
   }
 
   /** Set an account's or domain's own limit of a type (-1: unlimited). */

@@ -1,12 +1,11 @@
 import type { CommandName } from '../../../functions/api/registry';
-import { list, type Obj, type Params } from '../api';
+import { call, list, type Obj, type Params } from '../api';
 import { navigate, type Route } from '../router';
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { CapacityBar, ErrorNote, Loading, Pager, SearchForm, StateBadge, Table, bytes, useAction, useLoad, when, type Column } from '../ui';
 import { PAGE_SIZE } from './Instances';
 import { AllocationToggle, CreateAffinityGroup, CreateVolume, DeleteImage, RegisterImage, VolumeActions } from './Manage';
-import { call } from '../api';
 
 /**
  * The console's plain lists: one command each, paged by the API, searched with its `keyword`
