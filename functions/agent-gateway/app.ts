@@ -31,7 +31,7 @@ import { AgentGatewayError, BadRequestError, ConflictError, MethodNotAllowedErro
  */
 export interface AgentGatewayDeps {
   hostAgent: Pick<HostAgentRepository, 'register' | 'secretFor' | 'heartbeat'>;
-  tasks: Pick<TasksRepository, 'pendingTasks' | 'lease' | 'get' | 'complete' | 'remove' | 'renewLease'>;
+  tasks: Pick<TasksRepository, 'mark' | 'lease' | 'get' | 'complete' | 'remove' | 'renewLease'>;
   sfn: Pick<SFNClient, 'send'>;
   /** Records a waiting workflow state in its job's steps once the agent's success is delivered. */
   jobs: Pick<JobsRepository, 'recordStep' | 'recordProgress'>;
@@ -137,8 +137,8 @@ const poll: Route = async (event, { hostAgent, tasks, now, pollIntervalMs, lease
   const until = performance.now() + Math.max(0, Math.min(waitMs, remaining - POLL_RESERVE_MS));
   for (;;) {
     // An idle host's look is one eventually consistent GetItem of its marker, not a consistent Query.
-    const pending = await tasks.pendingTasks(hostId);
-    const leased = pending > 0 ? await tasks.lease(hostId, maxTasks, leaseMs, now(), pending, holding) : [];
+    const mark = await tasks.mark(hostId);
+    const leased = mark.pending > 0 ? await tasks.lease(hostId, maxTasks, leaseMs, now(), mark, holding) : [];
     if (leased.length > 0) return json(200, { tasks: leased.map(toLeasedTask) });
     const left = until - performance.now();
     if (left <= 0) return json(200, { tasks: [] });

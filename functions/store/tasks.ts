@@ -9,6 +9,12 @@ export type StoredAgentTask = AgentTask & { deadline: number };
 /** What dispatchAgentTask hands over; status, attempts and creation time are filled in here. */
 export type NewAgentTask = Pick<AgentTask, 'id' | 'hostId' | 'jobId' | 'jobStep' | 'command' | 'payload' | 'taskToken'> & { deadline: number };
 
+/** A host's task marker as read: the tasks its partition holds, and how many were ever created there. */
+export interface TaskMark {
+  pending: number;
+  created: number;
+}
+
 /** A result reported under a lease that is no longer the task's (it expired and was handed out again). */
 export class StaleLeaseError extends Error {
   constructor(taskId: string, leaseId: string) {
@@ -74,28 +80,38 @@ export class TasksRepository {
    * transaction as each task), read eventually consistently, half a read unit. An idle agent's poll
    * costs this instead of a consistent Query; a task written a moment ago is seen by the next look.
    */
-  async pendingTasks(hostId: string): Promise<number> {
+  async mark(hostId: string): Promise<TaskMark> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: taskMarkKey(hostId) }));
-    return Number(out.Item?.pending ?? 0);
+    return { pending: Number(out.Item?.pending ?? 0), created: Number(out.Item?.created ?? 0) };
   }
 
   /**
-   * Zero the marker of a host whose partition was found empty although the marker counted `seen`
-   * (tasks DynamoDB's TTL deleted never moved it): only if it still says `seen`, so a task created
-   * meanwhile keeps its count.
+   * Zero the marker of a host whose partition was found empty although the marker counted
+   * `seen.pending` (tasks DynamoDB's TTL deleted never moved it): only if no task was created since
+   * it was read. The count alone cannot tell: a task completed and another created between the read
+   * and the reset leave it as it was, and zeroing it would hide the new task from every later poll.
    */
-  private async resetMark(hostId: string, seen: number): Promise<void> {
+  private async resetMark(hostId: string, seen: TaskMark): Promise<void> {
     try {
       await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key: taskMarkKey(hostId), UpdateExpression: 'SET pending = :zero', ConditionExpression: 'pending = :seen', ExpressionAttributeValues: { ':zero': 0, ':seen': seen } }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskMarkKey(hostId),
+          UpdateExpression: 'SET pending = :zero',
+          // A marker written before `created` was kept (ops/migrate-data) has none until its next task.
+          ConditionExpression: seen.created === 0 ? 'pending = :seen AND attribute_not_exists(created)' : 'pending = :seen AND created = :created',
+          ExpressionAttributeValues: { ':zero': 0, ':seen': seen.pending, ...(seen.created === 0 ? {} : { ':created': seen.created }) },
+        }),
       );
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
     }
   }
 
-  private markOperation(hostId: string, delta: number) {
-    return { Update: { TableName: this.table, Key: taskMarkKey(hostId), UpdateExpression: 'ADD pending :d', ExpressionAttributeValues: { ':d': delta } } };
+  /** The marker's share of a task's write: its count moved, and for a new task its creations counted too. */
+  private markOperation(hostId: string, delta: 1 | -1) {
+    const update = delta > 0 ? 'ADD pending :d, created :d' : 'ADD pending :d';
+    return { Update: { TableName: this.table, Key: taskMarkKey(hostId), UpdateExpression: update, ExpressionAttributeValues: { ':d': delta } } };
   }
 
   async get(hostId: string, taskId: string): Promise<StoredAgentTask | undefined> {
@@ -106,9 +122,9 @@ export class TasksRepository {
   /**
    * Lease up to `max` tasks of the host: queued ones and those whose lease expired. Tasks past their
    * deadline are deleted, never handed out (their workflow has already timed out). `markerSaid`: the
-   * count pendingTasks read, which an empty partition corrects.
+   * marker as read before this lease, which an empty partition corrects.
    */
-  async lease(hostId: string, max: number, leaseMs: number, now = Date.now(), markerSaid?: number, holding?: readonly string[]): Promise<StoredAgentTask[]> {
+  async lease(hostId: string, max: number, leaseMs: number, now = Date.now(), markerSaid?: TaskMark, holding?: readonly string[]): Promise<StoredAgentTask[]> {
     const held = holding ? new Set(holding) : undefined;
     const leased: StoredAgentTask[] = [];
     let start: Record<string, unknown> | undefined;
@@ -123,7 +139,7 @@ export class TasksRepository {
         }),
       );
       const tasks = (out.Items ?? []).filter((raw) => raw.sk !== taskMarkKey(hostId).sk).map((raw) => strip<StoredAgentTask>(raw));
-      if (tasks.length === 0 && !out.LastEvaluatedKey && !start && markerSaid) await this.resetMark(hostId, markerSaid);
+      if (tasks.length === 0 && !out.LastEvaluatedKey && !start && markerSaid?.pending) await this.resetMark(hostId, markerSaid);
       const expired = tasks.filter((t) => t.deadline <= now);
       const available = tasks
         // Queued, or leased but expired, or leased to this host's agent that says it does not hold it (its poll's answer was lost).

@@ -74,7 +74,7 @@ describe('migrateData', () => {
     expect(await store.listing.counter(accountPartition('VM', accountId))).toEqual({ n: 1, gone: 0 });
     expect((await store.listing.counter(kindCounter('VM'))).n).toBeGreaterThanOrEqual(1);
     expect((await store.vms.byInstanceNames([vm.instanceName])).map((v) => v.id)).toEqual([vm.id]);
-    expect(await store.tasks.pendingTasks('host-old')).toBe(1);
+    expect((await store.tasks.mark('host-old')).pending).toBe(1);
     expect(await store.ha.listPendingRestarts()).toEqual([expect.objectContaining({ vmId: vm.id })]);
     const item = (await db.send(new GetCommand({ TableName: table, Key: { pk: `VM#${vm.id}`, sk: 'VM' } }))).Item!;
     expect(item.gsi1pk).toMatch(/^VM#\d\d$/);
