@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, NestedStack } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,7 +6,7 @@ import { Operation, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 
 export interface OperationalAlarmsProps {
   table: TableV2;
@@ -26,17 +26,22 @@ const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.BATCH_GET_ITEM, Operatio
  * timed out (a job ended badly), a function that errored or was throttled, DynamoDB throttling, and
  * the agent gateway answering 5xx (agents cannot heartbeat: HA would start declaring hosts Down).
  * Alarm names start with the stack's name so that one account can hold several Stratus stacks.
+ * A nested stack: they are two per function and per state machine, and in the main stack they took
+ * 158 of CloudFormation's 500 resources per stack, which every new function or workflow nears. Their
+ * names say `alarm-` since they moved here: a stack updated from before creates these while the old
+ * ones still exist, and CloudWatch names are unique per region (the same name would be overwritten,
+ * then deleted with the old resource).
  */
-export class OperationalAlarms extends Construct {
+export class OperationalAlarms extends NestedStack {
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OperationalAlarmsProps) {
-    super(scope, id);
+    super(scope, id, { description: 'Stratus operational alarms: failed and timed-out executions, function errors and throttles, table throttling, agent gateway 5xx' });
     const prefix = props.api.stack.stackName;
     const topic = props.alarmTopicArn ? Topic.fromTopicArn(this, 'Topic', props.alarmTopicArn) : undefined;
     const alarm = (name: string, metric: IMetric, description: string) => {
       const a = new Alarm(this, name, {
-        alarmName: `${prefix}-${name}`,
+        alarmName: `${prefix}-alarm-${name}`,
         alarmDescription: description,
         metric,
         threshold: 1,

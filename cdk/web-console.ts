@@ -30,8 +30,8 @@ export interface WebConsoleProps {
  * The web console on AWS: its three files in a private bucket, behind a CloudFront distribution that
  * also forwards `/client/api` to the HTTP API, so the console and the API it calls share one origin
  * (no CORS, the session cookie stays first-party), as on `npm start`. Why CloudFront and not the HTTP
- * API serving the files: docs/decisions.md. A nested stack: the main stack is near CloudFormation's
- * 500 resources per stack, and the console's dozen would pass it.
+ * API serving the files: docs/decisions.md. A nested stack, as the alarms are, so the main stack
+ * stays clear of CloudFormation's 500 resources per stack.
  */
 export class WebConsole extends NestedStack {
   readonly distribution: Distribution;

@@ -245,7 +245,21 @@ describe('StratusStack', () => {
   });
 
   describe('alarms', () => {
-    const alarms = () => Object.values(built.template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+    const alarmsOf = (stack: StratusStack) => Object.values(Template.fromStack(stack.alarms).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+    const alarms = () => alarmsOf(built.stack);
+
+    it('keeps them in a nested stack of their own, leaving the main stack room under CloudFormation\'s 500 resources', () => {
+      // Act
+      const main = Object.keys(built.resources).length;
+      const nested = Object.keys(Template.fromStack(built.stack.alarms).toJSON().Resources as object).length;
+      // Assess
+      expect(built.template.findResources('AWS::CloudWatch::Alarm')).toEqual({});
+      expect(alarms().length).toBeGreaterThan(100);
+      // Named apart from the main stack's old ones, which a stack updated from before still holds while these are created.
+      expect(alarms().filter((a) => !String(a.AlarmName).startsWith('Stratus-alarm-'))).toEqual([]);
+      expect(main).toBeLessThan(400);
+      expect(nested).toBeLessThanOrEqual(500);
+    });
 
     it('alarms on failed and timed-out executions of every state machine', () => {
       // Prepare
@@ -286,8 +300,7 @@ describe('StratusStack', () => {
       const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
       const topic = 'arn:aws:sns:us-east-1:123456789012:stratus-alarms';
       // Act
-      const template = Template.fromStack(new StratusStack(app, 'Stratus', { alarmTopicArn: topic }));
-      const all = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties as Record<string, any>);
+      const all = alarmsOf(new StratusStack(app, 'Stratus', { alarmTopicArn: topic }));
       // Assess
       expect(all.length).toBeGreaterThan(0);
       for (const a of all) expect({ alarm: a.AlarmActions, ok: a.OKActions }).toEqual({ alarm: [topic], ok: [topic] });
