@@ -98,9 +98,9 @@ export class TasksRepository {
           TableName: this.table,
           Key: taskMarkKey(hostId),
           UpdateExpression: 'SET pending = :zero',
-          // A marker written before `created` was kept (ops/migrate-data) has none until its next task.
-          ConditionExpression: seen.created === 0 ? 'pending = :seen AND attribute_not_exists(created)' : 'pending = :seen AND created = :created',
-          ExpressionAttributeValues: { ':zero': 0, ':seen': seen.pending, ...(seen.created === 0 ? {} : { ':created': seen.created }) },
+          // A marker written before `created` was kept (ops/migrate-data) has none until its next task, read as 0.
+          ConditionExpression: 'pending = :seen AND (attribute_not_exists(created) OR created = :created)',
+          ExpressionAttributeValues: { ':zero': 0, ':seen': seen.pending, ':created': seen.created },
         }),
       );
     } catch (err) {

@@ -60,8 +60,9 @@ describe('the task marker', () => {
     const [a] = await store.tasks.lease('h-3', 1, 30_000);
     await store.tasks.complete('h-3', a.id, a.leaseId!);
     const db = documentClient();
+    // The poller's client: task b is created right after its Query answers.
     const racingDb = {
-      send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      send: async (command: QueryCommand | UpdateCommand) => {
         const out = await db.send(command as QueryCommand);
         if (command instanceof QueryCommand) await store.tasks.create(task('h-3', 'b'));
         return out;
